@@ -1,0 +1,58 @@
+import type { Command } from '../command.js';
+import { CONFIG_OPTION } from '../command.js';
+import { pendingCommand } from './pending.js';
+import { runCommand } from './run.js';
+
+export const checkCommand = pendingCommand({
+  name: 'check',
+  summary: "the installer's doctor: cameras, broker, disks, GPIO, model self-test",
+  usage: 'check [--config FILE] [--json]',
+  help: ['-c, --config FILE   config file', '    --json          one JSON report instead of a checklist', '', 'Exits 0 only when every check passes.'],
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
+  plan: 'It will check the config, every camera, the broker, disks, GPIO, the clock and the model, and exit 0 only when all pass.',
+});
+
+export const detectCommand = pendingCommand({
+  name: 'detect',
+  summary: 'run the configured detector on image files',
+  usage: 'detect IMAGE... [--json] [--annotate DIR] [--config FILE]',
+  help: [
+    '    --json          one JSON object per image: file, width, height, ms, detections',
+    '    --annotate DIR  write JPEGs with labelled boxes into DIR',
+    '-c, --config FILE   config file (optional; defaults apply without one)',
+  ],
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' }, annotate: { type: 'string' } },
+  allowPositionals: true,
+  plan: 'It will find people and e-bikes in the given images with the on-device model.',
+});
+
+export const modelCommand = pendingCommand({
+  name: 'model',
+  summary: "maintainers' tools for signed model bundles: keygen | pack | verify",
+  usage: 'model keygen|pack|verify ...',
+  help: ['keygen              write an Ed25519 private key (0600) and print the public key', 'pack DIR --key KEY  build and sign a bundle', 'verify BUNDLE --pubkey KEY'],
+  options: { key: { type: 'string' }, pubkey: { type: 'string' }, out: { type: 'string' } },
+  allowPositionals: true,
+  plan: 'It will create keys, pack and verify signed model bundles.',
+});
+
+export const consoleCommand = pendingCommand({
+  name: 'console',
+  summary: 'station-side live view of hosts, cameras and alerts',
+  usage: 'console [--url URL]',
+  help: ['    --url URL       station broker (default mqtt://127.0.0.1:1883)'],
+  options: { url: { type: 'string' } },
+  plan: 'It will subscribe to minwang/# and show hosts, cameras and alerts live, saving thumbnails.',
+});
+
+export const demoCommand = pendingCommand({
+  name: 'demo',
+  summary: 'the whole loop on one machine: broker, simulated cameras, agent, console',
+  usage: 'demo',
+  help: [],
+  options: {},
+  plan: 'It will start an embedded broker, cameras replaying real footage, the agent and the console showing alerts.',
+});
+
+/** Every subcommand, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [runCommand, checkCommand, detectCommand, modelCommand, consoleCommand, demoCommand];

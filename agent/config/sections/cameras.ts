@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { duration } from '../duration.js';
+import { secretFields, checkOneSecretSource } from './secret.js';
+
+export const CAMERA_ID_RE = /^[a-z0-9-]{1,32}$/;
+
+const httpUrl = (protocols: string[], example: string) => z.string().refine((text) => {
+  try {
+    return protocols.includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}, `must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}`);
+
+const snapshotSource = z.strictObject({
+  url: httpUrl(['http:', 'https:'], 'http://192.168.1.64/ISAPI/Streaming/channels/101/picture').describe('JPEG snapshot URL'),
+  username: z.string().min(1).optional(),
+  ...secretFields,
+}).superRefine(checkOneSecretSource);
+
+const rtspSource = z.strictObject({
+  url: httpUrl(['rtsp:', 'rtsps:'], 'rtsp://192.168.1.64:554/Streaming/Channels/102').describe('RTSP stream URL'),
+  username: z.string().min(1).optional(),
+  ...secretFields,
+}).superRefine(checkOneSecretSource);
+
+/** Replays footage (a video file, an image, or a directory of images): the demo and tests. */
+const fileSource = z.strictObject({
+  path: z.string().min(1).describe('video file, image file or directory of images'),
+  loop: z.boolean().default(true),
+});
+
+export const SOURCE_KINDS = ['snapshot', 'rtsp', 'file'] as const;
+
+export const cameraSchema = z.strictObject({
+  id: z.string().regex(CAMERA_ID_RE, 'must be 1-32 characters of a-z, 0-9 and "-"').describe('camera id, an MQTT topic level'),
+  name: z.string().min(1).max(64).optional().describe('human name shown on the console'),
+  snapshot: snapshotSource.optional(),
+  rtsp: rtspSource.optional(),
+  file: fileSource.optional(),
+  interval: duration({ min: 100, max: 3_600_000 }).default(1000).describe('sampling period'),
+}).superRefine((camera, ctx) => {
+  const given = SOURCE_KINDS.filter((k) => (camera as Record<string, unknown>)[k] !== undefined);
+  if (given.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'no source: give one of snapshot, rtsp or file' });
+  } else if (given.length > 1) {
+    ctx.addIssue({ code: 'custom', path: [given[1] ?? 'rtsp'], message: `give only one source, not ${given.join(' and ')}` });
+  }
+}, { when: isObjectPayload }); // also when other keys are wrong, so every problem is reported at once
+
+export const camerasSchema = z.array(cameraSchema).max(256).default([]).superRefine((cameras, ctx) => {
+  const seen = new Map<string, number>();
+  cameras.forEach((camera, i) => {
+    const id: unknown = (camera as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate camera id "${id}" (also cameras[${first}])` });
+    } else {
+      seen.set(id, i);
+    }
+  });
+}, { when: (payload) => Array.isArray(payload.value) });
+
+function isObjectPayload(payload: { value: unknown }): boolean {
+  return typeof payload.value === 'object' && payload.value !== null;
+}

@@ -1,0 +1,61 @@
+/**
+ * One error class for the whole agent. The code says which subsystem failed and
+ * what kind of failure it is; guards below decide what a caller does with it.
+ */
+export const ERROR_CODES = {
+  // usage and configuration: the operator must fix something before anything starts
+  USAGE: 'usage',
+  CONFIG_NOT_FOUND: 'config.not_found',
+  CONFIG_SYNTAX: 'config.syntax',
+  CONFIG_INVALID: 'config.invalid',
+  SECRET_UNREADABLE: 'config.secret_unreadable',
+  SECRET_INSECURE: 'config.secret_insecure',
+  // lifecycle
+  STATE_LOCKED: 'state.locked',
+  STATE_IO: 'state.io',
+  MODULE_START: 'lifecycle.start_failed',
+  MODULE_STOP_TIMEOUT: 'lifecycle.stop_timeout',
+  NOT_IMPLEMENTED: 'not_implemented',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export interface AgentErrorOptions {
+  cause?: unknown;
+  /** Structured facts for logs and MQTT error answers (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class AgentError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: AgentErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AgentError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isAgentError(err: unknown, code?: ErrorCode): err is AgentError {
+  return err instanceof AgentError && (code === undefined || err.code === code);
+}
+
+/** Errors an operator fixes by changing the command line or the config file. */
+export function isUsageError(err: unknown): boolean {
+  if (!(err instanceof AgentError)) return false;
+  return err.code === 'usage' || err.code.startsWith('config.');
+}
+
+/** Exit codes scripts can trust: 0 ok, 1 failure, 2 usage or config error. */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export function exitCodeFor(err: unknown): ExitCode {
+  return isUsageError(err) ? EXIT.USAGE : EXIT.FAILURE;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
