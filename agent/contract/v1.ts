@@ -1,0 +1,140 @@
+/**
+ * MQTT contract v1: every topic the agent speaks, with its retain flag, QoS and payload type.
+ * This module is the single owner; the topic prefix `minwang/<host-id>/` is added only here.
+ * `docs/mqtt.md` documents it and a test keeps the two in step.
+ */
+import type { Box, Label } from '../pipeline/types.js';
+
+export const CONTRACT_VERSION = 1;
+export const TOPIC_ROOT = 'minwang';
+
+export interface TopicSpec {
+  retain: boolean;
+  qos: 0 | 1;
+  what: string;
+}
+
+export const TOPICS = {
+  status: { retain: true, qos: 1, what: 'host online/offline/stopped with a session number; offline is the last will' },
+  heartbeat: { retain: true, qos: 0, what: 'periodic host, camera, detector, outbox and model summary' },
+  cameraStatus: { retain: true, qos: 1, what: 'one camera online/offline/degraded with a reason' },
+  events: { retain: false, qos: 1, what: 'tracked-object lifecycle new/update/end' },
+  eventThumbnail: { retain: false, qos: 1, what: 'JPEG of an event, cropped, privacy masks applied' },
+  health: { retain: false, qos: 1, what: 'health alerts raised and cleared' },
+  model: { retain: true, qos: 1, what: 'installed model and update progress' },
+  command: { retain: false, qos: 1, what: 'request to the host: {"id", ...params}' },
+  commandResponse: { retain: false, qos: 1, what: 'answer: {"id", "status", "data"|"error"}' },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicKind = keyof typeof TOPICS;
+
+export const topic = {
+  root: (host: string) => `${TOPIC_ROOT}/${host}`,
+  status: (host: string) => `${TOPIC_ROOT}/${host}/status`,
+  heartbeat: (host: string) => `${TOPIC_ROOT}/${host}/heartbeat`,
+  cameraStatus: (host: string, camera: string) => `${TOPIC_ROOT}/${host}/camera/${camera}/status`,
+  events: (host: string) => `${TOPIC_ROOT}/${host}/events`,
+  eventThumbnail: (host: string, eventId: string) => `${TOPIC_ROOT}/${host}/events/${eventId}/thumbnail`,
+  health: (host: string) => `${TOPIC_ROOT}/${host}/health`,
+  model: (host: string) => `${TOPIC_ROOT}/${host}/model`,
+  command: (host: string, op: string) => `${TOPIC_ROOT}/${host}/cmd/${op}`,
+  commandResponse: (host: string, op: string) => `${TOPIC_ROOT}/${host}/cmd/${op}/response`,
+};
+
+/** ISO 8601 UTC, e.g. 2026-11-29T11:24:21.123Z. */
+export type Timestamp = string;
+
+export interface StatusPayload {
+  ts: Timestamp;
+  state: 'online' | 'offline' | 'stopped';
+  /** Grows on every connect, so a stale will (older session) can be told from a live host. */
+  session: number;
+  version: string;
+  contract: typeof CONTRACT_VERSION;
+}
+
+export type CameraState = 'online' | 'offline' | 'degraded';
+export type CameraFaultReason =
+  | 'unreachable' | 'timeout' | 'auth' | 'bad_image' | 'black' | 'frozen' | 'covered' | 'blurred' | 'moved';
+
+export interface CameraStatusPayload {
+  ts: Timestamp;
+  camera: string;
+  state: CameraState;
+  reason: CameraFaultReason | null;
+  /** When the camera entered this state. */
+  since: Timestamp;
+  detail?: string;
+}
+
+/** Fields the outbox adds to every `events` and `health` message. */
+export interface Sequenced {
+  /** Per host, +1 per events/health message, persisted across restarts: a gap means loss. */
+  seq: number;
+  /** Set when the message was delivered late (after an outage). */
+  historical?: boolean;
+}
+
+export interface EventBody {
+  ts: Timestamp;
+  /** One id per tracked object, for its whole life. */
+  id: string;
+  type: 'new' | 'update' | 'end';
+  camera: string;
+  label: Label;
+  score: number;
+  box: Box;
+  zones: string[];
+  startedAt: Timestamp;
+  endedAt?: Timestamp;
+  /** True when a thumbnail is published on events/<id>/thumbnail. */
+  thumbnail: boolean;
+}
+export type EventPayload = EventBody & Sequenced;
+
+export type HealthKind =
+  | 'camera_offline' | 'camera_degraded' | 'disk_low' | 'disk_readonly' | 'recording_stalled' | 'tamper'
+  | 'detector_failure' | 'model_rollback' | 'overheat' | 'clock_unsynchronized';
+
+export interface HealthBody {
+  ts: Timestamp;
+  /** Unique per message, for de-duplication at the station. */
+  id: string;
+  kind: HealthKind;
+  state: 'raised' | 'cleared';
+  /** What the alert is about: a camera id, a path, `host`... */
+  subject: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  details?: Record<string, unknown>;
+}
+export type HealthPayload = HealthBody & Sequenced;
+
+export interface HeartbeatPayload {
+  ts: Timestamp;
+  seq: number;
+  uptimeS: number;
+  [field: string]: unknown;
+}
+
+export interface ModelPayload {
+  ts: Timestamp;
+  installed: { id: string; version: number; sha256: string } | null;
+  update?: {
+    state: 'downloading' | 'verifying' | 'testing' | 'active' | 'failed' | 'rolled_back';
+    version?: number;
+    progress?: number;
+    error?: string;
+  };
+}
+
+export interface CommandRequest {
+  id: string;
+  /** ISO time after which the command must not run. */
+  expires?: Timestamp;
+  [param: string]: unknown;
+}
+
+export type CommandResponse =
+  | { id: string; status: 'ok'; data: unknown }
+  | { id: string; status: 'error'; error: { code: string; message: string } };

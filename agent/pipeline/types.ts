@@ -1,0 +1,49 @@
+/**
+ * The values that flow between stages: cameras → sampling → motion → detection → tracking/events.
+ * Stages share these types and nothing else; the composition root connects them.
+ */
+
+/** A box in normalised image coordinates, 0..1: [x1, y1, x2, y2] with x1 < x2, y1 < y2. */
+export type Box = [number, number, number, number];
+
+/** One sampled picture from a camera, as the camera gave it (JPEG). */
+export interface Frame {
+  camera: string;
+  /** Wall-clock capture time (for `ts` fields). */
+  capturedAt: Date;
+  /** Monotonic capture time in ms (for ages and durations). */
+  mono: number;
+  jpeg: Buffer;
+  /** Known when the source decoded or was told the size; else undefined until decoded. */
+  width?: number;
+  height?: number;
+}
+
+/** The labels the agent alerts on. */
+export type Label = 'person' | 'ebike';
+
+export interface Detection {
+  label: Label;
+  /** The model's own class name (COCO: person, bicycle, motorcycle...). */
+  class: string;
+  score: number;
+  box: Box;
+}
+
+/** What a detector found in one image. `width`/`height` are the image's pixels. */
+export interface DetectionResult {
+  width: number;
+  height: number;
+  ms: number;
+  detections: Detection[];
+}
+
+export interface DetectOptions {
+  /** Where to look (e.g. motion regions); undefined means the whole image (plus tiles). */
+  regions?: Box[];
+}
+
+/** Runs the model on an encoded image (JPEG/PNG) and returns raw detections, before per-camera filters. */
+export interface Detector {
+  detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult>;
+}
