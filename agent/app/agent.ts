@@ -4,6 +4,8 @@ import type { Module } from '../core/module.js';
 import { Lifecycle } from '../core/lifecycle.js';
 import type { HostPorts } from '../ports/index.js';
 import { DataDir, realPidAlive, type PidAlive } from '../state/data-dir.js';
+import type { StationLink } from '../contract/link.js';
+import { MemoryStationLink } from '../contract/memory-link.js';
 
 export interface AgentDeps {
   config: Config;
@@ -11,6 +13,8 @@ export interface AgentDeps {
   logger: Logger;
   pid?: number;
   pidAlive?: PidAlive;
+  /** The link to the station; tests pass a MemoryStationLink. */
+  link?: StationLink;
   /** Longest one module may take to stop; shutdown is bounded by modules × this. */
   stopTimeoutMs?: number;
 }
@@ -36,6 +40,9 @@ export function buildModules(deps: AgentDeps): Module[] {
     pid: deps.pid ?? process.pid,
     pidAlive: deps.pidAlive ?? realPidAlive,
   });
+  // Until the MQTT link is built, messages stay in memory and nothing reaches a station.
+  const link = deps.link ?? new MemoryStationLink();
+  void link;
   return [dataDir];
 }
 
