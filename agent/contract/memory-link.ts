@@ -43,7 +43,7 @@ export class MemoryStationLink implements StationLink {
 
   registerCommand<T>(op: string, handler: CommandHandler<T>): void {
     if (this.commands.has(op)) throw new Error(`command ${op} registered twice`);
-    this.commands.set(op, handler as CommandHandler<unknown>);
+    this.commands.set(op, handler);
   }
 
   /** Runs a registered command as the station would ask it (params validated by its schema). */
