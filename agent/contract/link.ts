@@ -4,7 +4,7 @@
  * The composition root gives every module the same link.
  */
 import type { z } from 'zod';
-import type { CameraStatusPayload, EventBody, HealthBody, HeartbeatPayload, ModelPayload } from './v1.js';
+import type { CameraStatusPayload, EventBody, HealthBody, HeartbeatPayload, ModelPayload, PatrolBody } from './v1.js';
 
 export interface CommandContext {
   /** The request id, for logs. */
@@ -35,6 +35,8 @@ export interface StationLink {
   publishThumbnail(eventId: string, jpeg: Buffer): Promise<void>;
   /** Queues a health alert raised or cleared. */
   publishHealth(alert: HealthBody): Promise<void>;
+  /** Queues the daily patrol report and its contact sheet (patrol, patrol/<id>/sheet). */
+  publishPatrol(report: PatrolBody, sheet: Buffer): Promise<void>;
   /** Retained camera state; republished on reconnect and on `rebirth`. */
   setCameraStatus(status: CameraStatusPayload): void;
   /** Retained heartbeat; the link adds `seq`. */

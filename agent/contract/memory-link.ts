@@ -1,5 +1,5 @@
 import type { CommandHandler, LinkState, StationLink } from './link.js';
-import type { CameraStatusPayload, EventBody, HealthBody, HeartbeatPayload, ModelPayload } from './v1.js';
+import type { CameraStatusPayload, EventBody, HealthBody, HeartbeatPayload, ModelPayload, PatrolBody } from './v1.js';
 
 /**
  * A station link that keeps everything in memory: what tests assert on, and what a command
@@ -9,6 +9,7 @@ export class MemoryStationLink implements StationLink {
   readonly events: EventBody[] = [];
   readonly thumbnails: { eventId: string; jpeg: Buffer }[] = [];
   readonly health: HealthBody[] = [];
+  readonly patrols: { report: PatrolBody; sheet: Buffer }[] = [];
   readonly cameraStatus = new Map<string, CameraStatusPayload>();
   heartbeat: Omit<HeartbeatPayload, 'seq'> | undefined;
   model: ModelPayload | undefined;
@@ -26,6 +27,11 @@ export class MemoryStationLink implements StationLink {
 
   publishHealth(alert: HealthBody): Promise<void> {
     this.health.push(alert);
+    return Promise.resolve();
+  }
+
+  publishPatrol(report: PatrolBody, sheet: Buffer): Promise<void> {
+    this.patrols.push({ report, sheet });
     return Promise.resolve();
   }
 

@@ -22,6 +22,8 @@ export const TOPICS = {
   eventThumbnail: { retain: false, qos: 1, what: 'JPEG of an event, cropped, privacy masks applied' },
   health: { retain: false, qos: 1, what: 'health alerts raised and cleared' },
   model: { retain: true, qos: 1, what: 'installed model and update progress' },
+  patrol: { retain: false, qos: 1, what: 'the daily patrol report: availability, faults, events, disk trend' },
+  patrolSheet: { retain: false, qos: 1, what: 'contact-sheet JPEG of the patrol: one privacy-masked frame per camera' },
   command: { retain: false, qos: 1, what: 'request to the host: {"id", ...params}' },
   commandResponse: { retain: false, qos: 1, what: 'answer: {"id", "status", "data"|"error"}' },
 } as const satisfies Record<string, TopicSpec>;
@@ -37,6 +39,8 @@ export const topic = {
   eventThumbnail: (host: string, eventId: string) => `${TOPIC_ROOT}/${host}/events/${eventId}/thumbnail`,
   health: (host: string) => `${TOPIC_ROOT}/${host}/health`,
   model: (host: string) => `${TOPIC_ROOT}/${host}/model`,
+  patrol: (host: string) => `${TOPIC_ROOT}/${host}/patrol`,
+  patrolSheet: (host: string, reportId: string) => `${TOPIC_ROOT}/${host}/patrol/${reportId}/sheet`,
   command: (host: string, op: string) => `${TOPIC_ROOT}/${host}/cmd/${op}`,
   commandResponse: (host: string, op: string) => `${TOPIC_ROOT}/${host}/cmd/${op}/response`,
 };
@@ -114,6 +118,13 @@ export interface HeartbeatPayload {
   ts: Timestamp;
   seq: number;
   uptimeS: number;
+  [field: string]: unknown;
+}
+
+export interface PatrolBody {
+  ts: Timestamp;
+  /** Report id; the contact sheet is published on patrol/<id>/sheet. */
+  id: string;
   [field: string]: unknown;
 }
 

@@ -64,6 +64,13 @@ describe('config schema', () => {
     expect(problems(twice)).toMatch(/config\.yaml: cameras\[1\]\.id: duplicate camera id "gate" \(also cameras\[0\]\)/);
   });
 
+  it('defaults the time zone and refuses an unknown one', () => {
+    expect(parseConfigText(GOOD, 'c.yaml').host.timezone).toBe('Asia/Shanghai');
+    expect(problems(GOOD.replace('  id: xidian-wangjia-01', '  id: xidian-wangjia-01\n  timezone: Mars/Olympus'))).toMatch(
+      /host\.timezone: must be an IANA time zone/,
+    );
+  });
+
   it('names an invalid host id', () => {
     expect(problems(GOOD.replace('xidian-wangjia-01', 'Xidian_01'))).toMatch(/^config\.yaml: host\.id: must be 1-64 characters/);
   });
