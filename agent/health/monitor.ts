@@ -79,6 +79,11 @@ export class HealthMonitor implements Module {
     return this.running;
   }
 
+  /** Resolves when no round is in progress (tests with a fake clock and real disks wait on it). */
+  async whenIdle(): Promise<void> {
+    await this.running;
+  }
+
   snapshot(): HealthSnapshot {
     return {
       disks: this.disks.map((d) => d.last),
