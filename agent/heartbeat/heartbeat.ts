@@ -53,13 +53,12 @@ export class Heartbeat implements Module {
   assemble(): Omit<HeartbeatPayload, 'seq'> {
     const { clock, sources, version } = this.deps;
     const host = sources.host?.() ?? null;
-    const uptime = host?.['uptimeS'];
     const agentUptimeS = Math.round((clock.monotonicMs() - this.startedMono) / 1000);
     const link = sources.link?.();
     const model = sources.modelVersion?.();
     return {
       ts: clock.now().toISOString(),
-      uptimeS: typeof uptime === 'number' ? uptime : agentUptimeS,
+      uptimeS: host?.uptimeS ?? agentUptimeS,
       agentUptimeS,
       version,
       intervalS: this.deps.interval / 1000,

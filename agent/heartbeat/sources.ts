@@ -21,9 +21,11 @@ export interface DetectorSummary {
  * simply absent from the heartbeat, never faked.
  */
 export interface HeartbeatSources {
-  host?: () => Record<string, unknown> | null;
-  disks?: () => readonly Record<string, unknown>[];
-  alerts?: () => readonly Record<string, unknown>[];
+  /** Host vital signs (uptime, load, temperature, memory, throttling, clock). */
+  host?: () => ({ uptimeS: number } & object) | null;
+  disks?: () => readonly object[];
+  /** Health alerts currently raised. */
+  alerts?: () => readonly object[];
   cameras?: () => readonly CameraSummary[];
   detector?: () => DetectorSummary | undefined;
   link?: () => LinkState;

@@ -78,7 +78,7 @@ describe('write probe faults', () => {
     const fs: FileSystem = {
       ...realFileSystem,
       open: ((...args: Parameters<FileSystem['open']>) =>
-        failing ? Promise.reject(Object.assign(new Error('EIO: i/o error, open'), { code: 'EIO' })) : realFileSystem.open(...args)) as FileSystem['open'],
+        failing ? Promise.reject(Object.assign(new Error('EIO: i/o error, open'), { code: 'EIO' })) : realFileSystem.open(...args)),
     };
     const { monitor, link } = setup(root, root, fs);
     await monitor.round();
@@ -92,7 +92,7 @@ describe('write probe faults', () => {
   it('keeps running when the link cannot queue an alert (its own disk is full)', async () => {
     const root = await tempDir();
     const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
-    const fs: FileSystem = { ...realFileSystem, open: (() => Promise.reject(full)) as FileSystem['open'] };
+    const fs: FileSystem = { ...realFileSystem, open: (() => Promise.reject(full)) };
     const { monitor, link } = setup(root, root, fs);
     let attempts = 0;
     link.publishHealth = () => {
