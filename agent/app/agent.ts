@@ -6,6 +6,8 @@ import type { HostPorts } from '../ports/index.js';
 import { DataDir, realPidAlive, type PidAlive } from '../state/data-dir.js';
 import type { StationLink } from '../contract/link.js';
 import { MemoryStationLink } from '../contract/memory-link.js';
+import { buildHealthModules, type StageHooks } from './health-modules.js';
+import type { Notifier } from '../watchdog/notifier.js';
 
 export interface AgentDeps {
   config: Config;
@@ -15,6 +17,10 @@ export interface AgentDeps {
   pidAlive?: PidAlive;
   /** The link to the station; tests pass a MemoryStationLink. */
   link?: StationLink;
+  /** Providers from stages the health side modules read (latest frame, detector, model). */
+  hooks?: StageHooks;
+  /** systemd notifications; default: the systemd-notify binary. Tests inject one. */
+  notifier?: Notifier;
   /** Longest one module may take to stop; shutdown is bounded by modules × this. */
   stopTimeoutMs?: number;
 }
@@ -41,9 +47,15 @@ export function buildModules(deps: AgentDeps): Module[] {
     pidAlive: deps.pidAlive ?? realPidAlive,
   });
   // Until the MQTT link is built, messages stay in memory and nothing reaches a station.
-  const link = deps.link ?? new MemoryStationLink();
-  void link;
-  return [dataDir];
+  const side = buildHealthModules({
+    config, ports, logger, dataDir, link: deps.link ?? new MemoryStationLink(),
+    ...(deps.hooks === undefined ? {} : { hooks: deps.hooks }),
+    ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
+  });
+  // Stages get `side.link` (it tees camera status and events to patrol, relays and the LED) and
+  // a progress callback each, e.g. `side.progress.loop('cameras')`, `side.progress.loop('outbox')`.
+  // The watchdog stays last: its READY=1 means every module before it has started.
+  return [dataDir, ...side.modules, side.watchdog];
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {

@@ -15,6 +15,9 @@ export const ERROR_CODES = {
   STATE_IO: 'state.io',
   MODULE_START: 'lifecycle.start_failed',
   MODULE_STOP_TIMEOUT: 'lifecycle.stop_timeout',
+  // host hardware
+  GPIO_UNAVAILABLE: 'gpio.unavailable',
+  GPIO_BUSY: 'gpio.busy',
   NOT_IMPLEMENTED: 'not_implemented',
 } as const;
 
