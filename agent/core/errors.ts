@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   MODULE_START: 'lifecycle.start_failed',
   MODULE_STOP_TIMEOUT: 'lifecycle.stop_timeout',
   NOT_IMPLEMENTED: 'not_implemented',
+  // camera discovery
+  DISCOVERY_PROBE_FAILED: 'discovery.probe_failed',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
