@@ -58,7 +58,7 @@ function uniqueDevices(parsed: ReturnType<typeof parseProbeAnswer>[]): { devices
 async function readReport(device: DiscoveredDevice, options: DiscoverOptions, log: Logger): Promise<DeviceReport> {
   const outcome = await options.client.readDevice(device.serviceUrl, options.credentials, options.deviceTimeoutMs);
   if (!outcome.ok) {
-    const failure = describeFailure(outcome.failure);
+    const failure = describeFailure(outcome.failure, options.credentials !== undefined);
     log.info({ address: device.address, kind: failure.kind, reason: failure.message }, 'device could not be read');
     return { device, profiles: [], failure };
   }

@@ -11,10 +11,12 @@ const HINTS: Record<FailureKind, string> = {
   protocol: 'the camera\'s ONVIF answers could not be used: check that ONVIF (Profile S) is enabled in its web page, or configure it by hand from its manual',
 };
 
+const NEEDS_LOGIN = 'the camera needs a login to tell its stream and snapshot URIs: add --username USER --password-env NAME (or --password-file FILE)';
+
 /** Turns a library failure into a kind, a plain message and a hint for the installer. */
-export function describeFailure(failure: ClientFailure): DeviceFailure {
+export function describeFailure(failure: ClientFailure, loggedIn: boolean): DeviceFailure {
   const kind = classify(failure);
-  return { kind, message: failure.message, hint: HINTS[kind] };
+  return { kind, message: failure.message, hint: kind === 'auth' && !loggedIn ? NEEDS_LOGIN : HINTS[kind] };
 }
 
 function classify(failure: ClientFailure): FailureKind {

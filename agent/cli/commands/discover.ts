@@ -84,11 +84,11 @@ function writeSummary(io: CliIO, result: DiscoveryResult, snippet: Snippet, logg
     const ready = snippet.cameras.filter((c) => c.entry !== undefined).length;
     lines.push(`Found ${plural(result.reports.length, 'ONVIF device')}: ${ready} ready to paste into the cameras: section${ready < result.reports.length ? `, ${result.reports.length - ready} not` : ''}.`);
     for (const camera of snippet.cameras.filter((c) => c.entry === undefined)) {
-      lines.push(`  ${camera.report.device.address} (${camera.report.device.serviceUrl}): ${camera.skipped ?? 'not added'}`);
+      const { address, name } = camera.report.device;
+      lines.push(`  ${address}${name === undefined ? '' : ` ${name}`}: ${camera.skipped ?? 'not added'}`);
       if (camera.report.failure !== undefined) lines.push(`    hint: ${camera.report.failure.hint}`);
     }
-    if (!loggedIn) lines.push('Most cameras only give stream and snapshot URIs after a login: add --username USER --password-env NAME.');
-    else if (ready > 0) lines.push('Set the password where the snippet says (passwordEnv/passwordFile), then run `minwang check`.');
+    if (loggedIn && ready > 0) lines.push('Set the password where the snippet says (passwordEnv/passwordFile), then run `minwang check`.');
   }
   if (result.ignored.length > 0) lines.push(`Ignored ${plural(result.ignored.length, 'answer')} that were not usable ONVIF probe matches (see --log-level debug).`);
   io.stderr.write(`${lines.join('\n')}\n`);

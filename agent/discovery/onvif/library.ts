@@ -6,8 +6,8 @@ type Callback<T> = (err: Error | null, data?: T) => void;
 
 /** The part of the library's `Cam` discovery uses, typed narrowly so nothing untyped leaks out. */
 interface LibraryCam {
-  profiles?: unknown;
   connect(callback: Callback<unknown>): void;
+  getProfiles(callback: Callback<unknown>): void;
   getStreamUri(options: { protocol: 'RTSP'; profileToken: string }, callback: Callback<unknown>): void;
   getSnapshotUri(options: { profileToken: string }, callback: Callback<unknown>): void;
 }
@@ -67,7 +67,9 @@ async function readDevice(serviceUrl: string, credentials: OnvifCredentials | un
     ...(credentials === undefined ? {} : { username: credentials.username, password: credentials.password }),
   });
   await call<unknown>((cb) => cam.connect(cb));
-  const profiles = cam.profiles;
+  // Asked again because `connect` swallows a GetProfiles failure (a wrong password on a camera
+  // that answers the pre-authentication calls) and reports success with no profiles.
+  const profiles = await call<unknown>((cb) => cam.getProfiles(cb));
   const uris: RawProfileUris[] = [];
   for (const token of profileTokens(profiles)) uris.push(await readUris(cam, token));
   return { profiles, uris };
