@@ -1,5 +1,6 @@
 import onvif from 'onvif';
 import type { OnvifCredentials } from '../types.js';
+import { checkMulticastRoute } from './multicast-route.js';
 import type { ClientFailure, OnvifClient, ProbeOptions, ProbeOutcome, RawDeviceReading, RawProfileUris } from './client.js';
 
 type Callback<T> = (err: Error | null, data?: T) => void;
@@ -27,7 +28,12 @@ export const inProcessOnvifClient: OnvifClient = {
   },
 };
 
-function probe(options: ProbeOptions): Promise<ProbeOutcome> {
+async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
+  await checkMulticastRoute(options.interfaceName);
+  return probeWithLibrary(options);
+}
+
+function probeWithLibrary(options: ProbeOptions): Promise<ProbeOutcome> {
   const outcome: ProbeOutcome = { answers: [], problems: [] };
   const onDevice = (data: unknown, rinfo: { address: string }) => {
     outcome.answers.push({ from: rinfo.address, data });
