@@ -40,6 +40,7 @@ export async function discoverCameras(options: DiscoverOptions): Promise<Discove
   const { devices, ignored } = uniqueDevices(outcome.answers.map(parseProbeAnswer));
   ignored.push(...outcome.problems);
   log.info({ devices: devices.length, ignored: ignored.length }, 'probe finished');
+  if (ignored.length > 0) log.debug({ ignored }, 'answers that were not usable probe matches');
   const reports = await mapLimited(devices, options.concurrency ?? 4, (device) => readReport(device, options, log));
   return { reports: reports.sort((a, b) => compareAddresses(a.device.address, b.device.address)), ignored };
 }

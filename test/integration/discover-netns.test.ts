@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../agent/config/load.js';
-import { BIN, waitFor } from '../helpers/cli.js';
+import { BIN, runCli, waitFor } from '../helpers/cli.js';
 import { Namespaces, stopChild } from '../helpers/netns.js';
 import type { SimCamera } from '../sim/onvif/index.js';
 
@@ -29,6 +29,8 @@ const CAMERAS: SimCamera[] = [
   camera(12, 'Gate Cam', { port: 8080, profiles: [{ token: '1', name: 'only', width: 1280, height: 720, encoding: 'H265', snapshot: false }] }),
   camera(13, 'Lobby', { password: 'another-password' }),
   camera(14, 'Hung', { behaviour: 'silent' }),
+  // No profiles: the onvif library trips over this answer (a TypeError inside its callbacks).
+  camera(15, 'Empty', { profiles: [] }),
 ];
 const CONFIG_HEAD = 'host: {id: test-host}\nmqtt: {url: "mqtt://127.0.0.1:1883"}\n';
 
@@ -94,7 +96,9 @@ describe('minwang discover on a LAN of simulated ONVIF cameras', () => {
       ['10.77.0.12', 'gate-cam-12', 'ok', undefined],
       ['10.77.0.13', 'lobby', 'failed', 'auth'],
       ['10.77.0.14', 'hung', 'failed', 'timeout'],
+      ['10.77.0.15', 'empty', 'failed', 'protocol'],
     ]);
+    expect(report.devices[4]?.failure?.hint).toMatch(/ONVIF answers could not be used/);
     const [gate, gate2, lobby] = report.devices;
     expect(gate?.profiles).toEqual([
       expect.objectContaining({ token: 'main', rtsp: 'rtsp://10.77.0.11:554/Streaming/main', snapshot: 'http://10.77.0.11/snapshot/main.jpg' }),
@@ -118,7 +122,7 @@ describe('minwang discover on a LAN of simulated ONVIF cameras', () => {
     const config = wrapped(result.stdout);
     expect(config.cameras[0]?.snapshot).toMatchObject({ url: 'http://10.77.0.11/snapshot/main.jpg', passwordFile });
     expect(result.stdout).toContain('# 10.77.0.13 Lobby (IPC-100): not added (login refused');
-    expect(result.stderr).toContain('Found 4 ONVIF devices: 2 ready to paste into the cameras: section, 2 not.');
+    expect(result.stderr).toContain('Found 5 ONVIF devices: 2 ready to paste into the cameras: section, 3 not.');
     expect(result.stderr).toMatch(/10\.77\.0\.13 Lobby: login refused.*\n {4}hint: the camera refused the login/);
     expect(result.stderr).toMatch(/10\.77\.0\.14 Hung: timeout: no complete answer within 2000 ms/);
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
@@ -128,9 +132,9 @@ describe('minwang discover on a LAN of simulated ONVIF cameras', () => {
     const result = await discover(['--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { devices: JsonDevice[] };
-    expect(report.devices).toHaveLength(4);
+    expect(report.devices).toHaveLength(5);
     expect(report.devices.filter((d) => d.failure?.kind === 'auth').map((d) => d.failure?.hint)).toEqual(
-      Array.from({ length: 3 }, () => expect.stringMatching(/needs a login .*--username USER/) as unknown),
+      Array.from({ length: 4 }, () => expect.stringMatching(/needs a login .*--username USER/) as unknown),
     );
   });
 
@@ -144,6 +148,9 @@ describe('minwang discover on a LAN of simulated ONVIF cameras', () => {
   });
 
   it('exits 2 on usage errors, before probing', async () => {
+    const help = await runCli(['discover', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: minwang discover [--timeout 5s]');
     const withPassword = await discover(['--username', 'admin', '--password', PASSWORD]);
     expect(withPassword.code).toBe(2);
     expect(withPassword.stderr).toContain('a password on the command line is visible to every user');

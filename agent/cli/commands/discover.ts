@@ -17,7 +17,7 @@ const NONE_FOUND_HINTS = [
 export const discoverCommand: Command = {
   name: 'discover',
   summary: 'find ONVIF cameras on the local network and print a cameras: config snippet',
-  usage: 'discover [--timeout 5s] [--interface NAME] [--username USER (--password-file FILE | --password-env NAME)] [--json]',
+  usage: 'discover [--timeout 5s] [--device-timeout 10s] [--interface NAME] [--username USER (--password-file FILE | --password-env NAME)] [--json]',
   help: [
     '    --timeout DURATION         how long to listen for answers (default 5s)',
     '    --device-timeout DURATION  time limit for reading each camera (default 10s)',
