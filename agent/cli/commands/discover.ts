@@ -52,10 +52,11 @@ export const discoverCommand: Command = {
     const login = await readLogin({ username: stringFlag(values, 'username'), passwordFile: stringFlag(values, 'password-file'), passwordEnv: stringFlag(values, 'password-env') }, io.env);
     // Progress logs would bury the answer; show warnings unless asked for more.
     const logger = createLogger({ level: values['log-level'] === undefined ? 'warn' : logLevel, format: logFormat, stream: io.stderr });
+    const client = isolatedOnvifClient();
     try {
       io.stderr.write(`Probing for ONVIF devices for ${formatDuration(probeTimeoutMs)}${interfaceName === undefined ? '' : ` on ${interfaceName}`}...\n`);
       const result = await discoverCameras({
-        client: isolatedOnvifClient(),
+        client,
         logger,
         probeTimeoutMs,
         deviceTimeoutMs,
@@ -71,6 +72,7 @@ export const discoverCommand: Command = {
       if (isAgentError(err, 'discovery.probe_failed')) throw new AgentError('discovery.probe_failed', `${err.message}\nhint: ${probeHint(err.details['code'])}`);
       throw err;
     } finally {
+      await client.close();
       logger.flush();
     }
   },

@@ -1,8 +1,8 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { inProcessOnvifClient } from './library.js';
 import type { WorkerAnswer, WorkerJob } from './worker-protocol.js';
 
-/** Worker thread entry: runs one ONVIF job with the library and posts the answer. */
+/** Worker thread entry: runs ONVIF jobs with the library, one at a time, and posts each answer. */
 async function answer(job: WorkerJob): Promise<WorkerAnswer> {
   if (job.kind === 'read') {
     return { kind: 'read', outcome: await inProcessOnvifClient.readDevice(job.serviceUrl, job.credentials, job.timeoutMs) };
@@ -15,4 +15,6 @@ async function answer(job: WorkerJob): Promise<WorkerAnswer> {
   }
 }
 
-parentPort?.postMessage(await answer(workerData as WorkerJob));
+parentPort?.on('message', (job: WorkerJob) => {
+  void answer(job).then((result) => parentPort?.postMessage(result));
+});
