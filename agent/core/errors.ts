@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   GPIO_UNAVAILABLE: 'gpio.unavailable',
   GPIO_BUSY: 'gpio.busy',
   NOT_IMPLEMENTED: 'not_implemented',
+  // camera discovery
+  DISCOVERY_PROBE_FAILED: 'discovery.probe_failed',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { CONFIG_OPTION } from '../command.js';
+import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
 import { runCommand } from './run.js';
 
@@ -55,4 +56,4 @@ export const demoCommand = pendingCommand({
 });
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, checkCommand, detectCommand, modelCommand, consoleCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [runCommand, checkCommand, discoverCommand, detectCommand, modelCommand, consoleCommand, demoCommand];
