@@ -15,6 +15,9 @@ export const ERROR_CODES = {
   STATE_IO: 'state.io',
   MODULE_START: 'lifecycle.start_failed',
   MODULE_STOP_TIMEOUT: 'lifecycle.stop_timeout',
+  // cameras: a source did not give a usable frame (details.reason says why)
+  CAMERA_FAULT: 'camera.fault',
+  CAMERA_UNKNOWN: 'camera.unknown',
   NOT_IMPLEMENTED: 'not_implemented',
 } as const;
 
