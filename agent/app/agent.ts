@@ -6,6 +6,8 @@ import type { HostPorts } from '../ports/index.js';
 import { DataDir, realPidAlive, type PidAlive } from '../state/data-dir.js';
 import type { StationLink } from '../contract/link.js';
 import { MemoryStationLink } from '../contract/memory-link.js';
+import type { Box, Detection, Detector, FrameSource } from '../pipeline/types.js';
+import { CameraPipeline } from './camera-pipeline.js';
 
 export interface AgentDeps {
   config: Config;
@@ -17,6 +19,18 @@ export interface AgentDeps {
   link?: StationLink;
   /** Longest one module may take to stop; shutdown is bounded by modules × this. */
   stopTimeoutMs?: number;
+  /** The object detector; without one, cameras are still sampled and watched, but no events are sent. */
+  detector?: Detector;
+  /** How many frames the detector takes at once (its pool size; default 1). */
+  detectorConcurrency?: number;
+  /** Per-camera filter of raw detections (zones, masks, minimum scores); identity when absent. */
+  filterDetections?: (camera: string, detections: Detection[]) => Detection[];
+  /** Names of the zones a box lies in, for events' `zones`; none when absent. */
+  zonesOf?: (camera: string, box: Box) => string[];
+  /** Frame sources by camera id, replacing the configured ones (tests, the demo). */
+  sources?: ReadonlyMap<string, FrameSource>;
+  /** Receives the camera pipeline once built, e.g. for the heartbeat's `cameras.summary()`. */
+  onCameraPipeline?: (pipeline: CameraPipeline) => void;
 }
 
 export interface Agent {
@@ -42,8 +56,17 @@ export function buildModules(deps: AgentDeps): Module[] {
   });
   // Until the MQTT link is built, messages stay in memory and nothing reaches a station.
   const link = deps.link ?? new MemoryStationLink();
-  void link;
-  return [dataDir];
+  const cameras = new CameraPipeline({
+    config, ports, logger, link,
+    detector: deps.detector,
+    detectorConcurrency: deps.detectorConcurrency,
+    filterDetections: deps.filterDetections,
+    zonesOf: deps.zonesOf,
+    sources: deps.sources,
+  });
+  deps.onCameraPipeline?.(cameras);
+  // cameras → sampling → motion → detection → tracking/events, with camera health beside them.
+  return [dataDir, ...cameras.modules()];
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {

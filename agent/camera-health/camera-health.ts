@@ -101,7 +101,7 @@ export class CameraHealth implements Module {
   }
 
   /** A frame arrived and was decoded to the small greyscale picture motion uses. */
-  frame(camera: string, picture: GreyImage): void {
+  feed(camera: string, picture: GreyImage): void {
     const record = this.records.get(camera);
     if (record === undefined) return;
     const now = this.options.clock.monotonicMs();
