@@ -66,7 +66,7 @@ export function buildModules(deps: AgentDeps): Module[] {
   });
   deps.onCameraPipeline?.(cameras);
   // cameras → sampling → motion → detection → tracking/events, with camera health beside them.
-  return [dataDir, ...cameras.modules()];
+  return config.cameras.length === 0 ? [dataDir] : [dataDir, ...cameras.modules()];
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {
