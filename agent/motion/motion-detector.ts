@@ -40,22 +40,23 @@ export class MotionDetector {
       return { regions: [], changedRatio: 0, lightingChange: false };
     }
     const background = this.background;
-    const gain = brightnessGain(data, background);
+    const curve = toneCurve(data, background);
     const changed = new Uint8Array(width * height);
     let count = 0;
+    const threshold = this.config.threshold;
     for (let i = 0; i < data.length; i++) {
-      if (Math.abs((data[i] ?? 0) * gain - (background[i] ?? 0)) > this.config.threshold) {
-        changed[i] = 1;
-        count++;
-      }
+      if (Math.abs((data[i] ?? 0) - curve.expected(background[i] ?? 0)) <= threshold) continue;
+      changed[i] = 1;
+      count++;
     }
     const changedRatio = count / data.length;
-    if (changedRatio > this.config.lightingChange) {
+    const regions = count === 0 || changedRatio > this.config.lightingChange ? [] : this.regionsOf(changed);
+    // Most of the picture changed, or moving areas span most of it: light or scene, not an object.
+    if (changedRatio > this.config.lightingChange || coverage(regions) > this.config.lightingChange) {
       this.adopt(image);
       return { regions: [], changedRatio, lightingChange: true };
     }
-    const regions = count === 0 ? [] : this.regionsOf(changed);
-    this.learn(data, changed, gain);
+    this.learn(data, changed);
     return { regions, changedRatio, lightingChange: false };
   }
 
@@ -65,13 +66,13 @@ export class MotionDetector {
     this.background = Float32Array.from(image.data);
   }
 
-  private learn(data: Uint8Array, changed: Uint8Array, gain: number): void {
+  private learn(data: Uint8Array, changed: Uint8Array): void {
     const background = this.background as Float32Array;
     const rate = this.config.backgroundRate;
     for (let i = 0; i < data.length; i++) {
       const r = changed[i] === 1 ? rate * MOVING_RATE_FACTOR : rate;
       const b = background[i] ?? 0;
-      background[i] = b + r * ((data[i] ?? 0) * gain - b);
+      background[i] = b + r * ((data[i] ?? 0) - b);
     }
   }
 
@@ -108,16 +109,71 @@ export class MotionDetector {
   }
 }
 
-/** The factor that brings the frame's mean brightness to the background's, bounded. */
-function brightnessGain(data: Uint8Array, background: Float32Array): number {
-  let sumFrame = 0;
-  let sumBackground = 0;
-  for (let i = 0; i < data.length; i++) {
-    sumFrame += data[i] ?? 0;
-    sumBackground += background[i] ?? 0;
+/** Area of the union of boxes, approximated on a 32×32 grid (boxes overlap). */
+function coverage(boxes: readonly Box[]): number {
+  if (boxes.length === 0) return 0;
+  const n = 32;
+  let covered = 0;
+  for (let gy = 0; gy < n; gy++) {
+    for (let gx = 0; gx < n; gx++) {
+      const x = (gx + 0.5) / n;
+      const y = (gy + 0.5) / n;
+      if (boxes.some(([x1, y1, x2, y2]) => x >= x1 && x < x2 && y >= y1 && y < y2)) covered++;
+    }
   }
-  if (sumFrame < data.length) return 1; // nearly black: no meaningful gain
-  return Math.min(2, Math.max(0.5, sumBackground / sumFrame));
+  return covered / (n * n);
+}
+
+const BINS = 16;
+const BIN_WIDTH = 256 / BINS;
+const MIN_BIN_PIXELS = 16;
+
+interface ToneCurve {
+  expected(backgroundValue: number): number;
+}
+
+/**
+ * How the scene's brightness changed as a whole: for each band of background brightness, the median
+ * value the same pixels have now. It follows exposure, gain, gamma and sensor clipping (clouds,
+ * headlights, auto exposure), while an object covering a small part of the picture cannot move a median.
+ */
+function toneCurve(data: Uint8Array, background: Float32Array): ToneCurve {
+  const histograms = new Uint32Array(BINS * 256);
+  const counts = new Uint32Array(BINS);
+  for (let i = 0; i < data.length; i++) {
+    const bin = Math.min(BINS - 1, Math.floor((background[i] ?? 0) / BIN_WIDTH));
+    histograms[bin * 256 + (data[i] ?? 0)]! += 1;
+    counts[bin]! += 1;
+  }
+  // Offset (now − then) at each bin centre with enough pixels to say.
+  const centres: number[] = [];
+  const offsets: number[] = [];
+  for (let bin = 0; bin < BINS; bin++) {
+    const n = counts[bin] ?? 0;
+    if (n < MIN_BIN_PIXELS) continue;
+    let seen = 0;
+    let median = 0;
+    for (; median < 256; median++) {
+      seen += histograms[bin * 256 + median] ?? 0;
+      if (seen * 2 >= n) break;
+    }
+    const centre = bin * BIN_WIDTH + BIN_WIDTH / 2;
+    centres.push(centre);
+    offsets.push(median - centre);
+  }
+  if (centres.length === 0) return { expected: (v) => v };
+  return {
+    expected(v: number): number {
+      let k = 0;
+      while (k < centres.length - 1 && (centres[k + 1] ?? 0) < v) k++;
+      const c0 = centres[k] ?? 0;
+      const c1 = centres[k + 1];
+      const o0 = offsets[k] ?? 0;
+      if (c1 === undefined || v <= c0) return v + o0;
+      const t = (v - c0) / (c1 - c0);
+      return v + o0 + t * ((offsets[k + 1] ?? 0) - o0);
+    },
+  };
 }
 
 interface CellGroup {
