@@ -76,7 +76,7 @@ export class EventsStage implements Module {
   constructor(private readonly options: EventsStageOptions) {
     this.rateCap = new RateCap(options.host.maxPerMinute, options.clock);
     for (const camera of options.cameras) {
-      const newId = options.newId ?? defaultEventId;
+      const newId = options.newId ?? ((id: string) => defaultEventId(id, options.clock.now()));
       this.cameras.set(camera.id, {
         camera,
         tracker: new ObjectTracker({ iou: camera.events.iou, newId: () => newId(camera.id) }),
@@ -125,8 +125,10 @@ export class EventsStage implements Module {
 
   /** Ends what timed out and sends thumbnails that are due, on every camera. */
   sweep(): void {
-    const work = Promise.all([...this.cameras.values()].map((c) => this.sweepCamera(c)));
-    this.pending = work.catch((err: unknown) => this.options.logger.error({ err }, 'event sweep failed'));
+    const work = Promise.all([...this.cameras.values()].map((c) => this.sweepCamera(c)))
+      .catch((err: unknown) => this.options.logger.error({ err }, 'event sweep failed'));
+    // stop() waits for every sweep still running (thumbnails take a moment).
+    this.pending = Promise.all([this.pending, work]);
   }
 
   private tentative(c: CameraEvents, track: Track): EventState {
@@ -218,8 +220,8 @@ export class EventsStage implements Module {
   }
 }
 
-function defaultEventId(camera: string): string {
-  return `${camera}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+function defaultEventId(camera: string, now: Date): string {
+  return `${camera}-${now.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
 function round3(v: number): number {
