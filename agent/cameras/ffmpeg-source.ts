@@ -18,6 +18,8 @@ export interface FfmpegSourceOptions {
   logger: Logger;
   /** No frame for this long: the child is killed and restarted. */
   stallMs: number;
+  /** Longest wait for the first frame after a (re)start: connecting and probing take a while. Default max(stallMs, 15 s). */
+  startupMs?: number;
   /** false for footage played once: its end is not a failure to restart from. */
   restartOnExit?: boolean;
   command?: string;
@@ -53,6 +55,7 @@ export class FfmpegSource implements FrameSource {
   private restartCount = 0;
   private stallCount = 0;
   private lastActivity = 0;
+  private framesSinceSpawn = 0;
   private stopping = false;
   private ended = false;
   private restartTimer: TimerHandle | undefined;
@@ -134,6 +137,7 @@ export class FfmpegSource implements FrameSource {
     const child = processes.spawn(this.options.command ?? 'ffmpeg', this.options.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.lastActivity = this.options.clock.monotonicMs();
+    this.framesSinceSpawn = 0;
     let producedFrame = false;
     const splitter = new JpegSplitter((jpeg) => {
       producedFrame = true;
@@ -162,6 +166,7 @@ export class FfmpegSource implements FrameSource {
   private onFrame(jpeg: Buffer): void {
     const { clock } = this.options;
     this.lastActivity = clock.monotonicMs();
+    this.framesSinceSpawn++;
     this.latest = { camera: this.camera, capturedAt: clock.now(), mono: this.lastActivity, jpeg };
     this.latestSeq++;
     const waiter = this.waiters.values().next().value;
@@ -192,9 +197,10 @@ export class FfmpegSource implements FrameSource {
 
   private checkStall(): void {
     if (this.child === undefined || this.killTimer !== undefined) return;
-    if (this.options.clock.monotonicMs() - this.lastActivity < this.options.stallMs) return;
+    const limit = this.framesSinceSpawn > 0 ? this.options.stallMs : this.options.startupMs ?? Math.max(this.options.stallMs, 15_000);
+    if (this.options.clock.monotonicMs() - this.lastActivity < limit) return;
     this.stallCount++;
-    this.options.logger.warn({ stallMs: this.options.stallMs, stderr: this.stderrTail.slice(-3) }, 'no frame from ffmpeg; killing it');
+    this.options.logger.warn({ limitMs: limit, stderr: this.stderrTail.slice(-3) }, 'no frame from ffmpeg; killing it');
     this.kill();
   }
 

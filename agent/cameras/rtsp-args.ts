@@ -33,7 +33,8 @@ export function rtspArgs(options: RtspArgsOptions): string[] {
     ...QUIET,
     '-rtsp_transport', 'tcp',
     '-timeout', String(options.timeoutMs * 1000),
-    '-fflags', 'nobuffer',
+    // Probing a camera's stream for the default 5 s would delay every (re)connect.
+    '-analyzeduration', '1000000', '-probesize', '500000',
     '-i', url.toString(),
     ...OUTPUT(options.intervalMs),
   ];
