@@ -105,6 +105,7 @@ export class CameraHealth implements Module {
     const record = this.records.get(camera);
     if (record === undefined) return;
     const now = this.options.clock.monotonicMs();
+    const previousFrameMono = record.lastFrameMono;
     if (record.failing) record.reconnectTimes.push(now);
     record.failing = false;
     record.inTimeout = false;
@@ -112,7 +113,7 @@ export class CameraHealth implements Module {
     record.lastFailure = undefined;
     record.frameTimes.push(now);
     const measures = measurePicture(picture);
-    this.trackFrozen(record, measures, now);
+    this.trackFrozen(record, measures, previousFrameMono);
     record.verdict = judgePicture(measures, record.reference, record.camera.faults);
     if (record.verdict.reason === null && record.identicalSince === undefined) this.learnReference(record, measures);
     this.evaluate(record);
@@ -166,10 +167,11 @@ export class CameraHealth implements Module {
     }
   }
 
-  private trackFrozen(record: CameraRecord, measures: PictureMeasures, now: number): void {
+  /** The picture has been identical since the first of the identical frames arrived. */
+  private trackFrozen(record: CameraRecord, measures: PictureMeasures, previousFrameMono: number): void {
     const same = record.previousPixels !== undefined && samePixels(record.previousPixels, measures.pixels);
     if (!same) record.identicalSince = undefined;
-    else record.identicalSince ??= now;
+    else record.identicalSince ??= previousFrameMono;
     record.previousPixels = measures.pixels;
   }
 
@@ -203,7 +205,9 @@ export class CameraHealth implements Module {
 
   private holdFor(record: CameraRecord, condition: Condition): number {
     if (record.published === undefined && condition.state === 'online') return 0;
-    const pictureFault = condition.state === 'degraded' && condition.reason !== 'frozen';
+    // frozenAfter is already the frozen picture's window; the other picture faults must last `window`.
+    if (condition.reason === 'frozen') return 0;
+    const pictureFault = condition.state === 'degraded';
     return pictureFault ? Math.max(record.camera.faults.window, record.camera.faults.debounce) : record.camera.faults.debounce;
   }
 
