@@ -194,12 +194,15 @@ export class CameraHealth implements Module {
       const failure = record.lastFailure ?? { reason: 'timeout' as const, message: `no frame for ${now - record.lastFrameMono} ms` };
       return { state: 'offline', reason: failure.reason, detail: failure.message };
     }
+    const verdict = record.verdict;
+    const picture: Condition | undefined = verdict.reason === null ? undefined
+      : { state: 'degraded', reason: verdict.reason, ...(verdict.detail === undefined ? {} : { detail: verdict.detail }) };
+    // A black or covered picture is also identical from frame to frame: say what it is, not that it froze.
+    if (picture !== undefined && (verdict.reason === 'black' || verdict.reason === 'covered')) return picture;
     if (record.identicalSince !== undefined && now - record.identicalSince >= faults.frozenAfter) {
       return { state: 'degraded', reason: 'frozen', detail: `identical pictures for ${Math.round((now - record.identicalSince) / 1000)} s` };
     }
-    if (record.verdict.reason !== null) {
-      return { state: 'degraded', reason: record.verdict.reason, ...(record.verdict.detail === undefined ? {} : { detail: record.verdict.detail }) };
-    }
+    if (picture !== undefined) return picture;
     return { state: 'online', reason: null };
   }
 

@@ -1,3 +1,4 @@
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { duration } from '../duration.js';
 
@@ -63,7 +64,10 @@ const CRON_FIELDS = 5;
 export const armWindowSchema = z.strictObject({
   labels: z.array(z.enum(['person', 'ebike'])).min(1).default(['person', 'ebike'])
     .describe('labels this window arms'),
-  when: z.string().refine((text) => text.trim().split(/\s+/).length === CRON_FIELDS, 'must be a 5-field cron expression, e.g. "* 20-23,0-5 * * *"')
+  when: z.string().refine(
+    (text) => text.trim().split(/\s+/).length === CRON_FIELDS && validCron(text),
+    'must be a valid 5-field cron expression (minute hour day month weekday), e.g. "* 20-23,0-5 * * *"',
+  )
     .describe('cron expression; the labels are armed during every minute it matches (in host.timezone)'),
 });
 

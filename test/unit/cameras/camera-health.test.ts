@@ -152,3 +152,14 @@ describe('camera health', () => {
     expect(s?.achievedFps).toBeCloseTo(0.8, 1);
   });
 });
+
+describe('camera health precedence', () => {
+  it('calls an identical black picture black, not frozen', async () => {
+    const ctx = setup();
+    await ctx.health.start();
+    await feed(ctx, 6, (i) => picture(i));
+    await feed(ctx, 14, () => uniform(2));
+    expect(ctx.link.cameraStatus.get('gate')).toMatchObject({ state: 'degraded', reason: 'black' });
+    expect(ctx.link.health.map((h) => h.details?.['reason'])).toEqual(['black']);
+  });
+});
