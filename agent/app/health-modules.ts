@@ -8,7 +8,7 @@ import { ledStateFor } from '../gpio/led-patterns.js';
 import { StatusLed } from '../gpio/status-led.js';
 import { TamperSwitch } from '../gpio/tamper-switch.js';
 import { HealthMonitor } from '../health/monitor.js';
-import type { DetectorSummary } from '../heartbeat/sources.js';
+import type { CameraLinkQuality, DetectorSummary } from '../heartbeat/sources.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
 import { agentVersion } from '../heartbeat/version.js';
 import { PatrolReporter } from '../patrol/reporter.js';
@@ -26,6 +26,8 @@ import { tapLink } from './link-taps.js';
 export interface StageHooks {
   /** Camera stage: the latest frame of a camera (patrol contact sheet). */
   latestFrame?: (camera: string) => Frame | undefined;
+  /** Camera stage: connection quality of a camera (heartbeat). */
+  cameraQuality?: (camera: string) => CameraLinkQuality | undefined;
   /** Detection stage: backend and recent inference time (heartbeat). */
   detector?: () => DetectorSummary | undefined;
   /** Model updates: the installed model's version (heartbeat). */
@@ -79,7 +81,11 @@ export function buildHealthModules(deps: {
       host: () => health.snapshot().host,
       disks: () => health.snapshot().disks,
       alerts: () => health.snapshot().alerts,
-      cameras: () => config.cameras.map((c) => ({ id: c.id, state: cameraStatus.get(c.id)?.state ?? 'offline', reason: cameraStatus.get(c.id)?.reason ?? null })),
+      cameras: () => config.cameras.map((c) => {
+        const quality = hooks.cameraQuality?.(c.id);
+        const status = cameraStatus.get(c.id);
+        return { id: c.id, state: status?.state ?? 'offline', reason: status?.reason ?? null, ...(quality === undefined ? {} : { quality }) };
+      }),
       link: () => link.state(),
       ...(hooks.detector === undefined ? {} : { detector: hooks.detector }),
       ...(hooks.modelVersion === undefined ? {} : { modelVersion: hooks.modelVersion }),

@@ -9,6 +9,7 @@ import { gpioSchema } from './sections/gpio.js';
 import { patrolSchema } from './sections/patrol.js';
 import { retentionSchema } from './sections/retention.js';
 import { watchdogSchema } from './sections/watchdog.js';
+import { hostEventsSchema } from './sections/camera-pipeline.js';
 
 /**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
@@ -25,6 +26,7 @@ export const configSchema = z.strictObject({
   patrol: patrolSchema,
   retention: retentionSchema,
   watchdog: watchdogSchema,
+  events: hostEventsSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -184,3 +184,22 @@ export interface CommandRequest {
 export type CommandResponse =
   | { id: string; status: 'ok'; data: unknown }
   | { id: string; status: 'error'; error: { code: string; message: string } };
+
+/**
+ * Answer `data` of `cmd/snapshot` `{"id", "camera"}`: a fresh frame with privacy masks burned in,
+ * base64 in the answer itself so the request and its picture cannot be told apart or lost.
+ */
+export interface SnapshotAnswer {
+  camera: string;
+  capturedAt: Timestamp;
+  width: number | null;
+  height: number | null;
+  contentType: 'image/jpeg';
+  jpegBase64: string;
+}
+
+/** Answer `data` of `cmd/detect/set` `{"id", "camera", "enabled"}`. */
+export interface DetectSetAnswer {
+  camera: string;
+  enabled: boolean;
+}

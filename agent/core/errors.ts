@@ -18,6 +18,9 @@ export const ERROR_CODES = {
   // host hardware
   GPIO_UNAVAILABLE: 'gpio.unavailable',
   GPIO_BUSY: 'gpio.busy',
+  // cameras: a source did not give a usable frame (details.reason says why)
+  CAMERA_FAULT: 'camera.fault',
+  CAMERA_UNKNOWN: 'camera.unknown',
   NOT_IMPLEMENTED: 'not_implemented',
   // camera discovery
   DISCOVERY_PROBE_FAILED: 'discovery.probe_failed',

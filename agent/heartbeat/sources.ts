@@ -7,6 +7,17 @@ export interface CameraSummary {
   reason: string | null;
   /** Frames sampled per minute, when the camera stage measures it. */
   fpm?: number;
+  /** Connection quality from the camera stage: expected vs achieved fps, reconnects and stalls. */
+  quality?: CameraLinkQuality;
+}
+
+export interface CameraLinkQuality {
+  expectedFps: number;
+  achievedFps: number;
+  reconnectsLastHour: number;
+  stallsLastHour: number;
+  /** Frames dropped before detection because detection was busy. */
+  dropped: number;
 }
 
 export interface DetectorSummary {
