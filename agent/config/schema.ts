@@ -3,6 +3,7 @@ import { hostSchema } from './sections/host.js';
 import { mqttSchema } from './sections/mqtt.js';
 import { storageSchema } from './sections/storage.js';
 import { camerasSchema } from './sections/cameras.js';
+import { eventLogSchema, outboxSchema } from './sections/outbox.js';
 
 /**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
@@ -13,6 +14,8 @@ export const configSchema = z.strictObject({
   mqtt: mqttSchema,
   storage: storageSchema,
   cameras: camerasSchema,
+  outbox: outboxSchema,
+  eventLog: eventLogSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
