@@ -5,7 +5,8 @@ import { Lifecycle } from '../core/lifecycle.js';
 import type { HostPorts } from '../ports/index.js';
 import { DataDir, realPidAlive, type PidAlive } from '../state/data-dir.js';
 import type { StationLink } from '../contract/link.js';
-import { MemoryStationLink } from '../contract/memory-link.js';
+import { agentVersion } from '../core/version.js';
+import { MqttStationLink } from '../mqtt/link.js';
 
 export interface AgentDeps {
   config: Config;
@@ -13,7 +14,7 @@ export interface AgentDeps {
   logger: Logger;
   pid?: number;
   pidAlive?: PidAlive;
-  /** The link to the station; tests pass a MemoryStationLink. */
+  /** The link to the station; tests pass a MemoryStationLink (then no broker is involved). */
   link?: StationLink;
   /** Longest one module may take to stop; shutdown is bounded by modules × this. */
   stopTimeoutMs?: number;
@@ -40,10 +41,17 @@ export function buildModules(deps: AgentDeps): Module[] {
     pid: deps.pid ?? process.pid,
     pidAlive: deps.pidAlive ?? realPidAlive,
   });
-  // Until the MQTT link is built, messages stay in memory and nothing reaches a station.
-  const link = deps.link ?? new MemoryStationLink();
-  void link;
-  return [dataDir];
+  // The link starts right after the data dir (its outbox lives there) and stops after every stage.
+  const station = stationLink(deps);
+  void station.link; // the stages below take it
+  return [dataDir, ...station.modules];
+}
+
+/** The MQTT link built from `config.mqtt`, unless the caller passed its own (tests). */
+function stationLink(deps: AgentDeps): { link: StationLink; modules: Module[] } {
+  if (deps.link !== undefined) return { link: deps.link, modules: [] };
+  const link = new MqttStationLink({ config: deps.config, ports: deps.ports, logger: deps.logger.child({ module: 'mqtt-link' }), version: agentVersion() });
+  return { link, modules: [link] };
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {

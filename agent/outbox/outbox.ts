@@ -138,6 +138,15 @@ export class Outbox {
     this.remove(message);
   }
 
+  /** Drops a message that can never be delivered (unreadable, refused by the broker); counted as dropped. */
+  discard(n: number): void {
+    const message = this.queued.get(n);
+    if (message === undefined) return;
+    if (message.kind === 'image') this.dropped.images++;
+    else this.dropped.messages++;
+    this.remove(message);
+  }
+
   /** Called after each message becomes durable. Returns an unsubscribe function. */
   onQueued(listener: () => void): () => void {
     this.listeners.add(listener);
