@@ -166,8 +166,8 @@ export class MqttStationLink implements StationLink, Module {
   private send(message: OutgoingMessage): void {
     const up = this.connection?.current;
     if (up === undefined) return;
-    up.client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err) => {
-      if (err !== undefined) this.log.warn({ err, topic: message.topic }, 'publish failed');
+    up.client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err?: Error | null) => {
+      if (err !== undefined && err !== null) this.log.warn({ err, topic: message.topic }, 'publish failed');
     });
   }
 }

@@ -102,10 +102,11 @@ export class OutboxSender {
     client.publish(message.topic, payload, options, (err) => this.onAck(generation, message, err));
   }
 
-  private onAck(generation: number, message: QueuedMessage, err: Error | undefined): void {
+  private onAck(generation: number, message: QueuedMessage, err: Error | null | undefined): void {
     if (generation !== this.generation) return;
     this.inFlight.delete(message.n);
-    if (err === undefined) {
+    // mqtt.js passes null or undefined on success, depending on the path.
+    if (err === undefined || err === null) {
       this.deps.outbox.ack(message.n);
     } else {
       const code = (err as { code?: unknown }).code;
