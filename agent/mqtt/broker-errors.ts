@@ -3,8 +3,7 @@
  * link (logs, retry policy) and `minwang check` (the doctor's broker line).
  */
 export type BrokerErrorKind =
-  | 'auth' // bad user name or password
-  | 'not_authorized' // the broker (ACL) refuses this client
+  | 'auth' // bad user name or password, or the user may not connect
   | 'tls' // certificate not trusted, wrong name, expired, handshake failed
   | 'unreachable' // refused, no route, unknown host
   | 'timeout' // no CONNACK, or the link went silent (keepalive)
@@ -31,11 +30,12 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'
 /** MQTT 3.1.1 CONNACK return codes and MQTT 5 reason codes that refuse a connection. */
 function fromReasonCode(code: number, protocolVersion: 4 | 5): BrokerErrorInfo | undefined {
   const v4 = protocolVersion === 4;
-  if ((v4 && code === 4) || code === 134) {
-    return { kind: 'auth', needsOperator: true, message: 'the broker refused the user name or password: check mqtt.username and mqtt.password (or passwordFile / passwordEnv)' };
+  // Mosquitto answers a wrong password with "not authorized" (135), so both mean: fix the login.
+  if ((v4 && (code === 4 || code === 5)) || code === 134 || code === 135) {
+    return { kind: 'auth', needsOperator: true, message: 'the broker refused the login: check mqtt.username and mqtt.password (or passwordFile / passwordEnv), and that the broker knows this user' };
   }
-  if ((v4 && code === 5) || code === 135 || code === 138) {
-    return { kind: 'not_authorized', needsOperator: true, message: 'the broker does not authorize this client: check the broker ACL and that mqtt.username matches host.id' };
+  if (code === 138) {
+    return { kind: 'refused', needsOperator: true, message: 'the broker has banned this client' };
   }
   if ((v4 && code === 1) || code === 132) {
     return { kind: 'protocol', needsOperator: false, message: 'the broker does not support this MQTT version' };

@@ -49,7 +49,7 @@ export function testConfig(options: { host?: string; url: string; dataDir: strin
     `host: {id: ${options.host ?? 'test-host'}}`,
     'mqtt:',
     `  url: "${options.url}"`,
-    '  reconnect: {min: 200ms, max: 1s}',
+    ...((options.mqtt ?? []).some((l) => l.startsWith('reconnect:')) ? [] : ['  reconnect: {min: 200ms, max: 1s}']),
     ...(options.mqtt ?? []).map((l) => `  ${l}`),
     `storage: {dataDir: "${options.dataDir}"}`,
     options.extra ?? '',

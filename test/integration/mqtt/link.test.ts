@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttStationLink } from '../../../agent/mqtt/link.js';
-import { createLogger, silentLogger } from '../../../agent/core/logger.js';
+import { silentLogger, type Logger } from '../../../agent/core/logger.js';
+import { capturedLogger } from '../../helpers/log-capture.js';
+import { waitFor } from '../../helpers/cli.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';
@@ -20,12 +22,12 @@ function event(i: number, camera = 'gate'): EventBody {
   return { ts, id: `ev-${i}`, type: 'new', camera, label: 'person', score: 0.9, box: [0.1, 0.1, 0.2, 0.3], zones: [], startedAt: ts, thumbnail: false };
 }
 
-async function startLink(url: string, dataDir: string, mqttLines: string[] = [], verbose = false) {
+async function startLink(url: string, dataDir: string, mqttLines: string[] = [], logger: Logger = silentLogger()) {
   const config = testConfig({ url, dataDir, mqtt: mqttLines });
   const link = new MqttStationLink({
     config,
     ports: { clock: systemClock, fs: realFileSystem, mqtt: realMqttConnector },
-    logger: verbose ? createLogger({ level: 'debug', format: 'json' }) : silentLogger(),
+    logger,
     version: '0.0.0-test',
   });
   await link.start();
@@ -51,4 +53,32 @@ describe('MQTT station link against a real mosquitto', () => {
     await station.waitFor((r) => r.filter((m) => m.topic === 'minwang/test-host/status').length === 2, 10_000, 'stopped');
     expect(station.on('minwang/test-host/status')[1]?.json()).toMatchObject({ state: 'stopped', session: 1 });
   });
+
+  it('notices a frozen broker (SIGSTOP) within 2x keepalive and delivers everything after SIGCONT', async () => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const station = await Station.connect(broker.url, ['minwang/test-host/events'], { keepalive: 600 });
+    cleanups.push(() => station.close());
+    const { logger, lines } = capturedLogger();
+    const link = await startLink(broker.url, join(dir, 'data'), ['keepalive: 2s', 'connectTimeout: 2s'], logger);
+    await waitFor(() => link.state().connected, 10_000, 'the link to connect');
+    await link.publishEvent(event(0));
+    await station.waitFor((r) => r.length === 1);
+
+    broker.signal('SIGSTOP');
+    const frozenAt = Date.now();
+    for (let i = 1; i <= 20; i++) await link.publishEvent(event(i));
+    // mqtt.js gives up 1.5x keepalive after the last packet it received; 2x is the promise.
+    await waitFor(() => !link.state().connected, 4000 + 500, 'the link to notice the frozen broker');
+    expect(Date.now() - frozenAt).toBeLessThanOrEqual(4000 + 500);
+    expect(lines.some((l) => l.msg.startsWith('lost the broker connection') && l['kind'] === 'timeout')).toBe(true);
+    expect(link.state().outboxDepth).toBe(20);
+
+    broker.signal('SIGCONT');
+    await station.waitFor((r) => new Set(r.map((m) => m.json()['id'])).size === 21, 20_000, 'all 21 events');
+    const seqs = [...new Set(station.received.map((m) => m.json()['seq'] as number))].sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 21 }, (_, i) => i));
+    await waitFor(() => link.state().outboxDepth === 0, 10_000, 'the outbox to drain');
+  }, 60_000);
 });
