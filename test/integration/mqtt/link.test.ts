@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttStationLink } from '../../../agent/mqtt/link.js';
 import { silentLogger, type Logger } from '../../../agent/core/logger.js';
@@ -81,4 +83,61 @@ describe('MQTT station link against a real mosquitto', () => {
     expect(seqs).toEqual(Array.from({ length: 21 }, (_, i) => i));
     await waitFor(() => link.state().outboxDepth === 0, 10_000, 'the outbox to drain');
   }, 60_000);
+
+  it('survives fuzzed commands over the broker: no action runs, answers are errors, ping still works', async () => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const station = await Station.connect(broker.url, ['minwang/test-host/cmd/+/response', 'minwang/test-host/cmd/+/+/response']);
+    cleanups.push(() => station.close());
+    const link = await startLink(broker.url, join(dir, 'data'), ['maxCommandBytes: 2KiB']);
+    const runs: unknown[] = [];
+    link.registerCommand('detect/set', {
+      params: z.strictObject({ camera: z.literal('gate'), enabled: z.boolean(), confirm: z.literal('yes') }),
+      run: (params) => { runs.push(params); return Promise.resolve(null); },
+    });
+    await waitFor(() => link.state().connected, 10_000, 'the link to connect');
+    const payloads = fc.sample(fc.oneof(
+      fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
+      fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,12}$/), camera: fc.jsonValue(), enabled: fc.jsonValue(), extra: fc.jsonValue() }, { requiredKeys: ['id'] }).map((v) => Buffer.from(JSON.stringify(v))),
+      fc.uint8Array({ maxLength: 4096 }).map((b) => Buffer.from(b)),
+    ), { numRuns: 150, seed: 5 });
+    const ops = ['detect/set', 'ping', 'events/query', 'config/get', 'nope', 'rebirth'];
+    for (const [i, payload] of payloads.entries()) {
+      await station.client.publishAsync(`minwang/test-host/cmd/${ops[i % ops.length] ?? 'ping'}`, payload, { qos: 1 });
+    }
+    await station.client.publishAsync('minwang/test-host/cmd/ping', JSON.stringify({ id: 'after-fuzz' }), { qos: 1 });
+    await station.waitFor((r) => r.some((m) => m.json()['id'] === 'after-fuzz'), 20_000, 'the ping after the fuzz');
+    expect(runs).toEqual([]);
+    const answers = station.received.map((m) => m.json());
+    const detectAnswers = station.on('minwang/test-host/cmd/detect/set/response').map((m) => m.json());
+    expect(detectAnswers.every((a) => a['status'] === 'error')).toBe(true);
+    expect(answers.find((a) => a['id'] === 'after-fuzz')).toMatchObject({ status: 'ok', data: { host: 'test-host' } });
+  }, 60_000);
+
+  it('answers config/get with secrets redacted and republishes retained state on rebirth', async () => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const station = await Station.connect(broker.url, ['minwang/test-host/#']);
+    cleanups.push(() => station.close());
+    const link = await startLink(broker.url, join(dir, 'data'), ['username: test-host', 'password: hunter2']);
+    link.setCameraStatus({ ts: new Date().toISOString(), camera: 'gate', state: 'offline', reason: 'timeout', since: new Date().toISOString() });
+    link.setModel({ ts: new Date().toISOString(), installed: null });
+    link.setHeartbeat({ ts: new Date().toISOString(), uptimeS: 1 });
+    await waitFor(() => link.state().connected, 10_000, 'the link to connect');
+    await station.client.publishAsync('minwang/test-host/cmd/config/get', JSON.stringify({ id: 'c1' }), { qos: 1 });
+    await station.waitFor((r) => r.some((m) => m.topic === 'minwang/test-host/cmd/config/get/response'));
+    const config = station.on('minwang/test-host/cmd/config/get/response')[0]!;
+    expect(config.payload.toString()).not.toContain('hunter2');
+    expect(config.json()).toMatchObject({ id: 'c1', status: 'ok', data: { mqtt: { password: '[redacted]' } } });
+
+    const before = station.received.length;
+    await station.client.publishAsync('minwang/test-host/cmd/rebirth', JSON.stringify({ id: 'rb' }), { qos: 1 });
+    await station.waitFor((r) => r.some((m) => m.topic === 'minwang/test-host/cmd/rebirth/response'));
+    const after = station.received.slice(before).map((m) => m.topic);
+    expect(after).toEqual(expect.arrayContaining(['minwang/test-host/status', 'minwang/test-host/heartbeat', 'minwang/test-host/camera/gate/status', 'minwang/test-host/model']));
+    const heartbeat = station.on('minwang/test-host/heartbeat').at(-1)!.json();
+    expect(heartbeat).toMatchObject({ uptimeS: 1, outbox: { depth: 0, dropped: { images: 0, messages: 0 } } });
+  });
 });

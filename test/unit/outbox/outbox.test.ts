@@ -157,7 +157,7 @@ describe('outbox', () => {
         const datasync = handle.datasync.bind(handle);
         handle.datasync = () => (failing ? Promise.reject(Object.assign(new Error('EIO'), { code: 'EIO' })) : datasync());
         return handle;
-      }) as FileSystem['open'],
+      }),
     };
     const outbox = await openOutbox(dir, { fs });
     await outbox.enqueue(event(0));
