@@ -214,3 +214,41 @@ export const COMMANDS = {
   snapshot: { params: snapshotParamsSchema, what: 'publishes a fresh privacy-masked JPEG of a camera', owner: 'cameras' },
   'detect/set': { params: detectSetParamsSchema, what: 'turns detection on or off for a camera', owner: 'cameras' },
 } as const satisfies Record<string, CommandSpec>;
+
+// ---- field lists, for docs/mqtt.md ----------------------------------------------------------
+
+/** Every key of T must be listed (a compile error names the missing ones). */
+function allKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })): readonly string[] => keys;
+}
+
+/**
+ * The payload fields of each JSON topic. `docs/mqtt.md` must name every one in the topic's
+ * section (a test checks), so the docs cannot fall behind the types above.
+ */
+export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
+  status: allKeys<StatusPayload>()(['ts', 'state', 'session', 'version', 'contract']),
+  heartbeat: ['ts', 'seq', 'uptimeS', 'outbox'], // open: the health module adds its own fields
+  cameraStatus: allKeys<CameraStatusPayload>()(['ts', 'camera', 'state', 'reason', 'since', 'detail']),
+  events: allKeys<EventPayload>()(['ts', 'id', 'type', 'camera', 'label', 'score', 'box', 'zones', 'startedAt', 'endedAt', 'thumbnail', 'seq', 'historical']),
+  health: allKeys<HealthPayload>()(['ts', 'id', 'kind', 'state', 'subject', 'severity', 'message', 'details', 'seq', 'historical']),
+  model: allKeys<ModelPayload>()(['ts', 'installed', 'update']),
+  patrol: ['ts', 'id'], // open: the patrol report adds its own fields
+  command: ['id', 'expires'],
+  commandResponse: ['id', 'status', 'data', 'error'],
+};
+
+/** Topic patterns with placeholders, as the docs write them. */
+export const TOPIC_PATTERNS: Record<TopicKind, string> = {
+  status: topic.status('<host>'),
+  heartbeat: topic.heartbeat('<host>'),
+  cameraStatus: topic.cameraStatus('<host>', '<camera>'),
+  events: topic.events('<host>'),
+  eventThumbnail: topic.eventThumbnail('<host>', '<event-id>'),
+  health: topic.health('<host>'),
+  model: topic.model('<host>'),
+  patrol: topic.patrol('<host>'),
+  patrolSheet: topic.patrolSheet('<host>', '<report-id>'),
+  command: topic.command('<host>', '<op>'),
+  commandResponse: topic.commandResponse('<host>', '<op>'),
+};

@@ -67,6 +67,9 @@ export class MqttStationLink implements StationLink, Module {
   async start(): Promise<void> {
     const { config, ports } = this.deps;
     const tls = await readTlsMaterial(ports.fs, config.mqtt.tls);
+    if (config.mqtt.password !== undefined && config.mqtt.username === undefined) {
+      this.log.warn('mqtt.password is set without mqtt.username: MQTT 3.1.1 forbids that and most brokers refuse it');
+    }
     await this.outbox.open();
     await this.eventLog.open();
     this.connection = new BrokerConnection({

@@ -57,9 +57,6 @@ export const mqttSchema = z.strictObject({
   if (mqtt.reconnect.min > mqtt.reconnect.max) {
     ctx.addIssue({ code: 'custom', path: ['reconnect', 'min'], message: 'must not be longer than reconnect.max' });
   }
-  if (mqtt.username === undefined && (mqtt.password ?? mqtt.passwordFile ?? mqtt.passwordEnv) !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['username'], message: 'a password needs a username (MQTT sends no password alone)' });
-  }
   if (mqtt.tls !== undefined && !mqtt.url.startsWith('mqtts:')) {
     ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but the url is not mqtts://' });
   }
