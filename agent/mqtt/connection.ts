@@ -34,7 +34,7 @@ export interface BrokerConnectionDeps {
   connector: MqttConnector;
   clock: Clock;
   logger: Logger;
-  sessions: SessionCounter;
+  sessions: Pick<SessionCounter, 'next'>;
   tls: TlsMaterial;
   /** The last will for a connection with this session number. */
   will: (session: number) => { topic: string; payload: Buffer };

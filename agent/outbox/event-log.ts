@@ -87,11 +87,9 @@ export class EventLog {
     const events: EventPayload[] = [];
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      try {
-        events.push(JSON.parse(line) as EventPayload);
-      } catch {
-        // a line torn by a power cut: skip it
-      }
+      const event = parseLine(line);
+      // undefined: a line torn by a power cut, or not ours; skip it
+      if (event !== undefined) events.push(event);
     }
     return events;
   }
@@ -100,4 +98,15 @@ export class EventLog {
 function dayOf(ts: string, clock: Clock): string {
   const time = Date.parse(ts);
   return new Date(Number.isNaN(time) ? clock.now().getTime() : time).toISOString().slice(0, 10);
+}
+
+function parseLine(line: string): EventPayload | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { ts, camera, label } = value as Record<string, unknown>;
+    return typeof ts === 'string' && typeof camera === 'string' && typeof label === 'string' ? (value as EventPayload) : undefined;
+  } catch {
+    return undefined;
+  }
 }
