@@ -7,6 +7,7 @@ export interface Received {
   topic: string;
   payload: Buffer;
   retain: boolean;
+  userProperties: Record<string, string | string[]>;
   json: () => Record<string, unknown>;
 }
 
@@ -15,7 +16,7 @@ export class Station {
   readonly received: Received[] = [];
   private constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
-      this.received.push({ topic, payload, retain: packet.retain, json: () => JSON.parse(payload.toString()) as Record<string, unknown> });
+      this.received.push({ topic, payload, retain: packet.retain, userProperties: packet.properties?.userProperties ?? {}, json: () => JSON.parse(payload.toString()) as Record<string, unknown> });
     });
   }
 

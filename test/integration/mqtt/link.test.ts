@@ -24,8 +24,8 @@ function event(i: number, camera = 'gate'): EventBody {
   return { ts, id: `ev-${i}`, type: 'new', camera, label: 'person', score: 0.9, box: [0.1, 0.1, 0.2, 0.3], zones: [], startedAt: ts, thumbnail: false };
 }
 
-async function startLink(url: string, dataDir: string, mqttLines: string[] = [], logger: Logger = silentLogger()) {
-  const config = testConfig({ url, dataDir, mqtt: mqttLines });
+async function startLink(url: string, dataDir: string, mqttLines: string[] = [], logger: Logger = silentLogger(), extra = '') {
+  const config = testConfig({ url, dataDir, mqtt: mqttLines, extra });
   const link = new MqttStationLink({
     config,
     ports: { clock: systemClock, fs: realFileSystem, mqtt: realMqttConnector },
@@ -139,5 +139,35 @@ describe('MQTT station link against a real mosquitto', () => {
     expect(after).toEqual(expect.arrayContaining(['minwang/test-host/status', 'minwang/test-host/heartbeat', 'minwang/test-host/camera/gate/status', 'minwang/test-host/model']));
     const heartbeat = station.on('minwang/test-host/heartbeat').at(-1)!.json();
     expect(heartbeat).toMatchObject({ uptimeS: 1, outbox: { depth: 0, dropped: { images: 0, messages: 0 } } });
+  });
+
+  it('queues thumbnails, health and patrol reports while the broker is down and marks late ones historical', async () => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const link = await startLink(broker.url, join(dir, 'data'), [], silentLogger(), 'outbox: {historicalAfter: 1s}');
+    await waitFor(() => link.state().connected, 10_000, 'the link to connect');
+    await link.publishEvent(event(0));
+    await waitFor(() => link.state().outboxDepth === 0, 10_000, 'the first event to be acknowledged');
+    await broker.kill();
+    await waitFor(() => !link.state().connected, 10_000, 'the link to notice');
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+    await link.publishThumbnail('ev-0', jpeg);
+    await link.publishHealth({ ts: new Date().toISOString(), id: 'h-1', kind: 'disk_low', state: 'raised', subject: '/data', severity: 'warning', message: '5% free' });
+    await link.publishPatrol({ ts: new Date().toISOString(), id: 'p-1', cameras: 1 }, jpeg);
+    expect(link.state().outboxDepth).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await broker.restart();
+    const station = await Station.connect(broker.url, ['minwang/test-host/#']);
+    cleanups.push(() => station.close());
+    await station.waitFor((r) => r.some((m) => m.topic === 'minwang/test-host/patrol/p-1/sheet'), 15_000, 'the queued messages');
+    const thumb = station.on('minwang/test-host/events/ev-0/thumbnail')[0]!;
+    expect(thumb.payload).toEqual(jpeg);
+    expect(thumb.userProperties).toMatchObject({ historical: 'true' });
+    expect(station.on('minwang/test-host/health')[0]?.json()).toMatchObject({ id: 'h-1', seq: 1, historical: true });
+    expect(station.on('minwang/test-host/patrol')[0]?.json()).toMatchObject({ id: 'p-1', cameras: 1, historical: true });
+    expect(station.received.filter((m) => !m.topic.endsWith('/status')).map((m) => m.topic)).toEqual([
+      'minwang/test-host/events/ev-0/thumbnail', 'minwang/test-host/health', 'minwang/test-host/patrol', 'minwang/test-host/patrol/p-1/sheet',
+    ]);
   });
 });
