@@ -70,6 +70,7 @@ export class Outbox {
     try {
       await this.deps.fs.mkdir(this.deps.dir, { recursive: true, mode: 0o750 });
       await this.blobs.open();
+      await this.removeTempFiles();
       await this.recover();
     } catch (err) {
       throw new AgentError('state.io', `cannot open the outbox in ${this.deps.dir}: ${errorMessage(err)}`, { cause: err });
@@ -299,6 +300,13 @@ export class Outbox {
     this.deps.logger.info({ queued: this.queued.size, nextSeq: this.nextSeq }, 'outbox opened');
     this.enforceLimits();
     this.scheduleCursorWrite();
+  }
+
+  /** Temp files of atomic writes a crash interrupted. */
+  private async removeTempFiles(): Promise<void> {
+    for (const name of await this.deps.fs.readdir(this.deps.dir)) {
+      if (name.startsWith('.') && name.endsWith('.tmp')) await this.deps.fs.rm(join(this.deps.dir, name), { force: true });
+    }
   }
 
   private async readCursor(): Promise<Cursor> {

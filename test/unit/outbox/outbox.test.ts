@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
@@ -166,6 +166,26 @@ describe('outbox', () => {
     failing = false;
     await outbox.enqueue(event(2));
     expect(queuedIds(outbox)).toEqual(['e0', 'e2']);
+    await outbox.close();
+  });
+
+  it('survives a garbled cursor (sends again) and a lost blob (skips it, counted)', async () => {
+    const dir = await tempDir();
+    let outbox = await openOutbox(dir);
+    const first = await outbox.enqueue(event(0));
+    await outbox.enqueue(image(1));
+    await outbox.enqueue(event(2));
+    outbox.ack(first.n);
+    await outbox.close();
+    await writeFile(join(dir, 'cursor.json'), '{"doneBelow": 1, "do');
+    await writeFile(join(dir, '.cursor.json.99999.tmp'), 'left by a crash');
+    const [blob] = await readdir(join(dir, 'blobs'));
+    await rm(join(dir, 'blobs', blob!));
+
+    outbox = await openOutbox(dir);
+    expect(queuedIds(outbox)).toEqual(['e0', 'e2']);
+    expect(outbox.summary().dropped).toEqual({ images: 1, messages: 0 });
+    expect(await readdir(dir)).not.toContain('.cursor.json.99999.tmp');
     await outbox.close();
   });
 });
