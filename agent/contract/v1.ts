@@ -31,6 +31,9 @@ export const TOPICS = {
 
 export type TopicKind = keyof typeof TOPICS;
 
+/** An id used as a topic level (event id, report id): no "/", "+", "#", which would change the topic's meaning. */
+export const TOPIC_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export const topic = {
   root: (host: string) => `${TOPIC_ROOT}/${host}`,
   status: (host: string) => `${TOPIC_ROOT}/${host}/status`,

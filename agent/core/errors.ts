@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   MODULE_START: 'lifecycle.start_failed',
   MODULE_STOP_TIMEOUT: 'lifecycle.stop_timeout',
   NOT_IMPLEMENTED: 'not_implemented',
+  // station link: a stage handed over something that cannot be published
+  LINK_INVALID_MESSAGE: 'link.invalid_message',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { CommandHandler, LinkState, StationLink } from '../contract/link.js';
-import { COMMAND_OP_RE, topic, type CameraStatusPayload, type CommandResponse, type EventBody, type HealthBody, type HeartbeatPayload, type ModelPayload, type PatrolBody } from '../contract/v1.js';
+import { COMMAND_OP_RE, TOPIC_ID_RE, topic, type CameraStatusPayload, type CommandResponse, type EventBody, type HealthBody, type HeartbeatPayload, type ModelPayload, type PatrolBody } from '../contract/v1.js';
 import type { Config } from '../config/schema.js';
+import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { HostPorts } from '../ports/index.js';
@@ -102,6 +103,7 @@ export class MqttStationLink implements StationLink, Module {
   }
 
   async publishThumbnail(eventId: string, jpeg: Buffer): Promise<void> {
+    topicId('event id', eventId);
     await this.outbox.enqueue({ kind: 'image', topic: topic.eventThumbnail(this.host, eventId), blob: jpeg, sequenced: false });
   }
 
@@ -110,11 +112,13 @@ export class MqttStationLink implements StationLink, Module {
   }
 
   async publishPatrol(report: PatrolBody, sheet: Buffer): Promise<void> {
+    topicId('patrol report id', report.id);
     await this.outbox.enqueue({ kind: 'patrol', topic: topic.patrol(this.host), body: { ...report }, sequenced: false });
     await this.outbox.enqueue({ kind: 'image', topic: topic.patrolSheet(this.host, report.id), blob: sheet, sequenced: false });
   }
 
   setCameraStatus(status: CameraStatusPayload): void {
+    topicId('camera id', status.camera);
     this.send(this.retained.setCamera(status));
   }
 
@@ -172,5 +176,12 @@ export class MqttStationLink implements StationLink, Module {
     up.client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err?: Error | null) => {
       if (err !== undefined && err !== null) this.log.warn({ err, topic: message.topic }, 'publish failed');
     });
+  }
+}
+
+/** Refuses an id that would change the topic's meaning (or make the broker drop the connection). */
+function topicId(what: string, id: string): void {
+  if (!TOPIC_ID_RE.test(id)) {
+    throw new AgentError('link.invalid_message', `${what} ${JSON.stringify(id)} cannot be a topic level (1-128 of A-Z a-z 0-9 . _ : -)`);
   }
 }

@@ -9,6 +9,11 @@ import type { QueuedMessage } from '../outbox/messages.js';
 /** MQTT 5 PUBACK reasons that will never turn into a success by sending again. */
 const PERMANENT_REFUSALS = new Set([0x87, 0x90, 0x95, 0x99]);
 const RETRY_AFTER_REFUSAL_MS = 1000;
+/**
+ * A message published this many times without a PUBACK is dropped (counted): one the broker
+ * chokes on (it closes the connection instead of refusing it) would otherwise block the queue forever.
+ */
+export const MAX_SEND_ATTEMPTS = 10;
 
 export interface SenderDeps {
   outbox: Outbox;
@@ -30,6 +35,7 @@ export class OutboxSender {
   private protocolVersion: 4 | 5 = 5;
   private generation = 0;
   private readonly inFlight = new Set<number>();
+  private readonly attempts = new Map<number, number>();
   private pumping = false;
   private retryTimer: TimerHandle | undefined;
   private readonly unsubscribe: () => void;
@@ -83,6 +89,14 @@ export class OutboxSender {
 
   private async send(client: MqttClient, message: QueuedMessage): Promise<void> {
     const generation = this.generation;
+    const attempts = (this.attempts.get(message.n) ?? 0) + 1;
+    if (attempts > MAX_SEND_ATTEMPTS) {
+      this.deps.logger.error({ n: message.n, topic: message.topic, attempts: MAX_SEND_ATTEMPTS }, 'a queued message was never acknowledged; dropping it');
+      this.drop(message.n);
+      return;
+    }
+    if (this.attempts.size > 10_000) this.attempts.clear(); // entries of messages evicted meanwhile
+    this.attempts.set(message.n, attempts);
     this.inFlight.add(message.n);
     const historical = this.deps.clock.now().getTime() - message.queuedAt > this.deps.historicalAfterMs;
     let payload: Buffer;
@@ -90,8 +104,8 @@ export class OutboxSender {
       payload = await this.deps.outbox.payload(message, historical ? { historical: true } : {});
     } catch (err) {
       this.deps.logger.error({ err, n: message.n, topic: message.topic }, 'a queued payload cannot be read back; dropping it');
-      this.deps.outbox.discard(message.n);
       this.inFlight.delete(message.n);
+      this.drop(message.n);
       return;
     }
     if (generation !== this.generation) return;
@@ -107,12 +121,13 @@ export class OutboxSender {
     this.inFlight.delete(message.n);
     // mqtt.js passes null or undefined on success, depending on the path.
     if (err === undefined || err === null) {
+      this.attempts.delete(message.n);
       this.deps.outbox.ack(message.n);
     } else {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number' && PERMANENT_REFUSALS.has(code)) {
         this.deps.logger.error({ n: message.n, topic: message.topic, reasonCode: code }, `the broker refused a queued message for good (${errorMessage(err)}); dropping it`);
-        this.deps.outbox.discard(message.n);
+        this.drop(message.n);
       } else {
         this.deps.logger.warn({ err, n: message.n }, 'publish failed; will try again');
         this.retryTimer = this.deps.clock.setTimeout(() => {
@@ -123,5 +138,10 @@ export class OutboxSender {
       }
     }
     void this.pump();
+  }
+
+  private drop(n: number): void {
+    this.attempts.delete(n);
+    this.deps.outbox.discard(n);
   }
 }

@@ -86,44 +86,48 @@ export class Outbox {
   async enqueue(input: OutboxInput): Promise<QueuedMessage> {
     if (!this.opened) throw new AgentError('state.io', 'the outbox is not open');
     const queuedAt = this.deps.clock.now().getTime();
-    const blob = input.blob === undefined ? undefined : { id: randomUUID(), bytes: input.blob.length };
-    if (input.blob !== undefined && blob !== undefined) {
-      try {
-        await this.blobs.put(blob.id, input.blob);
-      } catch (err) {
-        await this.blobs.remove(blob.id).catch(() => undefined);
-        throw new AgentError('state.io', `could not queue a ${input.kind} message: ${errorMessage(err)}`, { cause: err });
-      }
-    }
+    const blob = input.blob === undefined ? undefined : await this.writeBlob(input.kind, input.blob);
     const n = this.nextN++;
     const seq = input.sequenced ? this.nextSeq++ : undefined;
-    const record = { t: 'msg', n, kind: input.kind, topic: input.topic, seq, at: queuedAt, body: input.body, blob };
-    this.writing.add(n);
-    let segment: number;
-    try {
-      segment = await this.journal.append(Buffer.from(JSON.stringify(record)));
-    } catch (err) {
-      this.writing.delete(n);
-      this.markDone(n);
-      if (blob !== undefined) await this.blobs.remove(blob.id).catch(() => undefined);
-      throw new AgentError('state.io', `could not queue a ${input.kind} message: ${errorMessage(err)}`, { cause: err });
-    }
-    this.writing.delete(n);
-    this.releaseRotatedSegments(segment);
-    const message = toMessage({ n, kind: input.kind, topic: input.topic, seq, at: queuedAt, body: input.body, blob }, segment);
+    const record = { n, kind: input.kind, topic: input.topic, seq, at: queuedAt, body: input.body, blob };
+    const segment = await this.appendRecord(record);
+    const message = toMessage(record, segment);
     this.add(message);
     this.enforceLimits();
     for (const listener of this.listeners) listener();
     return message;
   }
 
+  private async writeBlob(kind: OutboxInput['kind'], data: Buffer): Promise<{ id: string; bytes: number }> {
+    const blob = { id: randomUUID(), bytes: data.length };
+    try {
+      await this.blobs.put(blob.id, data);
+    } catch (err) {
+      await this.blobs.remove(blob.id).catch(() => undefined);
+      throw new AgentError('state.io', `could not queue a ${kind} message: ${errorMessage(err)}`, { cause: err });
+    }
+    return blob;
+  }
+
+  /** Resolves with the segment once the record is fsynced; on failure the number is given up (a `seq` gap: loss). */
+  private async appendRecord(record: MessageRecord): Promise<number> {
+    this.writing.add(record.n);
+    try {
+      const segment = await this.journal.append(Buffer.from(JSON.stringify({ t: 'msg', ...record })));
+      this.writing.delete(record.n);
+      this.releaseRotatedSegments(segment);
+      return segment;
+    } catch (err) {
+      this.writing.delete(record.n);
+      this.markDone(record.n);
+      if (record.blob !== undefined) await this.blobs.remove(record.blob.id).catch(() => undefined);
+      throw new AgentError('state.io', `could not queue a ${record.kind} message: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
   /** Queued messages, oldest first. */
   messages(): IterableIterator<QueuedMessage> {
     return this.queued.values();
-  }
-
-  has(n: number): boolean {
-    return this.queued.has(n);
   }
 
   /** The bytes to publish: the JSON body with `seq` (plus `extra`), or the stored blob. */
@@ -327,7 +331,9 @@ export class Outbox {
   }
 }
 
-function toMessage(record: Omit<Extract<JournalRecord, { t: 'msg' }>, 't'>, segment: number): QueuedMessage {
+type MessageRecord = Omit<Extract<JournalRecord, { t: 'msg' }>, 't'>;
+
+function toMessage(record: MessageRecord, segment: number): QueuedMessage {
   const message: QueuedMessage = {
     n: record.n,
     kind: record.kind,
