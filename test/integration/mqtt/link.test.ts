@@ -170,4 +170,38 @@ describe('MQTT station link against a real mosquitto', () => {
       'minwang/test-host/events/ev-0/thumbnail', 'minwang/test-host/health', 'minwang/test-host/patrol', 'minwang/test-host/patrol/p-1/sheet',
     ]);
   });
+
+  it.each([
+    ['keeps its session (sessionExpiry 1h): a command sent while it was away is answered', '1h', true],
+    ['with sessionExpiry 0s the broker forgets the session, and the command with it', '0s', false],
+  ])('%s', async (_name, expiry, delivered) => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const station = await Station.connect(broker.url, ['minwang/test-host/cmd/ping/response']);
+    cleanups.push(() => station.close());
+    const first = await startLink(broker.url, join(dir, 'data'), [`sessionExpiry: ${expiry}`]);
+    await waitFor(() => first.state().connected, 10_000, 'the link to connect');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the SUBACK
+    await first.stop();
+    await station.client.publishAsync('minwang/test-host/cmd/ping', JSON.stringify({ id: 'while-away' }), { qos: 1 });
+    const second = await startLink(broker.url, join(dir, 'data'), [`sessionExpiry: ${expiry}`]);
+    await waitFor(() => second.state().connected, 10_000, 'the link to reconnect');
+    await station.client.publishAsync('minwang/test-host/cmd/ping', JSON.stringify({ id: 'after' }), { qos: 1 });
+    await station.waitFor((r) => r.some((m) => m.json()['id'] === 'after'), 10_000, 'the answer to the later ping');
+    expect(station.received.some((m) => m.json()['id'] === 'while-away')).toBe(delivered);
+  });
+
+  it('speaks MQTT 3.1.1 when configured', async () => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const station = await Station.connect(broker.url, ['minwang/test-host/events']);
+    cleanups.push(() => station.close());
+    const link = await startLink(broker.url, join(dir, 'data'), ['protocolVersion: 4']);
+    await link.publishEvent(event(0));
+    await station.waitFor((r) => r.length === 1);
+    expect(station.received[0]?.json()).toMatchObject({ id: 'ev-0', seq: 0 });
+    expect(broker.log).toMatch(/as test-host \(p2, c0/); // mosquitto logs MQTT 3.1.1 as p2
+  });
 });
