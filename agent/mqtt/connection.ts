@@ -11,7 +11,8 @@ import type { SessionCounter } from './session-counter.js';
 
 /** A connection that lasted this long resets the backoff; a shorter one keeps it growing. */
 const STABLE_MS = 10_000;
-const GOODBYE_TIMEOUT_MS = 3000;
+/** Each of the two shutdown steps (stopped, DISCONNECT) waits at most this: the lifecycle gives a module 5 s. */
+const GOODBYE_TIMEOUT_MS = 2000;
 
 export interface ConnectionUp {
   client: MqttClient;
