@@ -5,11 +5,12 @@ import { Lifecycle } from '../core/lifecycle.js';
 import type { HostPorts } from '../ports/index.js';
 import { DataDir, realPidAlive, type PidAlive } from '../state/data-dir.js';
 import type { StationLink } from '../contract/link.js';
-import { MemoryStationLink } from '../contract/memory-link.js';
 import { buildHealthModules, type StageHooks } from './health-modules.js';
 import type { Notifier } from '../watchdog/notifier.js';
 import type { Box, Detection, Detector, FrameSource } from '../pipeline/types.js';
 import { CameraPipeline } from './camera-pipeline.js';
+import { agentVersion } from '../core/version.js';
+import { MqttStationLink } from '../mqtt/link.js';
 
 export interface AgentDeps {
   config: Config;
@@ -17,7 +18,7 @@ export interface AgentDeps {
   logger: Logger;
   pid?: number;
   pidAlive?: PidAlive;
-  /** The link to the station; tests pass a MemoryStationLink. */
+  /** The link to the station; tests pass a MemoryStationLink (then no broker is involved). */
   link?: StationLink;
   /** Providers from stages the health side modules read (latest frame, detector, model). */
   hooks?: StageHooks;
@@ -60,11 +61,12 @@ export function buildModules(deps: AgentDeps): Module[] {
     pid: deps.pid ?? process.pid,
     pidAlive: deps.pidAlive ?? realPidAlive,
   });
-  // Until the MQTT link is built, messages stay in memory and nothing reaches a station.
+  // The link starts right after the data dir (its outbox lives there) and stops after every stage.
+  const station = stationLink(deps);
   // Health, heartbeat, GPIO and patrol sit beside the flow; `side.link` tees camera status and
   // events to them, so every stage is handed that link. (Their hooks read `cameras` only after start.)
   const side = buildHealthModules({
-    config, ports, logger, dataDir, link: deps.link ?? new MemoryStationLink(),
+    config, ports, logger, dataDir, link: station.link,
     hooks: {
       latestFrame: (camera) => cameras.latestFrame(camera),
       cameraQuality: (camera) => cameras.quality(camera),
@@ -85,7 +87,14 @@ export function buildModules(deps: AgentDeps): Module[] {
   deps.onCameraPipeline?.(cameras);
   const cameraModules = config.cameras.length === 0 ? [] : cameras.modules();
   // The watchdog stays last: its READY=1 means every module before it has started.
-  return [dataDir, ...side.modules, ...cameraModules, side.watchdog];
+  return [dataDir, ...station.modules, ...side.modules, ...cameraModules, side.watchdog];
+}
+
+/** The MQTT link built from `config.mqtt`, unless the caller passed its own (tests). */
+function stationLink(deps: AgentDeps): { link: StationLink; modules: Module[] } {
+  if (deps.link !== undefined) return { link: deps.link, modules: [] };
+  const link = new MqttStationLink({ config: deps.config, ports: deps.ports, logger: deps.logger.child({ module: 'mqtt-link' }), version: agentVersion() });
+  return { link, modules: [link] };
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {

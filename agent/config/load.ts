@@ -19,6 +19,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   const text = await readConfigText(file);
   const config = parseConfigText(text, file);
   await resolveSecrets(config, file, options.env ?? process.env);
+  await checkPrivateKeyFiles(config, file);
   return config;
 }
 
@@ -138,4 +139,20 @@ export async function readSecretFile(path: string, where: string): Promise<strin
   const secret = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
   if (secret === '') throw new AgentError('config.secret_unreadable', `${where}: secret file ${path} is empty`);
   return secret;
+}
+
+/** Refuses a TLS private key any user on the host could read (it is as secret as a password). */
+async function checkPrivateKeyFiles(config: Config, file: string): Promise<void> {
+  const key = config.mqtt.tls?.key;
+  if (key === undefined) return;
+  const where = `${file}: ${formatPath(['mqtt', 'tls', 'key'])}`;
+  let mode: number;
+  try {
+    mode = (await stat(key)).mode;
+  } catch (err) {
+    throw new AgentError('config.secret_unreadable', `${where}: cannot read private key ${key}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  if ((mode & 0o004) !== 0) {
+    throw new AgentError('config.secret_insecure', `${where}: private key ${key} is world-readable (mode ${(mode & 0o777).toString(8)}); run: chmod o-rwx ${key}`);
+  }
 }

@@ -10,6 +10,7 @@ import { patrolSchema } from './sections/patrol.js';
 import { retentionSchema } from './sections/retention.js';
 import { watchdogSchema } from './sections/watchdog.js';
 import { hostEventsSchema } from './sections/camera-pipeline.js';
+import { eventLogSchema, outboxSchema } from './sections/outbox.js';
 
 /**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
@@ -27,6 +28,8 @@ export const configSchema = z.strictObject({
   retention: retentionSchema,
   watchdog: watchdogSchema,
   events: hostEventsSchema,
+  outbox: outboxSchema,
+  eventLog: eventLogSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

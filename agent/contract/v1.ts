@@ -3,6 +3,7 @@
  * This module is the single owner; the topic prefix `minwang/<host-id>/` is added only here.
  * `docs/mqtt.md` documents it and a test keeps the two in step.
  */
+import { z } from 'zod';
 import type { Box, Label } from '../pipeline/types.js';
 
 export const CONTRACT_VERSION = 1;
@@ -29,6 +30,9 @@ export const TOPICS = {
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKind = keyof typeof TOPICS;
+
+/** An id used as a topic level (event id, report id): no "/", "+", "#", which would change the topic's meaning. */
+export const TOPIC_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const topic = {
   root: (host: string) => `${TOPIC_ROOT}/${host}`,
@@ -119,7 +123,19 @@ export interface HeartbeatPayload {
   ts: Timestamp;
   seq: number;
   uptimeS: number;
+  /** Added by the link: the store-and-forward queue as it is now. */
+  outbox?: OutboxSummary;
   [field: string]: unknown;
+}
+
+export interface OutboxSummary {
+  /** Messages queued, not yet acknowledged by the broker. */
+  depth: number;
+  bytes: number;
+  /** Messages dropped because the outbox was full, since the outbox was created, by kind. */
+  dropped: { images: number; messages: number };
+  /** Age of the oldest queued message, seconds (0 when empty). */
+  oldestS: number;
 }
 
 export interface PatrolBody {
@@ -203,3 +219,92 @@ export interface DetectSetAnswer {
   camera: string;
   enabled: boolean;
 }
+// ---- commands ------------------------------------------------------------------------------
+
+/** Request ids: what the station chose, echoed in the answer. */
+export const COMMAND_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Command names: one or more lower-case topic levels (`ping`, `events/query`). */
+export const COMMAND_OP_RE = /^[a-z][a-z0-9-]{0,31}(\/[a-z][a-z0-9-]{0,31}){0,3}$/;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** The fields every request carries; the rest are the op's parameters, validated by its own schema. */
+export const commandEnvelopeSchema = z.object({
+  id: z.string().regex(COMMAND_ID_RE, 'must be 1-128 characters of A-Z, a-z, 0-9, ".", "_", ":" and "-"'),
+  expires: isoTime.optional(),
+});
+
+export const COMMAND_ERROR_CODES = [
+  'bad_request', 'unknown_command', 'expired', 'busy', 'not_found', 'unavailable', 'failed',
+] as const;
+export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
+
+export const noParamsSchema = z.strictObject({});
+
+export const eventQueryParamsSchema = z.strictObject({
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  camera: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
+  label: z.enum(['person', 'ebike']).optional(),
+  limit: z.int().min(1).max(1000).default(100),
+});
+export type EventQueryParams = z.output<typeof eventQueryParamsSchema>;
+
+export const snapshotParamsSchema = z.strictObject({ camera: z.string().regex(/^[a-z0-9-]{1,32}$/) });
+export const detectSetParamsSchema = z.strictObject({ camera: z.string().regex(/^[a-z0-9-]{1,32}$/), enabled: z.boolean() });
+
+export interface CommandSpec {
+  /** Parameter schema; the envelope (`id`, `expires`) is validated separately. */
+  params: z.ZodType;
+  what: string;
+  /** Which part of the agent answers it. */
+  owner: 'link' | 'cameras' | 'health' | 'model';
+}
+
+/** The ops of contract v1. Modules register their handlers through `StationLink.registerCommand`. */
+export const COMMANDS = {
+  ping: { params: noParamsSchema, what: 'liveness: answers with the session and uptime', owner: 'link' },
+  rebirth: { params: noParamsSchema, what: 'republishes every retained message (status, heartbeat, cameras, model)', owner: 'link' },
+  'events/query': { params: eventQueryParamsSchema, what: 'events from the local event log, oldest first', owner: 'link' },
+  'config/get': { params: noParamsSchema, what: 'the running configuration, secrets redacted', owner: 'link' },
+  snapshot: { params: snapshotParamsSchema, what: 'publishes a fresh privacy-masked JPEG of a camera', owner: 'cameras' },
+  'detect/set': { params: detectSetParamsSchema, what: 'turns detection on or off for a camera', owner: 'cameras' },
+} as const satisfies Record<string, CommandSpec>;
+
+// ---- field lists, for docs/mqtt.md ----------------------------------------------------------
+
+/** Every key of T must be listed (a compile error names the missing ones). */
+function allKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })): readonly string[] => keys;
+}
+
+/**
+ * The payload fields of each JSON topic. `docs/mqtt.md` must name every one in the topic's
+ * section (a test checks), so the docs cannot fall behind the types above.
+ */
+export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
+  status: allKeys<StatusPayload>()(['ts', 'state', 'session', 'version', 'contract']),
+  heartbeat: ['ts', 'seq', 'uptimeS', 'outbox'], // open: the health module adds its own fields
+  cameraStatus: allKeys<CameraStatusPayload>()(['ts', 'camera', 'state', 'reason', 'since', 'detail']),
+  events: allKeys<EventPayload>()(['ts', 'id', 'type', 'camera', 'label', 'score', 'box', 'zones', 'startedAt', 'endedAt', 'thumbnail', 'seq', 'historical']),
+  health: allKeys<HealthPayload>()(['ts', 'id', 'kind', 'state', 'subject', 'severity', 'message', 'details', 'seq', 'historical']),
+  model: allKeys<ModelPayload>()(['ts', 'installed', 'update']),
+  patrol: ['ts', 'id'], // open: the patrol report adds its own fields
+  command: ['id', 'expires'],
+  commandResponse: ['id', 'status', 'data', 'error'],
+};
+
+/** Topic patterns with placeholders, as the docs write them. */
+export const TOPIC_PATTERNS: Record<TopicKind, string> = {
+  status: topic.status('<host>'),
+  heartbeat: topic.heartbeat('<host>'),
+  cameraStatus: topic.cameraStatus('<host>', '<camera>'),
+  events: topic.events('<host>'),
+  eventThumbnail: topic.eventThumbnail('<host>', '<event-id>'),
+  health: topic.health('<host>'),
+  model: topic.model('<host>'),
+  patrol: topic.patrol('<host>'),
+  patrolSheet: topic.patrolSheet('<host>', '<report-id>'),
+  command: topic.command('<host>', '<op>'),
+  commandResponse: topic.commandResponse('<host>', '<op>'),
+};

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   NOT_IMPLEMENTED: 'not_implemented',
   // camera discovery
   DISCOVERY_PROBE_FAILED: 'discovery.probe_failed',
+  // station link: a stage handed over something that cannot be published
+  LINK_INVALID_MESSAGE: 'link.invalid_message',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

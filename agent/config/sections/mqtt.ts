@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { duration } from '../duration.js';
+import { byteSize } from '../size.js';
 import { secretFields, checkOneSecretSource } from './secret.js';
 
 const brokerUrl = z.string().refine((text) => {
@@ -10,8 +12,52 @@ const brokerUrl = z.string().refine((text) => {
   }
 }, 'must be an mqtt:// or mqtts:// URL with a host, e.g. mqtt://127.0.0.1:1883');
 
+/** TLS for `mqtts://`: files in PEM form. The private key must not be world-readable. */
+const tlsSchema = z.strictObject({
+  ca: z.string().min(1).optional().describe('CA certificate(s) that signed the broker certificate; default: the system CAs'),
+  cert: z.string().min(1).optional().describe('client certificate, for brokers that authenticate hosts by certificate'),
+  key: z.string().min(1).optional().describe('private key of the client certificate; must not be world-readable'),
+  servername: z.string().min(1).max(253).optional().describe('name the broker certificate must carry, when it differs from the URL host'),
+}).superRefine((tls, ctx) => {
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [tls.cert === undefined ? 'cert' : 'key'], message: 'give cert and key together' });
+  }
+});
+
+const reconnectSchema = z.strictObject({
+  min: duration({ min: 100, max: 60_000 }).default(1000).describe('first retry delay'),
+  max: duration({ min: 1000, max: 3_600_000 }).default(120_000).describe('longest retry delay'),
+});
+
+export const MQTT_DEFAULTS = {
+  keepalive: 30_000,
+  connectTimeout: 10_000,
+  sessionExpiry: 3_600_000,
+  reconnect: { min: 1000, max: 120_000 },
+  maxCommandBytes: 64 * 1024,
+} as const;
+
 export const mqttSchema = z.strictObject({
   url: brokerUrl.describe('station broker'),
   username: z.string().min(1).optional().describe('broker user name'),
   ...secretFields,
-}).superRefine(checkOneSecretSource);
+  clientId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 characters of A-Z, a-z, 0-9, ".", "_" and "-"').optional()
+    .describe('MQTT client id; default: the host id (fixed, so the broker keeps the session)'),
+  protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5)
+    .describe('5 = MQTT 5 (falls back to 4 when the broker refuses 5); 4 = MQTT 3.1.1 only'),
+  keepalive: duration({ min: 1000, max: 1_200_000 }).default(MQTT_DEFAULTS.keepalive).describe('a dead link is noticed within 1.5x this'),
+  connectTimeout: duration({ min: 1000, max: 120_000 }).default(MQTT_DEFAULTS.connectTimeout).describe('longest wait for CONNACK'),
+  sessionExpiry: duration({ min: 0, max: 7 * 86_400_000 }).default(MQTT_DEFAULTS.sessionExpiry)
+    .describe('how long the broker keeps this host\'s session (queued commands) after a drop'),
+  reconnect: reconnectSchema.default({ ...MQTT_DEFAULTS.reconnect }).describe('exponential backoff with jitter between connection attempts'),
+  tls: tlsSchema.optional(),
+  maxCommandBytes: byteSize({ min: 1024, max: 16 * 1024 * 1024 }).default(MQTT_DEFAULTS.maxCommandBytes)
+    .describe('larger command payloads are dropped unparsed'),
+}).superRefine(checkOneSecretSource).superRefine((mqtt, ctx) => {
+  if (mqtt.reconnect.min > mqtt.reconnect.max) {
+    ctx.addIssue({ code: 'custom', path: ['reconnect', 'min'], message: 'must not be longer than reconnect.max' });
+  }
+  if (mqtt.tls !== undefined && !mqtt.url.startsWith('mqtts:')) {
+    ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but the url is not mqtts://' });
+  }
+}, { when: (payload) => payload.issues.length === 0 });

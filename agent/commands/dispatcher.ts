@@ -1,0 +1,139 @@
+import type { z } from 'zod';
+import type { CommandHandler } from '../contract/link.js';
+import { COMMAND_ID_RE, COMMAND_OP_RE, commandEnvelopeSchema, type CommandErrorCode, type CommandResponse } from '../contract/v1.js';
+import { AgentError, isAgentError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Clock } from '../ports/clock.js';
+import { ReplayMemory } from './replay-memory.js';
+
+export interface DispatcherDeps {
+  clock: Clock;
+  logger: Logger;
+  /** Larger payloads are dropped before parsing. */
+  maxBytes: number;
+  /** Sends the answer on `cmd/<op>/response`. */
+  answer: (op: string, response: CommandResponse) => void;
+  /** Commands running at once, at most; more are answered `busy`. */
+  maxRunning?: number;
+  replayTtlMs?: number;
+  replayMax?: number;
+}
+
+/** Thrown by a handler to answer with a specific error code. */
+export class CommandError extends Error {
+  constructor(readonly code: CommandErrorCode, message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+/**
+ * Turns `cmd/<op>` requests into handler calls and answers: size cap before parsing, envelope
+ * and parameters validated (unknown fields are errors), `expires` honoured, one answer per
+ * request id. A request without a usable id gets no answer (there is nothing to answer to).
+ * Never throws: a bad request can only produce an error answer or a log line.
+ */
+export class CommandDispatcher {
+  private readonly handlers = new Map<string, CommandHandler<unknown>>();
+  private readonly replay: ReplayMemory;
+  private running = 0;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.replay = new ReplayMemory({ ttlMs: deps.replayTtlMs ?? 600_000, max: deps.replayMax ?? 1000 });
+  }
+
+  register<T>(op: string, handler: CommandHandler<T>): void {
+    if (!COMMAND_OP_RE.test(op) || op.endsWith('/response') || op === 'response') {
+      throw new AgentError('usage', `invalid command name ${JSON.stringify(op)}`);
+    }
+    if (this.handlers.has(op)) throw new AgentError('usage', `command ${op} registered twice`);
+    this.handlers.set(op, handler);
+  }
+
+  ops(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  /** Handles one request; resolves when it is answered (or ignored). */
+  async handle(op: string, payload: Buffer): Promise<void> {
+    try {
+      await this.dispatch(op, payload);
+    } catch (err) {
+      this.deps.logger.error({ err, op }, 'command dispatch failed');
+    }
+  }
+
+  private async dispatch(op: string, payload: Buffer): Promise<void> {
+    const log = this.deps.logger;
+    if (payload.length > this.deps.maxBytes) {
+      log.warn({ op, bytes: payload.length, maxBytes: this.deps.maxBytes }, 'command payload too large; ignored unread');
+      return;
+    }
+    const request = parseObject(payload);
+    const id = request?.['id'];
+    if (request === undefined || typeof id !== 'string' || !COMMAND_ID_RE.test(id)) {
+      log.warn({ op, bytes: payload.length }, 'command without a JSON object and a valid "id"; no answer possible');
+      return;
+    }
+    const key = `${op}\n${id}`;
+    const now = this.deps.clock.monotonicMs();
+    const seen = this.replay.get(key, now);
+    if (seen !== undefined) {
+      log.info({ op, id }, seen.answer === undefined ? 'duplicate of a running command; it will answer once' : 'duplicate command; answering again from memory');
+      if (seen.answer !== undefined) this.deps.answer(op, seen.answer);
+      return;
+    }
+    this.replay.begin(key, now);
+    const envelope = commandEnvelopeSchema.safeParse(request);
+    const answer = envelope.success ? await this.run(op, id, envelope.data.expires, request) : failure(id, 'bad_request', describeIssues(envelope.error));
+    this.replay.finish(key, answer, this.deps.clock.monotonicMs());
+    this.deps.answer(op, answer);
+  }
+
+  private async run(op: string, id: string, expires: string | undefined, request: Record<string, unknown>): Promise<CommandResponse> {
+    const log = this.deps.logger.child({ op, id });
+    if (expires !== undefined && Date.parse(expires) <= this.deps.clock.now().getTime()) {
+      return failure(id, 'expired', `the request expired at ${expires}`);
+    }
+    const handler = this.handlers.get(op);
+    if (handler === undefined) return failure(id, 'unknown_command', `no command "${op}"; known: ${this.ops().sort().join(', ')}`);
+    const { id: _id, expires: _expires, ...rest } = request;
+    const params = handler.params.safeParse(rest);
+    if (!params.success) return failure(id, 'bad_request', describeIssues(params.error));
+    if (this.running >= (this.deps.maxRunning ?? 8)) return failure(id, 'busy', 'too many commands running; try again');
+    this.running++;
+    try {
+      const data = await handler.run(params.data, { id, op });
+      log.info('command done');
+      return { id, status: 'ok', data: data ?? null };
+    } catch (err) {
+      if (err instanceof CommandError) return failure(id, err.code, err.message);
+      if (isAgentError(err)) return failure(id, 'failed', err.message);
+      log.error({ err }, 'command failed unexpectedly');
+      return failure(id, 'failed', 'internal error (see the host log)');
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+function parseObject(payload: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(payload.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function failure(id: string, code: CommandErrorCode, message: string): CommandResponse {
+  return { id, status: 'error', error: { code, message } };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const what = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
+    return path === '' ? what : `${path}: ${what}`;
+  }).join('; ');
+}
