@@ -60,6 +60,7 @@ export interface HostView {
   status: StatusMessage | null;
   /** Milliseconds since the last sign of life; null when never seen alive. */
   ageMs: number | null;
+  lastSeenAt: Date | null;
   heartbeat: HeartbeatMessage | null;
   cameras: CameraView[];
   model: ModelMessage | null;
@@ -262,6 +263,7 @@ export class StationState {
       liveness: liveness(host, now, this.staleAfterMs),
       status: host.status,
       ageMs: host.lastSeenAt === null ? null : Math.max(0, now.getTime() - host.lastSeenAt.getTime()),
+      lastSeenAt: host.lastSeenAt,
       heartbeat: host.heartbeat,
       cameras: [...host.cameras.values()].sort((a, b) => a.camera.localeCompare(b.camera)).map((c) => this.cameraView(host.id, c)),
       model: host.model,

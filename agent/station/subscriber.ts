@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { TOPIC_ROOT } from '../contract/v1.js';
-import { AgentError, errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../ports/clock.js';
@@ -50,6 +50,8 @@ export class StationSubscriber implements Module {
   private client: MqttClient | undefined;
   private readonly listeners = new Set<(received: Received) => void>();
   private rejected = 0;
+  /** Settles a pending `start` when `stop` comes first (broker never reached). */
+  private abandonStart: (() => void) | undefined;
 
   constructor(
     private readonly deps: { broker: BrokerOptions; connect: MqttConnector; state: StationState; clock: Clock; logger: Logger },
@@ -81,9 +83,11 @@ export class StationSubscriber implements Module {
   }
 
   async stop(): Promise<void> {
+    this.abandonStart?.();
     const client = this.client;
     this.client = undefined;
-    if (client !== undefined) await client.endAsync();
+    // Forced: the console only ever sends acknowledgements, nothing worth waiting for.
+    if (client !== undefined) await client.endAsync(true);
   }
 
   private clientOptions(): IClientOptions {
@@ -109,20 +113,25 @@ export class StationSubscriber implements Module {
       const refuse = (err: Error & { code?: number | string }) => {
         if (typeof err.code !== 'number' || !REFUSALS.has(err.code)) return;
         cleanup();
-        reject(new AgentError('usage', `the broker refused the connection: ${err.message}`));
+        reject(new Error(`the broker refused the connection: ${err.message}`));
       };
       const subscribe = () => {
         cleanup();
         client.subscribe(subscriptions(this.deps.broker.shareGroup), { qos: 1 }, (err, granted) => {
           const denied = granted?.filter((g) => g.qos >= 0x80) ?? [];
-          if (err) reject(new AgentError('usage', `cannot subscribe: ${errorMessage(err)}`));
-          else if (denied.length > 0) reject(new AgentError('usage', `the broker refused the subscription to ${denied.map((g) => g.topic).join(', ')}`));
+          if (err) reject(new Error(`cannot subscribe: ${errorMessage(err)}`));
+          else if (denied.length > 0) reject(new Error(`the broker refused the subscription to ${denied.map((g) => g.topic).join(', ')}`));
           else resolve();
         });
       };
       const cleanup = () => {
+        this.abandonStart = undefined;
         client.off('error', refuse);
         client.off('connect', subscribe);
+      };
+      this.abandonStart = () => {
+        cleanup();
+        resolve();
       };
       client.on('error', refuse);
       client.on('connect', subscribe);
