@@ -12,7 +12,7 @@ header.top{position:sticky;top:0;z-index:2;display:flex;flex-wrap:wrap;gap:.4rem
 header.top h1{font-size:1.05rem;margin:0}header.top h1 span{font-weight:400;color:#b8c0c8}
 #summary{color:#dfe3e7}.logout{margin-left:auto}.logout button{background:none;color:#fff;border:1px solid #55606b}
 main{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;padding:.75rem 1rem}
-@media (max-width:900px){main{grid-template-columns:minmax(0,1fr);padding:.5rem}}
+@media (max-width:900px){main{grid-template-columns:minmax(0,1fr);padding:.5rem}main>.col:last-child{order:-1}}
 h2{font-size:.95rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:.5rem 0}
 .host{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:6px;padding:.5rem .75rem;margin-bottom:.75rem}
 .host.online{border-left-color:var(--ok)}.host.stale{border-left-color:var(--warn)}.host.offline,.host.stopped{border-left-color:var(--bad)}
@@ -26,7 +26,8 @@ h2{font-size:.95rem;text-transform:uppercase;letter-spacing:.04em;color:var(--mu
 .cam{margin:0;border:1px solid var(--line);border-radius:4px;overflow:hidden;background:#fafbfc}
 .cam img,.cam .nopic{display:block;width:100%;aspect-ratio:4/3;object-fit:cover;background:#e9ecef}
 .cam .nopic,.thumb.nopic{display:flex;align-items:center;justify-content:center;color:var(--muted);font-size:.8rem}
-.cam figcaption{display:flex;justify-content:space-between;gap:.3rem;padding:.2rem .35rem;font-size:.82rem}
+.cam figcaption{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.2rem .3rem;padding:.2rem .35rem;font-size:.82rem}
+.host.offline .cams,.host.stopped .cams,.host.stale .cams{opacity:.6}
 .cam.offline{outline:2px solid var(--bad)}.cam.degraded{outline:2px solid var(--warn)}
 .sheet img{max-width:100%;margin-top:.4rem}
 .host-health,.health{list-style:none;padding:0;margin:.3rem 0}.health li,.host-health li{padding:.25rem 0;border-bottom:1px solid var(--line)}
