@@ -121,7 +121,10 @@ export class StationSubscriber implements Module {
           const denied = granted?.filter((g) => g.qos >= 0x80) ?? [];
           if (err) reject(new Error(`cannot subscribe: ${errorMessage(err)}`));
           else if (denied.length > 0) reject(new Error(`the broker refused the subscription to ${denied.map((g) => g.topic).join(', ')}`));
-          else resolve();
+          else {
+            this.deps.logger.info({ topics: granted?.map((g) => g.topic) }, 'subscribed');
+            resolve();
+          }
         });
       };
       const cleanup = () => {

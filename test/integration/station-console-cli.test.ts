@@ -37,7 +37,7 @@ describe('minwang console --json --save (real process, real mosquitto)', () => {
 
     const console = startCli(['console', '--json', '--save', saveDir, '--url', broker.url]);
     try {
-      await waitFor(() => console.output().stderr.includes('connected to the station broker'), 10_000, 'the console to connect');
+      await waitFor(() => console.output().stderr.includes('"msg":"subscribed"'), 10_000, 'the console to connect');
       await waitFor(() => lines(console.output().stdout).some((l) => l.kind === 'cameraStatus'), 10_000, 'retained camera status');
       await village.personEvent('evt-1', 'gate', jpeg!, { seq: 10 });
       await village.personEvent('evt-1', 'gate', jpeg!, { seq: 10 }); // the same message again (a replay after a crash)

@@ -73,7 +73,7 @@ describe('web console off loopback (127.0.0.2, https, real process)', () => {
     web = startCli(['console', '--web', '--listen', '127.0.0.2:0', '--users-file', users, '--tls-cert', cert, '--tls-key', key, '--db', join(dir, 'console.db'), '--url', broker.url]);
     await waitFor(() => /serving https:\/\/127\.0\.0\.2:\d+\//.test(web.output().stdout), 10_000, 'the console to listen');
     base = /serving (https:\/\/\S+)\//.exec(web.output().stdout)![1]!;
-    await waitFor(() => web.output().stderr.includes('connected to the station broker'), 10_000, 'the console to subscribe');
+    await waitFor(() => web.output().stderr.includes('"msg":"subscribed"'), 10_000, 'the console to subscribe');
     host = new SimulatedHost('dongcun-02', broker.url, 1);
     await host.connect();
     const [jpeg] = await realThumbnails(1);
