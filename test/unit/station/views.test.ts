@@ -52,7 +52,7 @@ describe('web rendering', () => {
   it('escapes whatever a host sends', () => {
     const clock = new FakeClock();
     const state = new StationState({ clock });
-    state.apply(msg(topic.events('h1'), event('e1', 1, { label: '<script>alert(1)</script>' })), { receivedAt: clock.now(), retained: false });
+    state.apply(msg(topic.events('h1'), { ...event('e1', 1), label: '<script>alert(1)</script>' }), { receivedAt: clock.now(), retained: false });
     const row = renderAlert(state.alert('h1/e1')!, false, { user: null, csrf: 't"k' }).value;
     expect(row).not.toContain('<script>');
     expect(row).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
