@@ -33,11 +33,14 @@ export interface TerminalConsoleDeps {
 }
 
 const REDRAW_MS = 1000;
+/** After a message, repaint this soon (a burst costs one paint). */
+const SETTLE_MS = 100;
 
 export class TerminalConsole implements Module {
   readonly name = 'terminal-console';
   private unsubscribe: (() => void) | undefined;
   private timer: TimerHandle | undefined;
+  private soon: TimerHandle | undefined;
   /** Messages are written in arrival order even though saving an image takes a moment. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -57,12 +60,14 @@ export class TerminalConsole implements Module {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     if (this.timer !== undefined) this.deps.clock.clearInterval(this.timer);
+    if (this.soon !== undefined) this.deps.clock.clearTimeout(this.soon);
     await this.queue;
   }
 
   private async handle(received: Received): Promise<void> {
     const saved = await this.save(received);
-    if (this.deps.mode === 'json') this.deps.out.write(`${JSON.stringify(jsonLine(received, saved))}\n`);
+    if (this.deps.mode === 'screen') this.soon ??= this.deps.clock.setTimeout(() => this.paint(), SETTLE_MS);
+    else if (this.deps.mode === 'json') this.deps.out.write(`${JSON.stringify(jsonLine(received, saved))}\n`);
     else if (this.deps.mode === 'lines') {
       const line = logLine(received, saved);
       if (line !== undefined) this.deps.out.write(`${line}\n`);
@@ -80,6 +85,7 @@ export class TerminalConsole implements Module {
   }
 
   private paint(): void {
+    this.soon = undefined;
     const { out, state, subscriber, url } = this.deps;
     const lines = renderScreen(state, {
       url, connected: subscriber.connected(), rejected: subscriber.rejectedCount(), width: out.columns ?? 100, height: out.rows ?? 40,
