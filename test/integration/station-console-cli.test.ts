@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,30 @@ describe('minwang console --json --save (real process, real mosquitto)', () => {
     const expectedPath = join(saveDir, 'xidian-wangjia-01', 'thumbnails', 'evt-1.jpg');
     expect(thumbnail).toMatchObject({ payload: { eventId: 'evt-1' }, bytes: jpeg!.length, saved: expectedPath });
     expect(await readFile(expectedPath)).toEqual(jpeg);
+  });
+
+  it('exits 1 when the broker refuses it', async () => {
+    const closed = await startMosquitto({ anonymous: false });
+    try {
+      const result = await runCli(['console', '--json', '--url', closed.url]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/minwang console: the broker refused the connection: .*[Nn]ot authorized/);
+    } finally {
+      await closed.stop();
+    }
+  });
+
+  it('exits 1 when the web address is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await runCli(['console', '--web', '--listen', `127.0.0.1:${port}`, '--db', join(await tempDir(), 'c.db'), '--url', broker.url]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('EADDRINUSE');
+    } finally {
+      taken.close();
+    }
   });
 
   it.each([

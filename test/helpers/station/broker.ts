@@ -25,11 +25,11 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** A real mosquitto on a free loopback port with its own temp config; stopped by `stop`. */
-export async function startMosquitto(): Promise<Broker> {
+export async function startMosquitto(options: { anonymous?: boolean } = {}): Promise<Broker> {
   const dir = await mkdtemp(join(tmpdir(), 'minwang-broker-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
-  await writeFile(config, `user root\nlistener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  await writeFile(config, `user root\nlistener ${port} 127.0.0.1\nallow_anonymous ${options.anonymous === false ? 'false' : 'true'}\npersistence false\n`);
   const child = spawn(MOSQUITTO, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
