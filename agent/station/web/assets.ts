@@ -22,7 +22,8 @@ h2{font-size:.95rem;text-transform:uppercase;letter-spacing:.04em;color:var(--mu
 .badge.online{background:#dcf3e3;color:var(--ok)}.badge.stale,.badge.degraded,.badge.warning,.badge.delayed{background:#fdf0d9;color:var(--warn)}
 .badge.offline,.badge.stopped,.badge.critical{background:#fbe1df;color:var(--bad)}
 #link.badge.online{background:#2e6b43;color:#fff}#link.badge.offline{background:var(--bad);color:#fff}
-.cams{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:.5rem}
+.cams{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.5rem}
+.cam .badge{white-space:normal}
 .cam{margin:0;border:1px solid var(--line);border-radius:4px;overflow:hidden;background:#fafbfc}
 .cam img,.cam .nopic{display:block;width:100%;aspect-ratio:4/3;object-fit:cover;background:#e9ecef}
 .cam .nopic,.thumb.nopic{display:flex;align-items:center;justify-content:center;color:var(--muted);font-size:.8rem}
