@@ -3,6 +3,13 @@ import { hostSchema } from './sections/host.js';
 import { mqttSchema } from './sections/mqtt.js';
 import { storageSchema } from './sections/storage.js';
 import { camerasSchema } from './sections/cameras.js';
+import { heartbeatSchema } from './sections/heartbeat.js';
+import { healthSchema } from './sections/health.js';
+import { gpioSchema } from './sections/gpio.js';
+import { patrolSchema } from './sections/patrol.js';
+import { retentionSchema } from './sections/retention.js';
+import { watchdogSchema } from './sections/watchdog.js';
+import { hostEventsSchema } from './sections/camera-pipeline.js';
 
 /**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
@@ -13,6 +20,13 @@ export const configSchema = z.strictObject({
   mqtt: mqttSchema,
   storage: storageSchema,
   cameras: camerasSchema,
+  heartbeat: heartbeatSchema,
+  health: healthSchema,
+  gpio: gpioSchema,
+  patrol: patrolSchema,
+  retention: retentionSchema,
+  watchdog: watchdogSchema,
+  events: hostEventsSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -98,7 +98,8 @@ export type EventPayload = EventBody & Sequenced;
 
 export type HealthKind =
   | 'camera_offline' | 'camera_degraded' | 'disk_low' | 'disk_readonly' | 'recording_stalled' | 'tamper'
-  | 'detector_failure' | 'model_rollback' | 'overheat' | 'clock_unsynchronized';
+  | 'detector_failure' | 'model_rollback' | 'overheat' | 'clock_unsynchronized'
+  | 'camera_power_cycle' | 'camera_power_cycle_failed';
 
 export interface HealthBody {
   ts: Timestamp;
@@ -125,7 +126,41 @@ export interface PatrolBody {
   ts: Timestamp;
   /** Report id; the contact sheet is published on patrol/<id>/sheet. */
   id: string;
+  /** The period the report covers, in seconds (normally 86400). */
+  windowS?: number;
+  cameras?: PatrolCamera[];
+  /** Tracked objects (events of type `new`) per label over the window, all cameras. */
+  eventsPerLabel?: Partial<Record<Label, number>>;
+  disks?: PatrolDiskTrend[];
+  /** Health alerts still raised when the report was made. */
+  openAlerts?: { kind: HealthKind; subject: string; severity: HealthBody['severity']; since: Timestamp }[];
+  /** Byte size of the contact sheet on patrol/<id>/sheet (one tile per camera, in `cameras` order). */
+  sheetBytes?: number;
   [field: string]: unknown;
+}
+
+export interface PatrolCamera {
+  id: string;
+  name: string;
+  state: CameraState | 'unknown';
+  reason: CameraFaultReason | null;
+  /** Share of the window the camera was online, 0..100; null when no status was seen. */
+  availabilityPercent: number | null;
+  seconds: Record<CameraState | 'unknown', number>;
+  faults: { state: 'offline' | 'degraded'; reason: CameraFaultReason | null; count: number; totalS: number }[];
+  eventsPerLabel: Partial<Record<Label, number>>;
+  /** False when the contact sheet shows "no picture" for this camera. */
+  picture: boolean;
+}
+
+export interface PatrolDiskTrend {
+  path: string;
+  freeBytesNow: number;
+  freeBytesThen: number;
+  then: Timestamp;
+  /** Change in free bytes per day; negative means the disk is filling. Null with under an hour of samples. */
+  bytesPerDay: number | null;
+  daysToFull: number | null;
 }
 
 export interface ModelPayload {
@@ -149,3 +184,22 @@ export interface CommandRequest {
 export type CommandResponse =
   | { id: string; status: 'ok'; data: unknown }
   | { id: string; status: 'error'; error: { code: string; message: string } };
+
+/**
+ * Answer `data` of `cmd/snapshot` `{"id", "camera"}`: a fresh frame with privacy masks burned in,
+ * base64 in the answer itself so the request and its picture cannot be told apart or lost.
+ */
+export interface SnapshotAnswer {
+  camera: string;
+  capturedAt: Timestamp;
+  width: number | null;
+  height: number | null;
+  contentType: 'image/jpeg';
+  jpegBase64: string;
+}
+
+/** Answer `data` of `cmd/detect/set` `{"id", "camera", "enabled"}`. */
+export interface DetectSetAnswer {
+  camera: string;
+  enabled: boolean;
+}

@@ -15,7 +15,15 @@ export const ERROR_CODES = {
   STATE_IO: 'state.io',
   MODULE_START: 'lifecycle.start_failed',
   MODULE_STOP_TIMEOUT: 'lifecycle.stop_timeout',
+  // host hardware
+  GPIO_UNAVAILABLE: 'gpio.unavailable',
+  GPIO_BUSY: 'gpio.busy',
+  // cameras: a source did not give a usable frame (details.reason says why)
+  CAMERA_FAULT: 'camera.fault',
+  CAMERA_UNKNOWN: 'camera.unknown',
   NOT_IMPLEMENTED: 'not_implemented',
+  // camera discovery
+  DISCOVERY_PROBE_FAILED: 'discovery.probe_failed',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

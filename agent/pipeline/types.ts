@@ -47,3 +47,18 @@ export interface DetectOptions {
 export interface Detector {
   detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult>;
 }
+
+/**
+ * Where a camera's frames come from (HTTP snapshot, RTSP through ffmpeg, replayed footage).
+ * `grab` returns the next frame or throws a `camera.fault` AgentError whose reason the station sees.
+ */
+export interface FrameSource {
+  readonly camera: string;
+  start(): Promise<void>;
+  /** Releases sockets and child processes; after it resolves nothing of the source runs. */
+  stop(): Promise<void>;
+  /** The next frame, newer than the one returned before; rejects when `signal` aborts. */
+  grab(signal: AbortSignal): Promise<Frame>;
+  /** Restarts of the underlying connection or process (RTSP), for connection-quality stats. */
+  restarts?(): number;
+}

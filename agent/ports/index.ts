@@ -6,7 +6,7 @@ import { realProcesses, type Processes } from './process.js';
 import type { Gpio } from './gpio.js';
 import type { Scheduler } from './scheduler.js';
 import { cronScheduler } from './real/scheduler.js';
-import { unavailableGpio } from './real/gpio-unavailable.js';
+import { onoffGpio } from './real/gpio-onoff.js';
 
 /**
  * Everything the agent needs from the outside world. The composition root receives one of
@@ -30,7 +30,7 @@ export function realHostPorts(): HostPorts {
     fs: realFileSystem,
     http: realHttp,
     mqtt: realMqttConnector,
-    gpio: unavailableGpio('GPIO support is not built yet (host health issue)'),
+    gpio: onoffGpio(),
     processes: realProcesses,
     scheduler: cronScheduler,
     env: process.env,

@@ -1,5 +1,7 @@
 export interface ScheduledJob {
   stop(): void;
+  /** True when the expression selects the minute `date` falls in (arming windows ask this at start). */
+  matches?(date: Date): boolean;
 }
 
 /** Cron-style schedules (patrol report, retention sweeps, arming windows). */

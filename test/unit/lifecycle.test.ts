@@ -64,7 +64,7 @@ describe('composition root', () => {
     const dir = await tempDir();
     const config = parseConfigText(`host: {id: h1}\nmqtt: {url: mqtt://127.0.0.1}\nstorage: {dataDir: ${dir}/data}\n`, 'c.yaml');
     const deps = { config, ports: { ...realHostPorts(), clock: new FakeClock() }, logger: silentLogger() };
-    expect(buildModules(deps).map((m) => m.name)).toEqual(['data-dir']);
+    expect(buildModules(deps).map((m) => m.name)).toEqual(['data-dir', 'health', 'heartbeat', 'patrol', 'schedule', 'watchdog']);
     const agent = createAgent(deps);
     await agent.start();
     expect(await agent.stop()).toEqual([]);

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { CONFIG_OPTION } from '../command.js';
 import { consoleCommand } from './console.js';
+import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
 import { runCommand } from './run.js';
 
@@ -49,4 +50,4 @@ export const demoCommand = pendingCommand({
 });
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, checkCommand, detectCommand, modelCommand, consoleCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [runCommand, checkCommand, discoverCommand, detectCommand, modelCommand, consoleCommand, demoCommand];

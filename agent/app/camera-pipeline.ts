@@ -1,0 +1,268 @@
+import { z } from 'zod';
+import { createFrameSource } from '../cameras/index.js';
+import { CameraHealth, type CameraQuality } from '../camera-health/camera-health.js';
+import type { CameraConfig, Config } from '../config/schema.js';
+import type { StationLink } from '../contract/link.js';
+import type { SnapshotAnswer } from '../contract/v1.js';
+import { AgentError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Module } from '../core/module.js';
+import { decodeGrey } from '../imaging/grey.js';
+import { burnPrivacyMasks } from '../imaging/privacy.js';
+import { MotionDetector } from '../motion/motion-detector.js';
+import type { Box, Detection, Detector, Frame, FrameSource } from '../pipeline/types.js';
+import type { HostPorts } from '../ports/index.js';
+import { CameraPoller } from '../sampling/camera-poller.js';
+import { LatestFrameHandoff, type HandoffStats } from '../sampling/latest-frame-handoff.js';
+import { expand } from '../tracking/geometry.js';
+import { EventsStage, type EventsSummary } from '../tracking/events-stage.js';
+
+export interface CameraPipelineDeps {
+  config: Config;
+  ports: HostPorts;
+  logger: Logger;
+  link: StationLink;
+  detector?: Detector | undefined;
+  /** Per-camera filter of raw detections (zones, masks, min score); identity when absent. */
+  filterDetections?: ((camera: string, detections: Detection[]) => Detection[]) | undefined;
+  zonesOf?: ((camera: string, box: Box) => string[]) | undefined;
+  /** How many frames the detector takes at once (its pool size). */
+  detectorConcurrency?: number | undefined;
+  /** Sources by camera id, to replace the configured ones (tests, the demo). */
+  sources?: ReadonlyMap<string, FrameSource> | undefined;
+  /** Called after every poll, answered or not: the watchdog's proof that sampling is alive. */
+  onPoll?: (() => void) | undefined;
+}
+
+interface DetectionJob {
+  camera: string;
+  mono: number;
+  frame: Frame;
+  regions: Box[];
+}
+
+export interface CamerasSummary {
+  cameras: Record<string, CameraQuality & { detect: boolean; dropped: number }>;
+  detection: HandoffStats & { wired: boolean };
+  events: EventsSummary;
+}
+
+interface CameraRuntime {
+  config: CameraConfig;
+  source: FrameSource;
+  poller: CameraPoller;
+  motion: MotionDetector;
+  detect: boolean;
+  lastFrame: Frame | undefined;
+  nextFrameWaiters: ((frame: Frame) => void)[];
+}
+
+/**
+ * The cameras → sampling → motion → detection → tracking/events chain for every configured
+ * camera, wired by callbacks: stages never import each other. Camera health listens beside it.
+ */
+export class CameraPipeline {
+  readonly health: CameraHealth;
+  readonly events: EventsStage;
+  readonly handoff: LatestFrameHandoff<DetectionJob>;
+  private readonly runtimes = new Map<string, CameraRuntime>();
+  private readonly log: Logger;
+
+  constructor(private readonly deps: CameraPipelineDeps) {
+    const { config, ports, logger, link } = deps;
+    this.log = logger.child({ module: 'camera-pipeline' });
+    for (const camera of config.cameras) this.runtimes.set(camera.id, this.buildCamera(camera));
+    this.health = new CameraHealth({
+      cameras: config.cameras.map((c) => {
+        const source = this.runtimes.get(c.id)?.source;
+        return { id: c.id, intervalMs: c.interval, faults: c.faults, restarts: () => source?.restarts?.() ?? 0 };
+      }),
+      link,
+      clock: ports.clock,
+      logger: logger.child({ module: 'camera-health' }),
+    });
+    this.events = new EventsStage({
+      cameras: config.cameras,
+      host: config.events,
+      timezone: config.host.timezone,
+      link,
+      clock: ports.clock,
+      scheduler: ports.scheduler,
+      logger: logger.child({ module: 'events' }),
+      ...(deps.zonesOf === undefined ? {} : { zonesOf: deps.zonesOf }),
+    });
+    this.handoff = new LatestFrameHandoff<DetectionJob>({
+      concurrency: deps.detectorConcurrency ?? 1,
+      process: (job) => this.detect(job),
+      clock: ports.clock,
+      logger: logger.child({ module: 'detection-handoff' }),
+    });
+  }
+
+  /** In data-flow order; the lifecycle stops them in reverse (pollers first, sources last). */
+  modules(): Module[] {
+    const sources: Module[] = [...this.runtimes.values()].map((r) => ({
+      name: `camera:${r.config.id}`,
+      start: () => r.source.start(),
+      stop: () => r.source.stop(),
+    }));
+    const start: Module = {
+      name: 'camera-pipeline',
+      start: () => {
+        if (this.deps.detector === undefined) {
+          this.log.warn('detection is not wired: frames are sampled and camera health and motion run, but no objects are detected and no events are sent');
+        }
+        this.registerCommands();
+        return Promise.resolve();
+      },
+      stop: () => Promise.resolve(),
+    };
+    return [start, ...sources, this.health, this.events, this.handoff, ...[...this.runtimes.values()].map((r) => r.poller)];
+  }
+
+  summary(): CamerasSummary {
+    const quality = this.health.summary();
+    const detection = this.handoff.stats();
+    const cameras: CamerasSummary['cameras'] = {};
+    for (const [id, r] of this.runtimes) {
+      const q = quality[id];
+      if (q !== undefined) cameras[id] = { ...q, detect: r.detect, dropped: detection.dropsByCamera[id] ?? 0 };
+    }
+    return { cameras, detection: { ...detection, wired: this.deps.detector !== undefined }, events: this.events.summary() };
+  }
+
+  /** Connection quality of one camera, for the heartbeat. */
+  quality(camera: string): { expectedFps: number; achievedFps: number; reconnectsLastHour: number; stallsLastHour: number; dropped: number } | undefined {
+    const q = this.health.summary()[camera];
+    if (q === undefined) return undefined;
+    const { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour } = q;
+    return { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour, dropped: this.handoff.stats().dropsByCamera[camera] ?? 0 };
+  }
+
+  /** The last decoded frame of a camera (patrol contact sheet, `check`). */
+  latestFrame(camera: string): Frame | undefined {
+    return this.runtimes.get(camera)?.lastFrame;
+  }
+
+  /** The child process pids of sources that run one (RTSP, video replay): for tests and `check`. */
+  pids(): number[] {
+    return [...this.runtimes.values()].flatMap((r) => {
+      const pid = (r.source as { pid?: () => number | undefined }).pid?.();
+      return pid === undefined ? [] : [pid];
+    });
+  }
+
+  private buildCamera(camera: CameraConfig): CameraRuntime {
+    const { ports, logger } = this.deps;
+    const source = this.deps.sources?.get(camera.id) ?? createFrameSource(camera, ports, logger);
+    const runtime: CameraRuntime = {
+      config: camera,
+      source,
+      motion: new MotionDetector(camera.motion),
+      detect: camera.detect,
+      lastFrame: undefined,
+      nextFrameWaiters: [],
+      poller: undefined as unknown as CameraPoller,
+    };
+    runtime.poller = new CameraPoller({
+      source,
+      intervalMs: camera.interval,
+      timeoutMs: camera.timeout,
+      clock: ports.clock,
+      logger: logger.child({ module: 'sampling', camera: camera.id }),
+      onFrame: (frame) => {
+        this.deps.onPoll?.();
+        return this.onFrame(runtime, frame);
+      },
+      onFailure: (failure) => {
+        this.deps.onPoll?.();
+        this.health.failure(camera.id, failure.reason, failure.message);
+      },
+    });
+    return runtime;
+  }
+
+  private async onFrame(r: CameraRuntime, frame: Frame): Promise<void> {
+    let grey;
+    try {
+      grey = await decodeGrey(frame.jpeg, r.config.motion.width);
+    } catch (err) {
+      this.health.failure(r.config.id, 'bad_image', `the camera's JPEG cannot be decoded: ${errorMessage(err)}`);
+      return;
+    }
+    const decoded: Frame = { ...frame, width: grey.sourceWidth, height: grey.sourceHeight };
+    r.lastFrame = decoded;
+    for (const waiter of r.nextFrameWaiters.splice(0)) waiter(decoded);
+    this.health.feed(r.config.id, grey);
+    const motion = r.motion.detect(grey);
+    if (!r.detect || this.deps.detector === undefined) return;
+    const tracked = this.events.activeBoxes(r.config.id).map((box) => expand(box, 0.25));
+    const regions = [...motion.regions, ...tracked];
+    if (regions.length > 0) this.handoff.offer({ camera: r.config.id, mono: frame.mono, frame: decoded, regions });
+  }
+
+  private async detect(job: DetectionJob): Promise<void> {
+    const detector = this.deps.detector;
+    if (detector === undefined) return;
+    const result = await detector.detect(job.frame.jpeg, { regions: job.regions });
+    const detections = this.deps.filterDetections?.(job.camera, result.detections) ?? result.detections;
+    await this.events.observe(job.frame, detections);
+  }
+
+  private runtime(camera: string): CameraRuntime {
+    const r = this.runtimes.get(camera);
+    if (r === undefined) {
+      throw new AgentError('camera.unknown', `no camera "${camera}" on this host (cameras: ${[...this.runtimes.keys()].join(', ') || 'none'})`);
+    }
+    return r;
+  }
+
+  private registerCommands(): void {
+    const { link } = this.deps;
+    link.registerCommand('snapshot', {
+      params: z.strictObject({ camera: z.string() }),
+      run: async ({ camera }) => this.snapshot(camera),
+    });
+    link.registerCommand('detect/set', {
+      params: z.strictObject({ camera: z.string(), enabled: z.boolean() }),
+      run: ({ camera, enabled }) => {
+        const r = this.runtime(camera);
+        r.detect = enabled;
+        this.log.info({ camera, enabled }, 'detection switched by command');
+        return Promise.resolve({ camera, enabled });
+      },
+    });
+  }
+
+  /** A fresh frame (the next one sampled), privacy masks burned in, base64 in the answer. */
+  private async snapshot(camera: string): Promise<SnapshotAnswer> {
+    const r = this.runtime(camera);
+    const wait = Math.min(r.config.interval + r.config.timeout, 10_000);
+    const frame = (await this.nextFrame(r, wait)) ?? r.lastFrame;
+    if (frame === undefined) throw new AgentError('camera.fault', `camera ${camera} gave no frame in the last ${wait} ms`, { details: { reason: 'timeout' } });
+    const jpeg = await burnPrivacyMasks(frame.jpeg, r.config.privacyMasks);
+    return {
+      camera,
+      capturedAt: frame.capturedAt.toISOString(),
+      width: frame.width ?? null,
+      height: frame.height ?? null,
+      contentType: 'image/jpeg',
+      jpegBase64: jpeg.toString('base64'),
+    };
+  }
+
+  private nextFrame(r: CameraRuntime, ms: number): Promise<Frame | undefined> {
+    const { clock } = this.deps.ports;
+    return new Promise((resolve) => {
+      const waiter = (frame: Frame) => {
+        clock.clearTimeout(timer);
+        resolve(frame);
+      };
+      const timer = clock.setTimeout(() => {
+        r.nextFrameWaiters = r.nextFrameWaiters.filter((w) => w !== waiter);
+        resolve(undefined);
+      }, ms);
+      r.nextFrameWaiters.push(waiter);
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import type { StationLink } from '../contract/link.js';
+import type { CameraStatusPayload, EventBody } from '../contract/v1.js';
+
+export interface LinkTaps {
+  onCameraStatus?: (status: CameraStatusPayload) => void;
+  onEvent?: (event: EventBody) => void;
+}
+
+/**
+ * The same link, with side modules (patrol, relays, LED, heartbeat) told about every camera
+ * status and event the pipeline hands it. Stages keep talking only to the link.
+ */
+export function tapLink(link: StationLink, taps: LinkTaps): StationLink {
+  return {
+    publishEvent: (event) => {
+      taps.onEvent?.(event);
+      return link.publishEvent(event);
+    },
+    publishThumbnail: (eventId, jpeg) => link.publishThumbnail(eventId, jpeg),
+    publishHealth: (alert) => link.publishHealth(alert),
+    publishPatrol: (report, sheet) => link.publishPatrol(report, sheet),
+    setCameraStatus: (status) => {
+      taps.onCameraStatus?.(status);
+      link.setCameraStatus(status);
+    },
+    setHeartbeat: (heartbeat) => link.setHeartbeat(heartbeat),
+    setModel: (model) => link.setModel(model),
+    registerCommand: (op, handler) => link.registerCommand(op, handler),
+    state: () => link.state(),
+  };
+}

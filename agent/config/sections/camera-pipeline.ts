@@ -1,0 +1,95 @@
+import { validate as validCron } from 'node-cron';
+import { z } from 'zod';
+import { duration } from '../duration.js';
+
+/**
+ * Per-camera settings of the cameras → events pipeline: request deadline, motion gate, fault
+ * detection, event tracking and arming windows. Every field has a default, so a camera with only
+ * `id` and a source works as is.
+ */
+
+export const motionSchema = z.strictObject({
+  width: z.number().int().min(64).max(640).default(160)
+    .describe('width in pixels of the greyscale image motion is computed on'),
+  threshold: z.number().int().min(1).max(255).default(25)
+    .describe('luma change (0-255) that makes one pixel count as changed'),
+  minArea: z.number().min(0).max(1).default(0.002)
+    .describe('smallest moving area, as a fraction of the frame, that counts as motion'),
+  backgroundRate: z.number().min(0.001).max(1).default(0.05)
+    .describe('how fast the background follows the scene (fraction per frame)'),
+  lightingChange: z.number().min(0.05).max(1).default(0.5)
+    .describe('fraction of the frame changing at once that is taken as a lighting change, not motion'),
+}).default({ width: 160, threshold: 25, minArea: 0.002, backgroundRate: 0.05, lightingChange: 0.5 });
+
+export const faultsSchema = z.strictObject({
+  offlineAfter: z.number().int().min(1).max(100).default(3)
+    .describe('sampling intervals without a frame before the camera counts as offline'),
+  debounce: duration({ min: 0, max: 600_000 }).default(5000)
+    .describe('how long a new state must hold before it is published (both ways)'),
+  window: duration({ min: 0, max: 3_600_000 }).default(20_000)
+    .describe('how long a picture fault (black, covered, blurred, moved) must last'),
+  frozenAfter: duration({ min: 1000, max: 3_600_000 }).default(30_000)
+    .describe('identical pictures for this long mean the picture is frozen'),
+  blackLevel: z.number().min(0).max(255).default(24)
+    .describe('mean luma (0-255) below which a uniform picture is black rather than covered'),
+  uniformity: z.number().min(0).max(64).default(6)
+    .describe('luma standard deviation below which a picture is near-uniform (covered lens, dead IR)'),
+  blurRatio: z.number().min(0).max(1).default(0.3)
+    .describe('sharpness below this fraction of the reference means blurred; 0 turns the check off'),
+  movedCorrelation: z.number().min(0).max(1).default(0.4)
+    .describe('scene correlation with the reference below this means the view moved; 0 turns the check off'),
+}).default({
+  offlineAfter: 3, debounce: 5000, window: 20_000, frozenAfter: 30_000, blackLevel: 24, uniformity: 6, blurRatio: 0.3, movedCorrelation: 0.4,
+});
+
+export const eventsSchema = z.strictObject({
+  minHits: z.number().int().min(1).max(20).default(2)
+    .describe('frames an object must be seen in before its `new` event'),
+  endAfter: duration({ min: 500, max: 600_000 }).default(5000)
+    .describe('an object not seen for this long ends its event'),
+  updateEvery: duration({ min: 0, max: 600_000 }).default(5000)
+    .describe('least time between two `update` messages of one event'),
+  minScoreGain: z.number().min(0).max(1).default(0.05)
+    .describe('score improvement that is worth an `update`'),
+  thumbnailAfter: duration({ min: 0, max: 600_000 }).default(3000)
+    .describe('the one thumbnail is sent this long after `new` (best frame so far), or at `end` if sooner'),
+  cooldown: duration({ min: 0, max: 3_600_000 }).default(30_000)
+    .describe('after a `new` event, further new objects of the same label on this camera stay silent this long'),
+  iou: z.number().min(0.01).max(1).default(0.3)
+    .describe('box overlap (IoU) for a detection to continue a tracked object'),
+}).default({ minHits: 2, endAfter: 5000, updateEvery: 5000, minScoreGain: 0.05, thumbnailAfter: 3000, cooldown: 30_000, iou: 0.3 });
+
+const CRON_FIELDS = 5;
+
+export const armWindowSchema = z.strictObject({
+  labels: z.array(z.enum(['person', 'ebike'])).min(1).default(['person', 'ebike'])
+    .describe('labels this window arms'),
+  when: z.string().refine(
+    (text) => text.trim().split(/\s+/).length === CRON_FIELDS && validCron(text),
+    'must be a valid 5-field cron expression (minute hour day month weekday), e.g. "* 20-23,0-5 * * *"',
+  )
+    .describe('cron expression; the labels are armed during every minute it matches (in host.timezone)'),
+});
+
+export const cameraPipelineFields = {
+  timeout: duration({ min: 100, max: 60_000 }).default(3000)
+    .describe('deadline of one snapshot request; for rtsp, the socket timeout and stall limit'),
+  detect: z.boolean().default(true).describe('run detection on this camera (cmd/detect/set changes it at run time)'),
+  motion: motionSchema,
+  faults: faultsSchema,
+  events: eventsSchema,
+  arm: z.array(armWindowSchema).max(16).optional()
+    .describe('arming windows; absent means always armed; a label in no window is never alerted'),
+};
+
+/** Host-wide limits of the event stream. */
+export const hostEventsSchema = z.strictObject({
+  maxPerMinute: z.number().int().min(1).max(10_000).default(30)
+    .describe('most `new` events per minute for the whole host; the rest are counted and stay silent'),
+}).default({ maxPerMinute: 30 });
+
+export type MotionConfig = z.output<typeof motionSchema>;
+export type FaultsConfig = z.output<typeof faultsSchema>;
+export type EventsConfig = z.output<typeof eventsSchema>;
+export type ArmWindow = z.output<typeof armWindowSchema>;
+export type HostEventsConfig = z.output<typeof hostEventsSchema>;

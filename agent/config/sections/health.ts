@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { byteSize } from '../bytes.js';
+import { duration } from '../duration.js';
+
+const diskSchema = z.strictObject({
+  path: z.string().min(1).describe('a directory on the disk to watch'),
+  minFreePercent: z.number().min(0).max(99).default(10).describe('disk_low below this share of free space'),
+  minFreeBytes: byteSize({ min: 0, max: 2 ** 53 }).optional().describe('disk_low below this many free bytes'),
+  minFreeInodesPercent: z.number().min(0).max(99).default(5).describe('disk_low below this share of free inodes'),
+  writeProbe: z.boolean().default(true).describe('write, read back and delete a small file to catch read-only and I/O errors'),
+});
+export type DiskConfig = z.output<typeof diskSchema>;
+
+const recorderSchema = z.strictObject({
+  path: z.string().min(1).describe("the recorder's storage directory"),
+  stalledAfter: duration({ min: 60_000, max: 7 * 86_400_000 }).default(600_000)
+    .describe('recording_stalled when nothing in it grew for this long'),
+});
+
+export const DEFAULT_HEALTH = {
+  probeInterval: 60_000,
+  disks: [] as DiskConfig[],
+  hysteresisPercent: 2,
+  overheatC: 80,
+};
+
+export const healthSchema = z.strictObject({
+  probeInterval: duration({ min: 5000, max: 3_600_000 }).default(DEFAULT_HEALTH.probeInterval)
+    .describe('how often disks, the recorder and the host are checked'),
+  disks: z.array(diskSchema).max(16).default([]).describe('disks to watch; the data dir is always watched'),
+  hysteresisPercent: z.number().min(0).max(20).default(DEFAULT_HEALTH.hysteresisPercent)
+    .describe('a disk_low clears only when free space is this many points above its threshold'),
+  recorder: recorderSchema.optional(),
+  overheatC: z.number().min(40).max(110).default(DEFAULT_HEALTH.overheatC).describe('overheat above this CPU temperature; clears 5 °C below'),
+}).default(DEFAULT_HEALTH);

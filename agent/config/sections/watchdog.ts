@@ -1,0 +1,7 @@
+import { z } from 'zod';
+import { duration } from '../duration.js';
+
+export const watchdogSchema = z.strictObject({
+  maxQuiet: duration({ min: 10_000, max: 3_600_000 }).default(120_000)
+    .describe('a loop silent for longer than this stops the systemd watchdog pings'),
+}).default({ maxQuiet: 120_000 });

@@ -1,0 +1,44 @@
+import type { LinkState } from '../contract/link.js';
+import type { CameraState } from '../contract/v1.js';
+
+export interface CameraSummary {
+  id: string;
+  state: CameraState;
+  reason: string | null;
+  /** Frames sampled per minute, when the camera stage measures it. */
+  fpm?: number;
+  /** Connection quality from the camera stage: expected vs achieved fps, reconnects and stalls. */
+  quality?: CameraLinkQuality;
+}
+
+export interface CameraLinkQuality {
+  expectedFps: number;
+  achievedFps: number;
+  reconnectsLastHour: number;
+  stallsLastHour: number;
+  /** Frames dropped before detection because detection was busy. */
+  dropped: number;
+}
+
+export interface DetectorSummary {
+  backend: string;
+  /** Mean inference time over the recent window. */
+  avgMs: number | null;
+}
+
+/**
+ * What the heartbeat reports, each from a narrow provider the composition root passes in.
+ * Every source is optional: a source that is missing (its stage not built or disabled) is
+ * simply absent from the heartbeat, never faked.
+ */
+export interface HeartbeatSources {
+  /** Host vital signs (uptime, load, temperature, memory, throttling, clock). */
+  host?: () => ({ uptimeS: number } & object) | null;
+  disks?: () => readonly object[];
+  /** Health alerts currently raised. */
+  alerts?: () => readonly object[];
+  cameras?: () => readonly CameraSummary[];
+  detector?: () => DetectorSummary | undefined;
+  link?: () => LinkState;
+  modelVersion?: () => string | undefined;
+}

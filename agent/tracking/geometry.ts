@@ -1,0 +1,30 @@
+import type { Box } from '../pipeline/types.js';
+
+export function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const iy = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const inter = ix * iy;
+  const union = area(a) + area(b) - inter;
+  return union <= 0 ? 0 : inter / union;
+}
+
+export function area(b: Box): number {
+  return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+}
+
+/** Centre distance in units of the first box's diagonal: how far `b` is from `a` relative to `a`'s size. */
+export function relativeDistance(a: Box, b: Box): number {
+  const dx = (a[0] + a[2]) / 2 - (b[0] + b[2]) / 2;
+  const dy = (a[1] + a[3]) / 2 - (b[1] + b[3]) / 2;
+  const diagonal = Math.hypot(a[2] - a[0], a[3] - a[1]);
+  return diagonal <= 0 ? Number.POSITIVE_INFINITY : Math.hypot(dx, dy) / diagonal;
+}
+
+/** Grows a box by `margin` of its size on every side (at least `minSide` wide and high), clipped to the image. */
+export function expand(box: Box, margin: number, minSide = 0): Box {
+  const w = box[2] - box[0];
+  const h = box[3] - box[1];
+  const padX = Math.max(w * margin, (minSide - w) / 2, 0);
+  const padY = Math.max(h * margin, (minSide - h) / 2, 0);
+  return [Math.max(0, box[0] - padX), Math.max(0, box[1] - padY), Math.min(1, box[2] + padX), Math.min(1, box[3] + padY)];
+}

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parseBytes } from '../../agent/config/bytes.js';
+import { parseConfigText } from '../../agent/config/load.js';
+import { AgentError } from '../../agent/core/errors.js';
+
+const BASE = 'host: { id: h }\nmqtt: { url: mqtt://127.0.0.1 }\n';
+
+function problems(text: string): string {
+  try {
+    parseConfigText(text, 'c.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(AgentError);
+    return (err as AgentError).message;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('health, GPIO, patrol, retention and watchdog config', () => {
+  it('fills defaults when the sections are left out', () => {
+    const config = parseConfigText(BASE, 'c.yaml');
+    expect(config.heartbeat.interval).toBe(30_000);
+    expect(config.health).toMatchObject({ probeInterval: 60_000, disks: [], hysteresisPercent: 2, overheatC: 80 });
+    expect(config.gpio).toEqual({ relay: { checkEvery: 60_000, offlineChecks: 5, offFor: 10_000, maxCycles: 3 } });
+    expect(config.patrol).toEqual({ enabled: true, at: '0 8 * * *', tileWidth: 320 });
+    expect(config.retention).toMatchObject({ budget: 2e9, outboxPercent: 50, maxAge: 30 * 86_400_000 });
+    expect(config.watchdog.maxQuiet).toBe(120_000);
+  });
+
+  it('reads the documented example with every key', async () => {
+    const text = await readFile(new URL('../../config/minwang.example.yaml', import.meta.url), 'utf8');
+    const config = parseConfigText(text, 'minwang.example.yaml');
+    expect(config.health.disks[0]).toEqual({ path: '/var/lib/minwang', minFreePercent: 10, minFreeBytes: 500e6, minFreeInodesPercent: 5, writeProbe: true });
+    expect(config.health.recorder).toEqual({ path: '/srv/recorder', stalledAfter: 600_000 });
+    expect(config.gpio.led).toEqual({ pin: 17, activeLow: false });
+    expect(config.gpio.tamper).toEqual({ pin: 27, openWhen: 'high', debounce: 200 });
+    expect(config.cameras[0]?.relay).toEqual({ pin: 22, powerOffValue: 1 });
+  });
+
+  it('names bad values with their key path', () => {
+    expect(problems(`${BASE}patrol: { at: "at eight" }\n`)).toMatch(/c\.yaml: patrol\.at: must be a cron expression/);
+    expect(problems(`${BASE}gpio: { led: { pin: 40 } }\n`)).toMatch(/c\.yaml: gpio\.led\.pin: .*27/);
+    expect(problems(`${BASE}retention: { budget: 2000 }\n`)).toMatch(/retention\.budget: 2000 is not a size \(examples: 512MB, 2GB, 1GiB\)/);
+    expect(problems(`${BASE}health: { disks: [{ path: /d, minFreePercent: 100 }] }\n`)).toMatch(/health\.disks\[0\]\.minFreePercent/);
+    expect(problems(`${BASE}retention: { dirs: [../etc] }\n`)).toMatch(/retention\.dirs\[0\]: must be a plain directory name/);
+    expect(problems(`${BASE}heartbeat: { interval: 1s }\n`)).toMatch(/heartbeat\.interval: "1s" is out of range \(5s to 1h\)/);
+  });
+
+  it('parses byte sizes in SI and binary units', () => {
+    expect(parseBytes('512MB')).toBe(512e6);
+    expect(parseBytes('1GiB')).toBe(2 ** 30);
+    expect(parseBytes('1.5 kB')).toBe(1500);
+    expect(parseBytes('12')).toBeUndefined();
+    expect(parseBytes('3 apples')).toBeUndefined();
+  });
+});
