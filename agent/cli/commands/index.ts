@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { CONFIG_OPTION } from '../command.js';
+import { consoleCommand } from './console.js';
 import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
 import { runCommand } from './run.js';
@@ -37,14 +38,7 @@ export const modelCommand = pendingCommand({
   plan: 'It will create keys, pack and verify signed model bundles.',
 });
 
-export const consoleCommand = pendingCommand({
-  name: 'console',
-  summary: 'station-side live view of hosts, cameras and alerts',
-  usage: 'console [--url URL]',
-  help: ['    --url URL       station broker (default mqtt://127.0.0.1:1883)'],
-  options: { url: { type: 'string' } },
-  plan: 'It will subscribe to minwang/# and show hosts, cameras and alerts live, saving thumbnails.',
-});
+export { consoleCommand };
 
 export const demoCommand = pendingCommand({
   name: 'demo',

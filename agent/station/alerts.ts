@@ -1,0 +1,127 @@
+/**
+ * The alert feed: one entry per tracked object (host + event id), merged from its
+ * new/update/end messages in whatever order they arrive, kept in time order.
+ */
+import type { EventMessage } from './schemas.js';
+
+export interface Acknowledgement {
+  by: string;
+  at: string;
+}
+
+export interface AlertEntry {
+  /** `<host>/<event id>`: unique across the station. */
+  key: string;
+  host: string;
+  id: string;
+  camera: string;
+  label: string;
+  /** Score of the newest message; `maxScore` is the best seen. */
+  score: number;
+  maxScore: number;
+  box: [number, number, number, number];
+  zones: string[];
+  startedAt: string;
+  endedAt: string | null;
+  /** Type, time and seq of the newest message merged (by seq). */
+  type: 'new' | 'update' | 'end';
+  ts: string;
+  seq: number;
+  /** The host announced a thumbnail for this event. */
+  thumbnail: boolean;
+  /** Some message of it came late: `historical`, or behind a newer seq from the same host. */
+  delayed: boolean;
+  ack: Acknowledgement | null;
+}
+
+export function alertKey(host: string, id: string): string {
+  return `${host}/${id}`;
+}
+
+export function newAlert(host: string, message: EventMessage, delayed: boolean): AlertEntry {
+  return {
+    key: alertKey(host, message.id),
+    host,
+    id: message.id,
+    camera: message.camera,
+    label: message.label,
+    score: message.score,
+    maxScore: message.score,
+    box: message.box,
+    zones: message.zones,
+    startedAt: message.startedAt,
+    endedAt: message.endedAt ?? null,
+    type: message.type,
+    ts: message.ts,
+    seq: message.seq,
+    thumbnail: message.thumbnail,
+    delayed,
+    ack: null,
+  };
+}
+
+/**
+ * Folds one more message into an entry. Merging is order-independent: the newest seq decides
+ * the current fields, the start is the earliest seen, the end and the best score stick.
+ */
+export function mergeAlert(entry: AlertEntry, message: EventMessage, delayed: boolean): AlertEntry {
+  const newer = message.seq > entry.seq;
+  const merged: AlertEntry = {
+    ...entry,
+    startedAt: earlier(entry.startedAt, message.startedAt),
+    endedAt: message.endedAt ?? entry.endedAt,
+    maxScore: Math.max(entry.maxScore, message.score),
+    thumbnail: entry.thumbnail || message.thumbnail,
+    delayed: entry.delayed || delayed,
+  };
+  if (!newer) return merged;
+  return { ...merged, camera: message.camera, label: message.label, score: message.score, box: message.box, zones: message.zones, type: message.type, ts: message.ts, seq: message.seq };
+}
+
+function earlier(a: string, b: string): string {
+  return Date.parse(b) < Date.parse(a) ? b : a;
+}
+
+/** Newest first by start time; ties broken by key so the order is stable. */
+export function compareAlerts(a: AlertEntry, b: AlertEntry): number {
+  return Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** Entries kept sorted newest first, at most `limit` (the oldest go). */
+export class AlertFeed {
+  private readonly byKey = new Map<string, AlertEntry>();
+  private sorted: AlertEntry[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string): AlertEntry | undefined {
+    return this.byKey.get(key);
+  }
+
+  list(): readonly AlertEntry[] {
+    return this.sorted;
+  }
+
+  /** Stores `entry` (new or replacing its key); returns false when it fell off the end at once. */
+  put(entry: AlertEntry): boolean {
+    if (this.byKey.has(entry.key)) this.sorted = this.sorted.filter((e) => e.key !== entry.key);
+    this.byKey.set(entry.key, entry);
+    this.sorted.splice(this.insertionIndex(entry), 0, entry);
+    while (this.sorted.length > this.limit) {
+      const dropped = this.sorted.pop()!;
+      this.byKey.delete(dropped.key);
+    }
+    return this.byKey.has(entry.key);
+  }
+
+  private insertionIndex(entry: AlertEntry): number {
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (compareAlerts(this.sorted[mid]!, entry) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The station's one MQTT connection: subscribes to the contract's topics, validates every
+ * message and feeds the state model. Consumers (terminal, web) listen for what was received.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { TOPIC_ROOT } from '../contract/v1.js';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Module } from '../core/module.js';
+import type { Clock } from '../ports/clock.js';
+import type { MqttConnector } from '../ports/mqtt.js';
+import { parseMessage, type Delivery, type ParseResult } from './messages.js';
+import type { ApplyResult, StationState } from './state.js';
+
+export interface BrokerOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** PEM CA bundle for mqtts:// with a private CA. */
+  ca?: Buffer;
+  /** Share the event streams with other consoles of this group (`$share/<group>/...`). */
+  shareGroup?: string;
+}
+
+export interface Received {
+  topic: string;
+  bytes: number;
+  delivery: Delivery;
+  parsed: ParseResult;
+  /** Set when the message was valid and went into the state model. */
+  result?: ApplyResult;
+}
+
+/** Retained state every console needs in full, even when it shares the event streams. */
+const STATE_TOPICS = ['status', 'heartbeat', 'camera/+/status', 'model'];
+const STREAM_TOPICS = ['events', 'events/+/thumbnail', 'health', 'patrol', 'patrol/+/sheet', 'cmd/#'];
+
+/** The subscriptions for a console: everything, or state in full plus a share of the streams. */
+export function subscriptions(shareGroup?: string): string[] {
+  if (shareGroup === undefined) return [`${TOPIC_ROOT}/#`];
+  return [
+    ...STATE_TOPICS.map((t) => `${TOPIC_ROOT}/+/${t}`),
+    ...STREAM_TOPICS.map((t) => `$share/${shareGroup}/${TOPIC_ROOT}/+/${t}`),
+  ];
+}
+
+export class StationSubscriber implements Module {
+  readonly name = 'station-subscriber';
+  private client: MqttClient | undefined;
+  private readonly listeners = new Set<(received: Received) => void>();
+  private rejected = 0;
+  /** Settles a pending `start` when `stop` comes first (broker never reached). */
+  private abandonStart: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: { broker: BrokerOptions; connect: MqttConnector; state: StationState; clock: Clock; logger: Logger },
+  ) {}
+
+  onReceived(listener: (received: Received) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  rejectedCount(): number {
+    return this.rejected;
+  }
+
+  /** Resolves once subscribed; rejects when the broker refuses us (bad credentials, no access). */
+  async start(): Promise<void> {
+    const { broker, logger } = this.deps;
+    const client = this.deps.connect(broker.url, this.clientOptions());
+    this.client = client;
+    client.on('message', (topic, payload, packet) => this.handle(topic, payload, packet.retain));
+    client.on('offline', () => logger.warn({ url: redact(broker.url) }, 'broker unreachable; retrying'));
+    client.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'broker connection error'));
+    client.on('connect', () => logger.info({ url: redact(broker.url) }, 'connected to the station broker'));
+    await this.firstSubscription(client);
+  }
+
+  async stop(): Promise<void> {
+    this.abandonStart?.();
+    const client = this.client;
+    this.client = undefined;
+    // Forced: the console only ever sends acknowledgements, nothing worth waiting for.
+    if (client !== undefined) await client.endAsync(true);
+  }
+
+  private clientOptions(): IClientOptions {
+    const { broker } = this.deps;
+    return {
+      clientId: `minwang-console-${randomBytes(6).toString('hex')}`,
+      protocolVersion: 5,
+      clean: true,
+      reconnectPeriod: 2000,
+      connectTimeout: 10_000,
+      ...(broker.username === undefined ? {} : { username: broker.username }),
+      ...(broker.password === undefined ? {} : { password: broker.password }),
+      ...(broker.ca === undefined ? {} : { ca: broker.ca }),
+    };
+  }
+
+  /**
+   * mqtt.js resubscribes by itself after a reconnect; the first subscription is awaited so a
+   * refusal (credentials, ACL) is reported instead of retried for ever.
+   */
+  private firstSubscription(client: MqttClient): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const refuse = (err: Error & { code?: number | string }) => {
+        if (typeof err.code !== 'number' || !REFUSALS.has(err.code)) return;
+        cleanup();
+        reject(new Error(`the broker refused the connection: ${err.message}`));
+      };
+      const subscribe = () => {
+        cleanup();
+        client.subscribe(subscriptions(this.deps.broker.shareGroup), { qos: 1 }, (err, granted) => {
+          const denied = granted?.filter((g) => g.qos >= 0x80) ?? [];
+          if (err) reject(new Error(`cannot subscribe: ${errorMessage(err)}`));
+          else if (denied.length > 0) reject(new Error(`the broker refused the subscription to ${denied.map((g) => g.topic).join(', ')}`));
+          else {
+            this.deps.logger.info({ topics: granted?.map((g) => g.topic) }, 'subscribed');
+            resolve();
+          }
+        });
+      };
+      const cleanup = () => {
+        this.abandonStart = undefined;
+        client.off('error', refuse);
+        client.off('connect', subscribe);
+      };
+      this.abandonStart = () => {
+        cleanup();
+        resolve();
+      };
+      client.on('error', refuse);
+      client.on('connect', subscribe);
+    });
+  }
+
+  private handle(topic: string, payload: Buffer, retained: boolean): void {
+    const delivery: Delivery = { receivedAt: this.deps.clock.now(), retained };
+    const parsed = parseMessage(topic, payload);
+    const received: Received = { topic, bytes: payload.length, delivery, parsed };
+    if (parsed.ok) {
+      received.result = this.deps.state.apply(parsed.message, delivery);
+    } else {
+      this.rejected += 1;
+      this.deps.logger.warn({ topic, error: parsed.error }, 'ignored an invalid message');
+    }
+    for (const listener of this.listeners) listener(received);
+  }
+}
+
+/** CONNACK codes that retrying will not fix: MQTT 5 (128+) and 3.1.1 (1-5). */
+const REFUSALS = new Set([1, 2, 3, 4, 5, 128, 129, 130, 131, 132, 133, 134, 135, 138, 140]);
+
+/** The broker URL without a password, for logs. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

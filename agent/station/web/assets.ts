@@ -1,0 +1,131 @@
+/**
+ * The page's stylesheet and its small client, served as /static/console.css and
+ * /static/console.js (same origin, so the CSP can forbid inline script and style).
+ * The client listens to /events (Server-Sent Events) and swaps in the fragments the server
+ * renders; it never builds HTML from data itself.
+ */
+export const CONSOLE_CSS = `
+:root{--bg:#f3f4f6;--card:#fff;--ink:#1d2329;--muted:#5c6670;--ok:#1b7f3b;--warn:#b26a00;--bad:#b3261e;--line:#d9dde2}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC",sans-serif;background:var(--bg);color:var(--ink)}
+header.top{position:sticky;top:0;z-index:2;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;padding:.5rem 1rem;background:#1d2329;color:#fff}
+header.top h1{font-size:1.05rem;margin:0}header.top h1 span{font-weight:400;color:#b8c0c8}
+#summary{color:#dfe3e7}.logout{margin-left:auto}.logout button{background:none;color:#fff;border:1px solid #55606b}
+main{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;padding:.75rem 1rem}
+@media (max-width:900px){main{grid-template-columns:minmax(0,1fr);padding:.5rem}main>.col:last-child{order:-1}}
+h2{font-size:.95rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:.5rem 0}
+.host{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:6px;padding:.5rem .75rem;margin-bottom:.75rem}
+.host.online{border-left-color:var(--ok)}.host.stale{border-left-color:var(--warn)}.host.offline,.host.stopped{border-left-color:var(--bad)}
+.host header{display:flex;gap:.6rem;align-items:baseline;flex-wrap:wrap}.host h3{margin:0;font-size:1rem}
+.age,.meta{color:var(--muted);font-size:.85rem}.meta{margin:.2rem 0 .4rem}
+.badge{display:inline-block;padding:0 .45rem;border-radius:999px;font-size:.78rem;font-weight:600;background:#e5e7eb;color:var(--ink);white-space:nowrap}
+.badge.online{background:#dcf3e3;color:var(--ok)}.badge.stale,.badge.degraded,.badge.warning,.badge.delayed{background:#fdf0d9;color:var(--warn)}
+.badge.offline,.badge.stopped,.badge.critical{background:#fbe1df;color:var(--bad)}
+#link.badge.online{background:#2e6b43;color:#fff}#link.badge.offline{background:var(--bad);color:#fff}
+.cams{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.5rem}
+.cam .badge{white-space:normal}
+.cam{margin:0;border:1px solid var(--line);border-radius:4px;overflow:hidden;background:#fafbfc}
+.cam img,.cam .nopic{display:block;width:100%;aspect-ratio:4/3;object-fit:cover;background:#e9ecef}
+.cam .nopic,.thumb.nopic{display:flex;align-items:center;justify-content:center;color:var(--muted);font-size:.8rem}
+.cam figcaption{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.2rem .3rem;padding:.2rem .35rem;font-size:.82rem}
+.host.offline .cams,.host.stopped .cams,.host.stale .cams{opacity:.6}
+.cam.offline{outline:2px solid var(--bad)}.cam.degraded{outline:2px solid var(--warn)}
+.sheet img{max-width:100%;margin-top:.4rem}
+.host-health,.health{list-style:none;padding:0;margin:.3rem 0}.health li,.host-health li{padding:.25rem 0;border-bottom:1px solid var(--line)}
+.host-health li.critical{color:var(--bad)}.health.cleared li{color:var(--muted)}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem;margin-bottom:.5rem}.filters select{font:inherit;padding:.15rem}
+#feed{list-style:none;padding:0;margin:0}
+.alert{display:grid;grid-template-columns:96px minmax(0,1fr) auto;gap:.6rem;align-items:center;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.4rem;margin-bottom:.4rem}
+.alert.open{border-left:5px solid var(--bad)}.alert.acked{opacity:.7}
+.alert .thumb{width:96px;height:72px;object-fit:cover;border-radius:3px;background:#e9ecef}
+.alert time{color:var(--muted)}
+.alert[hidden]{display:none}
+@media (max-width:480px){.alert{grid-template-columns:72px minmax(0,1fr)}.alert .thumb{width:72px;height:54px}.alert .ack,.acked-by{grid-column:1/-1}}
+button{font:inherit;padding:.3rem .7rem;border-radius:4px;border:1px solid #8a949e;background:#fff;cursor:pointer}
+.ack button{background:#1d4ed8;color:#fff;border-color:#1d4ed8}
+.acked-by{color:var(--ok);font-size:.85rem}
+.empty{color:var(--muted)}
+main.login{display:flex;justify-content:center;padding-top:10vh}
+.login form{display:flex;flex-direction:column;gap:.7rem;background:var(--card);padding:1.5rem;border-radius:8px;border:1px solid var(--line);min-width:min(320px,90vw)}
+.login input{display:block;width:100%;font:inherit;padding:.4rem;margin-top:.2rem}.login .error{color:var(--bad)}
+`;
+
+export const CONSOLE_JS = `
+'use strict';
+(function () {
+  var feed = document.getElementById('feed');
+  if (!feed) return;
+  var MAX_ROWS = 300;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var filters = ['host', 'camera', 'label'].map(function (k) { return { key: k, el: document.getElementById('f-' + k) }; });
+  var link = document.getElementById('link');
+
+  function fragment(html) {
+    var t = document.createElement('template');
+    t.innerHTML = html;
+    return t.content;
+  }
+  function replace(id, html) { document.getElementById(id).replaceChildren(fragment(html)); }
+
+  function upsert(data) {
+    var row = fragment(data.html).firstElementChild;
+    var old = feed.querySelector('li[data-key="' + CSS.escape(data.key) + '"]');
+    if (old) old.remove();
+    var sort = Number(row.dataset.sort);
+    var next = Array.prototype.find.call(feed.children, function (li) { return Number(li.dataset.sort) < sort; });
+    feed.insertBefore(row, next || null);
+    while (feed.children.length > MAX_ROWS) feed.lastElementChild.remove();
+  }
+
+  function refreshFilters() {
+    filters.forEach(function (f) {
+      var values = {};
+      Array.prototype.forEach.call(feed.children, function (li) { values[li.dataset[f.key]] = true; });
+      var keep = f.el.value;
+      var options = [new Option('all', '')].concat(Object.keys(values).sort().map(function (v) { return new Option(v, v); }));
+      f.el.replaceChildren.apply(f.el, options);
+      f.el.value = values[keep] ? keep : '';
+    });
+    applyFilters();
+  }
+  function applyFilters() {
+    Array.prototype.forEach.call(feed.children, function (li) {
+      li.hidden = filters.some(function (f) { return f.el.value !== '' && li.dataset[f.key] !== f.el.value; });
+    });
+  }
+  filters.forEach(function (f) { f.el.addEventListener('change', applyFilters); });
+
+  function tick() {
+    document.querySelectorAll('[data-seen]').forEach(function (el) {
+      var s = Math.max(0, Math.round((Date.now() - Number(el.dataset.seen)) / 1000));
+      el.textContent = 'seen ' + (s < 120 ? s + 's' : s < 7200 ? Math.round(s / 60) + 'm' : Math.round(s / 3600) + 'h') + ' ago';
+    });
+  }
+  setInterval(tick, 1000);
+
+  feed.addEventListener('submit', function (e) {
+    var form = e.target.closest('form.ack');
+    if (!form) return;
+    e.preventDefault();
+    var body = new URLSearchParams(new FormData(form));
+    fetch('/ack', { method: 'POST', body: body, headers: { accept: 'application/json', 'x-csrf-token': csrf }, credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); })
+      .catch(function (err) { form.querySelector('button').textContent = 'retry (' + err.message + ')'; });
+  });
+
+  function setLink(state, text) { link.className = 'badge ' + state; link.textContent = text; }
+  var events = new EventSource('/events');
+  events.onopen = function () { setLink('online', 'live'); };
+  events.onerror = function () { setLink('offline', 'reconnecting…'); };
+  events.addEventListener('link', function (e) {
+    var d = JSON.parse(e.data);
+    setLink(d.connected ? 'online' : 'offline', d.connected ? 'live' : 'broker unreachable');
+  });
+  events.addEventListener('hosts', function (e) { replace('hosts', JSON.parse(e.data).html); tick(); });
+  events.addEventListener('health', function (e) { replace('health', JSON.parse(e.data).html); });
+  events.addEventListener('summary', function (e) { replace('summary', JSON.parse(e.data).html); });
+  events.addEventListener('feed', function (e) { replace('feed', JSON.parse(e.data).html); refreshFilters(); });
+  events.addEventListener('alert', function (e) { upsert(JSON.parse(e.data)); refreshFilters(); });
+  refreshFilters();
+})();
+`;

@@ -1,0 +1,73 @@
+/**
+ * Turns state changes into pushed fragments. Changes are gathered for a moment and sent
+ * together, so a burst of heartbeats or a historical backlog costs one render, not hundreds.
+ */
+import type { Clock, TimerHandle } from '../../ports/clock.js';
+import type { StationChange, StationState } from '../state.js';
+import type { StationSubscriber } from '../subscriber.js';
+import { renderAlert, renderHealth, renderHosts, renderSummary, type Viewer } from './render.js';
+import type { SseHub } from './sse.js';
+
+const GATHER_MS = 150;
+/** Ages and the stale state move with time alone: refresh the host list this often. */
+const REFRESH_MS = 5000;
+/** Pushed rows carry no CSRF token: the client sends its own in a header. */
+const BROADCAST_VIEWER: Viewer = { user: null, csrf: '' };
+
+export class PushScheduler {
+  private hosts = false;
+  private health = false;
+  private readonly alerts = new Set<string>();
+  private pending: TimerHandle | undefined;
+  private refresh: TimerHandle | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: { state: StationState; subscriber: StationSubscriber; hub: SseHub; clock: Clock }) {}
+
+  start(): void {
+    this.unsubscribe = this.deps.state.onChange((change) => this.mark(change));
+    this.refresh = this.deps.clock.setInterval(() => this.periodic(), REFRESH_MS);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.pending !== undefined) this.deps.clock.clearTimeout(this.pending);
+    if (this.refresh !== undefined) this.deps.clock.clearInterval(this.refresh);
+  }
+
+  private mark(change: StationChange): void {
+    if (change.kind === 'host') this.hosts = true;
+    else if (change.kind === 'health') this.health = true;
+    else this.alerts.add(change.key);
+    this.pending ??= this.deps.clock.setTimeout(() => this.flush(), GATHER_MS);
+  }
+
+  private periodic(): void {
+    const { hub, subscriber } = this.deps;
+    if (hub.size() === 0) return;
+    hub.broadcast('link', { connected: subscriber.connected() });
+    hub.ping();
+    this.hosts = true;
+    this.flush();
+  }
+
+  private flush(): void {
+    this.pending = undefined;
+    const { hub, state } = this.deps;
+    const alerts = [...this.alerts];
+    const [hosts, health] = [this.hosts, this.health];
+    this.alerts.clear();
+    this.hosts = false;
+    this.health = false;
+    if (hub.size() === 0) return;
+    if (hosts || alerts.length > 0) hub.broadcast('hosts', { html: renderHosts(state).value });
+    if (health) hub.broadcast('health', { html: renderHealth(state).value });
+    for (const key of alerts) {
+      const alert = state.alert(key);
+      if (alert === undefined) continue;
+      const html = renderAlert(alert, state.hasImage('thumbnail', alert.host, alert.id), BROADCAST_VIEWER).value;
+      hub.broadcast('alert', { key, html });
+    }
+    hub.broadcast('summary', { html: renderSummary(state).value });
+  }
+}

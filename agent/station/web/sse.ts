@@ -1,0 +1,52 @@
+/** Browsers connected to /events (Server-Sent Events), and what is pushed to them. */
+import type { ServerResponse } from 'node:http';
+
+interface Client {
+  res: ServerResponse;
+  sessionId: string | null;
+}
+
+export class SseHub {
+  private readonly clients = new Set<Client>();
+
+  size(): number {
+    return this.clients.size;
+  }
+
+  /** Takes over the response; returns a function that sends to this client only. */
+  add(res: ServerResponse, sessionId: string | null): (event: string, data: unknown) => void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    // Reconnect quickly after a console restart.
+    res.write('retry: 2000\n\n');
+    const client = { res, sessionId };
+    this.clients.add(client);
+    res.on('close', () => this.clients.delete(client));
+    return (event, data) => send(res, event, data);
+  }
+
+  broadcast(event: string, data: unknown): void {
+    for (const client of this.clients) send(client.res, event, data);
+  }
+
+  /** A comment line keeps proxies and idle timers from closing quiet streams. */
+  ping(): void {
+    for (const client of this.clients) client.res.write(': ping\n\n');
+  }
+
+  closeSession(sessionId: string): void {
+    for (const client of this.clients) if (client.sessionId === sessionId) client.res.end();
+  }
+
+  closeAll(): void {
+    for (const client of this.clients) client.res.end();
+    this.clients.clear();
+  }
+}
+
+function send(res: ServerResponse, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
