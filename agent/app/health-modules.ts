@@ -10,7 +10,7 @@ import { TamperSwitch } from '../gpio/tamper-switch.js';
 import { HealthMonitor } from '../health/monitor.js';
 import type { CameraLinkQuality, DetectorSummary } from '../heartbeat/sources.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
-import { agentVersion } from '../heartbeat/version.js';
+import { agentVersion } from '../core/version.js';
 import { PatrolReporter } from '../patrol/reporter.js';
 import type { Frame } from '../pipeline/types.js';
 import type { HostPorts } from '../ports/index.js';

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AgentError, EXIT, exitCodeFor, errorMessage, type ExitCode } from '../core/errors.js';
+import { agentVersion } from '../core/version.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../core/logger.js';
 import type { CliIO, Command, OptionSpecs } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -19,10 +19,6 @@ const GLOBAL_HELP = [
   '    --log-format FORMAT  json|pretty (default: pretty on a terminal, else json)',
 ];
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Runs the CLI and returns the exit code; never calls process.exit itself. */
 export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode> {
@@ -32,7 +28,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout.write(`${version()}\n`);
+    io.stdout.write(`${agentVersion()}\n`);
     return EXIT.OK;
   }
   const command = COMMANDS.find((c) => c.name === name);
@@ -55,7 +51,7 @@ async function runCommand(command: Command, args: string[], io: CliIO): Promise<
     return EXIT.OK;
   }
   if (values['version'] === true) {
-    io.stdout.write(`${version()}\n`);
+    io.stdout.write(`${agentVersion()}\n`);
     return EXIT.OK;
   }
   return command.run({
@@ -89,7 +85,7 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
-    `minwang ${version()} — the village camera agent`,
+    `minwang ${agentVersion()} — the village camera agent`,
     '',
     'usage: minwang <command> [options]',
     '',

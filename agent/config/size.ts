@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-const UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
+const UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, tib: 1024 ** 4, tb: 1000 ** 4 };
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
 
-/** Parses `512KiB`, `64MiB`, `1GiB`, `10MB`, `2048B` into bytes. */
+/** Parses `512KiB`, `64MiB`, `1GiB`, `10MB`, `2GB`, `2048B` into bytes (SI for kB/MB/GB/TB, binary for KiB/MiB/GiB/TiB). */
 export function parseByteSize(text: string): number | undefined {
   const m = SIZE_RE.exec(text.trim());
   if (m === null) return undefined;
@@ -28,7 +28,7 @@ export function byteSize(bounds: { min: number; max: number }) {
   return z.unknown().transform((value, ctx): number => {
     const bytes = typeof value === 'string' ? parseByteSize(value) : undefined;
     if (bytes === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size (examples: 64KiB, 256MiB, 1GiB)` });
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size (examples: 64KiB, 256MiB, 2GB)` });
       return z.NEVER;
     }
     if (bytes < bounds.min || bytes > bounds.max) {

@@ -3,24 +3,10 @@ import type { Logger } from '../core/logger.js';
 import type { FileSystem } from '../ports/fs.js';
 
 export interface RetentionConfig {
+  /** Bytes the swept directories may use together (the outbox is bounded by outbox.maxBytes). */
   budget: number;
-  outboxPercent: number;
   maxAge: number;
   dirs: readonly string[];
-}
-
-export interface DataBudget {
-  /** Everything the agent keeps in its data dir. */
-  totalBytes: number;
-  /** The outbox's share: the outbox module sizes itself to this. */
-  outboxBytes: number;
-  /** What the swept directories (thumbnails, patrol sheets...) may use together. */
-  sweptBytes: number;
-}
-
-export function dataBudget(config: RetentionConfig): DataBudget {
-  const outboxBytes = Math.floor((config.budget * config.outboxPercent) / 100);
-  return { totalBytes: config.budget, outboxBytes, sweptBytes: config.budget - outboxBytes };
 }
 
 interface Entry {
@@ -45,7 +31,7 @@ export async function sweepRetention(deps: { fs: FileSystem; dataDir: string; co
   const entries = (await Promise.all(config.dirs.map((dir) => listFiles(fs, join(dataDir, dir))))).flat()
     .sort((a, b) => a.mtimeMs - b.mtimeMs);
   let keptBytes = entries.reduce((sum, e) => sum + e.size, 0);
-  const limit = dataBudget(config).sweptBytes;
+  const limit = config.budget;
   const result: SweepResult = { removed: 0, freedBytes: 0, keptBytes };
   for (const entry of entries) {
     if (nowMs - entry.mtimeMs <= config.maxAge && keptBytes <= limit) break;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parseBytes } from '../../agent/config/bytes.js';
+import { parseByteSize as parseBytes } from '../../agent/config/size.js';
 import { parseConfigText } from '../../agent/config/load.js';
 import { AgentError } from '../../agent/core/errors.js';
 
@@ -23,7 +23,7 @@ describe('health, GPIO, patrol, retention and watchdog config', () => {
     expect(config.health).toMatchObject({ probeInterval: 60_000, disks: [], hysteresisPercent: 2, overheatC: 80 });
     expect(config.gpio).toEqual({ relay: { checkEvery: 60_000, offlineChecks: 5, offFor: 10_000, maxCycles: 3 } });
     expect(config.patrol).toEqual({ enabled: true, at: '0 8 * * *', tileWidth: 320 });
-    expect(config.retention).toMatchObject({ budget: 2e9, outboxPercent: 50, maxAge: 30 * 86_400_000 });
+    expect(config.retention).toMatchObject({ budget: 2e9, maxAge: 30 * 86_400_000 });
     expect(config.watchdog.maxQuiet).toBe(120_000);
   });
 
@@ -40,7 +40,7 @@ describe('health, GPIO, patrol, retention and watchdog config', () => {
   it('names bad values with their key path', () => {
     expect(problems(`${BASE}patrol: { at: "at eight" }\n`)).toMatch(/c\.yaml: patrol\.at: must be a cron expression/);
     expect(problems(`${BASE}gpio: { led: { pin: 40 } }\n`)).toMatch(/c\.yaml: gpio\.led\.pin: .*27/);
-    expect(problems(`${BASE}retention: { budget: 2000 }\n`)).toMatch(/retention\.budget: 2000 is not a size \(examples: 512MB, 2GB, 1GiB\)/);
+    expect(problems(`${BASE}retention: { budget: 2000 }\n`)).toMatch(/retention\.budget: 2000 is not a size \(examples: 64KiB, 256MiB, 2GB\)/);
     expect(problems(`${BASE}health: { disks: [{ path: /d, minFreePercent: 100 }] }\n`)).toMatch(/health\.disks\[0\]\.minFreePercent/);
     expect(problems(`${BASE}retention: { dirs: [../etc] }\n`)).toMatch(/retention\.dirs\[0\]: must be a plain directory name/);
     expect(problems(`${BASE}heartbeat: { interval: 1s }\n`)).toMatch(/heartbeat\.interval: "1s" is out of range \(5s to 1h\)/);

@@ -39,7 +39,7 @@ describe('mqtt, outbox and event log config', () => {
     expect(problems(`${BASE}  reconnect: {min: 5s, max: 2s}\n`)).toMatch(/mqtt\.reconnect\.min: must not be longer than reconnect\.max/);
     expect(problems(`${BASE}  tls: {cert: /x.crt}\n`)).toMatch(/mqtt\.tls\.key: give cert and key together/);
     expect(problems(`${BASE.replace('mqtts:', 'mqtt:')}  tls: {ca: /ca.crt}\n`)).toMatch(/mqtt\.tls: tls is set but the url is not mqtts:\/\//);
-    expect(problems(`${BASE}outbox: {maxBytes: 10}\n`)).toMatch(/outbox\.maxBytes: 10 is not a size \(examples: 64KiB, 256MiB, 1GiB\)/);
+    expect(problems(`${BASE}outbox: {maxBytes: 10}\n`)).toMatch(/outbox\.maxBytes: 10 is not a size \(examples: 64KiB, 256MiB, 2GB\)/);
     expect(problems(`${BASE}outbox: {maxBytes: 1KiB}\n`)).toMatch(/outbox\.maxBytes: "1KiB" is out of range \(1MiB to 64GiB\)/);
     expect(problems(`${BASE}  protocolVersion: 3\n`)).toMatch(/mqtt\.protocolVersion/);
   });

@@ -6,7 +6,7 @@ import { silentLogger } from '../../agent/core/logger.js';
 import { Heartbeat } from '../../agent/heartbeat/heartbeat.js';
 import { FakeClock } from '../../agent/ports/fakes/clock.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
-import { dataBudget, sweepRetention } from '../../agent/schedule/retention.js';
+import { sweepRetention } from '../../agent/schedule/retention.js';
 import type { Notifier } from '../../agent/watchdog/notifier.js';
 import { ProgressTracker } from '../../agent/watchdog/progress.js';
 import { Watchdog } from '../../agent/watchdog/watchdog.js';
@@ -114,9 +114,8 @@ describe('heartbeat', () => {
 });
 
 describe('retention', () => {
-  it('splits the budget with the outbox and sweeps old files, then the oldest until the rest fits', async () => {
-    const config = { budget: 10_000, outboxPercent: 60, maxAge: 86_400_000, dirs: ['patrol', 'thumbnails'] };
-    expect(dataBudget(config)).toEqual({ totalBytes: 10_000, outboxBytes: 6000, sweptBytes: 4000 });
+  it('sweeps old files, then the oldest until the rest fits the budget, never the outbox', async () => {
+    const config = { budget: 4000, maxAge: 86_400_000, dirs: ['patrol', 'thumbnails'] };
     const dir = await tempDir();
     const now = Date.now();
     await mkdir(join(dir, 'patrol'));

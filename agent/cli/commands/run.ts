@@ -34,7 +34,6 @@ export const runCommand: Command = {
     try {
       await agent.start();
       log.info({ host: config.host.id, cameras: config.cameras.length, config: file }, 'minwang started');
-      log.warn('camera polling and detection are not built yet: this agent only holds its data dir and the station link');
       const signal = await stopSignal;
       log.info({ signal }, 'stopping');
       const failed = await withBudget(agent.stop(), SHUTDOWN_BUDGET_MS);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize } from '../bytes.js';
+import { byteSize } from '../size.js';
 import { duration } from '../duration.js';
 
 const diskSchema = z.strictObject({

@@ -1,19 +1,18 @@
 import { z } from 'zod';
-import { byteSize } from '../bytes.js';
+import { byteSize } from '../size.js';
 import { cronExpression } from '../cron.js';
 import { duration } from '../duration.js';
 
 export const DEFAULT_RETENTION = {
   budget: 2e9,
-  outboxPercent: 50,
   maxAge: 30 * 86_400_000,
   sweep: '*/30 * * * *',
   dirs: ['patrol', 'thumbnails'],
 };
 
 export const retentionSchema = z.strictObject({
-  budget: byteSize({ min: 10e6, max: 2 ** 50 }).default(DEFAULT_RETENTION.budget).describe("bytes the agent's own data may use in the data dir"),
-  outboxPercent: z.number().min(5).max(95).default(DEFAULT_RETENTION.outboxPercent).describe('share of the budget kept for the outbox'),
+  budget: byteSize({ min: 10e6, max: 2 ** 50 }).default(DEFAULT_RETENTION.budget)
+    .describe('bytes the swept directories (thumbnails, patrol sheets) may use together; the outbox has its own outbox.maxBytes'),
   maxAge: duration({ min: 3_600_000, max: 3650 * 86_400_000 }).default(DEFAULT_RETENTION.maxAge).describe('files older than this are swept'),
   sweep: cronExpression.default(DEFAULT_RETENTION.sweep).describe('when the sweep runs (cron in host.timezone)'),
   dirs: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a plain directory name inside the data dir')).max(16)
