@@ -123,6 +123,8 @@ export interface HeartbeatPayload {
   ts: Timestamp;
   seq: number;
   uptimeS: number;
+  /** Added by the link: the session of the connection it went out on (as in `status`). */
+  session?: number;
   /** Added by the link: the store-and-forward queue as it is now. */
   outbox?: OutboxSummary;
   [field: string]: unknown;
@@ -284,7 +286,7 @@ function allKeys<T>() {
  */
 export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
   status: allKeys<StatusPayload>()(['ts', 'state', 'session', 'version', 'contract']),
-  heartbeat: ['ts', 'seq', 'uptimeS', 'outbox'], // open: the health module adds its own fields
+  heartbeat: ['ts', 'seq', 'session', 'uptimeS', 'outbox'], // open: the health module adds its own fields
   cameraStatus: allKeys<CameraStatusPayload>()(['ts', 'camera', 'state', 'reason', 'since', 'detail']),
   events: allKeys<EventPayload>()(['ts', 'id', 'type', 'camera', 'label', 'score', 'box', 'zones', 'startedAt', 'endedAt', 'thumbnail', 'seq', 'historical']),
   health: allKeys<HealthPayload>()(['ts', 'id', 'kind', 'state', 'subject', 'severity', 'message', 'details', 'seq', 'historical']),

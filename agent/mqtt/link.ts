@@ -52,7 +52,7 @@ export class MqttStationLink implements StationLink, Module {
     this.eventLog = new EventLog({ fs: ports.fs, dir: join(dataDir, 'events'), clock: ports.clock, logger: deps.logger.child({ part: 'event-log' }), retentionMs: config.eventLog.retention });
     this.sender = new OutboxSender({ outbox: this.outbox, clock: ports.clock, logger: deps.logger.child({ part: 'sender' }), historicalAfterMs: config.outbox.historicalAfter, window: deps.window ?? 10 });
     this.dispatcher = new CommandDispatcher({ clock: ports.clock, logger: deps.logger.child({ part: 'commands' }), maxBytes: config.mqtt.maxCommandBytes, answer: (op, response) => this.answer(op, response) });
-    this.retained = new RetainedState(this.host, deps.version);
+    this.retained = new RetainedState(this.host, deps.version, () => this.sessions.current);
     this.sessions = new SessionCounter(ports.fs, dataDir);
     registerBuiltins((op, handler) => this.dispatcher.register(op, handler), {
       config,

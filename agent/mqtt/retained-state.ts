@@ -17,7 +17,12 @@ export class RetainedState {
   private readonly cameras = new Map<string, CameraStatusPayload>();
   private model: ModelPayload | undefined;
 
-  constructor(private readonly host: string, private readonly version: string) {}
+  constructor(
+    private readonly host: string,
+    private readonly version: string,
+    /** The current connection's session, so a station can tell a live host from a late will. */
+    private readonly session: () => number,
+  ) {}
 
   status(state: StatusPayload['state'], session: number, now: Date): OutgoingMessage {
     const payload: StatusPayload = { ts: now.toISOString(), state, session, version: this.version, contract: CONTRACT_VERSION };
@@ -49,7 +54,7 @@ export class RetainedState {
   }
 
   private heartbeatMessage(outbox: OutboxSummary): OutgoingMessage {
-    const payload = { ...this.heartbeat, seq: ++this.heartbeatSeq, outbox };
+    const payload = { ...this.heartbeat, seq: ++this.heartbeatSeq, session: this.session(), outbox };
     return json(topic.heartbeat(this.host), payload, TOPICS.heartbeat);
   }
 }

@@ -139,6 +139,8 @@ describe('MQTT station link against a real mosquitto', () => {
     expect(after).toEqual(expect.arrayContaining(['minwang/test-host/status', 'minwang/test-host/heartbeat', 'minwang/test-host/camera/gate/status', 'minwang/test-host/model']));
     const heartbeat = station.on('minwang/test-host/heartbeat').at(-1)!.json();
     expect(heartbeat).toMatchObject({ uptimeS: 1, outbox: { depth: 0, dropped: { images: 0, messages: 0 } } });
+    const status = station.on('minwang/test-host/status').at(-1)!.json() as { session: number };
+    expect(heartbeat).toMatchObject({ session: status.session });
   });
 
   it('queues thumbnails, health and patrol reports while the broker is down and marks late ones historical', async () => {
