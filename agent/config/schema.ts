@@ -3,6 +3,7 @@ import { hostSchema } from './sections/host.js';
 import { mqttSchema } from './sections/mqtt.js';
 import { storageSchema } from './sections/storage.js';
 import { camerasSchema } from './sections/cameras.js';
+import { detectorSchema } from './sections/detector.js';
 
 /**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
@@ -13,6 +14,7 @@ export const configSchema = z.strictObject({
   mqtt: mqttSchema,
   storage: storageSchema,
   cameras: camerasSchema,
+  detector: detectorSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

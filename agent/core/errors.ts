@@ -16,6 +16,14 @@ export const ERROR_CODES = {
   MODULE_START: 'lifecycle.start_failed',
   MODULE_STOP_TIMEOUT: 'lifecycle.stop_timeout',
   NOT_IMPLEMENTED: 'not_implemented',
+  // models and detection
+  MODEL_INVALID: 'model.invalid',
+  MODEL_MISSING: 'model.missing',
+  MODEL_CORRUPT: 'model.corrupt',
+  IMAGE_UNREADABLE: 'detector.image_unreadable',
+  DETECTOR_FAILED: 'detector.failed',
+  DETECTOR_BUSY: 'detector.busy',
+  DETECTOR_STOPPED: 'detector.stopped',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

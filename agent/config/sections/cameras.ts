@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from '../duration.js';
 import { secretFields, checkOneSecretSource } from './secret.js';
 import { polygonSchema } from './regions.js';
+import { cameraDetectSchema } from './detector.js';
 
 export const CAMERA_ID_RE = /^[a-z0-9-]{1,32}$/;
 
@@ -42,6 +43,7 @@ export const cameraSchema = z.strictObject({
   interval: duration({ min: 100, max: 3_600_000 }).default(1000).describe('sampling period'),
   privacyMasks: z.array(polygonSchema).max(32).default([])
     .describe('areas blacked out in every image that leaves the host (normalised polygons)'),
+  detect: cameraDetectSchema.describe('zones, masks and thresholds for detection on this camera'),
 }).superRefine((camera, ctx) => {
   const given = SOURCE_KINDS.filter((k) => (camera as Record<string, unknown>)[k] !== undefined);
   if (given.length === 0) {
