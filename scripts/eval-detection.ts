@@ -3,7 +3,7 @@
  * for each label, recall and precision of "is there at least one?" at several score thresholds.
  *
  *   npx tsx scripts/eval-detection.ts [--grids 2,3] [--overlap 0.25] [--min-side 0] [--fit contain|fill]
- *                                      [--backend wasm] [--json]
+ *                                      [--backend wasm] [--only mosaic|plain] [--json]
  * Footage comes from scripts/fetch-footage.sh. Progress goes to stderr.
  */
 import { execFile } from 'node:child_process';
@@ -19,8 +19,14 @@ import type { BackendChoice } from '../agent/detection/backend.js';
 import { ALERT_LABELS } from '../agent/models/manifest.js';
 import type { Label } from '../agent/pipeline/types.js';
 
+interface Source {
+  file: string;
+  frame?: number;
+}
+
 interface LabelledImage {
   file: string;
+  mosaic?: { grid: number; cells: Source[] };
   frame?: number;
   degrade?: { scale: number; quality: number };
   person: boolean;
@@ -36,6 +42,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     thresholds: { type: 'string', default: '0.2,0.25,0.3,0.35,0.4,0.45,0.5' },
     json: { type: 'boolean', default: false },
+    only: { type: 'string', default: '' },
   },
 });
 
@@ -50,7 +57,8 @@ const detector = await TfDetector.create({
 });
 
 const rows: { image: LabelledImage; best: Record<Label, number>; ms: number }[] = [];
-for (const image of labels.images) {
+const selected = labels.images.filter((i) => values.only === '' || (values.only === 'mosaic') === (i.mosaic !== undefined));
+for (const image of selected) {
   const result = await detector.detect(await loadImage(image));
   const best = { person: 0, ebike: 0 };
   for (const d of result.detections) best[d.label] = Math.max(best[d.label], d.score);
@@ -93,20 +101,38 @@ function score(label: Label, threshold: number) {
 }
 
 function name(image: LabelledImage): string {
+  if (image.mosaic !== undefined) return `mosaic${image.mosaic.grid}(${image.mosaic.cells.filter((c) => c.file.startsWith('opencv/vtest') || c.file.includes('motorcycle')).map((c) => sourceName(c)).join(',')})`;
   const base = image.frame === undefined ? image.file : `${image.file}#${image.frame}`;
   return image.degrade === undefined ? base : `${base}@${image.degrade.scale}q${image.degrade.quality}`;
 }
 
 async function loadImage(image: LabelledImage): Promise<Buffer> {
+  if (image.mosaic !== undefined) return loadMosaic(image.mosaic.grid, image.mosaic.cells);
   const original = await loadOriginal(image);
   if (image.degrade === undefined) return original;
   const meta = await sharp(original).metadata();
   return sharp(original).resize(Math.round(meta.width * image.degrade.scale)).jpeg({ quality: image.degrade.quality }).toBuffer();
 }
 
-async function loadOriginal(image: LabelledImage): Promise<Buffer> {
+async function loadMosaic(grid: number, cells: Source[]): Promise<Buffer> {
+  const cellW = 1920 / grid;
+  const cellH = 1440 / grid;
+  const tiles = await Promise.all(cells.map(async (cell, i) => ({
+    input: await sharp(await loadOriginal(cell)).resize(cellW, cellH, { fit: 'cover' }).toBuffer(),
+    left: (i % grid) * cellW,
+    top: Math.floor(i / grid) * cellH,
+  })));
+  return sharp({ create: { width: 1920, height: 1440, channels: 3, background: '#000' } }).composite(tiles).jpeg({ quality: 80 }).toBuffer();
+}
+
+async function loadOriginal(image: Source): Promise<Buffer> {
   const path = join(footageDir(), image.file);
   if (image.frame === undefined) return readFile(path);
   const { stdout } = await promisify(execFile)('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select=eq(n\\,${image.frame})`, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], { encoding: 'buffer', maxBuffer: 64 << 20 });
+  if (stdout.length === 0) throw new Error(`${sourceName(image)}: ffmpeg gave no frame (is the video that long?)`);
   return stdout;
+}
+
+function sourceName(source: Source): string {
+  return source.frame === undefined ? source.file : `${source.file}#${source.frame}`;
 }

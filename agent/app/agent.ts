@@ -6,6 +6,9 @@ import type { HostPorts } from '../ports/index.js';
 import { DataDir, realPidAlive, type PidAlive } from '../state/data-dir.js';
 import type { StationLink } from '../contract/link.js';
 import { MemoryStationLink } from '../contract/memory-link.js';
+import { createDetectorPool } from '../detection/from-config.js';
+import { cameraFilter, type CameraFilter } from '../detection/filters.js';
+import type { DetectorPool } from '../detection/pool.js';
 
 export interface AgentDeps {
   config: Config;
@@ -43,7 +46,25 @@ export function buildModules(deps: AgentDeps): Module[] {
   // Until the MQTT link is built, messages stay in memory and nothing reaches a station.
   const link = deps.link ?? new MemoryStationLink();
   void link;
-  return [dataDir];
+  const detection = buildDetection(config, logger);
+  // To connect: cameras → detection.pool.detect(jpeg, {regions}) → filterDetections(result.detections, detection.filters.get(camera)) → tracking.
+  return detection === undefined ? [dataDir] : [dataDir, detection.pool];
+}
+
+/** The detection stage: a worker pool (also the Module that owns the threads) and each camera's filter. */
+export interface DetectionStage {
+  pool: DetectorPool;
+  filters: ReadonlyMap<string, CameraFilter>;
+}
+
+/** Built only when some camera detects: each worker holds its own copy of the model. */
+export function buildDetection(config: Config, logger: Logger): DetectionStage | undefined {
+  const cameras = config.cameras.filter((c) => c.detect.enabled);
+  if (cameras.length === 0) return undefined;
+  return {
+    pool: createDetectorPool({ detector: config.detector, cameras: cameras.map((c) => c.detect), logger }),
+    filters: new Map(cameras.map((c) => [c.id, cameraFilter(config.detector, c.detect)])),
+  };
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {

@@ -42,7 +42,7 @@ async function readyJsBackend(name: 'wasm' | 'cpu', threads: number): Promise<Re
     setWasmPaths(wasmDir());
     setThreadsCount(threads);
   }
-  const ok = await tfjs.setBackend(name);
+  const ok = await withoutProcessHandlers(() => tfjs.setBackend(name));
   if (!ok) throw new AgentError('detector.failed', `TensorFlow.js backend "${name}" failed to initialise`);
   await tfjs.ready();
   tfjs.enableProdMode();
@@ -62,6 +62,21 @@ async function loadNative(): Promise<Tf> {
   await native.ready();
   native.enableProdMode();
   return native;
+}
+
+/**
+ * The wasm runtime (emscripten) installs process handlers that rethrow every unhandled rejection
+ * and crash the process; the agent decides that itself, so whatever it adds is removed again.
+ */
+async function withoutProcessHandlers<T>(work: () => Promise<T>): Promise<T> {
+  const exceptions = new Set(process.listeners('uncaughtException'));
+  const rejections = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await work();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!exceptions.has(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!rejections.has(l)) process.off('unhandledRejection', l);
+  }
 }
 
 /** The directory of tfjs-backend-wasm's .wasm files, with the trailing slash setWasmPaths wants. */

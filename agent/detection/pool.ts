@@ -188,7 +188,8 @@ export class DetectorPool implements Detector, Module {
 /** The compiled worker beside this file; from TypeScript source (tests, bench) it is loaded through tsx. */
 function workerEntry(): { filename: string | URL; eval: boolean } {
   if (import.meta.url.endsWith('.js')) return { filename: new URL('./worker.js', import.meta.url), eval: false };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  // tsx's ESM entry: its `import` export, beside the `require` one that resolve() finds.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const source = new URL('./worker.ts', import.meta.url).href;
   return { filename: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`, eval: true };
 }

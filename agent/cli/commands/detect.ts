@@ -73,7 +73,8 @@ export const detectCommand: Command = {
 };
 
 async function detectSettings(io: CliIO, configFlag: unknown, cameraFlag: unknown): Promise<DetectSettings> {
-  const file = typeof configFlag === 'string' ? configFlag : io.env['MINWANG_CONFIG'] ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
+  const fromEnv = io.env['MINWANG_CONFIG'] === '' ? undefined : io.env['MINWANG_CONFIG'];
+  const file = typeof configFlag === 'string' ? configFlag : fromEnv ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
   if (file === undefined) {
     if (typeof cameraFlag === 'string') throw new AgentError('usage', '--camera needs a config file (--config FILE)');
     return { detector: detectorSchema.parse(undefined), camera: undefined };
