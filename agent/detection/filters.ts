@@ -58,5 +58,5 @@ export function insidePolygon([x, y]: readonly [number, number], polygon: Polygo
 
 function defined(rules: LabelRulesInput | undefined): Partial<LabelRules> {
   if (rules === undefined) return {};
-  return Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined)) as Partial<LabelRules>;
+  return Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined));
 }
