@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TfDetector } from '../../agent/detection/tf-detector.js';
+import { runSelfTest } from '../../agent/detection/self-test.js';
 import { cameraFilter, filterDetections } from '../../agent/detection/filters.js';
 import { detectorSchema } from '../../agent/config/sections/detector.js';
 import { DetectorPool } from '../../agent/detection/pool.js';
@@ -59,6 +60,17 @@ describe('the default model on real footage (wasm backend)', () => {
     expect(person).toBeDefined();
     const inRegion = await detector.detect(frame, { regions: [person?.box ?? [0, 0, 1, 1]] });
     expect(inRegion.detections.some((d) => d.label === 'person' && d.score >= 0.3)).toBe(true);
+  });
+
+  it('passes the self-test in the model manifest, and fails it when the expectation is raised', async () => {
+    const model = await loadInstalledModel(DEFAULT_MODEL_ID);
+    const report = await runSelfTest(detector, model);
+    expect(report.problems).toEqual([]);
+    expect(report.found.person).toBeGreaterThanOrEqual(5);
+    const blind = { detect: () => Promise.resolve({ width: 1, height: 1, ms: 1, detections: [] }) };
+    const failed = await runSelfTest(blind, model);
+    expect(failed.ok).toBe(false);
+    expect(failed.problems).toEqual(['mb3-centernet self-test: expected at least 5 person at score ≥ 0.4 in selftest.jpg, found 0']);
   });
 
   it('refuses bytes that are not an image, naming the problem', async () => {
