@@ -21,7 +21,7 @@ export type LabelRulesInput = z.output<typeof labelRules>;
 /** Chosen on the labelled footage (docs/detection.md): each label at its own threshold. */
 export const DEFAULT_LABEL_RULES = {
   person: { minScore: 0.35, minArea: 0, maxArea: 1 },
-  ebike: { minScore: 0.3, minArea: 0, maxArea: 1 },
+  ebike: { minScore: 0.25, minArea: 0, maxArea: 1 },
 } as const;
 
 const labelsSchema = z.strictObject({ person: labelRules.optional(), ebike: labelRules.optional() });
