@@ -11,6 +11,10 @@ import type { Box, Detection, Detector, FrameSource } from '../pipeline/types.js
 import { CameraPipeline } from './camera-pipeline.js';
 import { agentVersion } from '../core/version.js';
 import { MqttStationLink } from '../mqtt/link.js';
+import { createDetectorPool } from '../detection/from-config.js';
+import { cameraFilter, filterDetections, type CameraFilter } from '../detection/filters.js';
+import type { DetectorPool } from '../detection/pool.js';
+import { DetectorMeter } from './detector-meter.js';
 
 export interface AgentDeps {
   config: Config;
@@ -63,6 +67,10 @@ export function buildModules(deps: AgentDeps): Module[] {
   });
   // The link starts right after the data dir (its outbox lives there) and stops after every stage.
   const station = stationLink(deps);
+  // The detector: worker threads holding the model, and each camera's zones, masks and thresholds.
+  const detection = deps.detector === undefined ? buildDetection(config, logger) : undefined;
+  const detector = deps.detector ?? detection?.pool;
+  const meter = detector === undefined ? undefined : new DetectorMeter(detector);
   // Health, heartbeat, GPIO and patrol sit beside the flow; `side.link` tees camera status and
   // events to them, so every stage is handed that link. (Their hooks read `cameras` only after start.)
   const side = buildHealthModules({
@@ -70,6 +78,9 @@ export function buildModules(deps: AgentDeps): Module[] {
     hooks: {
       latestFrame: (camera) => cameras.latestFrame(camera),
       cameraQuality: (camera) => cameras.quality(camera),
+      ...(meter === undefined ? {} : {
+        detector: () => ({ backend: detection?.pool.stats().backend ?? 'injected', avgMs: meter.avgMs() }),
+      }),
       ...deps.hooks,
     },
     ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
@@ -77,17 +88,21 @@ export function buildModules(deps: AgentDeps): Module[] {
   // cameras → sampling → motion → detection → tracking/events, with camera health beside them.
   const cameras = new CameraPipeline({
     config, ports, logger, link: side.link,
-    detector: deps.detector,
-    detectorConcurrency: deps.detectorConcurrency,
-    filterDetections: deps.filterDetections,
+    detector: meter,
+    detectorConcurrency: deps.detectorConcurrency ?? (detection === undefined ? 1 : config.detector.workers),
+    filterDetections: deps.filterDetections ?? (detection === undefined ? undefined : (camera, found) => {
+      const filter = detection.filters.get(camera);
+      return filter === undefined ? [] : filterDetections(found, filter);
+    }),
     zonesOf: deps.zonesOf,
     sources: deps.sources,
     onPoll: config.cameras.length === 0 ? undefined : side.progress.loop('cameras'),
   });
   deps.onCameraPipeline?.(cameras);
   const cameraModules = config.cameras.length === 0 ? [] : cameras.modules();
+  const detectionModules = detection === undefined ? [] : [detection.pool];
   // The watchdog stays last: its READY=1 means every module before it has started.
-  return [dataDir, ...station.modules, ...side.modules, ...cameraModules, side.watchdog];
+  return [dataDir, ...station.modules, ...side.modules, ...detectionModules, ...cameraModules, side.watchdog];
 }
 
 /** The MQTT link built from `config.mqtt`, unless the caller passed its own (tests). */
@@ -95,6 +110,25 @@ function stationLink(deps: AgentDeps): { link: StationLink; modules: Module[] } 
   if (deps.link !== undefined) return { link: deps.link, modules: [] };
   const link = new MqttStationLink({ config: deps.config, ports: deps.ports, logger: deps.logger.child({ module: 'mqtt-link' }), version: agentVersion() });
   return { link, modules: [link] };
+}
+
+/** The detection stage: a worker pool (also the Module that owns the threads) and each camera's filter. */
+export interface DetectionStage {
+  pool: DetectorPool;
+  filters: ReadonlyMap<string, CameraFilter>;
+}
+
+/**
+ * Built only when some camera detects: each worker holds its own copy of the model. Every camera
+ * gets its filter, so `cmd/detect/set` can switch on one that started with detection off.
+ */
+export function buildDetection(config: Config, logger: Logger): DetectionStage | undefined {
+  const detecting = config.cameras.filter((c) => c.detect.enabled);
+  if (detecting.length === 0) return undefined;
+  return {
+    pool: createDetectorPool({ detector: config.detector, cameras: detecting.map((c) => c.detect), logger }),
+    filters: new Map(config.cameras.map((c) => [c.id, cameraFilter(config.detector, c.detect)])),
+  };
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {

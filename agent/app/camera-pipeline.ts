@@ -159,7 +159,7 @@ export class CameraPipeline {
       config: camera,
       source,
       motion: new MotionDetector(camera.motion),
-      detect: camera.detect,
+      detect: camera.detect.enabled,
       lastFrame: undefined,
       nextFrameWaiters: [],
       poller: undefined as unknown as CameraPoller,

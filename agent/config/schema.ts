@@ -11,6 +11,7 @@ import { retentionSchema } from './sections/retention.js';
 import { watchdogSchema } from './sections/watchdog.js';
 import { hostEventsSchema } from './sections/camera-pipeline.js';
 import { eventLogSchema, outboxSchema } from './sections/outbox.js';
+import { detectorSchema } from './sections/detector.js';
 
 /**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
@@ -30,6 +31,7 @@ export const configSchema = z.strictObject({
   events: hostEventsSchema,
   outbox: outboxSchema,
   eventLog: eventLogSchema,
+  detector: detectorSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

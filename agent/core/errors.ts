@@ -26,6 +26,14 @@ export const ERROR_CODES = {
   DISCOVERY_PROBE_FAILED: 'discovery.probe_failed',
   // station link: a stage handed over something that cannot be published
   LINK_INVALID_MESSAGE: 'link.invalid_message',
+  // models and detection
+  MODEL_INVALID: 'model.invalid',
+  MODEL_MISSING: 'model.missing',
+  MODEL_CORRUPT: 'model.corrupt',
+  IMAGE_UNREADABLE: 'detector.image_unreadable',
+  DETECTOR_FAILED: 'detector.failed',
+  DETECTOR_BUSY: 'detector.busy',
+  DETECTOR_STOPPED: 'detector.stopped',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -76,11 +76,11 @@ cameras:
     interval: 500ms
     timeout: 1s
     faults: { debounce: 200ms }
-    detect: false
+    detect: {enabled: false}
   - id: replay
     file: { path: '${vtest}', loop: true }
     interval: 500ms
-    detect: false
+    detect: {enabled: false}
 `, 'it.yaml');
   agent = createAgent({
     config, ports: realHostPorts(), logger: process.env['IT_LOG'] === undefined ? silentLogger() : createLogger({ level: 'debug', format: 'json', stream: createWriteStream(process.env['IT_LOG']) }), link, detector: motionAsPeople,

@@ -4,6 +4,9 @@ import { consoleCommand } from './console.js';
 import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
 import { runCommand } from './run.js';
+import { detectCommand } from './detect.js';
+
+export { detectCommand };
 
 export const checkCommand = pendingCommand({
   name: 'check',
@@ -12,20 +15,6 @@ export const checkCommand = pendingCommand({
   help: ['-c, --config FILE   config file', '    --json          one JSON report instead of a checklist', '', 'Exits 0 only when every check passes.'],
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
   plan: 'It will check the config, every camera, the broker, disks, GPIO, the clock and the model, and exit 0 only when all pass.',
-});
-
-export const detectCommand = pendingCommand({
-  name: 'detect',
-  summary: 'run the configured detector on image files',
-  usage: 'detect IMAGE... [--json] [--annotate DIR] [--config FILE]',
-  help: [
-    '    --json          one JSON object per image: file, width, height, ms, detections',
-    '    --annotate DIR  write JPEGs with labelled boxes into DIR',
-    '-c, --config FILE   config file (optional; defaults apply without one)',
-  ],
-  options: { ...CONFIG_OPTION, json: { type: 'boolean' }, annotate: { type: 'string' } },
-  allowPositionals: true,
-  plan: 'It will find people and e-bikes in the given images with the on-device model.',
 });
 
 export const modelCommand = pendingCommand({

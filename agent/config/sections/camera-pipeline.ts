@@ -74,7 +74,6 @@ export const armWindowSchema = z.strictObject({
 export const cameraPipelineFields = {
   timeout: duration({ min: 100, max: 60_000 }).default(3000)
     .describe('deadline of one snapshot request; for rtsp, the socket timeout and stall limit'),
-  detect: z.boolean().default(true).describe('run detection on this camera (cmd/detect/set changes it at run time)'),
   motion: motionSchema,
   faults: faultsSchema,
   events: eventsSchema,

@@ -4,6 +4,7 @@ import { secretFields, checkOneSecretSource } from './secret.js';
 import { polygonSchema } from './regions.js';
 import { cameraRelaySchema } from './gpio.js';
 import { cameraPipelineFields } from './camera-pipeline.js';
+import { cameraDetectSchema } from './detector.js';
 
 export const CAMERA_ID_RE = /^[a-z0-9-]{1,32}$/;
 
@@ -46,6 +47,7 @@ export const cameraSchema = z.strictObject({
     .describe('areas blacked out in every image that leaves the host (normalised polygons)'),
   relay: cameraRelaySchema.optional().describe('GPIO relay that power-cycles this camera when it stays offline'),
   ...cameraPipelineFields,
+  detect: cameraDetectSchema.describe('zones, masks and thresholds for detection on this camera'),
 }).superRefine((camera, ctx) => {
   const given = SOURCE_KINDS.filter((k) => (camera as Record<string, unknown>)[k] !== undefined);
   if (given.length === 0) {

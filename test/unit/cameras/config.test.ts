@@ -21,7 +21,7 @@ describe('camera pipeline config', () => {
   it('fills every camera pipeline default', () => {
     const config = parseConfigText(BASE, 'c.yaml');
     const camera = config.cameras[0];
-    expect(camera).toMatchObject({ timeout: 3000, detect: true });
+    expect(camera).toMatchObject({ timeout: 3000, detect: { enabled: true } });
     expect(camera?.arm).toBeUndefined();
     expect(camera?.motion).toEqual({ width: 160, threshold: 25, minArea: 0.002, backgroundRate: 0.05, lightingChange: 0.5 });
     expect(camera?.faults).toMatchObject({ offlineAfter: 3, debounce: 5000, window: 20_000, frozenAfter: 30_000 });

@@ -1,0 +1,115 @@
+import sharp from 'sharp';
+import type { GraphModel, Tensor } from '@tensorflow/tfjs';
+import { AgentError, errorMessage } from '../core/errors.js';
+import type { InstalledModel } from '../models/store.js';
+import type { DetectOptions, Detection, DetectionResult, Detector } from '../pipeline/types.js';
+import { readyBackend, type BackendChoice, type BackendName, type Tf } from './backend.js';
+import { planStillCrops, regionCrops, type Crop, type TilingOptions } from './crops.js';
+import { decodeRows, type CropScale } from './decode.js';
+import { loadGraphModel } from './graph-model.js';
+import { mergeDetections } from './nms.js';
+
+export interface TfDetectorOptions {
+  model: InstalledModel;
+  backend: BackendChoice;
+  tiling: TilingOptions;
+  /** Raw detections below this score are dropped; per-label thresholds come after, in the filters. */
+  minScore: number;
+  /** `contain` keeps the aspect ratio (black bars); `fill` squashes the crop to the input square. */
+  fit: 'contain' | 'fill';
+  /** Threads for the wasm backend; the worker pool gives each worker one. */
+  threads?: number;
+}
+
+/** A decoded image: packed RGB bytes. */
+export interface RgbImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** Runs a TensorFlow.js graph model on the full frame plus tiles, or on crops around given regions. */
+export class TfDetector implements Detector {
+  private constructor(
+    private readonly tf: Tf,
+    private readonly graph: GraphModel,
+    private readonly options: TfDetectorOptions,
+    readonly backend: BackendName,
+    readonly fallbackReason: string | undefined,
+  ) {}
+
+  static async create(options: TfDetectorOptions): Promise<TfDetector> {
+    const ready = await readyBackend(options.backend, options.threads ?? 1);
+    const graph = await loadGraphModel(ready.tf, options.model);
+    return new TfDetector(ready.tf, graph, options, ready.name, ready.fallbackReason);
+  }
+
+  async detect(image: Buffer, options: DetectOptions = {}): Promise<DetectionResult> {
+    const started = performance.now();
+    const rgb = await decodeImage(image);
+    const crops = options.regions !== undefined && options.regions.length > 0
+      ? regionCrops(rgb.width, rgb.height, options.regions, this.inputSide())
+      : planStillCrops(rgb.width, rgb.height, this.options.tiling);
+    const found: Detection[] = [];
+    for (const crop of crops) found.push(...(await this.detectCrop(rgb, crop)));
+    return { width: rgb.width, height: rgb.height, ms: Math.round(performance.now() - started), detections: mergeDetections(found) };
+  }
+
+  /** Live tensors held by this thread's TensorFlow.js engine: flat from one call to the next. */
+  numTensors(): number {
+    return this.tf.memory().numTensors;
+  }
+
+  dispose(): void {
+    this.graph.dispose();
+  }
+
+  private inputSide(): number {
+    return this.options.model.manifest.input.shape[1];
+  }
+
+  private async detectCrop(rgb: RgbImage, crop: Crop): Promise<Detection[]> {
+    const { manifest } = this.options.model;
+    const [, height, width] = manifest.input.shape;
+    const { pixels, scale } = await cropToInput(rgb, crop, width, height, this.options.fit);
+    const rows = await this.infer(pixels, [1, height, width, 3]);
+    return decodeRows(rows, crop, scale, rgb, manifest.labels, { minScore: this.options.minScore, edgeTolerance: 0.01 });
+  }
+
+  private async infer(pixels: Buffer, shape: [number, number, number, number]): Promise<Float32Array> {
+    const { input, output } = this.options.model.manifest;
+    const [lo, hi] = input.range;
+    const values = new Float32Array(pixels.length);
+    const k = (hi - lo) / 255;
+    for (let i = 0; i < pixels.length; i++) values[i] = (pixels[i] ?? 0) * k + lo;
+    const result = this.tf.tidy(() => this.graph.execute({ [input.name]: this.tf.tensor(values, shape, 'float32') }, output.name) as Tensor);
+    try {
+      return (await result.data()) as Float32Array;
+    } finally {
+      result.dispose();
+    }
+  }
+}
+
+/** Decodes JPEG/PNG/... into RGB, honouring EXIF orientation. */
+export async function decodeImage(image: Buffer): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(image, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+    return { data, width: info.width, height: info.height };
+  } catch (err) {
+    throw new AgentError('detector.image_unreadable', `not a readable image: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+async function cropToInput(rgb: RgbImage, crop: Crop, width: number, height: number, fit: 'contain' | 'fill'): Promise<{ pixels: Buffer; scale: CropScale }> {
+  const { rect } = crop;
+  const pixels = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .extract(rect)
+    .resize(width, height, { fit, position: 'left top', background: { r: 0, g: 0, b: 0 }, kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+  if (fit === 'fill') return { pixels, scale: { scaleX: width / rect.width, scaleY: height / rect.height } };
+  const s = Math.min(width / rect.width, height / rect.height);
+  return { pixels, scale: { scaleX: s, scaleY: s } };
+}

@@ -1,0 +1,25 @@
+import type { DetectOptions, DetectionResult } from '../pipeline/types.js';
+import type { BackendChoice, BackendName } from './backend.js';
+import type { TilingOptions } from './crops.js';
+
+/** What every worker is given to build its detector (structured-clone safe). */
+export interface WorkerSetup {
+  modelId: string;
+  modelsRoot: string;
+  backend: BackendChoice;
+  tiling: TilingOptions;
+  minScore: number;
+  fit: 'contain' | 'fill';
+}
+
+export interface DetectRequest {
+  id: number;
+  image: Uint8Array;
+  options: DetectOptions;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; backend: BackendName; fallbackReason?: string }
+  | { type: 'failed'; code: string; message: string }
+  | { type: 'result'; id: number; result: DetectionResult; numTensors: number }
+  | { type: 'error'; id: number; code: string; message: string };

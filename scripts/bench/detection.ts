@@ -1,0 +1,104 @@
+/**
+ * Detection: per-backend inference time (p50, p95), throughput of the worker pool with one worker
+ * vs two on the same run, and steady memory over many inferences (RSS and live tensors).
+ * `BENCH_DETECTION_INFERENCES` (default 2000) sets the length of the memory run; the cpu backend
+ * (about 12 s per inference) runs only `BENCH_DETECTION_CPU_RUNS` times (default 2).
+ */
+import { readFile } from 'node:fs/promises';
+import { footage } from '../../test/helpers/footage.js';
+import { TfDetector } from '../../agent/detection/tf-detector.js';
+import { DetectorPool } from '../../agent/detection/pool.js';
+import { workerSetup } from '../../agent/detection/from-config.js';
+import { detectorSchema } from '../../agent/config/sections/detector.js';
+import { silentLogger } from '../../agent/core/logger.js';
+import { errorMessage } from '../../agent/core/errors.js';
+import { loadInstalledModel, DEFAULT_MODEL_ID } from '../../agent/models/store.js';
+import { NO_TILES } from '../../agent/detection/crops.js';
+import type { BackendName } from '../../agent/detection/backend.js';
+
+const INFERENCES = Number(process.env['BENCH_DETECTION_INFERENCES'] ?? 2000);
+const CPU_RUNS = Number(process.env['BENCH_DETECTION_CPU_RUNS'] ?? 2);
+/** One crop per image (512×512 astronaut): each detect call is exactly one inference. */
+const SINGLE_CROP = { ...workerSetup(detectorSchema.parse(undefined)), tiling: NO_TILES, backend: 'wasm' as const };
+
+export async function run(): Promise<Record<string, unknown>> {
+  const image = await readFile(footage('skimage/astronaut.png'));
+  const backends: Record<string, unknown> = {};
+  for (const [backend, runs] of [['wasm', 30], ['cpu', CPU_RUNS], ['tensorflow', 10]] as [BackendName, number][]) {
+    backends[backend] = await timeBackend(backend, image, runs);
+  }
+  const one = await poolThroughput(1, image, 24);
+  const two = await poolThroughput(2, image, 24);
+  return {
+    backends,
+    pool: { oneWorkerPerSecond: one, twoWorkersPerSecond: two, speedup: round(two / one, 2) },
+    memory: await steadyMemory(image, INFERENCES),
+  };
+}
+
+async function timeBackend(backend: BackendName, image: Buffer, runs: number): Promise<Record<string, unknown>> {
+  let detector: TfDetector;
+  try {
+    detector = await TfDetector.create({ model: await loadInstalledModel(DEFAULT_MODEL_ID), backend, tiling: NO_TILES, minScore: 0.3, fit: 'contain' });
+  } catch (err) {
+    return { unavailable: errorMessage(err).split('\n')[0] };
+  }
+  await detector.detect(image); // warm-up: kernels compile on first use
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push((await detector.detect(image)).ms);
+  detector.dispose();
+  times.sort((a, b) => a - b);
+  return { runs, p50Ms: percentile(times, 0.5), p95Ms: percentile(times, 0.95) };
+}
+
+async function poolThroughput(workers: number, image: Buffer, images: number): Promise<number> {
+  const pool = new DetectorPool({ size: workers, setup: SINGLE_CROP, maxQueue: images, logger: silentLogger() });
+  await pool.start();
+  try {
+    await Promise.all(Array.from({ length: workers * 2 }, () => pool.detect(image))); // warm every worker
+    const started = performance.now();
+    await Promise.all(Array.from({ length: images }, () => pool.detect(image)));
+    return round(images / ((performance.now() - started) / 1000), 2);
+  } finally {
+    await pool.stop();
+  }
+}
+
+/** Inferences through a two-worker pool, a few in flight at a time; RSS covers every thread. */
+async function steadyMemory(image: Buffer, total: number): Promise<Record<string, unknown>> {
+  const pool = new DetectorPool({ size: 2, setup: SINGLE_CROP, maxQueue: 8, logger: silentLogger() });
+  await pool.start();
+  const samples: Record<number, { rssMb: number; numTensors: number | undefined }> = {};
+  const mark = Math.min(200, Math.floor(total / 10));
+  try {
+    let done = 0;
+    const sample = () => { samples[done] = { rssMb: round(process.memoryUsage().rss / 2 ** 20, 1), numTensors: pool.stats().numTensors }; };
+    const lane = async () => {
+      while (done < total) {
+        await pool.detect(image);
+        done += 1;
+        if (done === 1 || done === mark || done === 1000 || done === total) sample();
+      }
+    };
+    await Promise.all([lane(), lane(), lane(), lane()]);
+  } finally {
+    await pool.stop();
+  }
+  const atMark = samples[mark]?.rssMb ?? 0;
+  const atEnd = samples[total]?.rssMb ?? 0;
+  return {
+    inferences: total,
+    samples,
+    rssGrowthPercentAfter: { from: mark, to: total, percent: round(((atEnd - atMark) / atMark) * 100, 2) },
+    tensorsFirstVsLast: [samples[1]?.numTensors, samples[total]?.numTensors],
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+function round(v: number, digits: number): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}
