@@ -79,7 +79,7 @@ export function buildModules(deps: AgentDeps): Module[] {
       latestFrame: (camera) => cameras.latestFrame(camera),
       cameraQuality: (camera) => cameras.quality(camera),
       ...(meter === undefined ? {} : {
-        detector: () => ({ backend: detection?.pool.stats().backend ?? 'injected', avgMs: meter.avgMs() }),
+        detector: () => ({ backend: detection === undefined ? 'injected' : detection.pool.stats().backend ?? 'loading', avgMs: meter.avgMs() }),
       }),
       ...deps.hooks,
     },
