@@ -73,7 +73,7 @@ export class TfDetector implements Detector {
     const [, height, width] = manifest.input.shape;
     const { pixels, scale } = await cropToInput(rgb, crop, width, height, this.options.fit);
     const rows = await this.infer(pixels, [1, height, width, 3]);
-    return decodeRows(rows, crop, scale, rgb, manifest.labels, { minScore: this.options.minScore, edgeTolerance: 0.01 });
+    return decodeRows(rows, crop, scale, rgb, manifest.labels, { minScore: this.options.minScore, edgeTolerance: 0.03 });
   }
 
   private async infer(pixels: Buffer, shape: [number, number, number, number]): Promise<Float32Array> {

@@ -30,7 +30,10 @@ describe('minwang detect', () => {
     expect(Object.keys(first ?? {})).toEqual(['file', 'width', 'height', 'ms', 'detections']);
     expect(first).toMatchObject({ width: 741, height: 500 });
     expect(first?.ms).toBeGreaterThan(0);
-    expect(first?.detections.map((d) => [d.label, d.class])).toEqual([['ebike', 'motorcycle']]);
+    // The motorcycle first and strongest; the bicycle parked at the left edge may be listed too.
+    expect(first?.detections[0]).toMatchObject({ label: 'ebike', class: 'motorcycle' });
+    expect(first?.detections[0]?.score).toBeGreaterThan(0.5);
+    expect(new Set(first?.detections.map((d) => d.label))).toEqual(new Set(['ebike']));
     for (const d of first?.detections ?? []) {
       expect(Object.keys(d)).toEqual(['label', 'class', 'score', 'box']);
       expect(d.box).toHaveLength(4);
@@ -65,7 +68,7 @@ describe('minwang detect', () => {
     expect((JSON.parse(zoned.stdout) as DetectLine).detections).toEqual([]);
     const yard = await runCli(['detect', '--config', config, '--camera', 'yard', '--annotate', out, bike]);
     expect(yard.code).toBe(0);
-    expect(yard.stdout).toMatch(/motorcycle_left\.png: 741x500, \d+ ms, 1 found\n {2}ebike {2}motorcycle/);
+    expect(yard.stdout).toMatch(/motorcycle_left\.png: 741x500, \d+ ms, \d found\n {2}ebike {2}motorcycle 0\.\d\d {2}\[0\.\d{3}, /);
     expect(await readdir(out)).toEqual(['motorcycle_left.jpg']);
     const annotated = sharp(join(out, 'motorcycle_left.jpg'));
     expect(await annotated.metadata()).toMatchObject({ format: 'jpeg', width: 741, height: 500 });
