@@ -80,6 +80,49 @@ export function regionCrops(width: number, height: number, regions: readonly Box
   });
 }
 
+/**
+ * Where the model looks on a frame with motion: squares around the regions, merged where they
+ * overlap so one walker is not run through the model once per motion blob. Merging stops when a
+ * merged rectangle would be shrunk more than `maxShrink` times beyond the model's input (small
+ * objects would vanish again). When the regions still cost at least as many inferences as the
+ * still plan (full frame + tiles), the still plan is used: it sees as much for no more work.
+ */
+export function planRegionCrops(width: number, height: number, regions: readonly Box[], minSide: number, tiling: TilingOptions, maxShrink = 1.5): Crop[] {
+  const rects = regionCrops(width, height, regions, minSide).map((c) => c.rect);
+  let merged = true;
+  while (merged) {
+    merged = false;
+    for (let i = 0; i < rects.length && !merged; i++) {
+      for (let j = i + 1; j < rects.length && !merged; j++) {
+        const union = unionRect(rects[i] as Rect, rects[j] as Rect);
+        if (Math.max(union.width, union.height) <= minSide * maxShrink) {
+          rects.splice(j, 1);
+          rects[i] = union;
+          merged = true;
+        }
+      }
+    }
+  }
+  const still = planStillCrops(width, height, tiling);
+  if (rects.length >= still.length) return still;
+  return rects.map((rect) => ({
+    rect,
+    innerEdges: { left: rect.left > 0, top: rect.top > 0, right: rect.left + rect.width < width, bottom: rect.top + rect.height < height },
+    kind: 'region' as const,
+  }));
+}
+
+function unionRect(a: Rect, b: Rect): Rect {
+  const left = Math.min(a.left, b.left);
+  const top = Math.min(a.top, b.top);
+  return {
+    left,
+    top,
+    width: Math.max(a.left + a.width, b.left + b.width) - left,
+    height: Math.max(a.top + a.height, b.top + b.height) - top,
+  };
+}
+
 function clampInt(v: number, min: number, max: number): number {
   return Math.round(Math.min(max, Math.max(min, v)));
 }

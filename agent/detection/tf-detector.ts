@@ -4,7 +4,7 @@ import { AgentError, errorMessage } from '../core/errors.js';
 import type { InstalledModel } from '../models/store.js';
 import type { DetectOptions, Detection, DetectionResult, Detector } from '../pipeline/types.js';
 import { readyBackend, type BackendChoice, type BackendName, type Tf } from './backend.js';
-import { planStillCrops, regionCrops, type Crop, type TilingOptions } from './crops.js';
+import { planRegionCrops, planStillCrops, type Crop, type TilingOptions } from './crops.js';
 import { decodeRows, type CropScale } from './decode.js';
 import { loadGraphModel } from './graph-model.js';
 import { mergeDetections } from './nms.js';
@@ -48,7 +48,7 @@ export class TfDetector implements Detector {
     const started = performance.now();
     const rgb = await decodeImage(image);
     const crops = options.regions !== undefined && options.regions.length > 0
-      ? regionCrops(rgb.width, rgb.height, options.regions, this.inputSide())
+      ? planRegionCrops(rgb.width, rgb.height, options.regions, this.inputSide(), this.options.tiling)
       : planStillCrops(rgb.width, rgb.height, this.options.tiling);
     const found: Detection[] = [];
     for (const crop of crops) found.push(...(await this.detectCrop(rgb, crop)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { gridTiles, planStillCrops, regionCrops, NO_TILES } from '../../agent/detection/crops.js';
+import { gridTiles, planRegionCrops, planStillCrops, regionCrops, NO_TILES } from '../../agent/detection/crops.js';
 import { decodeRows } from '../../agent/detection/decode.js';
 import { mergeDetections } from '../../agent/detection/nms.js';
 import type { Detection } from '../../agent/pipeline/types.js';
@@ -39,6 +39,20 @@ describe('crops', () => {
     expect(crop?.innerEdges).toEqual({ left: true, top: true, right: false, bottom: false });
     const [big] = regionCrops(640, 480, [[0, 0, 1, 1]], 512);
     expect(big?.rect).toEqual({ left: 0, top: 0, width: 640, height: 480 });
+  });
+
+  it('merges overlapping region squares instead of running the model once per motion blob', () => {
+    const tiling = { grids: [2], overlap: 0.25, minImageSide: 640 };
+    // Three walkers close together on a 1080p frame: one merged crop, not three.
+    const close = planRegionCrops(1920, 1080, [[0.40, 0.5, 0.42, 0.6], [0.45, 0.5, 0.47, 0.6], [0.50, 0.55, 0.52, 0.65]], 512, tiling);
+    expect(close.map((c) => c.kind)).toEqual(['region']);
+    expect(Math.max(close[0]!.rect.width, close[0]!.rect.height)).toBeLessThanOrEqual(768);
+    // Two far apart stay two small crops, so distant people keep their pixels.
+    const far = planRegionCrops(1920, 1080, [[0.02, 0.1, 0.03, 0.15], [0.95, 0.8, 0.97, 0.9]], 512, tiling);
+    expect(far.map((c) => c.rect.width)).toEqual([512, 512]);
+    // Motion everywhere on a small frame costs no more than the still plan (full frame + 2x2 tiles).
+    const busy = planRegionCrops(768, 576, [[0, 0, 0.1, 0.1], [0.9, 0, 1, 0.1], [0, 0.9, 0.1, 1], [0.9, 0.9, 1, 1], [0.45, 0.45, 0.55, 0.55]], 512, tiling);
+    expect(busy.length).toBeLessThanOrEqual(planStillCrops(768, 576, tiling).length);
   });
 });
 
