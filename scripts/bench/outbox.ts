@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -13,6 +12,7 @@ import { parseConfigText } from '../../agent/config/load.js';
 import type { EventBody } from '../../agent/contract/v1.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { MqttStationLink } from '../../agent/mqtt/link.js';
+import { freePort } from '../../test/helpers/mosquitto.js';
 import { Outbox } from '../../agent/outbox/outbox.js';
 import { systemClock } from '../../agent/ports/clock.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
@@ -42,14 +42,6 @@ async function sustained(dir: string, producers: number): Promise<number> {
   return Math.round(rate);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 function link(dataDir: string, port: number): MqttStationLink {
   const config = parseConfigText(`host: {id: bench}\nmqtt: {url: "mqtt://127.0.0.1:${port}", reconnect: {min: 100ms, max: 1s}}\nstorage: {dataDir: "${dataDir}"}\noutbox: {historicalAfter: 1s}\n`, 'bench.yaml');

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText } from '../../agent/config/load.js';
 import { parseDuration } from '../../agent/config/duration.js';
-import { AgentError } from '../../agent/core/errors.js';
 import { tempDir } from '../helpers/tmp.js';
+import { configProblems } from '../helpers/config.js';
 
 const GOOD = `host:
   id: xidian-wangjia-01
@@ -19,15 +19,7 @@ cameras:
     interval: 1s
 `;
 
-function problems(text: string): string {
-  try {
-    parseConfigText(text, 'config.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(AgentError);
-    return (err as AgentError).message;
-  }
-  throw new Error('config was accepted');
-}
+const problems = (text: string): string => configProblems(text);
 
 describe('config schema', () => {
   it('accepts the spec example and fills defaults', () => {

@@ -2,19 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseByteSize as parseBytes } from '../../agent/config/size.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { AgentError } from '../../agent/core/errors.js';
+import { configProblems } from '../helpers/config.js';
 
 const BASE = 'host: { id: h }\nmqtt: { url: mqtt://127.0.0.1 }\n';
 
-function problems(text: string): string {
-  try {
-    parseConfigText(text, 'c.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(AgentError);
-    return (err as AgentError).message;
-  }
-  throw new Error('config was accepted');
-}
+const problems = (text: string): string => configProblems(text, 'c.yaml');
 
 describe('health, GPIO, patrol, retention and watchdog config', () => {
   it('fills defaults when the sections are left out', () => {

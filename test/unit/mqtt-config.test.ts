@@ -3,21 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText } from '../../agent/config/load.js';
 import { parseByteSize } from '../../agent/config/size.js';
-import { AgentError } from '../../agent/core/errors.js';
 import { connectOptions } from '../../agent/mqtt/client-options.js';
 import { tempDir } from '../helpers/tmp.js';
+import { configProblems } from '../helpers/config.js';
 
 const BASE = 'host: {id: h1}\nmqtt:\n  url: mqtts://broker.example:8883\n';
 
-function problems(text: string): string {
-  try {
-    parseConfigText(text, 'c.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(AgentError);
-    return (err as AgentError).message;
-  }
-  throw new Error('accepted');
-}
+const problems = (text: string): string => configProblems(text, 'c.yaml');
 
 describe('mqtt, outbox and event log config', () => {
   it('fills defaults', () => {
