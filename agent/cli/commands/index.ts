@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { CONFIG_OPTION } from '../command.js';
+import { checkCommand } from './check.js';
 import { consoleCommand } from './console.js';
 import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
@@ -8,14 +9,7 @@ import { detectCommand } from './detect.js';
 
 export { detectCommand };
 
-export const checkCommand = pendingCommand({
-  name: 'check',
-  summary: "the installer's doctor: cameras, broker, disks, GPIO, model self-test",
-  usage: 'check [--config FILE] [--json]',
-  help: ['-c, --config FILE   config file', '    --json          one JSON report instead of a checklist', '', 'Exits 0 only when every check passes.'],
-  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
-  plan: 'It will check the config, every camera, the broker, disks, GPIO, the clock and the model, and exit 0 only when all pass.',
-});
+export { checkCommand };
 
 export const modelCommand = pendingCommand({
   name: 'model',
