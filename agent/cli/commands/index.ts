@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
-import { CONFIG_OPTION } from '../command.js';
 import { checkCommand } from './check.js';
 import { consoleCommand } from './console.js';
+import { demoCommand } from './demo.js';
 import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
 import { runCommand } from './run.js';
@@ -23,14 +23,7 @@ export const modelCommand = pendingCommand({
 
 export { consoleCommand };
 
-export const demoCommand = pendingCommand({
-  name: 'demo',
-  summary: 'the whole loop on one machine: broker, simulated cameras, agent, console',
-  usage: 'demo',
-  help: [],
-  options: {},
-  plan: 'It will start an embedded broker, cameras replaying real footage, the agent and the console showing alerts.',
-});
+export { demoCommand };
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [runCommand, checkCommand, discoverCommand, detectCommand, modelCommand, consoleCommand, demoCommand];
