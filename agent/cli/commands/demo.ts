@@ -9,7 +9,7 @@ import { YARD } from '../../demo/demo-config.js';
 import { demoClip } from '../../demo/footage.js';
 import type { CliIO, Command, OptionValues } from '../command.js';
 
-const DEFAULT_BLACK_AFTER = '20s';
+const DEFAULT_BLACK_AFTER_MS = 20_000;
 /** Stopping is bounded: after this the demo exits even if something hangs. */
 const STOP_BUDGET_MS = 15_000;
 
@@ -20,7 +20,7 @@ export const demoCommand: Command = {
   help: [
     'Starts an embedded MQTT broker, two simulated cameras replaying real footage (vtest.avi,',
     'from scripts/fetch-footage.sh), the agent with the default model, and the station console.',
-    `The "${YARD}" camera's picture goes black after --black-after (default ${DEFAULT_BLACK_AFTER}).`,
+    `The "${YARD}" camera's picture goes black after --black-after (default ${formatDuration(DEFAULT_BLACK_AFTER_MS)}).`,
     '',
     '    --json             the console\'s JSON lines on stdout instead of the live view',
     '    --duration DUR     stop by itself after DUR (e.g. 90s); default: run until Ctrl-C',
@@ -32,7 +32,7 @@ export const demoCommand: Command = {
   options: { json: { type: 'boolean' }, duration: { type: 'string' }, save: { type: 'string' }, 'black-after': { type: 'string' } },
   async run({ io, values, logLevel, logFormat }): Promise<ExitCode> {
     const durationMs = durationFlag(values, 'duration');
-    const blackAfterMs = durationFlag(values, 'black-after') ?? (parseDuration(DEFAULT_BLACK_AFTER));
+    const blackAfterMs = durationFlag(values, 'black-after') ?? DEFAULT_BLACK_AFTER_MS;
     const clip = await demoClip(io.env);
     const saveDir = typeof values['save'] === 'string' ? values['save'] : await mkdtemp(join(tmpdir(), 'minwang-demo-thumbnails-'));
     const json = values['json'] === true;
