@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   NOT_IMPLEMENTED: 'not_implemented',
   // camera discovery
   DISCOVERY_PROBE_FAILED: 'discovery.probe_failed',
+  // the demo
+  DEMO_FOOTAGE_MISSING: 'demo.footage_missing',
   // station link: a stage handed over something that cannot be published
   LINK_INVALID_MESSAGE: 'link.invalid_message',
   // models and detection

@@ -21,6 +21,8 @@ export interface BrokerOptions {
   ca?: Buffer;
   /** Share the event streams with other consoles of this group (`$share/<group>/...`). */
   shareGroup?: string;
+  /** MQTT 5 unless the broker speaks only 3.1.1 (the demo's embedded broker). */
+  protocolVersion?: 4 | 5;
 }
 
 export interface Received {
@@ -94,7 +96,7 @@ export class StationSubscriber implements Module {
     const { broker } = this.deps;
     return {
       clientId: `minwang-console-${randomBytes(6).toString('hex')}`,
-      protocolVersion: 5,
+      protocolVersion: broker.protocolVersion ?? 5,
       clean: true,
       reconnectPeriod: 2000,
       connectTimeout: 10_000,

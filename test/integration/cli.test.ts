@@ -50,9 +50,9 @@ describe('minwang bin', () => {
   });
 
   it('says plainly that an unbuilt command is not built, and exits 1', async () => {
-    const result = await runCli(['demo']);
+    const result = await runCli(['model', 'verify', 'x']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/minwang demo: not built yet/);
+    expect(result.stderr).toMatch(/minwang model: not built yet/);
   });
 
   it('run starts, and stops cleanly on SIGTERM', async () => {
