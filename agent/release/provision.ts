@@ -72,7 +72,7 @@ interface Plan {
 }
 
 async function planProvision(req: ProvisionRequest): Promise<Plan> {
-  await checkBootPartition(req.boot);
+  checkBootPartition(req.boot);
   const configText = await readInput(req.config, 'config');
   try {
     parseConfigText(configText, req.config);
@@ -104,7 +104,7 @@ async function planProvision(req: ProvisionRequest): Promise<Plan> {
   return { files, version: bundleName.replace(/^minwang-/, '').replace(/\.tar\.gz$/, '') };
 }
 
-async function checkBootPartition(boot: string): Promise<void> {
+function checkBootPartition(boot: string): void {
   for (const marker of ['config.txt', 'cmdline.txt']) {
     if (!existsSync(join(boot, marker))) refuse(`${boot} has no ${marker}: give the mounted boot partition of a Raspberry Pi OS card`);
   }
@@ -167,11 +167,11 @@ export function withFirstBoot(text: string, file: string, sshKey?: string): stri
   if (doc.contents !== null && !isMap(doc.contents)) refuse(`${file}: not a cloud-config mapping`);
   const runcmd = doc.get('runcmd');
   if (runcmd !== undefined && !isSeq(runcmd)) refuse(`${file}: runcmd is not a list`);
-  const entries = isSeq(runcmd) ? (runcmd.toJSON() as unknown[]) : [];
+  const entries = isSeq(runcmd) ? runcmd.toJSON() : [];
   const already = entries.some((e) => JSON.stringify(e) === JSON.stringify(FIRSTBOOT_CMD));
   if (sshKey !== undefined) {
     const keys = doc.get('ssh_authorized_keys');
-    const list = isSeq(keys) ? (keys.toJSON() as unknown[]) : [];
+    const list = isSeq(keys) ? keys.toJSON() : [];
     if (!list.includes(sshKey)) doc.set('ssh_authorized_keys', [...list, sshKey]);
     doc.set('ssh_pwauth', false);
     const enableSsh = ['systemctl', 'enable', '--now', 'ssh'];

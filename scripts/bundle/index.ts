@@ -21,7 +21,7 @@ import { computeSums, formatSums, loadPrivateKey, signSums, SIGNATURE_FILE, SUMS
 import { capture, run } from './exec.js';
 import { buildAddons } from './native.js';
 import { pruneForRuntime } from './prune.js';
-import { nodeRuntime, NODE_VERSION, type Arch } from './node-runtime.js';
+import { nodeRuntime, NODE_VERSION } from './node-runtime.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DEFAULT_MODEL = 'mb3-centernet';
