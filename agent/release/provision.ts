@@ -74,13 +74,14 @@ interface Plan {
 async function planProvision(req: ProvisionRequest): Promise<Plan> {
   checkBootPartition(req.boot);
   const configText = await readInput(req.config, 'config');
+  let config: unknown;
   try {
-    parseConfigText(configText, req.config);
+    config = parseConfigText(configText, req.config);
   } catch (err) {
     // Keeps the config.* code, so the exit status says "fix the config" (2).
     throw new AgentError(isAgentError(err) ? err.code : 'provision.failed', `${errorMessage(err)}\nthe card was not touched`);
   }
-  const secretNames = checkSecrets(configText, req.secrets);
+  const secretNames = checkSecrets(secretFilesRead(config), req.secrets);
   const bundleName = basename(req.bundle);
   const nameMatch = BUNDLE_NAME.exec(bundleName);
   if (nameMatch === null) refuse(`${req.bundle}: not a release bundle name (minwang-<version>-linux-<arch>.tar.gz)`);
@@ -122,19 +123,25 @@ async function readInput(file: string, what: string): Promise<string> {
 }
 
 /** Every passwordFile under /etc/minwang/secrets/ the config reads must come with a --secret of that name. */
-function checkSecrets(configText: string, secrets: string[]): string[] {
+function checkSecrets(wanted: string[], secrets: string[]): string[] {
   const names = secrets.map((s) => basename(s));
   const dupe = names.find((n, i) => names.indexOf(n) !== i);
   if (dupe !== undefined) refuse(`two --secret files are named ${dupe}`);
   const bad = names.find((n) => !/^[A-Za-z0-9._-]+$/.test(n) || n.startsWith('.'));
   if (bad !== undefined) refuse(`--secret ${bad}: secret file names may hold only letters, digits, ".", "_" and "-"`);
-  const wanted = [...configText.matchAll(/passwordFile:\s*["']?([^"'\s#]+)/g)].map((m) => m[1] ?? '');
   for (const path of wanted) {
     if (!path.startsWith(SECRETS_DIR)) refuse(`the config reads a secret from ${path}; on a provisioned host secrets live in ${SECRETS_DIR}`);
     const name = path.slice(SECRETS_DIR.length);
     if (!names.includes(name)) refuse(`the config reads ${path}: give it with --secret FILE (a file named ${name})`);
   }
   return names;
+}
+
+/** Every `passwordFile` value anywhere in the parsed config (broker, cameras, ...). */
+export function secretFilesRead(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(secretFilesRead);
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([key, value]) => (key === 'passwordFile' && typeof value === 'string' ? [value] : secretFilesRead(value)));
 }
 
 function checkSshKey(text: string, file: string): string {

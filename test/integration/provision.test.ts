@@ -22,6 +22,7 @@ const VILLAGE = `host:
 mqtt:
   url: mqtts://station.example:8883
   username: village-7
+  # Only keys count, not comments: passwordFile: /root/elsewhere
   passwordFile: /etc/minwang/secrets/mqtt-password
 `;
 
