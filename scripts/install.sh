@@ -3,11 +3,21 @@
 # to repair or to install a newer release next to the old one.
 #
 #   sudo scripts/install.sh [--source DIR] [--prefix DIR] [--no-apt] [--no-systemctl]
+#   sudo /opt/minwang/current/scripts/install.sh --upgrade --source NEW_BUNDLE_DIR
 #
 # --source  the release to install: an unpacked release bundle or a checkout after `npm ci`
 #           (default: the directory above this script)
 # --prefix  install into this root instead of / (tests, image building); implies --no-apt
 #           and --no-systemctl
+# --pubkey  verify the source's SHA256SUMS signature with this Ed25519 public key (PEM) first
+# --upgrade install a newer signed bundle next to the running one, switch, restart, and switch
+#           back if it is not healthy in time. The signature must verify (--pubkey, default
+#           /etc/minwang/keys/release.pub). Run the INSTALLED install.sh, so trusted code checks
+#           the new bundle.
+#   --health-cmd CMD        healthy when CMD exits 0 (default: the unit is active and
+#                           `minwang check` passes)
+#   --health-timeout SECS   give up and roll back after SECS (default 120)
+#   --restart-cmd CMD       how to restart the agent (default: systemctl restart minwang)
 #
 # It creates the `minwang` system user (in group gpio), /etc/minwang (config, secrets 0600),
 # /var/lib/minwang (data), /opt/minwang/releases/<version> with /opt/minwang/current pointing at
@@ -18,6 +28,12 @@ source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 prefix=""
 use_apt=1
 use_systemctl=1
+upgrade=0
+pubkey=""
+health_cmd=""
+health_timeout=120
+restart_cmd=""
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "install.sh: $*"; }
@@ -28,7 +44,12 @@ while [ $# -gt 0 ]; do
     --prefix) prefix="$(mkdir -p "${2:?--prefix needs a directory}" && cd "$2" && pwd)"; use_apt=0; use_systemctl=0; shift 2 ;;
     --no-apt) use_apt=0; shift ;;
     --no-systemctl) use_systemctl=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --pubkey) pubkey="${2:?--pubkey needs a file}"; shift 2 ;;
+    --upgrade) upgrade=1; shift ;;
+    --health-cmd) health_cmd="${2:?--health-cmd needs a command}"; shift 2 ;;
+    --health-timeout) health_timeout="${2:?--health-timeout needs seconds}"; shift 2 ;;
+    --restart-cmd) restart_cmd="${2:?--restart-cmd needs a command}"; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -42,9 +63,24 @@ version=$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$source_dir/package.json"
 [ -n "$version" ] || die "cannot read the version from $source_dir/package.json"
 
 etc="$prefix/etc/minwang"
+case "$health_timeout" in ''|*[!0-9]*) die "--health-timeout needs whole seconds, not $health_timeout" ;; esac
+
+# 0. A signed bundle is checked by the code already trusted: this script's own verify-bundle.sh.
+if [ "$upgrade" = 1 ] && [ -z "$pubkey" ]; then pubkey="$etc/keys/release.pub"; fi
+if [ -n "$pubkey" ]; then
+  [ -f "$pubkey" ] || die "no public key at $pubkey to verify the bundle with"
+  bash "$script_dir/verify-bundle.sh" "$source_dir" "$pubkey" || die "refusing $source_dir: its signature does not verify"
+fi
 data="$prefix/var/lib/minwang"
 opt="$prefix/opt/minwang"
 release="$opt/releases/$version"
+previous=""
+if [ "$upgrade" = 1 ]; then
+  previous=$(readlink "$opt/current" 2>/dev/null || true)
+  [ -n "$previous" ] || die "--upgrade needs a running release at $opt/current; install first"
+  [ "$previous" != "releases/$version" ] || die "minwang $version is already the running release"
+  [ -f "$prefix/etc/systemd/system/minwang.service" ] && cp -p "$prefix/etc/systemd/system/minwang.service" "$opt/.minwang.service.previous"
+fi
 unit_dir="$prefix/etc/systemd/system"
 
 # 1. Debian packages the agent uses at run time.
@@ -92,7 +128,7 @@ if [ "$(readlink -f "$source_dir")" != "$(readlink -f "$release")" ]; then
   staging="$opt/releases/.staging-$version"
   rm -rf "$staging"
   mkdir -p "$staging"
-  for part in bin dist node_modules models config package.json README.md node; do
+  for part in bin dist node_modules models config scripts package.json README.md node BUILDINFO.json SHA256SUMS SHA256SUMS.sig; do
     [ -e "$source_dir/$part" ] && cp -a "$source_dir/$part" "$staging/"
   done
   chown -R 0:0 "$staging"
@@ -128,3 +164,35 @@ if [ "$use_systemctl" = 1 ] && [ -d /run/systemd/system ]; then
   say "enabled minwang.service; start it with: systemctl start minwang (after editing $etc/config.yaml)"
 fi
 say "installed minwang $version into ${prefix:-/}"
+
+# 7. An upgrade proves itself: restart, wait for health, else go back to the previous release.
+[ "$upgrade" = 1 ] || exit 0
+if [ -z "$restart_cmd" ]; then
+  if [ "$use_systemctl" = 1 ]; then restart_cmd="systemctl restart minwang.service"; else restart_cmd=":"; fi
+fi
+if [ -z "$health_cmd" ]; then
+  health_cmd="systemctl is-active --quiet minwang.service && $prefix/usr/local/bin/minwang check --config $etc/config.yaml"
+fi
+healthy() {
+  local deadline=$(( $(date +%s) + health_timeout ))
+  while :; do
+    if bash -c "$health_cmd" >/dev/null 2>&1; then return 0; fi
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 2
+  done
+}
+say "restarting into $version and waiting up to ${health_timeout}s for it to report healthy"
+if bash -c "$restart_cmd" && healthy; then
+  rm -f "$opt/.minwang.service.previous"
+  say "upgraded to $version (previous: ${previous#releases/})"
+  exit 0
+fi
+say "minwang $version is not healthy: going back to ${previous#releases/}"
+ln -sfn "$previous" "$opt/.current.new"
+mv -T "$opt/.current.new" "$opt/current"
+if [ -f "$opt/.minwang.service.previous" ]; then
+  mv "$opt/.minwang.service.previous" "$unit_dir/minwang.service"
+  [ "$use_systemctl" = 1 ] && [ -d /run/systemd/system ] && systemctl daemon-reload
+fi
+bash -c "$restart_cmd" || say "restarting ${previous#releases/} failed too: see journalctl -u minwang"
+die "upgrade to $version rolled back to ${previous#releases/}"

@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   DETECTOR_FAILED: 'detector.failed',
   DETECTOR_BUSY: 'detector.busy',
   DETECTOR_STOPPED: 'detector.stopped',
+  // release bundles and provisioning: a bundle that does not verify, a card that cannot be written
+  RELEASE_INVALID: 'release.invalid',
+  PROVISION_FAILED: 'provision.failed',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -6,6 +6,7 @@ import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
 import { runCommand } from './run.js';
 import { detectCommand } from './detect.js';
+import { provisionCommand } from './provision.js';
 
 export { detectCommand };
 
@@ -21,9 +22,9 @@ export const modelCommand = pendingCommand({
   plan: 'It will create keys, pack and verify signed model bundles.',
 });
 
-export { consoleCommand };
+export { consoleCommand, provisionCommand };
 
 export { demoCommand };
 
 /** Every subcommand, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [runCommand, checkCommand, discoverCommand, detectCommand, modelCommand, consoleCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [runCommand, checkCommand, discoverCommand, detectCommand, modelCommand, provisionCommand, consoleCommand, demoCommand];
