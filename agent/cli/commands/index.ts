@@ -5,6 +5,7 @@ import { discoverCommand } from './discover.js';
 import { pendingCommand } from './pending.js';
 import { runCommand } from './run.js';
 import { detectCommand } from './detect.js';
+import { modelCommand } from './model.js';
 
 export { detectCommand };
 
@@ -17,15 +18,7 @@ export const checkCommand = pendingCommand({
   plan: 'It will check the config, every camera, the broker, disks, GPIO, the clock and the model, and exit 0 only when all pass.',
 });
 
-export const modelCommand = pendingCommand({
-  name: 'model',
-  summary: "maintainers' tools for signed model bundles: keygen | pack | verify",
-  usage: 'model keygen|pack|verify ...',
-  help: ['keygen              write an Ed25519 private key (0600) and print the public key', 'pack DIR --key KEY  build and sign a bundle', 'verify BUNDLE --pubkey KEY'],
-  options: { key: { type: 'string' }, pubkey: { type: 'string' }, out: { type: 'string' } },
-  allowPositionals: true,
-  plan: 'It will create keys, pack and verify signed model bundles.',
-});
+export { modelCommand };
 
 export { consoleCommand };
 
