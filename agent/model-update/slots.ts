@@ -50,15 +50,22 @@ export class SlotStore {
   }
 
   async readState(): Promise<SlotState> {
-    let text: string;
+    let data: unknown;
     try {
-      text = await readFile(join(this.root, 'state.json'), 'utf8');
+      data = JSON.parse(await readFile(join(this.root, 'state.json'), 'utf8'));
     } catch {
-      return { current: this.packagedRef(), previous: null, trial: null, highestVersion: 0 };
+      data = undefined;
     }
-    const parsed = stateSchema.safeParse(JSON.parse(text));
-    // A state this code did not write is not trusted; the packaged model always loads.
-    return parsed.success ? parsed.data : { current: this.packagedRef(), previous: null, trial: null, highestVersion: 0 };
+    const parsed = stateSchema.safeParse(data);
+    if (parsed.success) return parsed.data;
+    // No state, or one this code did not write: start on the packaged model, but never forget the
+    // highest version a slot on disk carries, so a lost state cannot open the door to a downgrade.
+    return { current: this.packagedRef(), previous: null, trial: null, highestVersion: await this.highestSlotVersion() };
+  }
+
+  private async highestSlotVersion(): Promise<number> {
+    const names = await readdir(join(this.root, 'slots')).catch(() => [] as string[]);
+    return Math.max(0, ...names.map((n) => Number(/^v(\d+)-/.exec(n)?.[1] ?? 0)));
   }
 
   async writeState(state: SlotState): Promise<void> {

@@ -74,6 +74,8 @@ export class ModelUpdater implements Module {
     await mkdir(this.deps.root, { recursive: true });
     this.state = await this.slots.readState();
     await this.recoverAtBoot();
+    // Written before pruning: a state rebuilt from the slots on disk must keep their highest version.
+    await this.slots.writeState(this.state);
     await this.slots.prune(this.state);
     await this.deps.activate(this.slots.target(this.state.current));
     this.registerCommands();

@@ -142,7 +142,7 @@ describe('model updater', () => {
     expect(h.selfTests).toHaveLength(0);
     expect(h.activated).toHaveLength(1);
     expect(h.updater.modelVersion()).toBe('tiny@0');
-    expect(await readdir(h.root)).toEqual([]);
+    expect(await readdir(h.root)).toEqual(['state.json']);
   });
 
   it('refuses a chunked bundle over the byte cap and forgets the transfer', async () => {
@@ -152,7 +152,7 @@ describe('model updater', () => {
     await h.command('model/install/chunk', { ...chunk, index: 0 });
     await expect(h.command('model/install/chunk', { ...chunk, index: 1 })).rejects.toThrow(/over the cap/);
     expect(h.link.model?.update?.state).toBe('failed');
-    expect(await readdir(h.root)).toEqual([]);
+    expect(await readdir(h.root)).toEqual(['state.json']);
   });
 
   it('refuses an older version, also after a restart, unless signed as a rollback', async () => {
@@ -229,6 +229,20 @@ describe('model updater', () => {
     for (let boot = 0; boot < 4; boot++) last = await harness({ dir });
     expect(last.updater.modelVersion()).toBe('tiny@0');
     expect(last.link.health.map((a) => a.kind)).toEqual(['model_rollback']);
+  });
+
+  it('keeps refusing older versions when state.json is lost or garbled', async () => {
+    const dir = await tempDir();
+    const first = await harness({ dir, trial: 1 });
+    await installV(first, 5);
+    await writeFile(join(first.root, 'state.json'), '{"current": nonsense');
+    const restarted = await harness({ dir });
+    expect(restarted.updater.modelVersion()).toBe('tiny@0');
+    await installV(restarted, 4);
+    expect(restarted.link.model?.update?.error).toMatch(/version 4 is not above the installed version 5/);
+    const again = await harness({ dir });
+    await installV(again, 5);
+    expect(again.link.model?.update?.error).toMatch(/version 5 is not above the installed version 5/);
   });
 
   it('falls back to the previous model when the current slot is damaged on disk', async () => {
