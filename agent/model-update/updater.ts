@@ -190,17 +190,18 @@ export class ModelUpdater implements Module {
     }
     this.state = { ...this.state, trial: null };
     this.trial.baselineMs = [];
-    this.serially('commit', () => this.slots.writeState(this.state).then(() => this.deps.logger.info({ slot: this.state.current }, 'model trial passed; committed')));
+    this.serially('commit', () => this.slots.writeState(this.state).then(() => this.deps.logger.info({ slot: this.state.current }, 'model trial passed; committed')), false);
   }
 
   private startRollback(reason: string): void {
     this.serially('rollback', () => this.rollback(reason));
   }
 
-  private serially(what: string, task: () => Promise<void>): void {
-    this.busy = what;
+  /** Runs after whatever model task is running; `blocks` tasks make new installs answer `busy`. */
+  private serially(what: string, task: () => Promise<void>, blocks = true): void {
+    if (blocks) this.busy = what;
     this.running = this.running.then(task).catch((err: unknown) => this.deps.logger.error({ err }, `model ${what} failed`)).finally(() => {
-      this.busy = undefined;
+      if (blocks && this.busy === what) this.busy = undefined;
     });
   }
 
