@@ -1,7 +1,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { AgentError } from '../core/errors.js';
-import { modelManifestSchema, type ModelManifest } from '../models/manifest.js';
+import { modelManifestSchema } from '../models/manifest.js';
 import { sha256Of } from '../models/store.js';
 import { parsePublicKey, publicKeyString } from './keys.js';
 

@@ -230,22 +230,7 @@ export class ModelUpdater implements Module {
     const { link } = this.deps;
     link.registerCommand('model/install', {
       params: modelInstallParamsSchema,
-      run: async ({ url }) => {
-        this.claim('download');
-        const file = join(this.deps.root, `incoming-${randomUUID()}.bundle`);
-        this.serially('install', async () => {
-          this.progress({ state: 'downloading', progress: 0 });
-          try {
-            await downloadBundle(url, { http: this.deps.http, allowedOrigins: this.deps.config.allowedOrigins, maxBytes: this.deps.config.maxBundleBytes, file, onProgress: (received, total) => this.downloadProgress(received, total) });
-          } catch (err) {
-            await rm(file, { force: true });
-            this.progress({ state: 'failed', error: errorMessage(err) });
-            throw err;
-          }
-          await this.installFile(file);
-        });
-        return { accepted: true };
-      },
+      run: ({ url }) => Promise.resolve().then(() => this.startDownload(url)),
     });
     link.registerCommand('model/install/chunk', { params: modelChunkParamsSchema, run: (chunk) => this.receiveChunk(chunk) });
     link.registerCommand('model/rollback', {
@@ -260,6 +245,23 @@ export class ModelUpdater implements Module {
         return { installed: this.state.current };
       },
     });
+  }
+
+  private startDownload(url: string): { accepted: true } {
+    this.claim('download');
+    const file = join(this.deps.root, `incoming-${randomUUID()}.bundle`);
+    this.serially('install', async () => {
+      this.progress({ state: 'downloading', progress: 0 });
+      try {
+        await downloadBundle(url, { http: this.deps.http, allowedOrigins: this.deps.config.allowedOrigins, maxBytes: this.deps.config.maxBundleBytes, file, onProgress: (received, total) => this.downloadProgress(received, total) });
+      } catch (err) {
+        await rm(file, { force: true });
+        this.progress({ state: 'failed', error: errorMessage(err) });
+        throw err;
+      }
+      await this.installFile(file);
+    });
+    return { accepted: true };
   }
 
   private claim(what: string): void {

@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ let ca: string;
 const requests: { path: string; range: string | undefined }[] = [];
 let dropNext = false;
 
-function serveBundle(range: string | undefined, res: import('node:http').ServerResponse): void {
+function serveBundle(range: string | undefined, res: ServerResponse): void {
   const start = range === undefined ? 0 : Number(/^bytes=(\d+)-$/.exec(range)?.[1] ?? 0);
   const body = bundle.subarray(start);
   res.writeHead(start > 0 ? 206 : 200, { 'content-length': body.length, ...(start > 0 ? { 'content-range': `bytes ${start}-${bundle.length - 1}/${bundle.length}` } : {}) });

@@ -66,7 +66,7 @@ describe('model update with the real detector', () => {
     await cp(join(PACKAGED_MODELS_DIR, 'mb3-centernet'), join(strictDir, 'mb3-centernet'), { recursive: true });
     const manifestFile = join(strictDir, 'mb3-centernet', 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { selfTest: { expect: { minCount: number }[] } };
-    manifest.selfTest.expect[0] = { ...manifest.selfTest.expect[0], minCount: 500 } as { minCount: number };
+    manifest.selfTest.expect[0] = { ...manifest.selfTest.expect[0], minCount: 500 };
     await writeFile(manifestFile, JSON.stringify(manifest));
     const strict = await packModelDir({ dir: join(strictDir, 'mb3-centernet'), privateKey: maintainer.privateKey, bundleVersion: 3, now: new Date(), validDays: 30, minAgentVersion: '0.0.1', rollback: false });
     await sendChunks(link, strict.bundle, 'strict');
