@@ -41,8 +41,12 @@ export interface ModelUpdaterDeps {
 
 type Chunk = ReturnType<typeof modelChunkParamsSchema.parse>;
 
+/** A chunk transfer silent this long no longer blocks a new one. */
+const TRANSFER_IDLE_MS = 10 * 60_000;
+
 interface Transfer {
   id: string;
+  lastChunkAt: number;
   received: number;
   total: number;
   bytes: number;
@@ -272,11 +276,16 @@ export class ModelUpdater implements Module {
   }
 
   private async receiveChunk(chunk: Chunk): Promise<{ transfer: string; received: number; total: number }> {
+    const now = this.deps.clock.monotonicMs();
+    if (this.transfer !== undefined && this.transfer.id !== chunk.transfer && now - this.transfer.lastChunkAt > TRANSFER_IDLE_MS) {
+      this.deps.logger.warn({ transfer: this.transfer.id }, 'abandoning a silent model transfer');
+      await this.abandonTransfer(`transfer ${this.transfer.id} went silent`);
+    }
     if (this.transfer === undefined || this.transfer.id !== chunk.transfer) {
       if (chunk.index !== 0) throw new AgentError('model.refused', `transfer ${chunk.transfer} is unknown; start it with chunk 0`, { details: { reason: 'unknown_transfer' } });
       this.claim('transfer');
       this.busy = undefined;
-      this.transfer = { id: chunk.transfer, received: 0, total: chunk.total, bytes: 0, file: join(this.deps.root, `incoming-${chunk.transfer}.bundle`) };
+      this.transfer = { id: chunk.transfer, lastChunkAt: now, received: 0, total: chunk.total, bytes: 0, file: join(this.deps.root, `incoming-${chunk.transfer}.bundle`) };
       await rm(this.transfer.file, { force: true });
     }
     const transfer = this.transfer;
@@ -293,6 +302,7 @@ export class ModelUpdater implements Module {
     await appendFile(transfer.file, data);
     transfer.bytes += data.length;
     transfer.received += 1;
+    transfer.lastChunkAt = now;
     this.progress({ state: 'downloading', progress: Math.floor((100 * transfer.received) / transfer.total) });
     if (transfer.received === transfer.total) {
       this.transfer = undefined;

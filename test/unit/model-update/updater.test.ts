@@ -28,7 +28,7 @@ interface Harness {
   command(op: string, params: Record<string, unknown>): Promise<unknown>;
 }
 
-async function harness(options: { dir?: string; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
+async function harness(options: { clock?: FakeClock; dir?: string; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
   const dir = options.dir ?? await tempDir();
   const packagedRoot = join(dir, 'packaged');
   await writeTinyModelDir(packagedRoot, 'tiny');
@@ -40,7 +40,7 @@ async function harness(options: { dir?: string; selfTest?: (t: ModelTarget) => S
   const selfTests: ModelTarget[] = [];
   const root = join(dir, 'data', 'models');
   const updater = new ModelUpdater({
-    root, link, logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')),
+    root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
     http: { fetch: () => Promise.reject(new Error('no network in this test')) },
     config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
@@ -68,8 +68,8 @@ async function sendChunks(h: Harness, bundle: Buffer, transfer = 't1'): Promise<
   return answers;
 }
 
-function fakeDetector(fail: () => boolean): Detector {
-  return { detect: () => (fail() ? Promise.reject(new Error('graph exploded')) : Promise.resolve({ width: 1, height: 1, ms: 10, detections: [] } as DetectionResult)) };
+function fakeDetector(fail: () => boolean, ms: () => number = () => 10): Detector {
+  return { detect: () => (fail() ? Promise.reject(new Error('graph exploded')) : Promise.resolve({ width: 1, height: 1, ms: ms(), detections: [] } as DetectionResult)) };
 }
 
 async function infer(detector: Detector, times: number): Promise<number> {
@@ -193,6 +193,44 @@ describe('model updater', () => {
     expect(h.activated.at(-1)).toEqual({ modelsRoot: h.packagedRoot, modelId: 'tiny' });
     expect(h.link.model?.update).toMatchObject({ state: 'rolled_back', version: 2, error: expect.stringMatching(/graph exploded/) as unknown });
     expect(h.link.health.map((a) => a.kind)).toEqual(['model_rollback']);
+  });
+
+  it('rolls back a model slower than the bound once its trial inferences are in', async () => {
+    let ms = 100;
+    const h = await harness({ trial: 3 });
+    const detector = h.updater.watch(fakeDetector(() => false, () => ms));
+    await infer(detector, 5);
+    await installV(h, 2);
+    ms = 250;
+    await infer(detector, 3);
+    await h.updater.idle();
+    expect(h.updater.modelVersion()).toBe('tiny@0');
+    expect(h.link.model?.update?.error).toMatch(/takes 250 ms per inference, over 2x the previous 100 ms/);
+  });
+
+  it('keeps a model within the speed bound', async () => {
+    let ms = 100;
+    const h = await harness({ trial: 3 });
+    const detector = h.updater.watch(fakeDetector(() => false, () => ms));
+    await infer(detector, 5);
+    await installV(h, 2);
+    ms = 190;
+    await infer(detector, 3);
+    await h.updater.idle();
+    expect(h.updater.modelVersion()).toBe('tiny@2');
+    expect(h.link.health).toEqual([]);
+  });
+
+  it('lets a new transfer replace one that went silent', async () => {
+    const clock = new FakeClock(new Date('2026-06-01T00:00:00Z'));
+    const h = await harness({ clock });
+    const data = Buffer.from('x');
+    const chunk = { index: 0, total: 9, sha256: sha256Of(data), dataBase64: data.toString('base64') };
+    await h.command('model/install/chunk', { ...chunk, transfer: 'stuck' });
+    await clock.advance(9 * 60_000);
+    await expect(h.command('model/install/chunk', { ...chunk, transfer: 'next' })).rejects.toMatchObject({ code: 'busy' });
+    await clock.advance(2 * 60_000);
+    await expect(h.command('model/install/chunk', { ...chunk, transfer: 'next' })).resolves.toEqual({ transfer: 'next', received: 1, total: 9 });
   });
 
   it('commits after the trial inferences, and then a later error does not roll back', async () => {
