@@ -14,7 +14,7 @@ import { testKey } from '../helpers/model-bundles.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const maintainer = testKey();
-const CHUNK = 48 * 1024;
+const CHUNK = 44 * 1024;
 
 /**
  * The real thing, kept small (about five wasm inferences): the default model packed into a
