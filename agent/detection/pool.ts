@@ -51,6 +51,8 @@ export interface PoolStats {
 export class DetectorPool implements Detector, Module {
   readonly name = 'detector';
   private slots: Slot[] = [];
+  /** Workers of the model before a reload, finishing the image they hold. */
+  private readonly retiring = new Set<Slot>();
   private readonly queue: Job[] = [];
   private nextId = 1;
   private stopping = false;
@@ -91,7 +93,8 @@ export class DetectorPool implements Detector, Module {
     this.stopping = true;
     this.started = false;
     for (const job of this.queue.splice(0)) job.reject(new AgentError('detector.stopped', 'the detector stopped'));
-    const slots = this.slots.splice(0);
+    const slots = [...this.slots.splice(0), ...this.retiring];
+    this.retiring.clear();
     for (const slot of slots) slot.job?.reject(new AgentError('detector.stopped', 'the detector stopped'));
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
@@ -118,7 +121,10 @@ export class DetectorPool implements Detector, Module {
     this.options = { ...this.options, setup };
     const old = this.slots;
     this.slots = spawned.map((s) => s.slot);
-    for (const slot of old) if (slot.job === undefined) void slot.worker.terminate();
+    for (const slot of old) {
+      if (slot.job === undefined) void slot.worker.terminate();
+      else this.retiring.add(slot);
+    }
     this.options.logger.info({ workers: this.slots.length, model: setup.modelId }, 'detector switched model');
     this.dispatch();
   }
@@ -180,7 +186,7 @@ export class DetectorPool implements Detector, Module {
     if (job === undefined || job.id !== message.id) return;
     slot.job = undefined;
     // A worker of the model before a reload: its last image is answered, then it exits.
-    if (!this.slots.includes(slot)) void slot.worker.terminate();
+    if (this.retiring.delete(slot)) void slot.worker.terminate();
     if (message.type === 'result') {
       this.counts.completed += 1;
       this.lastNumTensors = message.numTensors;
@@ -192,6 +198,10 @@ export class DetectorPool implements Detector, Module {
   }
 
   private onCrash(slot: Slot, err: Error): void {
+    if (this.retiring.delete(slot)) {
+      slot.job?.reject(new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));
+      return;
+    }
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.stopping) return;
     slot.job?.reject(new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));

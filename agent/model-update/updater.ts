@@ -13,7 +13,7 @@ import type { Http } from '../ports/http.js';
 import { sha256Of } from '../models/store.js';
 import type { DetectionResult, DetectOptions, Detector } from '../pipeline/types.js';
 import { openBundle } from './bundle.js';
-import { downloadBundle } from './download.js';
+import { checkOrigin, downloadBundle } from './download.js';
 import { checkInstallPolicy } from './policy.js';
 import { SlotStore, type ModelTarget, type SlotRef, type SlotState } from './slots.js';
 
@@ -252,6 +252,8 @@ export class ModelUpdater implements Module {
   }
 
   private startDownload(url: string): { accepted: true } {
+    // Refused in the command's own answer, before anything starts.
+    checkOrigin(url, this.deps.config.allowedOrigins);
     this.claim('download');
     const file = join(this.deps.root, `incoming-${randomUUID()}.bundle`);
     this.serially('install', async () => {

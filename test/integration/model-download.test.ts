@@ -120,6 +120,7 @@ describe('model download over HTTPS (test CA)', () => {
     });
     await updater.start();
     const handler = link.commands.get('model/install');
+    await expect(handler?.run({ url: 'https://models.example.org/b' }, { id: 'x', op: 'model/install' })).rejects.toThrow(/not in models.allowedOrigins/);
     await expect(handler?.run({ url: `${origin}/bundle` }, { id: 'i', op: 'model/install' })).resolves.toEqual({ accepted: true });
     await updater.idle();
     expect(link.model).toMatchObject({ installed: { id: 'tiny', version: 7 }, update: { state: 'active', version: 7 } });

@@ -75,6 +75,15 @@ describe('model update with the real detector', () => {
     expect(link.health.map((a) => a.kind)).toEqual(['model_rollback']);
     expect(updater.modelVersion()).toBe('mb3-centernet@2');
     expect((await detector.detect(image)).detections.length).toBeGreaterThan(0);
+
+    // model/rollback with an image in flight: the old worker answers it, then the packaged model serves.
+    const inflight = detector.detect(image);
+    const rollback = link.commands.get('model/rollback');
+    await rollback?.run({}, { id: 'rb', op: 'model/rollback' });
+    expect((await inflight).detections.length).toBeGreaterThan(0);
+    expect(updater.modelVersion()).toBe('mb3-centernet@0');
+    expect((await detector.detect(image)).detections.length).toBeGreaterThan(0);
+    expect(pool.stats().workers).toBe(1);
   }, 240_000);
 });
 
