@@ -42,7 +42,7 @@ async function harness(options: { clock?: FakeClock; dir?: string; selfTest?: (t
   const updater = new ModelUpdater({
     root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
     http: { fetch: () => Promise.reject(new Error('no network in this test')) },
-    config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
+    config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: ['https://models.example.org'], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
     packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'packaged', modelsRoot: packagedRoot },
     selfTest: (target) => { selfTests.push(target); return Promise.resolve(options.selfTest?.(target) ?? { ok: true, problems: [] }); },
