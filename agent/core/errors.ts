@@ -34,9 +34,8 @@ export const ERROR_CODES = {
   DETECTOR_FAILED: 'detector.failed',
   DETECTOR_BUSY: 'detector.busy',
   DETECTOR_STOPPED: 'detector.stopped',
-  // model updates: a bundle refused (details.reason says why), or an install already running
+  // model updates: a bundle refused (details.reason says why)
   MODEL_REFUSED: 'model.refused',
-  MODEL_UPDATE_BUSY: 'model.update_busy',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
