@@ -15,6 +15,7 @@ import { createDetectorPool } from '../detection/from-config.js';
 import { cameraFilter, filterDetections, type CameraFilter } from '../detection/filters.js';
 import type { DetectorPool } from '../detection/pool.js';
 import { DetectorMeter } from './detector-meter.js';
+import { buildModelUpdater } from './model-update.js';
 
 export interface AgentDeps {
   config: Config;
@@ -69,7 +70,9 @@ export function buildModules(deps: AgentDeps): Module[] {
   const station = stationLink(deps);
   // The detector: worker threads holding the model, and each camera's zones, masks and thresholds.
   const detection = deps.detector === undefined ? buildDetection(config, logger) : undefined;
-  const detector = deps.detector ?? detection?.pool;
+  // Model updates beside it: signed bundles staged, self-tested, switched in and tried.
+  const updater = detection === undefined ? undefined : buildModelUpdater({ config, ports, logger, link: station.link, pool: detection.pool });
+  const detector = deps.detector ?? (detection === undefined ? undefined : updater?.watch(detection.pool));
   const meter = detector === undefined ? undefined : new DetectorMeter(detector);
   // Health, heartbeat, GPIO and patrol sit beside the flow; `side.link` tees camera status and
   // events to them, so every stage is handed that link. (Their hooks read `cameras` only after start.)
@@ -81,6 +84,7 @@ export function buildModules(deps: AgentDeps): Module[] {
       ...(meter === undefined ? {} : {
         detector: () => ({ backend: detection === undefined ? 'injected' : detection.pool.stats().backend ?? 'loading', avgMs: meter.avgMs() }),
       }),
+      ...(updater === undefined ? {} : { modelVersion: () => updater.modelVersion() }),
       ...deps.hooks,
     },
     ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
@@ -100,7 +104,8 @@ export function buildModules(deps: AgentDeps): Module[] {
   });
   deps.onCameraPipeline?.(cameras);
   const cameraModules = config.cameras.length === 0 ? [] : cameras.modules();
-  const detectionModules = detection === undefined ? [] : [detection.pool];
+  // The updater starts first: it tells the pool which installed model to load.
+  const detectionModules = detection === undefined || updater === undefined ? [] : [updater, detection.pool];
   // The watchdog stays last: its READY=1 means every module before it has started.
   return [dataDir, ...station.modules, ...side.modules, ...detectionModules, ...cameraModules, side.watchdog];
 }

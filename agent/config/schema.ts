@@ -12,6 +12,7 @@ import { watchdogSchema } from './sections/watchdog.js';
 import { hostEventsSchema } from './sections/camera-pipeline.js';
 import { eventLogSchema, outboxSchema } from './sections/outbox.js';
 import { detectorSchema } from './sections/detector.js';
+import { modelsSchema } from './sections/models.js';
 
 /**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
@@ -32,6 +33,7 @@ export const configSchema = z.strictObject({
   outbox: outboxSchema,
   eventLog: eventLogSchema,
   detector: detectorSchema,
+  models: modelsSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

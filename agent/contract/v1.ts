@@ -255,6 +255,16 @@ export type EventQueryParams = z.output<typeof eventQueryParamsSchema>;
 export const snapshotParamsSchema = z.strictObject({ camera: z.string().regex(/^[a-z0-9-]{1,32}$/) });
 export const detectSetParamsSchema = z.strictObject({ camera: z.string().regex(/^[a-z0-9-]{1,32}$/), enabled: z.boolean() });
 
+export const modelInstallParamsSchema = z.strictObject({ url: z.string().min(1).max(2048) });
+/** One piece of a bundle sent over MQTT; chunk `index` 0 starts a transfer, each answer acknowledges one. */
+export const modelChunkParamsSchema = z.strictObject({
+  transfer: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  index: z.int().min(0),
+  total: z.int().min(1).max(100_000),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 of this chunk, 64 lowercase hex digits'),
+  dataBase64: z.string().max(16 * 1024 * 1024),
+});
+
 export interface CommandSpec {
   /** Parameter schema; the envelope (`id`, `expires`) is validated separately. */
   params: z.ZodType;
@@ -271,6 +281,9 @@ export const COMMANDS = {
   'config/get': { params: noParamsSchema, what: 'the running configuration, secrets redacted', owner: 'link' },
   snapshot: { params: snapshotParamsSchema, what: 'publishes a fresh privacy-masked JPEG of a camera', owner: 'cameras' },
   'detect/set': { params: detectSetParamsSchema, what: 'turns detection on or off for a camera', owner: 'cameras' },
+  'model/install': { params: modelInstallParamsSchema, what: 'downloads a signed model bundle from an allowed HTTPS origin and installs it', owner: 'model' },
+  'model/install/chunk': { params: modelChunkParamsSchema, what: 'one chunk of a signed model bundle sent over MQTT', owner: 'model' },
+  'model/rollback': { params: noParamsSchema, what: 'switches back to the previous model', owner: 'model' },
 } as const satisfies Record<string, CommandSpec>;
 
 // ---- field lists, for docs/mqtt.md ----------------------------------------------------------

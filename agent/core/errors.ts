@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   // release bundles and provisioning: a bundle that does not verify, a card that cannot be written
   RELEASE_INVALID: 'release.invalid',
   PROVISION_FAILED: 'provision.failed',
+  // model updates: a bundle refused (details.reason says why)
+  MODEL_REFUSED: 'model.refused',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -51,6 +51,8 @@ export interface PoolStats {
 export class DetectorPool implements Detector, Module {
   readonly name = 'detector';
   private slots: Slot[] = [];
+  /** Workers of the model before a reload, finishing the image they hold. */
+  private readonly retiring = new Set<Slot>();
   private readonly queue: Job[] = [];
   private nextId = 1;
   private stopping = false;
@@ -59,7 +61,7 @@ export class DetectorPool implements Detector, Module {
   private backend: BackendName | undefined;
   private lastNumTensors: number | undefined;
 
-  constructor(private readonly options: DetectorPoolOptions) {}
+  constructor(private options: DetectorPoolOptions) {}
 
   async start(): Promise<void> {
     this.stopping = false;
@@ -91,9 +93,40 @@ export class DetectorPool implements Detector, Module {
     this.stopping = true;
     this.started = false;
     for (const job of this.queue.splice(0)) job.reject(new AgentError('detector.stopped', 'the detector stopped'));
-    const slots = this.slots.splice(0);
+    const slots = [...this.slots.splice(0), ...this.retiring];
+    this.retiring.clear();
     for (const slot of slots) slot.job?.reject(new AgentError('detector.stopped', 'the detector stopped'));
     await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /**
+   * Switches to another model between inferences: new workers load `setup` beside the old ones,
+   * then take over the queue; old workers finish the image they hold and exit. If the new model
+   * fails to load, the old workers keep serving and the error is thrown. Before `start`, it only
+   * changes what `start` will load.
+   */
+  async reload(setup: WorkerSetup): Promise<void> {
+    if (!this.started) {
+      this.options = { ...this.options, setup };
+      return;
+    }
+    const spawned = Array.from({ length: this.options.size }, () => this.spawn(setup));
+    const results = await Promise.allSettled(spawned.map((s) => s.ready));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined || this.stopping) {
+      await Promise.all(spawned.map((s) => s.slot.worker.terminate()));
+      if (failed !== undefined) throw failed.reason;
+      return;
+    }
+    this.options = { ...this.options, setup };
+    const old = this.slots;
+    this.slots = spawned.map((s) => s.slot);
+    for (const slot of old) {
+      if (slot.job === undefined) void slot.worker.terminate();
+      else this.retiring.add(slot);
+    }
+    this.options.logger.info({ workers: this.slots.length, model: setup.modelId }, 'detector switched model');
+    this.dispatch();
   }
 
   stats(): PoolStats {
@@ -120,9 +153,9 @@ export class DetectorPool implements Detector, Module {
     }
   }
 
-  private spawn(): { slot: Slot; ready: Promise<void> } {
+  private spawn(setup: WorkerSetup = this.options.setup): { slot: Slot; ready: Promise<void> } {
     const entry = workerEntry();
-    const worker = new Worker(entry.filename, { eval: entry.eval, workerData: this.options.setup });
+    const worker = new Worker(entry.filename, { eval: entry.eval, workerData: setup });
     const slot: Slot = { worker };
     const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerMessage) => {
@@ -152,6 +185,8 @@ export class DetectorPool implements Detector, Module {
     const job = slot.job;
     if (job === undefined || job.id !== message.id) return;
     slot.job = undefined;
+    // A worker of the model before a reload: its last image is answered, then it exits.
+    if (this.retiring.delete(slot)) void slot.worker.terminate();
     if (message.type === 'result') {
       this.counts.completed += 1;
       this.lastNumTensors = message.numTensors;
@@ -163,6 +198,10 @@ export class DetectorPool implements Detector, Module {
   }
 
   private onCrash(slot: Slot, err: Error): void {
+    if (this.retiring.delete(slot)) {
+      slot.job?.reject(new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));
+      return;
+    }
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.stopping) return;
     slot.job?.reject(new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));

@@ -1,3 +1,4 @@
+import { MemoryStationLink } from '../../agent/contract/memory-link.js';
 import { describe, expect, it } from 'vitest';
 import { createAgent, buildModules } from '../../agent/app/agent.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
@@ -68,5 +69,22 @@ describe('composition root', () => {
     const agent = createAgent(deps);
     await agent.start();
     expect(await agent.stop()).toEqual([]);
+  });
+
+  it('puts the model updater before the detector and gives the heartbeat its model version', async () => {
+    const dir = await tempDir();
+    const config = parseConfigText(`host: {id: h1}\nmqtt: {url: mqtt://127.0.0.1}\nstorage: {dataDir: ${dir}/data}\ncameras:\n  - id: gate\n    snapshot: {url: http://192.168.1.64/snap.jpg}\n    detect: {enabled: true}\n`, 'c.yaml');
+    const link = new MemoryStationLink();
+    const modules = buildModules({ config, ports: { ...realHostPorts(), clock: new FakeClock() }, logger: silentLogger(), link });
+    const names = modules.map((m) => m.name);
+    expect(names.indexOf('model-update')).toBe(names.indexOf('detector') - 1);
+    const byName = (name: string) => modules.find((m) => m.name === name);
+    // Only the updater and the heartbeat: no model is loaded here.
+    await byName('model-update')?.start();
+    await byName('heartbeat')?.start();
+    expect(link.heartbeat?.['model']).toEqual({ version: 'mb3-centernet@0' });
+    expect(link.model?.installed).toMatchObject({ id: 'mb3-centernet', version: 0 });
+    expect([...link.commands.keys()]).toEqual(expect.arrayContaining(['model/install', 'model/install/chunk', 'model/rollback']));
+    await byName('heartbeat')?.stop();
   });
 });
