@@ -147,7 +147,8 @@ describe('MQTT station link against a real mosquitto', () => {
     const dir = await tempDir();
     const broker = await TestBroker.start({ dir: join(dir, 'broker') });
     cleanups.push(() => broker.stop());
-    const link = await startLink(broker.url, join(dir, 'data'), [], silentLogger(), 'outbox: {historicalAfter: 1s}');
+    // A slow reconnect, so the station below is subscribed (it keeps no session) before the link delivers.
+    const link = await startLink(broker.url, join(dir, 'data'), ['reconnect: {min: 8s, max: 8s}'], silentLogger(), 'outbox: {historicalAfter: 1s}');
     await waitFor(() => link.state().connected, 10_000, 'the link to connect');
     await link.publishEvent(event(0));
     await waitFor(() => link.state().outboxDepth === 0, 10_000, 'the first event to be acknowledged');
@@ -162,7 +163,7 @@ describe('MQTT station link against a real mosquitto', () => {
     await broker.restart();
     const station = await Station.connect(broker.url, ['minwang/test-host/#']);
     cleanups.push(() => station.close());
-    await station.waitFor((r) => r.some((m) => m.topic === 'minwang/test-host/patrol/p-1/sheet'), 15_000, 'the queued messages');
+    await station.waitFor((r) => r.some((m) => m.topic === 'minwang/test-host/patrol/p-1/sheet'), 20_000, 'the queued messages');
     const thumb = station.on('minwang/test-host/events/ev-0/thumbnail')[0]!;
     expect(thumb.payload).toEqual(jpeg);
     expect(thumb.userProperties).toMatchObject({ historical: 'true' });
