@@ -8,6 +8,7 @@ import { Demo } from '../../demo/demo.js';
 import { YARD } from '../../demo/demo-config.js';
 import { demoClip } from '../../demo/footage.js';
 import type { CliIO, Command, OptionValues } from '../command.js';
+import { withBudget } from '../budget.js';
 
 const DEFAULT_BLACK_AFTER_MS = 20_000;
 /** Stopping is bounded: after this the demo exits even if something hangs. */
@@ -86,14 +87,4 @@ function durationFlag(values: OptionValues, name: string): number | undefined {
   const ms = parseDuration(text);
   if (ms === undefined || ms < 1000) throw new AgentError('usage', `--${name} ${JSON.stringify(text)}: expected a duration of at least 1s (examples: 90s, 5m)`);
   return ms;
-}
-
-async function withBudget<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

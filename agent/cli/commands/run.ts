@@ -5,6 +5,7 @@ import { createLogger } from '../../core/logger.js';
 import { realHostPorts } from '../../ports/index.js';
 import { CONFIG_OPTION, type Command } from '../command.js';
 import { configPath } from '../config-path.js';
+import { withBudget } from '../budget.js';
 
 /** Shutdown is bounded: after this the process exits even if a module hangs. */
 const SHUTDOWN_BUDGET_MS = 15_000;
@@ -53,13 +54,3 @@ export const runCommand: Command = {
     }
   },
 };
-
-async function withBudget<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
