@@ -1,25 +1,10 @@
-import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { mode, REPO, run, throwawayRoot } from '../helpers/release.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const INSTALL = join(REPO, 'scripts', 'install.sh');
-
-/** A throwaway root with just the account files useradd needs. */
-async function throwawayRoot(): Promise<string> {
-  const root = await tempDir('minwang-root-');
-  await mkdir(join(root, 'etc'), { recursive: true });
-  await writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
-  await writeFile(join(root, 'etc/group'), 'root:x:0:\n');
-  await writeFile(join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
-  await writeFile(join(root, 'etc/gshadow'), 'root:*::\n', { mode: 0o640 });
-  return root;
-}
 
 /** A small release tree laid out like a bundle (the real node_modules would only slow the test). */
 async function fakeRelease(): Promise<string> {
@@ -31,10 +16,6 @@ async function fakeRelease(): Promise<string> {
   await writeFile(join(src, 'dist/cli/bin.js'), '');
   await mkdir(join(src, 'node_modules'));
   return src;
-}
-
-function mode(s: { mode: number }): string {
-  return (s.mode & 0o7777).toString(8);
 }
 
 describe('scripts/install.sh', () => {
