@@ -97,13 +97,25 @@ export interface EventBody {
   endedAt?: Timestamp;
   /** True when a thumbnail is published on events/<id>/thumbnail. */
   thumbnail: boolean;
+  /**
+   * Whether the station should ring for this object. Every tracked object is in the record;
+   * cooldown, arming windows and the host rate cap only turn `alert` off and say why in `quiet`.
+   * Absent in messages from hosts older than this field: read as `true`.
+   */
+  alert?: boolean;
+  /** Why `alert` is false. */
+  quiet?: EventQuiet;
+  /** On `end`: `gone` (not seen for `endAfter`) or `shutdown` (the agent stopped while it was open). */
+  reason?: EventEndReason;
 }
+export type EventQuiet = 'cooldown' | 'disarmed' | 'rate';
+export type EventEndReason = 'gone' | 'shutdown';
 export type EventPayload = EventBody & Sequenced;
 
 export type HealthKind =
   | 'camera_offline' | 'camera_degraded' | 'disk_low' | 'disk_readonly' | 'recording_stalled' | 'tamper'
   | 'detector_failure' | 'model_rollback' | 'overheat' | 'clock_unsynchronized'
-  | 'camera_power_cycle' | 'camera_power_cycle_failed';
+  | 'camera_power_cycle' | 'camera_power_cycle_failed' | 'event_flood';
 
 export interface HealthBody {
   ts: Timestamp;
@@ -301,7 +313,7 @@ export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
   status: allKeys<StatusPayload>()(['ts', 'state', 'session', 'version', 'contract']),
   heartbeat: ['ts', 'seq', 'session', 'uptimeS', 'outbox'], // open: the health module adds its own fields
   cameraStatus: allKeys<CameraStatusPayload>()(['ts', 'camera', 'state', 'reason', 'since', 'detail']),
-  events: allKeys<EventPayload>()(['ts', 'id', 'type', 'camera', 'label', 'score', 'box', 'zones', 'startedAt', 'endedAt', 'thumbnail', 'seq', 'historical']),
+  events: allKeys<EventPayload>()(['ts', 'id', 'type', 'camera', 'label', 'score', 'box', 'zones', 'startedAt', 'endedAt', 'thumbnail', 'alert', 'quiet', 'reason', 'seq', 'historical']),
   health: allKeys<HealthPayload>()(['ts', 'id', 'kind', 'state', 'subject', 'severity', 'message', 'details', 'seq', 'historical']),
   model: allKeys<ModelPayload>()(['ts', 'installed', 'update']),
   patrol: ['ts', 'id'], // open: the patrol report adds its own fields

@@ -51,6 +51,10 @@ export const eventSchema = z.looseObject({
   startedAt: timestamp,
   endedAt: timestamp.optional(),
   thumbnail: z.boolean().default(false),
+  // Hosts older than the alert/quiet fields alerted on every event they sent.
+  alert: z.boolean().default(true),
+  quiet: z.enum(['cooldown', 'disarmed', 'rate']).optional(),
+  reason: z.enum(['gone', 'shutdown']).optional(),
   seq,
   historical: z.boolean().optional(),
 });
