@@ -1,8 +1,47 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { parse } from 'yaml';
 import { renderConfigExample } from '../../agent/config/example.js';
+import { configSchema } from '../../agent/config/schema.js';
+import { loadConfig } from '../../agent/config/load.js';
 import { duration, formatDuration } from '../../agent/config/duration.js';
 import { byteSize, formatByteSize } from '../../agent/config/size.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const EXAMPLE = new URL('../../config/minwang.example.yaml', import.meta.url);
+const readExample = (): Promise<string> => readFile(EXAMPLE, 'utf8');
+
+describe('config/minwang.example.yaml', () => {
+  it('is what the config schema renders', async () => {
+    expect(await readExample(), 'config/minwang.example.yaml differs from the schema: run `npm run config:example`')
+      .toBe(renderConfigExample(configSchema));
+  });
+
+  it('loads with the real config loader, secrets read from a private file and the environment', async () => {
+    const dir = await tempDir();
+    const secret = join(dir, 'mqtt-password');
+    await writeFile(secret, 'broker-pw\n', { mode: 0o600 });
+    const file = join(dir, 'config.yaml');
+    await writeFile(file, (await readExample()).replace('passwordFile: /etc/minwang/secrets/mqtt-password', `passwordFile: ${secret}`));
+
+    const config = await loadConfig(file, { env: { MINWANG_GATE_PASSWORD: 'gate-pw' } });
+
+    expect(config.host.id).toBe('xidian-wangjia-01');
+    expect(config.mqtt).toMatchObject({ url: 'mqtt://127.0.0.1:1883', username: 'xidian-wangjia-01', password: 'broker-pw' });
+    expect(config.cameras.map((c) => [c.id, c.snapshot?.password, c.interval])).toEqual([['gate', 'gate-pw', 1000]]);
+    expect(config.storage.dataDir).toBe('/var/lib/minwang');
+  });
+
+  it('changes nothing but what the spec example sets: every other active key is its default', async () => {
+    const active = parse(await readExample()) as Record<string, unknown>;
+    const essentials = { host: { id: 'h' }, mqtt: { url: 'mqtt://127.0.0.1:1883' } };
+    const { host: _h, mqtt: _m, cameras: _c, storage: _s, ...rest } = configSchema.parse({ ...active, ...essentials });
+    const { host: _h2, mqtt: _m2, cameras: _c2, storage: _s2, ...defaults } = configSchema.parse(essentials);
+    expect(rest).toEqual(defaults);
+  });
+});
 
 describe('renderConfigExample', () => {
   const render = (shape: z.core.$ZodShape, example?: unknown): string =>
