@@ -57,7 +57,7 @@ export function renderConfigExample(schema: Schema): string {
   return text;
 }
 
-export function describeField(schema: Schema): Field {
+function describeField(schema: Schema): Field {
   const metas: Meta[] = [];
   let optional = false;
   let fallback: Field['fallback'];
