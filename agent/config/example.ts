@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { parse, stringify } from 'yaml';
-import './meta.js';
-import { formatDuration } from './duration.js';
-import { formatByteSize } from './size.js';
+import { parse } from 'yaml';
+import { commentText, wrap } from './example-comment.js';
+import {
+  describeField, elementOf, fallbackInput, flow, kindOf, objectEntries, type Field, type Schema,
+} from './example-field.js';
 
 /**
  * Renders the example config (`config/minwang.example.yaml`) from the config schema, so the file
@@ -11,10 +12,6 @@ import { formatByteSize } from './size.js';
  * sets are active; an optional key is shown commented out with its `.meta({ example })` value.
  * Every value shown is checked against its schema, so an example that would not load fails here.
  */
-
-type Schema = z.core.$ZodType;
-type Meta = z.core.GlobalMeta;
-type Def = z.core.$ZodTypes['_zod']['def'];
 
 const WIDTH = 100;
 
@@ -25,15 +22,6 @@ const HEADER = `# minwang configuration: every key with its default and range. K
 # Secrets (any \`password\`) may instead be given as \`passwordFile: /path\` (a file that is not
 # world-readable; a trailing newline is ignored) or \`passwordEnv: NAME\` (an environment variable).
 `;
-
-/** A config key's schema with its wrappers (optional, default, pipe) peeled off and their metadata merged. */
-interface Field {
-  core: Schema;
-  meta: Meta;
-  optional: boolean;
-  /** The `.default()` (output form) or `.prefault()` (input form) value. */
-  fallback?: { value: unknown; input: boolean };
-}
 
 interface Ctx {
   indent: number;
@@ -57,40 +45,6 @@ export function renderConfigExample(schema: Schema): string {
   return text;
 }
 
-function describeField(schema: Schema): Field {
-  const metas: Meta[] = [];
-  let optional = false;
-  let fallback: Field['fallback'];
-  let current = schema;
-  for (;;) {
-    metas.unshift(z.globalRegistry.get(current) ?? {});
-    const def = current._zod.def as Def;
-    const next = unwrapOnce(def);
-    if (next === undefined || metas[0]?.unit !== undefined) break;
-    if (def.type === 'optional') optional = true;
-    if (def.type === 'default' || def.type === 'prefault') fallback ??= { value: def.defaultValue, input: def.type === 'prefault' };
-    current = next;
-  }
-  return { core: current, meta: Object.assign({}, ...metas) as Meta, optional, ...(fallback === undefined ? {} : { fallback }) };
-}
-
-function unwrapOnce(def: Def): Schema | undefined {
-  switch (def.type) {
-    case 'optional': case 'default': case 'prefault': case 'readonly': case 'nonoptional': case 'catch':
-      return def.innerType;
-    case 'pipe':
-      return def.in._zod.def.type === 'transform' ? def.out : def.in;
-    default:
-      return undefined;
-  }
-}
-
-function objectEntries(schema: Schema): [string, Schema][] {
-  const def = schema._zod.def as Def;
-  if (def.type !== 'object') throw new Error('the config schema must be an object');
-  return Object.entries(def.shape);
-}
-
 function renderKey(key: string, schema: Schema, parentExample: unknown, ctx: Ctx): Rendered {
   const field = describeField(schema);
   const path = ctx.path === '' ? key : `${ctx.path}.${key}`;
@@ -108,36 +62,6 @@ function chooseValue(field: Field, key: string, parentExample: unknown): { activ
   if (example !== undefined && (field.optional || field.fallback !== undefined)) return { active: false, value: example };
   if (field.fallback !== undefined && kindOf(field) !== 'object') return { active: true, value: fallbackInput(field) };
   return { active: field.fallback !== undefined || !field.optional, value: example };
-}
-
-function fallbackInput(field: Field): unknown {
-  const fallback = field.fallback;
-  if (fallback === undefined) return undefined;
-  return fallback.input ? fallback.value : toInput(field, fallback.value);
-}
-
-/** Turns a parsed (output) value back into what a person writes: 30000 → 30s, 65536 → 64KiB. */
-function toInput(field: Field, value: unknown): unknown {
-  if (typeof value === 'number' && field.meta.unit === 'duration') return formatDuration(value);
-  if (typeof value === 'number' && field.meta.unit === 'size') return formatByteSize(value);
-  const element = elementOf(field);
-  if (Array.isArray(value) && element !== undefined) return value.map((item) => toInput(element, item));
-  return value;
-}
-
-type Kind = 'object' | 'objects' | 'leaf';
-
-function kindOf(field: Field): Kind {
-  if (field.meta.unit !== undefined) return 'leaf';
-  const def = field.core._zod.def as Def;
-  if (def.type === 'object') return 'object';
-  const element = elementOf(field);
-  return element !== undefined && kindOf(element) === 'object' ? 'objects' : 'leaf';
-}
-
-function elementOf(field: Field): Field | undefined {
-  const def = field.core._zod.def as Def;
-  return def.type === 'array' ? describeField(def.element) : undefined;
 }
 
 function renderValue(key: string, field: Field, value: unknown, ctx: Ctx): Rendered {
@@ -197,10 +121,6 @@ function requireValue(value: unknown, path: string): unknown {
   return value;
 }
 
-function flow(value: unknown): string {
-  return stringify(value, { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
-}
-
 /** Indents `content` to `ctx.indent`, inserting `# ` at each commented-out block's column. */
 function line(ctx: Ctx, content: string): string {
   let text = '';
@@ -226,94 +146,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // ---- comments ----
 
 function commentLines(field: Field, ctx: Ctx): string[] {
-  const facts = [presence(field), ...bounds(field)].filter((fact) => fact !== '');
-  const text = [facts.length === 0 ? '' : `${capitalize(facts.join(', '))}.`, sentence(field.meta.description ?? '')].join(' ').trim();
+  const text = commentText(field);
   if (text === '') return [];
   const prefix = line(ctx, '# ');
   return wrap(text, WIDTH - prefix.length).map((part) => `${prefix}${part}`);
-}
-
-function presence(field: Field): string {
-  if (field.fallback !== undefined) return kindOf(field) === 'object' ? '' : `default${describeDefault(field)}`;
-  return field.optional ? 'optional' : 'required';
-}
-
-function describeDefault(field: Field): string {
-  const value = fallbackInput(field);
-  if (Array.isArray(value) && value.length === 0) return ': none';
-  return typeof value === 'string' && value.includes(' ') ? ` "${value}"` : ` ${flow(value)}`;
-}
-
-/** The range, list length and allowed values the schema enforces. */
-function bounds(field: Field): string[] {
-  const { unit, min, max } = field.meta;
-  if (unit !== undefined && min !== undefined && max !== undefined) {
-    const format = unit === 'duration' ? formatDuration : formatByteSize;
-    return [`range ${format(min)} to ${format(max)}`];
-  }
-  const def = field.core._zod.def as Def;
-  if (def.type === 'number') return numberRange(def.checks ?? []);
-  if (def.type === 'array') return listLength(def.checks ?? []);
-  if (def.type === 'enum') return [`one of ${Object.values(def.entries).join(', ')}`];
-  if (def.type === 'union') return literalChoices(def.options);
-  return [];
-}
-
-function checkDefs(checks: readonly z.core.$ZodCheck[]): z.core.$ZodChecks['_zod']['def'][] {
-  return checks.map((check) => check._zod.def as z.core.$ZodChecks['_zod']['def']);
-}
-
-function numberRange(checks: readonly z.core.$ZodCheck[]): string[] {
-  let min: string | undefined;
-  let max: string | undefined;
-  for (const def of checkDefs(checks)) {
-    if (def.check === 'greater_than') min = `${def.inclusive ? '' : 'above '}${String(def.value)}`;
-    if (def.check === 'less_than') max = `${def.inclusive ? '' : 'below '}${String(def.value)}`;
-  }
-  if (min !== undefined && max !== undefined) return [`range ${min}-${max}`];
-  if (min !== undefined) return [`at least ${min}`];
-  return max === undefined ? [] : [`at most ${max}`];
-}
-
-function listLength(checks: readonly z.core.$ZodCheck[]): string[] {
-  const defs = checkDefs(checks);
-  const min = defs.find((def) => def.check === 'min_length')?.minimum;
-  const max = defs.find((def) => def.check === 'max_length')?.maximum;
-  if (min !== undefined && max !== undefined) return [`${min}-${max} entries`];
-  if (min !== undefined) return [`at least ${min} ${min === 1 ? 'entry' : 'entries'}`];
-  return max === undefined ? [] : [`up to ${max} entries`];
-}
-
-function literalChoices(options: readonly Schema[]): string[] {
-  const values = options.flatMap((option) => {
-    const def = option._zod.def as Def;
-    return def.type === 'literal' ? def.values.map(String) : [];
-  });
-  return values.length === options.length ? [`one of ${values.join(', ')}`] : [];
-}
-
-/** Starts a description with a capital and ends it with a full stop (identifiers like disk_low stay as they are). */
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  if (trimmed === '') return '';
-  const capital = /^[a-z][a-z-]*(?:[\s,:]|$)/.test(trimmed) ? capitalize(trimmed) : trimmed;
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let current = '';
-  for (const word of text.split(/\s+/)) {
-    if (current !== '' && current.length + 1 + word.length > width) {
-      lines.push(current);
-      current = word;
-    } else {
-      current = current === '' ? word : `${current} ${word}`;
-    }
-  }
-  return current === '' ? lines : [...lines, current];
 }
