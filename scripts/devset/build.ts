@@ -20,38 +20,11 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:f
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { z } from 'zod';
+import { loadDevsetManifest, MANIFEST_URL } from './manifest.js';
+import type { DevsetItem as Item, DevsetOrigin as Origin } from './manifest.js';
 
 const run = promisify(execFile);
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
-
-const relativePath = z
-  .string()
-  .min(1)
-  .max(300)
-  .refine((p) => !p.startsWith('/') && !p.startsWith('-') && !p.split('/').includes('..'), 'must be a relative path inside the set');
-
-const origin = z.union([
-  z.object({ repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/), commit: z.string().regex(/^[0-9a-f]{40}$/), path: relativePath }),
-  z.object({ package: z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/), version: z.string().regex(/^[\w.+:~-]+$/), path: relativePath }),
-]);
-
-const item = z.object({
-  id: z.string().min(1),
-  file: relativePath,
-  kind: z.enum(['image', 'video']),
-  origin,
-  license: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  persons: z.number().int().min(0),
-  twoWheelers: z.number().int().min(0),
-  tags: z.array(z.string()),
-});
-
-const manifestSchema = z.object({ version: z.literal(1), items: z.array(item).min(1) });
-
-type Item = z.infer<typeof item>;
-type Origin = z.infer<typeof origin>;
 
 const { values } = parseArgs({
   options: {
@@ -61,8 +34,6 @@ const { values } = parseArgs({
     check: { type: 'boolean', default: false },
   },
 });
-
-const manifestFile = new URL('./manifest.json', import.meta.url);
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -192,13 +163,15 @@ function report(outcomes: Map<Item, Outcome>): number {
 }
 
 async function main(): Promise<void> {
-  const raw = await readFile(manifestFile, 'utf8');
-  const parsed = manifestSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) {
-    console.error(`devset: ${manifestFile.pathname} is not a valid manifest: ${parsed.error.message}`);
+  let loaded: Awaited<ReturnType<typeof loadDevsetManifest>>;
+  try {
+    loaded = await loadDevsetManifest(MANIFEST_URL);
+  } catch (err) {
+    console.error(`devset: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(2);
   }
-  const items = parsed.data.items;
+  const { raw, manifest } = loaded;
+  const items = manifest.items;
   const outcomes = new Map<Item, Outcome>();
   for (const [i, it] of items.entries()) {
     const outcome = await buildItem(it);
