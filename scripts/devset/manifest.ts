@@ -31,6 +31,8 @@ const visit = z
     label: z.enum(['person']),
     /** Still in view when the annotation stops (`annotatedUntil`). */
     open: z.boolean().optional(),
+    /** Names the person when they visit more than once; visits without it are one person each. */
+    who: z.string().min(1).optional(),
     note: z.string().optional(),
   })
   .refine((v) => v.end >= v.start, 'a visit cannot end before it starts');
@@ -74,6 +76,12 @@ export type DevsetItem = DevsetManifest['items'][number];
 export type DevsetImage = Extract<DevsetItem, { kind: 'image' }>;
 export type DevsetVideo = Extract<DevsetItem, { kind: 'video' }>;
 export type DevsetOrigin = DevsetItem['origin'];
+
+/** How many different people a video's visits describe (a `who` seen twice is one person). */
+export function distinctPeople(visits: DevsetVideo['visits']): number {
+  const named = new Set(visits.flatMap((v) => (v.who === undefined ? [] : [v.who])));
+  return named.size + visits.filter((v) => v.who === undefined).length;
+}
 
 export const MANIFEST_URL = new URL('./manifest.json', import.meta.url);
 

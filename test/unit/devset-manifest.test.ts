@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDevsetManifest } from '../../scripts/devset/manifest.js';
+import { distinctPeople, loadDevsetManifest } from '../../scripts/devset/manifest.js';
 import type { DevsetManifest } from '../../scripts/devset/manifest.js';
 
 // The dev set's bytes live outside git (scripts/devset/build.ts); this checks only the committed manifest.
@@ -44,7 +44,7 @@ describe('dev set manifest', () => {
     const videos = manifest.items.filter((i) => i.kind === 'video');
     expect(videos.filter((v) => v.visits.length > 0).length).toBeGreaterThanOrEqual(3);
     expect(videos.some((v) => v.visits.length === 0 && v.persons === 0)).toBe(true);
-    for (const v of videos) expect(v.visits.length, v.id).toBe(v.persons);
+    for (const v of videos) expect(distinctPeople(v.visits), v.id).toBe(v.persons);
   });
 });
 
@@ -90,6 +90,16 @@ describe('dev set manifest validation', () => {
   it('rejects a visit that ends before it starts or after the annotated span', async () => {
     await expect(load([{ ...video, visits: [{ start: 5, end: 2, label: 'person' }] }])).rejects.toThrow(/cannot end before it starts/);
     await expect(load([{ ...video, annotatedUntil: 3 }])).rejects.toThrow(/ends after annotatedUntil/);
+  });
+
+  it('counts a person who comes back once', async () => {
+    const visits = [
+      { start: 1, end: 2, label: 'person', who: 'A' },
+      { start: 5, end: 6, label: 'person', who: 'A' },
+      { start: 5, end: 9, label: 'person' },
+    ];
+    const [item] = (await load([{ ...video, persons: 2, visits }])).items;
+    expect(item?.kind === 'video' ? distinctPeople(item.visits) : -1).toBe(2);
   });
 
   it('rejects an origin without a pinned commit', async () => {
