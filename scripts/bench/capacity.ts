@@ -2,7 +2,7 @@
  * Capacity with the real detector and the agent's defaults: N Digest cameras replaying real footage
  * with people moving all the time (vtest.avi, each camera at its own offset), 1 frame/s each.
  * For each N (`BENCH_CAPACITY_CAMERAS`, default 4,8,12,16) it runs the whole agent for
- * `BENCH_CAPACITY_SECONDS` (default 60) after a warm-up and reports, from the agent's own counters:
+ * `BENCH_CAPACITY_SECONDS` (default 60) after a warm-up (`BENCH_CAPACITY_WARMUP_SECONDS`, 10) and reports, from the agent's own counters:
  * frames offered to detection, detected and dropped (per camera and in total), capture-to-tracked
  * latency p50/p95, inferences/s, detector worker utilisation, the main thread's event-loop delay,
  * and the CPU this process used. Beside it: the single-worker, no-contention inference rate (one
@@ -43,6 +43,8 @@ import { EventsStage } from '../../agent/tracking/events-stage.js';
 const COUNTS = (process.env['BENCH_CAPACITY_CAMERAS'] ?? '4,8,12,16').split(',').map(Number).filter((n) => n > 0);
 const RUN_S = Number(process.env['BENCH_CAPACITY_SECONDS'] ?? 60);
 const WARMUP_S = Number(process.env['BENCH_CAPACITY_WARMUP_SECONDS'] ?? 10);
+/** `0` skips the idle-camera and per-frame figures (quicker repeated capacity runs). */
+const EXTRAS = process.env['BENCH_CAPACITY_EXTRAS'] !== '0';
 
 export async function run(): Promise<Record<string, unknown>> {
   const vtest = await decodeVideoFrames(footage('opencv/vtest.avi'), { fps: 10 });
@@ -63,15 +65,16 @@ export async function run(): Promise<Record<string, unknown>> {
     singleWorkerNoContention: single,
     runs,
     table: runs.map((r) => tableRow(r)),
-    idle: await idleCost(vtest[0] as Buffer),
-    perFrame: await perFrameBreakdown(vtest),
+    ...(EXTRAS ? { idle: await idleCost(vtest[0] as Buffer), perFrame: await perFrameBreakdown(vtest) } : {}),
   };
 }
 
 /**
- * Where one busy camera's frame goes, stage by stage, on this thread with nothing else of the
- * agent running: the main thread's share (grey decode, motion and picture checks, tracking and
- * publishing) and a worker's share (RGB decode, crops, inference). Frames 1 s apart, as sampled.
+ * Where one busy camera's frame goes, stage by stage, with nothing else of the agent running: the
+ * main thread's share (grey decode, motion and picture checks, tracking and publishing) and a
+ * worker's share (RGB decode, crops, inference). Frames 1 s apart, as sampled. Each stage is run
+ * alone, so this process's CPU time over the stage (every thread, sharp's included) is the stage's
+ * cost even when other processes share the machine; wall time is given beside it.
  */
 async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unknown>> {
   const config = parseConfigText('host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: /tmp }\ncameras:\n  - { id: c0, snapshot: { url: "http://127.0.0.1:1/" } }\n', 'bench.yaml');
@@ -83,50 +86,76 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
   const detector = await TfDetector.create({ model: await loadInstalledModel(setup.modelId), backend: 'wasm', tiling: setup.tiling, minScore: setup.minScore, fit: setup.fit });
   const filter = cameraFilter(config.detector, camera.detect);
   const motion = new MotionDetector(camera.motion);
-  const ms: Record<string, number[]> = { greyDecode: [], motionAndChecks: [], rgbDecode: [], crops: [], inference: [], trackingAndPublish: [] };
+  const stages = new StageTimes();
   let inferences = 0;
   let detectedFrames = 0;
-  const time = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
-    const t0 = performance.now();
-    const out = await work();
-    ms[stage]?.push(performance.now() - t0);
-    return out;
-  };
-  const cpu0 = process.cpuUsage();
   const sampled = frames.filter((_, i) => i % 10 === 0).slice(0, 40);
   for (const [i, jpeg] of sampled.entries()) {
-    const grey = await time('greyDecode', () => decodeGrey(jpeg, camera.motion.width));
-    const found = await time('motionAndChecks', () => { measurePicture(grey); return motion.detect(grey); });
+    const grey = await stages.time('greyDecode', () => decodeGrey(jpeg, camera.motion.width));
+    const found = await stages.time('motionAndChecks', () => { measurePicture(grey); return motion.detect(grey); });
     const regions = [...found.regions, ...events.activeBoxes('c0').map((b) => expand(b, 0.25))];
     if (regions.length === 0) continue;
     detectedFrames++;
-    const rgb = await time('rgbDecode', () => decodeImage(jpeg));
+    const rgb = await stages.time('rgbDecode', () => decodeImage(jpeg));
     const crops = planRegionCrops(rgb.width, rgb.height, regions, 512, setup.tiling);
-    await time('crops', async () => { for (const crop of crops) await cropToInput(rgb, crop, 512, 512, setup.fit); });
+    await stages.time('crops', async () => { for (const crop of crops) await cropToInput(rgb, crop, 512, 512, setup.fit); });
     const before = detector.inferences();
-    const t0 = performance.now();
-    const result = await detector.detect(jpeg, { regions });
-    inferences += detector.inferences() - before;
     // The detector decodes and crops again inside: its inference share is the rest.
-    ms['inference']?.push(performance.now() - t0 - (ms['rgbDecode']?.at(-1) ?? 0) - (ms['crops']?.at(-1) ?? 0));
+    const result = await stages.time('inference', () => detector.detect(jpeg, { regions }), ['rgbDecode', 'crops']);
+    inferences += detector.inferences() - before;
     const frame = { camera: 'c0', capturedAt: new Date(Date.UTC(2026, 0, 1, 12, 0, i)), mono: i * 1000, jpeg, width: rgb.width, height: rgb.height };
-    await time('trackingAndPublish', () => events.observe(frame, filterDetections(result.detections, filter)));
+    await stages.time('trackingAndPublish', () => events.observe(frame, filterDetections(result.detections, filter)));
   }
-  const cpu = process.cpuUsage(cpu0);
   await events.stop();
   detector.dispose();
-  const mean = (xs: number[]) => round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), 1);
-  const stages = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, { meanMs: mean(v), frames: v.length }]));
-  const total = Object.values(stages).reduce((a, s) => a + s.meanMs, 0);
   return {
-    what: 'one busy camera (vtest 768x576), frames 1 s apart, each stage timed on one thread (wall ms)',
+    what: 'one busy camera (vtest 768x576), frames 1 s apart; per stage: CPU ms (this process, all threads) and wall ms',
     framesSampled: sampled.length,
     framesDetected: detectedFrames,
     inferencesPerDetectedFrame: round(inferences / Math.max(1, detectedFrames)),
-    stages,
-    sharePercent: Object.fromEntries(Object.entries(stages).map(([k, s]) => [k, round((s.meanMs / total) * 100, 1)])),
-    cpuMsPerFrame: round((cpu.user + cpu.system) / 1000 / sampled.length, 1),
+    ...stages.summary(sampled.length),
   };
+}
+
+/** CPU and wall time per stage, each stage run alone. */
+class StageTimes {
+  private readonly samples = new Map<string, { cpu: number[]; wall: number[] }>();
+
+  /** `minus`: stages whose last sample ran again inside this one, taken off it. */
+  async time<T>(stage: string, work: () => Promise<T> | T, minus: readonly string[] = []): Promise<T> {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = await work();
+    const cpu = process.cpuUsage(cpu0);
+    let cpuMs = (cpu.user + cpu.system) / 1000;
+    let wallMs = performance.now() - t0;
+    for (const m of minus) {
+      cpuMs -= this.samples.get(m)?.cpu.at(-1) ?? 0;
+      wallMs -= this.samples.get(m)?.wall.at(-1) ?? 0;
+    }
+    const s = this.samples.get(stage) ?? { cpu: [], wall: [] };
+    s.cpu.push(cpuMs);
+    s.wall.push(wallMs);
+    this.samples.set(stage, s);
+    return out;
+  }
+
+  /** Per stage: mean per frame it ran on; and per sampled frame, so idle frames count too. */
+  summary(frames: number): Record<string, unknown> {
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const stages = Object.fromEntries([...this.samples].map(([k, v]) => [k, {
+      frames: v.cpu.length,
+      cpuMs: round(sum(v.cpu) / v.cpu.length, 1),
+      wallMs: round(sum(v.wall) / v.wall.length, 1),
+    }]));
+    const perSampledFrame = Object.fromEntries([...this.samples].map(([k, v]) => [k, sum(v.cpu) / frames]));
+    const total = sum(Object.values(perSampledFrame));
+    return {
+      stages,
+      cpuMsPerSampledFrame: round(total, 1),
+      cpuSharePercent: Object.fromEntries(Object.entries(perSampledFrame).map(([k, v]) => [k, round((v / total) * 100, 1)])),
+    };
+  }
 }
 
 /** One worker, one full-frame inference per call, back to back: the rate one core gives the model. */
@@ -215,7 +244,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number): Promise
     detectedPerS: round(detected / seconds),
     inferencesPerS: inferences === undefined ? null : round(inferences / seconds),
     ratioToSingleWorker: inferences === undefined ? null : round(inferences / seconds / singleRate),
-    workerUtilisation: busyMs === undefined ? null : round(busyMs / (seconds * 1000 * workers), 3),
+    workerUtilisation: busyMs === undefined ? null : round(busyMs / (seconds * 1000 * workers), 3), // credited when an image finishes
     cpu: {
       processCoresUsed: round(processCores),
       processBusyPercent: round((processCores / availableParallelism()) * 100),
