@@ -74,9 +74,14 @@ export class LatestFrameHandoff<T extends HandoffItem> implements Module {
 
   constructor(private readonly options: LatestFrameHandoffOptions<T>) {}
 
+  /** Items processed at once. */
+  get lanes(): number {
+    return Math.max(1, this.options.concurrency);
+  }
+
   start(): Promise<void> {
     this.running = true;
-    this.workers = Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.work());
+    this.workers = Array.from({ length: this.lanes }, () => this.work());
     return Promise.resolve();
   }
 
