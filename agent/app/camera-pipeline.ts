@@ -3,7 +3,7 @@ import { createFrameSource } from '../cameras/index.js';
 import { CameraHealth, type CameraQuality } from '../camera-health/camera-health.js';
 import type { CameraConfig, Config } from '../config/schema.js';
 import type { StationLink } from '../contract/link.js';
-import type { SnapshotAnswer } from '../contract/v1.js';
+import type { CameraDetectionSummary, SnapshotAnswer } from '../contract/v1.js';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
@@ -137,6 +137,12 @@ export class CameraPipeline {
     if (q === undefined) return undefined;
     const { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour } = q;
     return { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour, dropped: this.handoff.stats().dropsByCamera[camera] ?? 0 };
+  }
+
+  /** Frames of one camera offered to detection, detected and dropped, and the latency, for the heartbeat. */
+  detection(camera: string): CameraDetectionSummary | undefined {
+    if (!this.runtimes.has(camera)) return undefined;
+    return this.handoff.stats().byCamera[camera] ?? { offered: 0, detected: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null };
   }
 
   /** The last decoded frame of a camera (patrol contact sheet, `check`). */

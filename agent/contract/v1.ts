@@ -142,6 +142,38 @@ export interface HeartbeatPayload {
   [field: string]: unknown;
 }
 
+/** A camera's detection in the heartbeat (`cameras[].detection`): counts since the agent started. */
+export interface CameraDetectionSummary {
+  /** Frames with motion (or a tracked object) handed to detection. */
+  offered: number;
+  /** Frames the detector ran on and the tracker saw. */
+  detected: number;
+  /** Frames replaced by a newer one while detection was busy: never detected. */
+  dropped: number;
+  /** Capture to tracked, over the camera's recent frames (ms); null before the first. */
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+}
+
+/** The detector's load in the heartbeat (`detector`), over the interval since the last heartbeat. */
+export interface DetectorLoadSummary {
+  /** Worker threads holding the model. */
+  workers: number;
+  /** Fraction of the workers' time spent on images, 0..1. */
+  utilisation: number;
+  /** Model runs (one per crop) per second. */
+  inferencesPerS: number;
+}
+
+/** The main thread in the heartbeat (`eventLoop`), over the interval since the last heartbeat. */
+export interface EventLoopSummary {
+  /** How late timers and I/O callbacks ran (ms), 99th percentile and worst. */
+  delayP99Ms: number;
+  delayMaxMs: number;
+  /** Fraction of the time the main thread was busy, 0..1. */
+  utilisation: number;
+}
+
 export interface OutboxSummary {
   /** Messages queued, not yet acknowledged by the broker. */
   depth: number;
@@ -311,7 +343,13 @@ function allKeys<T>() {
  */
 export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
   status: allKeys<StatusPayload>()(['ts', 'state', 'session', 'version', 'contract']),
-  heartbeat: ['ts', 'seq', 'session', 'uptimeS', 'outbox'], // open: the health module adds its own fields
+  // Open: the health module adds its own fields; those that describe detection capacity are listed.
+  heartbeat: [
+    'ts', 'seq', 'session', 'uptimeS', 'outbox', 'cameras', 'detection', 'detector', 'eventLoop',
+    ...allKeys<CameraDetectionSummary>()(['offered', 'detected', 'dropped', 'latencyP50Ms', 'latencyP95Ms']),
+    ...allKeys<DetectorLoadSummary>()(['workers', 'utilisation', 'inferencesPerS']),
+    ...allKeys<EventLoopSummary>()(['delayP99Ms', 'delayMaxMs', 'utilisation']),
+  ],
   cameraStatus: allKeys<CameraStatusPayload>()(['ts', 'camera', 'state', 'reason', 'since', 'detail']),
   events: allKeys<EventPayload>()(['ts', 'id', 'type', 'camera', 'label', 'score', 'box', 'zones', 'startedAt', 'endedAt', 'thumbnail', 'alert', 'quiet', 'reason', 'seq', 'historical']),
   health: allKeys<HealthPayload>()(['ts', 'id', 'kind', 'state', 'subject', 'severity', 'message', 'details', 'seq', 'historical']),
