@@ -58,6 +58,7 @@ await writeFile(config, [
   `mqtt: { url: "${broker.url}", protocolVersion: 4 }`,
   `storage: { dataDir: ${JSON.stringify(join(dir, 'data'))} }`,
   'detector: { workers: 1, tiling: { grids: [] } }',
+  'heartbeat: { interval: 10s }',
   'cameras:',
   `  - { id: plaza, snapshot: { url: "${cameras.url(cameraPort, 'plaza')}", username: ${LOGIN.username}, password: ${LOGIN.password} }, interval: 1s }`,
 ].join('\n'));
@@ -65,8 +66,13 @@ await writeFile(config, [
 const events = new Map<string, SeenEvent>();
 const thumbnails = new Map<string, Buffer>();
 const station = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
-await station.subscribeAsync(`minwang/${HOST}/events/#`, { qos: 1 });
+await station.subscribeAsync([`minwang/${HOST}/events/#`, `minwang/${HOST}/heartbeat`], { qos: 1 });
+let heartbeat: Record<string, unknown> = {};
 station.on('message', (topic, payload) => {
+  if (topic.endsWith('/heartbeat')) {
+    heartbeat = JSON.parse(payload.toString()) as Record<string, unknown>;
+    return;
+  }
   const thumb = /\/events\/([^/]+)\/thumbnail$/.exec(topic);
   if (thumb !== null) {
     thumbnails.set(thumb[1] ?? '', payload);
@@ -117,6 +123,9 @@ process.stdout.write(`${JSON.stringify({
     endedShutdown: count((e) => e.reason === 'shutdown'),
     neverEnded: count((e) => e.reason === undefined),
   },
+  // The detector's speed and the frames it had to skip bound how soon a `new` can come.
+  detector: heartbeat['detector'],
+  cameras: heartbeat['cameras'],
   maxDelayS: Math.max(0, ...all.map((e) => e.delayS)),
   thumbnails: thumbnails.size,
   thumbnailDir: out,

@@ -153,13 +153,18 @@ export class EventsStage implements Module {
     const { clock, link, logger } = this.options;
     const newId = this.options.newId ?? ((id: string) => defaultEventId(id, clock.now()));
     const defaults = { person: DEFAULT_LABEL_RULES.person.minScore, ebike: DEFAULT_LABEL_RULES.ebike.minScore };
+    const states = new Map<string, EventState>();
+    // A doubtful object that has stayed put (a rock, a sign) is continued only by a detection that
+    // overlaps it: a person walking past must not lend it their movement and their score.
+    const mayJump = (track: Track) => states.get(track.id)?.status !== 'tentative' || track.hits < camera.events.minHits
+      || track.maxMove >= camera.events.minMove;
     return {
       camera,
-      tracker: new ObjectTracker({ iou: camera.events.iou, newId: () => newId(camera.id) }),
+      tracker: new ObjectTracker({ iou: camera.events.iou, mayJump, newId: () => newId(camera.id) }),
       arming: new ArmingSchedule(camera.id, camera.arm, { scheduler: this.options.scheduler, clock, timezone: this.options.timezone }),
       flood: new FloodGuard(camera.id, camera.events.floodPerMinute, { clock, link, logger }),
       confidence: { minScore: camera.minScore ?? defaults, stillScore: camera.events.stillScore, minMove: camera.events.minMove },
-      states: new Map(),
+      states,
       lastAlert: new Map(),
     };
   }
@@ -173,7 +178,9 @@ export class EventsStage implements Module {
   }
 
   private async maybeOpen(c: CameraEvents, track: Track, state: EventState): Promise<void> {
-    if (track.hits < c.camera.events.minHits || !judge(track, c.confidence).confident) return;
+    if (track.hits < c.camera.events.minHits) return;
+    const verdict = judge(track, c.confidence);
+    if (!verdict.confident) return;
     if (!c.flood.admit()) {
       state.status = 'held';
       return;
@@ -188,6 +195,10 @@ export class EventsStage implements Module {
     } else {
       this.counts.quiet[quiet]++;
     }
+    this.options.logger.debug({
+      camera: c.camera.id, id: track.id, label: track.label, alert: state.alert, quiet, hits: track.hits,
+      median: round3(verdict.median), moving: verdict.moving, afterMs: now - track.firstSeenMono,
+    }, 'object recorded');
     await this.emit(c, track, state, 'new');
   }
 

@@ -28,6 +28,8 @@ export interface TrackerOptions {
   iou: number;
   /** A detection this close (centre distance in track diagonals) continues a track even without overlap. */
   maxDistance?: number;
+  /** Whether a detection that does not overlap may continue this track (default: always). */
+  mayJump?: (track: Track) => boolean;
   newId: () => string;
 }
 
@@ -83,7 +85,7 @@ export class ObjectTracker {
         if (d.label !== track.label) return;
         const overlap = iou(track.box, d.box);
         if (overlap >= this.options.iou) pairs.push({ track, index, cost: -overlap });
-        else {
+        else if (this.options.mayJump?.(track) ?? true) {
           const distance = relativeDistance(track.box, d.box);
           if (distance <= maxDistance) pairs.push({ track, index, cost: distance });
         }

@@ -185,6 +185,25 @@ describe('tracked-object events', () => {
     expect(stage.summary().activeTracks).toBe(2); // the rock and the sign are still watched
   });
 
+  it('does not let a person who appears beside a doubtful still object lend it their movement', async () => {
+    const { clock, link, stage, frame } = await setup();
+    const sign: Detection = { label: 'person', class: 'person', score: 0.38, box: [0.5, 0.5, 0.52, 0.56] };
+    for (let t = 0; t < 10; t++) {
+      await stage.observe(frame(), [sign]);
+      await clock.advance(1000);
+    }
+    // The sign is missed just as a person steps out right beside it (within one of its diagonals), then walks off.
+    for (let t = 0; t < 4; t++) {
+      const x = 0.53 + t * 0.08;
+      await stage.observe(frame(), [{ label: 'person', class: 'person', score: 0.7, box: [x, 0.4, x + 0.06, 0.6] }, ...(t === 0 ? [] : [sign])]);
+      await clock.advance(1000);
+    }
+    const news = link.events.filter((e) => e.type === 'new');
+    expect(news).toHaveLength(1);
+    expect(news[0]?.box[0]).toBeGreaterThan(0.55); // the walker's own event
+    expect(Date.parse(news[0]?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse('2026-03-01T12:00:10Z')); // not the sign's track
+  });
+
   it('lets a static object through when its track scores clearly high, and never on one lucky frame', async () => {
     const { clock, link, stage, frame } = await setup({ events: { minHits: 3 } });
     const scores = [0.4, 0.9, 0.4, 0.42, 0.95, 0.4, 0.41];
