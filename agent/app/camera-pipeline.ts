@@ -8,6 +8,7 @@ import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import { cameraFilter } from '../detection/filters.js';
+import type { CameraLinkQuality } from '../heartbeat/sources.js';
 import { decodeGrey } from '../imaging/grey.js';
 import { burnPrivacyMasks } from '../imaging/privacy.js';
 import { MotionDetector } from '../motion/motion-detector.js';
@@ -133,11 +134,15 @@ export class CameraPipeline {
   }
 
   /** Connection quality of one camera, for the heartbeat. */
-  quality(camera: string): { expectedFps: number; achievedFps: number; reconnectsLastHour: number; stallsLastHour: number; dropped: number } | undefined {
+  quality(camera: string): CameraLinkQuality | undefined {
     const q = this.health.summary()[camera];
     if (q === undefined) return undefined;
     const { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour } = q;
-    return { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour, dropped: this.handoff.stats().dropsByCamera[camera] ?? 0 };
+    return {
+      expectedFps, achievedFps, reconnectsLastHour, stallsLastHour,
+      dropped: this.handoff.stats().dropsByCamera[camera] ?? 0,
+      eventsNotPublished: this.events.summary().notPublished[camera] ?? 0,
+    };
   }
 
   /** The last decoded frame of a camera (patrol contact sheet, `check`). */
