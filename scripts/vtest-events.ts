@@ -7,6 +7,7 @@
  * <out>/<label>-<score>-<id>.jpg to look at.
  *
  * Run:  npm run build && npx tsx scripts/vtest-events.ts [--seconds 100] [--out DIR] [--log-level debug]
+ *        [--events 'cooldown: 0s']   (extra keys for the camera's `events:` block)
  * (the agent's log goes to stderr)
  * Needs the footage (scripts/fetch-footage.sh) and the provisioned model.
  */
@@ -40,7 +41,7 @@ interface SeenEvent {
   thumbnail: string | undefined;
 }
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '100' }, out: { type: 'string' }, 'log-level': { type: 'string', default: 'warn' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '100' }, out: { type: 'string' }, 'log-level': { type: 'string', default: 'warn' }, events: { type: 'string' } } });
 const seconds = Number(values.seconds);
 const out = values.out ?? (await mkdtemp(join(tmpdir(), 'vtest-thumbs-')));
 await mkdir(out, { recursive: true });
@@ -60,7 +61,7 @@ await writeFile(config, [
   'detector: { workers: 1, tiling: { grids: [] } }',
   'heartbeat: { interval: 10s }',
   'cameras:',
-  `  - { id: plaza, snapshot: { url: "${cameras.url(cameraPort, 'plaza')}", username: ${LOGIN.username}, password: ${LOGIN.password} }, interval: 1s }`,
+  `  - { id: plaza, snapshot: { url: "${cameras.url(cameraPort, 'plaza')}", username: ${LOGIN.username}, password: ${LOGIN.password} }, interval: 1s${values.events === undefined ? '' : `, events: { ${values.events} }`} }`,
 ].join('\n'));
 
 const events = new Map<string, SeenEvent>();
