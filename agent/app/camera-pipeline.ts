@@ -16,7 +16,7 @@ import type { Box, Detection, Detector, Frame, FrameSource, Label } from '../pip
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../sampling/latest-frame-handoff.js';
-import { expand } from '../tracking/geometry.js';
+import { expand } from '../pipeline/box.js';
 import { EventsStage, type EventsSummary } from '../tracking/events-stage.js';
 
 export interface CameraPipelineDeps {

@@ -4,10 +4,10 @@ export const HOST_ID_RE = /^[a-z0-9-]{1,64}$/;
 
 export const hostSchema = z.strictObject({
   id: z.string().regex(HOST_ID_RE, 'must be 1-64 characters of a-z, 0-9 and "-" (it becomes an MQTT topic level)')
-    .describe('host id, the MQTT topic level: minwang/<id>/...'),
+    .describe('host id: 1-64 characters of a-z, 0-9 and "-"; it becomes the MQTT topic level minwang/<id>/'),
   timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai')
-    .describe('time zone of schedules (arming windows, patrol report)'),
-});
+    .describe('IANA time zone of schedules (arming windows, the patrol report)'),
+}).describe('this host');
 
 function isTimeZone(name: string): boolean {
   try {
