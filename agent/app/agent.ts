@@ -5,6 +5,7 @@ import { Lifecycle } from '../core/lifecycle.js';
 import type { HostPorts } from '../ports/index.js';
 import { DataDir } from '../state/data-dir.js';
 import { realIdentifyProcess, type IdentifyProcess } from '../state/process-identity.js';
+import type { RestartHistory } from '../state/restart-record.js';
 import type { StationLink } from '../contract/link.js';
 import { buildHealthModules, type StageHooks } from './health-modules.js';
 import type { Notifier } from '../watchdog/notifier.js';
@@ -28,6 +29,8 @@ export interface AgentDeps {
   link?: StationLink;
   /** Providers from stages the health side modules read (latest frame, detector, model). */
   hooks?: StageHooks;
+  /** Failed runs before this one (from the data dir's restart record), reported as `agent_restarting`. */
+  restarts?: { history: RestartHistory; onStable: () => Promise<void> };
   /** systemd notifications; default: the systemd-notify binary. Tests inject one. */
   notifier?: Notifier;
   /** Longest one module may take to stop; shutdown is bounded by modules × this. */
@@ -89,6 +92,7 @@ export function buildModules(deps: AgentDeps): Module[] {
       ...deps.hooks,
     },
     ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
+    ...(deps.restarts === undefined ? {} : { restarts: deps.restarts }),
   });
   // cameras → sampling → motion → detection → tracking/events, with camera health beside them.
   const cameras = new CameraPipeline({
