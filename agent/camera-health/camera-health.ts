@@ -55,6 +55,8 @@ const HOUR = 3_600_000;
 class CameraRecord {
   lastFrameMono: number;
   lastFailure: { reason: CameraFaultReason; message: string } | undefined;
+  /** The camera answers, but its last picture was refused (undecodable, or a pixel bomb). */
+  badImage: { message: string; mono: number } | undefined;
   failing = false;
   inTimeout = false;
   previousPixels: Uint8Array | undefined;
@@ -111,6 +113,7 @@ export class CameraHealth implements Module {
     record.inTimeout = false;
     record.lastFrameMono = now;
     record.lastFailure = undefined;
+    record.badImage = undefined;
     record.frameTimes.push(now);
     const measures = measurePicture(picture);
     this.trackFrozen(record, measures, previousFrameMono);
@@ -119,7 +122,18 @@ export class CameraHealth implements Module {
     this.evaluate(record);
   }
 
-  /** A grab failed (or the frame could not be decoded). */
+  /**
+   * The camera delivered, but not a usable picture (cannot be decoded, or declares more pixels
+   * than the agent decodes): it is reachable, so `degraded` (`bad_image`), not offline.
+   */
+  badImage(camera: string, message: string): void {
+    const record = this.records.get(camera);
+    if (record === undefined) return;
+    record.badImage = { message, mono: this.options.clock.monotonicMs() };
+    this.evaluate(record);
+  }
+
+  /** A grab failed. */
   failure(camera: string, reason: CameraFaultReason, message: string): void {
     const record = this.records.get(camera);
     if (record === undefined) return;
@@ -128,6 +142,7 @@ export class CameraHealth implements Module {
     if (reason === 'timeout' && !record.inTimeout) record.stallTimes.push(now);
     record.inTimeout = reason === 'timeout';
     record.lastFailure = { reason, message };
+    record.badImage = undefined;
     this.evaluate(record);
   }
 
@@ -190,6 +205,8 @@ export class CameraHealth implements Module {
 
   private condition(record: CameraRecord, now: number): Condition {
     const { faults, intervalMs } = record.camera;
+    const bad = record.badImage;
+    if (bad !== undefined && now - bad.mono < faults.offlineAfter * intervalMs) return { state: 'degraded', reason: 'bad_image', detail: bad.message };
     if (now - record.lastFrameMono >= faults.offlineAfter * intervalMs) {
       const failure = record.lastFailure ?? { reason: 'timeout' as const, message: `no frame for ${now - record.lastFrameMono} ms` };
       return { state: 'offline', reason: failure.reason, detail: failure.message };
