@@ -54,6 +54,8 @@ const HOUR = 3_600_000;
 /** One camera's evidence and its debounced state. */
 class CameraRecord {
   lastFrameMono: number;
+  /** Whether the camera has delivered a picture since start: before that it is never called online. */
+  framed = false;
   lastFailure: { reason: CameraFaultReason; message: string } | undefined;
   /** The camera answers, but its last picture was refused (undecodable, or a pixel bomb). */
   badImage: { message: string; mono: number } | undefined;
@@ -112,6 +114,7 @@ export class CameraHealth implements Module {
     record.failing = false;
     record.inTimeout = false;
     record.lastFrameMono = now;
+    record.framed = true;
     record.lastFailure = undefined;
     record.badImage = undefined;
     record.frameTimes.push(now);
@@ -203,14 +206,19 @@ export class CameraHealth implements Module {
     record.referenceFrames = [];
   }
 
-  private condition(record: CameraRecord, now: number): Condition {
+  /**
+   * What the camera's state is now; undefined while a camera that has not delivered a picture yet
+   * has not failed either (nothing is published: a station must never read `online` for it).
+   */
+  private condition(record: CameraRecord, now: number): Condition | undefined {
     const { faults, intervalMs } = record.camera;
     const bad = record.badImage;
     if (bad !== undefined && now - bad.mono < faults.offlineAfter * intervalMs) return { state: 'degraded', reason: 'bad_image', detail: bad.message };
-    if (now - record.lastFrameMono >= faults.offlineAfter * intervalMs) {
+    if (now - record.lastFrameMono >= faults.offlineAfter * intervalMs || this.failedBeforeFirstFrame(record)) {
       const failure = record.lastFailure ?? { reason: 'timeout' as const, message: `no frame for ${now - record.lastFrameMono} ms` };
       return { state: 'offline', reason: failure.reason, detail: failure.message };
     }
+    if (!record.framed) return undefined;
     const verdict = record.verdict;
     const picture: Condition | undefined = verdict.reason === null ? undefined
       : { state: 'degraded', reason: verdict.reason, ...(verdict.detail === undefined ? {} : { detail: verdict.detail }) };
@@ -221,6 +229,11 @@ export class CameraHealth implements Module {
     }
     if (picture !== undefined) return picture;
     return { state: 'online', reason: null };
+  }
+
+  /** A camera that never delivered and refused (auth, bad image...) is offline without the silent window; a slow first frame is not. */
+  private failedBeforeFirstFrame(record: CameraRecord): boolean {
+    return !record.framed && record.lastFailure !== undefined && record.lastFailure.reason !== 'timeout';
   }
 
   private holdFor(record: CameraRecord, condition: Condition): number {
@@ -234,6 +247,10 @@ export class CameraHealth implements Module {
   private evaluate(record: CameraRecord): void {
     const now = this.options.clock.monotonicMs();
     const condition = this.condition(record, now);
+    if (condition === undefined) {
+      record.candidate = undefined;
+      return;
+    }
     if (!sameCondition(condition, record.candidate)) {
       record.candidate = condition;
       record.candidateSince = now;
