@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { stripCredentials } from '../core/redact.js';
 import type { Clock } from '../ports/clock.js';
 import type { FileSystem } from '../ports/fs.js';
 
@@ -36,7 +37,7 @@ export class RestartRecord {
 
   /** This run failed: the next start waits longer and reports `reason`. */
   async fail(reason: string): Promise<void> {
-    await this.write(reason);
+    await this.write(stripCredentials(reason));
   }
 
   /** This run stayed up long enough: failures in a row start again from this run. */
