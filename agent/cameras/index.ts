@@ -23,6 +23,7 @@ export function createFrameSource(camera: CameraConfig, ports: SourcePorts, logg
       url: camera.snapshot.url,
       ...(camera.snapshot.username === undefined ? {} : { username: camera.snapshot.username }),
       ...(camera.snapshot.password === undefined ? {} : { password: camera.snapshot.password }),
+      auth: camera.snapshot.auth,
       http: ports.http,
       clock: ports.clock,
     });
