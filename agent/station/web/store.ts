@@ -3,7 +3,7 @@
  * its thumbnails and who acknowledged what. MQTT events are not retained, so without this a
  * restarted console would show an empty feed and forget every acknowledgement.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -37,7 +37,13 @@ export class ConsoleStore {
   private writes = 0;
 
   constructor(path: string, private readonly keep: number, private readonly logger: Logger) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // Alerts, pictures and operators' names: readable by the console's user only. SQLite gives
+      // its -wal and -shm files the database file's mode, so creating that one 0600 covers all three.
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
