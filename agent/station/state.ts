@@ -210,7 +210,8 @@ export class StationState {
     const sequence = this.sequence(hostId, `event#${key}`, event.seq, event.historical);
     if (sequence === 'duplicate') return { outcome: 'duplicate', changes: [] };
     const existing = this.feed.get(key);
-    const entry = existing === undefined ? newAlert(hostId, event, sequence.delayed) : mergeAlert(existing, event, sequence.delayed);
+    const now = this.options.clock.now();
+    const entry = existing === undefined ? newAlert(hostId, event, sequence.delayed, now) : mergeAlert(existing, event, sequence.delayed, now);
     if (!this.feed.put(entry)) return { outcome: 'older', delayed: sequence.delayed, changes: [] };
     return { outcome: 'applied', delayed: sequence.delayed, changes: [{ kind: 'alert', key }] };
   }

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
-import type { Acknowledgement, AlertEntry } from '../alerts.js';
+import { clampedTime, evictionIndex, type Acknowledgement, type AlertEntry } from '../alerts.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS alerts (key TEXT PRIMARY KEY, started_at TEXT NOT NULL, entry TEXT NOT NULL);
@@ -20,7 +20,7 @@ const SCHEMA = `
 const storedAlert = z.object({
   key: z.string(), host: z.string(), id: z.string(), camera: z.string(), label: z.string(),
   score: z.number(), maxScore: z.number(), box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
-  zones: z.array(z.string()), startedAt: z.string(), endedAt: z.string().nullable(),
+  zones: z.array(z.string()), startedAt: z.string(), sortAt: z.string().optional(), endedAt: z.string().nullable(),
   type: z.enum(['new', 'update', 'end']), ts: z.string(), seq: z.number(), thumbnail: z.boolean(), delayed: z.boolean(),
 });
 
@@ -53,7 +53,7 @@ export class ConsoleStore {
   saveAlert(entry: AlertEntry): void {
     const { ack: _ack, ...rest } = entry;
     this.db.prepare('INSERT INTO alerts (key, started_at, entry) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET started_at = excluded.started_at, entry = excluded.entry')
-      .run(entry.key, entry.startedAt, JSON.stringify(rest));
+      .run(entry.key, entry.sortAt, JSON.stringify(rest));
     this.wrote();
   }
 
@@ -71,7 +71,8 @@ export class ConsoleStore {
     const acks = new Map<string, Acknowledgement>();
     for (const row of this.db.prepare('SELECT key, by, at FROM acks').all() as { key: string; by: string; at: string }[]) acks.set(row.key, { by: row.by, at: row.at });
     const alerts: AlertEntry[] = [];
-    const rows = this.db.prepare('SELECT key, entry FROM alerts ORDER BY started_at DESC LIMIT ?').all(this.keep) as { key: string; entry: string }[];
+    this.prune();
+    const rows = this.db.prepare('SELECT key, entry FROM alerts ORDER BY started_at DESC').all() as { key: string; entry: string }[];
     for (const row of rows) {
       const entry = this.parse(row.key, row.entry);
       if (entry !== undefined) alerts.push({ ...entry, ack: acks.get(entry.key) ?? null });
@@ -87,7 +88,9 @@ export class ConsoleStore {
 
   private parse(key: string, text: string): Omit<AlertEntry, 'ack'> | undefined {
     try {
-      return storedAlert.parse(JSON.parse(text));
+      const stored = storedAlert.parse(JSON.parse(text));
+      // Rows from before `sortAt` existed: a start time in the future is clamped to now.
+      return { ...stored, sortAt: stored.sortAt ?? clampedTime(stored.startedAt, new Date()) };
     } catch (err) {
       this.logger.warn({ key, err }, 'skipped an unreadable stored alert');
       return undefined;
@@ -99,10 +102,15 @@ export class ConsoleStore {
     if (this.writes % PRUNE_EVERY === 0) this.prune();
   }
 
-  /** Keeps the newest `keep` alerts and what belongs to them. */
+  /** Keeps `keep` alerts as the feed does (each host a fair share, newest first) and what belongs to them. */
   prune(): void {
+    const rows = this.db.prepare('SELECT key, started_at AS sortAt FROM alerts ORDER BY started_at DESC, key').all() as { key: string; sortAt: string }[];
+    const kept = rows.map((r) => ({ key: r.key, host: r.key.slice(0, r.key.indexOf('/')) }));
+    while (kept.length > this.keep) kept.splice(evictionIndex(kept), 1);
+    const keep = new Set(kept.map((k) => k.key));
+    const drop = this.db.prepare('DELETE FROM alerts WHERE key = ?');
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM alerts WHERE key NOT IN (SELECT key FROM alerts ORDER BY started_at DESC LIMIT ?)').run(this.keep);
+      for (const row of rows) if (!keep.has(row.key)) drop.run(row.key);
       this.db.prepare('DELETE FROM acks WHERE key NOT IN (SELECT key FROM alerts)').run();
       // A thumbnail may come before its event: only drop orphans once the feed has moved on.
       this.db.prepare('DELETE FROM thumbnails WHERE key NOT IN (SELECT key FROM alerts) AND rowid < (SELECT max(rowid) - ? FROM thumbnails)').run(PRUNE_EVERY);
