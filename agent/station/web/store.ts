@@ -36,7 +36,11 @@ export class ConsoleStore {
   private readonly db: Database.Database;
   private writes = 0;
 
-  constructor(path: string, private readonly keep: number, private readonly logger: Logger) {
+  /**
+   * `thumbnailBudgetBytes`: at start only thumbnails of the alerts kept are read, newest first,
+   * up to this many bytes (1000 hostile 4 MiB pictures must not mean 4 GB read at start).
+   */
+  constructor(path: string, private readonly keep: number, private readonly logger: Logger, private readonly thumbnailBudgetBytes = 64 * 1024 * 1024) {
     if (path !== ':memory:') {
       // Alerts, pictures and operators' names: readable by the console's user only. SQLite gives
       // its -wal and -shm files the database file's mode, so creating that one 0600 covers all three.
@@ -77,9 +81,21 @@ export class ConsoleStore {
       const entry = this.parse(row.key, row.entry);
       if (entry !== undefined) alerts.push({ ...entry, ack: acks.get(entry.key) ?? null });
     }
+    return { alerts, thumbnails: this.loadThumbnails(alerts) };
+  }
+
+  private loadThumbnails(alerts: readonly AlertEntry[]): Map<string, Buffer> {
     const thumbnails = new Map<string, Buffer>();
-    for (const row of this.db.prepare('SELECT key, jpeg FROM thumbnails').all() as { key: string; jpeg: Buffer }[]) thumbnails.set(row.key, row.jpeg);
-    return { alerts, thumbnails };
+    const size = this.db.prepare('SELECT length(jpeg) AS bytes FROM thumbnails WHERE key = ?');
+    const read = this.db.prepare('SELECT jpeg FROM thumbnails WHERE key = ?');
+    let bytes = 0;
+    for (const alert of [...alerts].sort((a, b) => Date.parse(b.sortAt) - Date.parse(a.sortAt))) {
+      const found = size.get(alert.key) as { bytes: number } | undefined;
+      if (found === undefined || bytes + found.bytes > this.thumbnailBudgetBytes) continue;
+      bytes += found.bytes;
+      thumbnails.set(alert.key, (read.get(alert.key) as { jpeg: Buffer }).jpeg);
+    }
+    return thumbnails;
   }
 
   close(): void {
