@@ -5,6 +5,7 @@
  * bounded (size caps hold before parsing), and what was stored stays.
  */
 import fc from 'fast-check';
+import type { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { HttpAuthSession, parseChallenges } from '../../../agent/cameras/http-auth.js';
 import { CommandDispatcher } from '../../../agent/commands/dispatcher.js';
@@ -39,7 +40,8 @@ describe('hostile inputs', () => {
     const dispatcher = new CommandDispatcher({ clock: new FakeClock(), logger: silentLogger(), maxBytes: 64 * 1024, answer: (_op, r) => answers.push(r) });
     const ran: unknown[] = [];
     for (const [op, spec] of Object.entries(COMMANDS)) {
-      dispatcher.register(op, { params: spec.params, run: (params) => { ran.push(spec.params.parse(params)); return Promise.resolve({ ok: true }); } });
+      const params: z.ZodType = spec.params;
+      dispatcher.register(op, { params, run: (valid) => { ran.push(params.parse(valid)); return Promise.resolve({ ok: true }); } });
     }
     const ops = Object.keys(COMMANDS);
     await fc.assert(fc.asyncProperty(fc.constantFrom(...ops), commandPayload, async (op, payload) => {
