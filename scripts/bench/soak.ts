@@ -14,7 +14,7 @@
  */
 import mqtt from 'mqtt';
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAgent } from '../../agent/app/agent.js';
@@ -35,7 +35,7 @@ const CAMERAS = 8;
 const SAMPLE_MS = 10_000;
 const HOST = 'soak';
 
-interface Sample { atS: number; rssMb: number; fds: number; loopP99Ms: number; outboxDepth: number | null }
+interface Sample { atS: number; rssMb: number; fds: number; loopP99Ms: number; outboxDepth: number | null; load1m: number }
 
 function flag(name: string, fallback: string): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -123,7 +123,7 @@ ${cameras}
   while (performance.now() - started < durationMs) {
     await sleep(SAMPLE_MS);
     const atMs = performance.now() - started;
-    samples.push({ atS: Math.round(atMs / 1000), rssMb: mb(process.memoryUsage().rss), fds: (await readdir('/proc/self/fd')).length, loopP99Ms: loop.percentile(99) / 1e6, outboxDepth });
+    samples.push({ atS: Math.round(atMs / 1000), rssMb: mb(process.memoryUsage().rss), fds: (await readdir('/proc/self/fd')).length, loopP99Ms: loop.percentile(99) / 1e6, outboxDepth, load1m: loadavg()[0] ?? 0 });
     loop.reset();
     if (atMs >= nextRestart && atMs < durationMs - SAMPLE_MS) {
       process.stderr.write(`soak: ${Math.round(atMs / 1000)} s, restarting the broker\n`);
@@ -170,7 +170,8 @@ function summarise(samples: Sample[], run: { durationMs: number; restartEveryMs:
     brokerRestarts: run.restarts,
     baselineAtS: baseline?.atS,
     rssMb: { baseline: baseline?.rssMb, end: last?.rssMb, max: Math.max(...samples.map((s) => s.rssMb)), growthAfterBaselinePercent: round(rssGrowth * 100) },
-    fds: { baseline: baseline?.fds, end: last?.fds, min: Math.min(...fdsAfter), max: Math.max(...fdsAfter) },
+    fds: { baseline: baseline?.fds, end: last?.fds, min: Math.min(...fdsAfter), max: Math.max(...fdsAfter), endMinusBaseline: (last?.fds ?? 0) - (baseline?.fds ?? 0) },
+    hostLoadAverage1m: { median: round(median(samples.map((s) => s.load1m))), max: round(Math.max(...samples.map((s) => s.load1m))), note: 'the machine has 2 cores shared with other work; above 2 the agent competed for CPU' },
     eventLoopDelayP99Ms: { median: round(loops[Math.floor(loops.length / 2)] ?? 0), max: round(loops.at(-1) ?? 0) },
     outboxDepth: { max: Math.max(...depths), end: run.outboxDepthAtEnd },
     station: { messagesWithSeq: seq.received, lastSeq: seq.last, gaps: seq.gaps, missing: seq.missing, duplicates: seq.duplicates, historical: seq.historical },
@@ -181,6 +182,7 @@ function summarise(samples: Sample[], run: { durationMs: number; restartEveryMs:
   };
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
 const round = (v: number) => Math.round(v * 10) / 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
