@@ -61,6 +61,9 @@ done
 
 version=$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$source_dir/package.json" | head -n1)
 [ -n "$version" ] || die "cannot read the version from $source_dir/package.json"
+# The version names directories that are replaced and removed (rm -rf): a plain semver only.
+[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z][0-9A-Za-z.-]*)?$ ]] && [[ "$version" != *..* ]] \
+  || die "refusing $source_dir: its package.json version '$version' is not a plain version (like 1.2.3 or 1.2.3-rc.1)"
 
 etc="$prefix/etc/minwang"
 case "$health_timeout" in ''|*[!0-9]*) die "--health-timeout needs whole seconds, not $health_timeout" ;; esac
@@ -171,7 +174,8 @@ if [ -z "$restart_cmd" ]; then
   if [ "$use_systemctl" = 1 ]; then restart_cmd="systemctl restart minwang.service"; else restart_cmd=":"; fi
 fi
 if [ -z "$health_cmd" ]; then
-  health_cmd="systemctl is-active --quiet minwang.service && $prefix/usr/local/bin/minwang check --config $etc/config.yaml"
+  # As the service user, not root: the check runs the new release's code and reads what the agent reads.
+  health_cmd="systemctl is-active --quiet minwang.service && runuser -u minwang -- $prefix/usr/local/bin/minwang check --config $etc/config.yaml"
 fi
 healthy() {
   local deadline=$(( $(date +%s) + health_timeout ))

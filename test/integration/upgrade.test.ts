@@ -62,6 +62,22 @@ describe('install.sh --upgrade', () => {
     expect(await readFile(restarts, 'utf8')).toBe('releases/0.2.0\nreleases/0.1.0\n');
   });
 
+  it('refuses a package version that is not a plain version (it names directories that are removed)', async () => {
+    const host = await hostRunning010();
+    const evil = await fakeBundleDir(join(host.bundles, 'evil'), '0.2.0', host.key);
+    const pkg = join(evil, 'package.json');
+    await writeFile(pkg, (await readFile(pkg, 'utf8')).replace('"version": "0.2.0"', '"version": "../../../etc"'));
+    await signDir(evil, host.key.privateKey);
+    const err = await upgrade(host, evil, '--health-cmd', 'true').then(() => null, (e: { stderr: string }) => e);
+    expect(err?.stderr).toMatch(/version '\.\.\/\.\.\/\.\.\/etc' is not a plain version/);
+    expect(await current(host)).toBe('releases/0.1.0');
+  });
+
+  it('runs its default health check as the service user, not as root', async () => {
+    const script = await readFile(INSTALL, 'utf8');
+    expect(script).toMatch(/health_cmd="systemctl is-active --quiet minwang\.service && runuser -u minwang -- /);
+  });
+
   it('refuses a bundle signed with another key, a tampered one, or the running version, and changes nothing', async () => {
     const host = await hostRunning010();
     const forger = await keyFiles(host.bundles, 'forger');
