@@ -49,6 +49,8 @@ export async function downloadBundle(url: string, options: DownloadOptions): Pro
 
 async function fetchOnce(start: URL, options: DownloadOptions): Promise<void> {
   const have = await stat(options.file).then((s) => s.size, () => 0);
+  // The deadline may have passed while waiting for the disk: do not start a request after it.
+  options.deadline?.throwIfAborted();
   const response = await fetchSameOrigin(start, options.http, have > 0 ? { range: `bytes=${have}-` } : {}, options.deadline);
   let offset = 0;
   if (response.status === 206 && have > 0 && contentRangeStart(response) === have) {

@@ -153,16 +153,19 @@ describe('model updater', () => {
   it('gives up a stalled download at its deadline, so installs and rollbacks are not busy forever', async () => {
     const clock = new FakeClock(new Date('2026-06-01T00:00:00Z'));
     // A server from an allowed origin that sends a little and then nothing, holding the connection open.
+    let fetched: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => { fetched = resolve; });
     const stalled: Http = {
-      fetch: (_url, init) => Promise.resolve(new Response(new ReadableStream<Uint8Array>({
+      fetch: (_url, init) => (fetched(), Promise.resolve(new Response(new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(new Uint8Array(100));
           init?.signal?.addEventListener('abort', () => controller.error(new Error('aborted')));
         },
-      }), { status: 200, headers: { 'content-length': '5000' } })),
+      }), { status: 200, headers: { 'content-length': '5000' } }))),
     };
     const h = await harness({ clock, http: stalled, trial: 1 });
     await h.command('model/install', { url: 'https://models.example.org/stalled.bundle' });
+    await started; // the request is out (the file check before it is real disk I/O, not fake time)
     await clock.advance(59 * 60_000);
     await expect(h.command('model/rollback', {})).rejects.toMatchObject({ code: 'busy' });
     await clock.advance(60_000);
