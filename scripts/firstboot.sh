@@ -10,7 +10,9 @@
 # and: unpacks the bundle, verifies its signature and every file, runs its install.sh, puts the
 # config, secrets and public key into /etc/minwang, enables and starts minwang.service, then
 # deletes the config, secrets and bundle from the boot partition (FAT keeps no file modes, so
-# anyone holding the card could read them) and leaves INSTALLED with the version.
+# anyone holding the card could read them) and leaves INSTALLED with the version. If anything
+# fails, the config and secrets are deleted from the card all the same, and FAILED on the card
+# says where the install log is (/var/log/minwang-firstboot.log on the host); provision again.
 #
 # MINWANG_ROOT=DIR installs under DIR without systemctl (tests); MINWANG_WORK=DIR unpacks there.
 set -euo pipefail
@@ -21,13 +23,32 @@ say() { echo "minwang-firstboot: $*"; }
 die() { echo "minwang-firstboot: $*" >&2; exit 1; }
 
 [ -f "$kit/INSTALLED" ] && { say "already installed ($(cat "$kit/INSTALLED")); nothing to do"; exit 0; }
+
+# Everything below also goes to the install log (root only: it may name paths, never secrets).
+log="$root/var/log/minwang-firstboot.log"
+mkdir -p "$(dirname "$log")"
+(umask 077 && : >>"$log")
+exec > >(tee -a "$log") 2> >(tee -a "$log" >&2)
+
+work=""
+finish() {
+  local rc=$?
+  [ -n "$work" ] && rm -rf "$work"
+  if [ "$rc" != 0 ]; then
+    # A failed first boot must not leave secrets on a card anyone can read (FAT has no modes).
+    rm -rf "$kit/config.yaml" "$kit/secrets"
+    echo "minwang first boot failed at $(date -u +%Y-%m-%dT%H:%M:%SZ); config and secrets were removed from this card; install log: /var/log/minwang-firstboot.log on the host; provision the card again" >"$kit/FAILED"
+    sync || true
+    echo "minwang-firstboot: failed; config and secrets removed from the boot partition; install log: $log" >&2
+  fi
+}
+trap finish EXIT
 shopt -s nullglob
 bundles=("$kit"/minwang-*-linux-*.tar.gz)
 [ ${#bundles[@]} = 1 ] || die "expected one release bundle in $kit, found ${#bundles[@]}"
 [ -f "$kit/config.yaml" ] || die "no config.yaml in $kit"
 
 work="$(mktemp -d "${MINWANG_WORK:-/var/tmp}/minwang-firstboot.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
 tar -xzf "${bundles[0]}" -C "$work" --no-same-owner --no-same-permissions
 tops=("$work"/minwang-*)
 [ ${#tops[@]} = 1 ] || die "${bundles[0]} does not unpack to one minwang-* directory"
@@ -59,4 +80,5 @@ version=$(basename "$release" | sed 's/^minwang-//')
 rm -rf "$kit/config.yaml" "$kit/secrets" "${bundles[0]}"
 sync
 echo "$version $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$kit/INSTALLED"
-say "installed minwang $version; config and secrets removed from the boot partition"
+rm -f "$kit/FAILED"
+say "installed minwang $version; config and secrets removed from the boot partition; install log: /var/log/minwang-firstboot.log"

@@ -61,19 +61,47 @@ done
 
 version=$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$source_dir/package.json" | head -n1)
 [ -n "$version" ] || die "cannot read the version from $source_dir/package.json"
+# The version names directories that are replaced and removed (rm -rf): a plain semver only.
+[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z][0-9A-Za-z.-]*)?$ ]] && [[ "$version" != *..* ]] \
+  || die "refusing $source_dir: its package.json version '$version' is not a plain version (like 1.2.3 or 1.2.3-rc.1)"
 
 etc="$prefix/etc/minwang"
 case "$health_timeout" in ''|*[!0-9]*) die "--health-timeout needs whole seconds, not $health_timeout" ;; esac
 
-# 0. A signed bundle is checked by the code already trusted: this script's own verify-bundle.sh.
-if [ "$upgrade" = 1 ] && [ -z "$pubkey" ]; then pubkey="$etc/keys/release.pub"; fi
-if [ -n "$pubkey" ]; then
-  [ -f "$pubkey" ] || die "no public key at $pubkey to verify the bundle with"
-  bash "$script_dir/verify-bundle.sh" "$source_dir" "$pubkey" || die "refusing $source_dir: its signature does not verify"
-fi
 data="$prefix/var/lib/minwang"
 opt="$prefix/opt/minwang"
 release="$opt/releases/$version"
+staging="$opt/releases/.staging-$version"
+trap 'rm -rf "$staging"' EXIT
+
+# 0. The source is copied into root-owned staging first and the COPY is verified, so what was verified
+#    is what gets installed (nobody can swap a file in --source between the check and the copy). A signed
+#    bundle is checked by the code already trusted: this script's own verify-bundle.sh.
+if [ "$upgrade" = 1 ] && [ -z "$pubkey" ]; then pubkey="$etc/keys/release.pub"; fi
+[ -z "$pubkey" ] || [ -f "$pubkey" ] || die "no public key at $pubkey to verify the bundle with"
+install -d -m 0755 -o 0 -g 0 "$prefix/opt" "$opt" "$opt/releases"
+if [ "$(readlink -f "$source_dir")" != "$(readlink -f "$release")" ]; then
+  rm -rf "$staging"
+  mkdir -p "$staging"
+  if [ -n "$pubkey" ]; then
+    # Everything the signature covers (verify-bundle.sh refuses anything it does not).
+    cp -a "$source_dir/." "$staging/"
+  else
+    for part in bin dist node_modules models config scripts package.json README.md node BUILDINFO.json SHA256SUMS SHA256SUMS.sig; do
+      [ -e "$source_dir/$part" ] && cp -a "$source_dir/$part" "$staging/"
+    done
+  fi
+  chown -R 0:0 "$staging"
+  chmod -R go-w "$staging"
+  checked="$staging"
+else
+  checked="$release"
+fi
+if [ -n "$pubkey" ]; then
+  bash "$script_dir/verify-bundle.sh" "$checked" "$pubkey" || die "refusing $source_dir: its signature does not verify"
+  staged_version=$(sed -n 's/^  "version": "\([^"]*\)".*/\1/p' "$checked/package.json" | head -n1)
+  [ "$staged_version" = "$version" ] || die "refusing $source_dir: it changed while it was being copied"
+fi
 previous=""
 if [ "$upgrade" = 1 ]; then
   previous=$(readlink "$opt/current" 2>/dev/null || true)
@@ -124,15 +152,7 @@ fi
 find "$etc/secrets" -type f -exec chown "$uid:$gid" {} + -exec chmod 0600 {} +
 
 # 4. The release, side by side with earlier ones; `current` switches atomically.
-if [ "$(readlink -f "$source_dir")" != "$(readlink -f "$release")" ]; then
-  staging="$opt/releases/.staging-$version"
-  rm -rf "$staging"
-  mkdir -p "$staging"
-  for part in bin dist node_modules models config scripts package.json README.md node BUILDINFO.json SHA256SUMS SHA256SUMS.sig; do
-    [ -e "$source_dir/$part" ] && cp -a "$source_dir/$part" "$staging/"
-  done
-  chown -R 0:0 "$staging"
-  chmod -R go-w "$staging"
+if [ "$checked" = "$staging" ]; then
   rm -rf "$release"
   mv "$staging" "$release"
 fi
@@ -171,7 +191,8 @@ if [ -z "$restart_cmd" ]; then
   if [ "$use_systemctl" = 1 ]; then restart_cmd="systemctl restart minwang.service"; else restart_cmd=":"; fi
 fi
 if [ -z "$health_cmd" ]; then
-  health_cmd="systemctl is-active --quiet minwang.service && $prefix/usr/local/bin/minwang check --config $etc/config.yaml"
+  # As the service user, not root: the check runs the new release's code and reads what the agent reads.
+  health_cmd="systemctl is-active --quiet minwang.service && runuser -u minwang -- $prefix/usr/local/bin/minwang check --config $etc/config.yaml"
 fi
 healthy() {
   local deadline=$(( $(date +%s) + health_timeout ))

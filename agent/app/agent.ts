@@ -3,7 +3,9 @@ import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import { Lifecycle } from '../core/lifecycle.js';
 import type { HostPorts } from '../ports/index.js';
-import { DataDir, realPidAlive, type PidAlive } from '../state/data-dir.js';
+import { DataDir } from '../state/data-dir.js';
+import { realIdentifyProcess, type IdentifyProcess } from '../state/process-identity.js';
+import type { RestartHistory } from '../state/restart-record.js';
 import type { StationLink } from '../contract/link.js';
 import { buildHealthModules, type StageHooks } from './health-modules.js';
 import type { Notifier } from '../watchdog/notifier.js';
@@ -22,11 +24,13 @@ export interface AgentDeps {
   ports: HostPorts;
   logger: Logger;
   pid?: number;
-  pidAlive?: PidAlive;
+  identifyProcess?: IdentifyProcess;
   /** The link to the station; tests pass a MemoryStationLink (then no broker is involved). */
   link?: StationLink;
   /** Providers from stages the health side modules read (latest frame, detector, model). */
   hooks?: StageHooks;
+  /** Failed runs before this one (from the data dir's restart record), reported as `agent_restarting`. */
+  restarts?: { history: RestartHistory; onStable: () => Promise<void> };
   /** systemd notifications; default: the systemd-notify binary. Tests inject one. */
   notifier?: Notifier;
   /** Longest one module may take to stop; shutdown is bounded by modules × this. */
@@ -66,7 +70,7 @@ export function buildModules(deps: AgentDeps): Module[] {
     fs: ports.fs,
     logger: logger.child({ module: 'data-dir' }),
     pid: deps.pid ?? process.pid,
-    pidAlive: deps.pidAlive ?? realPidAlive,
+    identify: deps.identifyProcess ?? realIdentifyProcess,
   });
   // The link starts right after the data dir (its outbox lives there) and stops after every stage.
   const station = stationLink(deps);
@@ -97,6 +101,7 @@ export function buildModules(deps: AgentDeps): Module[] {
       ...deps.hooks,
     },
     ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
+    ...(deps.restarts === undefined ? {} : { restarts: deps.restarts }),
   });
   // cameras → sampling → motion → detection → tracking/events, with camera health beside them.
   const cameras = new CameraPipeline({

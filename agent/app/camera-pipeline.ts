@@ -199,7 +199,7 @@ export class CameraPipeline {
     try {
       grey = await decodeGrey(frame.jpeg, r.config.motion.width);
     } catch (err) {
-      this.health.failure(r.config.id, 'bad_image', `the camera's JPEG cannot be decoded: ${errorMessage(err)}`);
+      this.health.badImage(r.config.id, `the camera's picture is refused: ${errorMessage(err)}`);
       return;
     }
     const decoded: Frame = { ...frame, width: grey.sourceWidth, height: grey.sourceHeight };

@@ -19,6 +19,8 @@ import { ScheduledJobs, type Job } from '../schedule/jobs.js';
 import { sweepRetention } from '../schedule/retention.js';
 import type { DataDir } from '../state/data-dir.js';
 import { systemdNotifier, type Notifier } from '../watchdog/notifier.js';
+import { RestartAlert } from '../health/restart-alert.js';
+import type { RestartHistory } from '../state/restart-record.js';
 import { ProgressTracker } from '../watchdog/progress.js';
 import { Watchdog } from '../watchdog/watchdog.js';
 import { tapLink } from './link-taps.js';
@@ -58,6 +60,8 @@ export function buildHealthModules(deps: {
   dataDir: DataDir;
   hooks?: StageHooks;
   notifier?: Notifier;
+  /** Failed runs before this one, told to the station; `onStable` once this run stays up. */
+  restarts?: { history: RestartHistory; onStable: () => Promise<void> };
 }): HealthModules {
   const { config, ports, logger, dataDir, hooks = {} } = deps;
   const { clock, fs } = ports;
@@ -111,6 +115,7 @@ export function buildHealthModules(deps: {
     },
   });
   const modules: Module[] = [health, heartbeat, patrol];
+  if (deps.restarts !== undefined) modules.push(new RestartAlert({ ...deps.restarts, alerts: health.alerts, clock }));
 
   const gpioLog = logger.child({ module: 'gpio' });
   if (config.gpio.led !== undefined) {

@@ -54,7 +54,11 @@ const HOUR = 3_600_000;
 /** One camera's evidence and its debounced state. */
 class CameraRecord {
   lastFrameMono: number;
+  /** Whether the camera has delivered a picture since start: before that it is never called online. */
+  framed = false;
   lastFailure: { reason: CameraFaultReason; message: string } | undefined;
+  /** The camera answers, but its last picture was refused (undecodable, or a pixel bomb). */
+  badImage: { message: string; mono: number } | undefined;
   failing = false;
   inTimeout = false;
   previousPixels: Uint8Array | undefined;
@@ -110,7 +114,9 @@ export class CameraHealth implements Module {
     record.failing = false;
     record.inTimeout = false;
     record.lastFrameMono = now;
+    record.framed = true;
     record.lastFailure = undefined;
+    record.badImage = undefined;
     record.frameTimes.push(now);
     const measures = measurePicture(picture);
     this.trackFrozen(record, measures, previousFrameMono);
@@ -119,7 +125,18 @@ export class CameraHealth implements Module {
     this.evaluate(record);
   }
 
-  /** A grab failed (or the frame could not be decoded). */
+  /**
+   * The camera delivered, but not a usable picture (cannot be decoded, or declares more pixels
+   * than the agent decodes): it is reachable, so `degraded` (`bad_image`), not offline.
+   */
+  badImage(camera: string, message: string): void {
+    const record = this.records.get(camera);
+    if (record === undefined) return;
+    record.badImage = { message, mono: this.options.clock.monotonicMs() };
+    this.evaluate(record);
+  }
+
+  /** A grab failed. */
   failure(camera: string, reason: CameraFaultReason, message: string): void {
     const record = this.records.get(camera);
     if (record === undefined) return;
@@ -128,6 +145,7 @@ export class CameraHealth implements Module {
     if (reason === 'timeout' && !record.inTimeout) record.stallTimes.push(now);
     record.inTimeout = reason === 'timeout';
     record.lastFailure = { reason, message };
+    record.badImage = undefined;
     this.evaluate(record);
   }
 
@@ -188,12 +206,19 @@ export class CameraHealth implements Module {
     record.referenceFrames = [];
   }
 
-  private condition(record: CameraRecord, now: number): Condition {
+  /**
+   * What the camera's state is now; undefined while a camera that has not delivered a picture yet
+   * has not failed either (nothing is published: a station must never read `online` for it).
+   */
+  private condition(record: CameraRecord, now: number): Condition | undefined {
     const { faults, intervalMs } = record.camera;
-    if (now - record.lastFrameMono >= faults.offlineAfter * intervalMs) {
+    const bad = record.badImage;
+    if (bad !== undefined && now - bad.mono < faults.offlineAfter * intervalMs) return { state: 'degraded', reason: 'bad_image', detail: bad.message };
+    if (now - record.lastFrameMono >= faults.offlineAfter * intervalMs || this.failedBeforeFirstFrame(record)) {
       const failure = record.lastFailure ?? { reason: 'timeout' as const, message: `no frame for ${now - record.lastFrameMono} ms` };
       return { state: 'offline', reason: failure.reason, detail: failure.message };
     }
+    if (!record.framed) return undefined;
     const verdict = record.verdict;
     const picture: Condition | undefined = verdict.reason === null ? undefined
       : { state: 'degraded', reason: verdict.reason, ...(verdict.detail === undefined ? {} : { detail: verdict.detail }) };
@@ -204,6 +229,11 @@ export class CameraHealth implements Module {
     }
     if (picture !== undefined) return picture;
     return { state: 'online', reason: null };
+  }
+
+  /** A camera that never delivered and refused (auth, bad image...) is offline without the silent window; a slow first frame is not. */
+  private failedBeforeFirstFrame(record: CameraRecord): boolean {
+    return !record.framed && record.lastFailure !== undefined && record.lastFailure.reason !== 'timeout';
   }
 
   private holdFor(record: CameraRecord, condition: Condition): number {
@@ -217,6 +247,10 @@ export class CameraHealth implements Module {
   private evaluate(record: CameraRecord): void {
     const now = this.options.clock.monotonicMs();
     const condition = this.condition(record, now);
+    if (condition === undefined) {
+      record.candidate = undefined;
+      return;
+    }
     if (!sameCondition(condition, record.candidate)) {
       record.candidate = condition;
       record.candidateSince = now;

@@ -8,6 +8,7 @@ import type { Processes } from '../ports/process.js';
 import type { Frame, FrameSource } from '../pipeline/types.js';
 import { JpegSplitter } from './jpeg-splitter.js';
 import { backoffDelay } from '../core/backoff.js';
+import { stripCredentials } from '../core/redact.js';
 
 export interface FfmpegSourceOptions {
   camera: string;
@@ -27,6 +28,8 @@ export interface FfmpegSourceOptions {
   killGraceMs?: number;
   backoff?: { minMs: number; maxMs: number };
   random?: () => number;
+  /** Passwords in its command line: masked in every stderr line kept (ffmpeg prints the URL). */
+  secrets?: readonly string[];
 }
 
 const STDERR_LINES = 20;
@@ -219,7 +222,7 @@ export class FfmpegSource implements FrameSource {
   private keepStderr(text: string): void {
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      this.stderrTail.push(line.slice(0, 300));
+      this.stderrTail.push(stripCredentials(line, this.options.secrets).slice(0, 300));
       if (this.stderrTail.length > STDERR_LINES) this.stderrTail.shift();
     }
   }

@@ -119,13 +119,30 @@ export interface Credentials {
   password: string;
 }
 
-/** Answers one server's challenges for one set of credentials; keeps the nonce and counts `nc`. */
+/** Which schemes a session may answer with. */
+export interface AuthPolicy {
+  /** Basic sends the password as it is: allowed over https, or over http when the config says `auth: basic`. */
+  allowBasic: boolean;
+}
+
+/**
+ * Answers one server's challenges for one set of credentials; keeps the nonce and counts `nc`.
+ * Once the server spoke Digest, a Basic challenge is never answered: one spoofed 401 must not
+ * make every later request carry the password in clear.
+ */
 export class HttpAuthSession {
   private challenge: Challenge | undefined;
+  private spokeDigest = false;
   private nc = 0;
   private cnonce = '';
+  /** Why the last challenge was not answered, for the camera's status. */
+  refusal: string | undefined;
 
-  constructor(private readonly credentials: Credentials, private readonly makeCnonce: () => string = () => randomBytes(16).toString('hex')) {}
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly makeCnonce: () => string = () => randomBytes(16).toString('hex'),
+    private readonly policy: AuthPolicy = { allowBasic: true },
+  ) {}
 
   /** True once a challenge was accepted, so requests carry credentials from the start. */
   get primed(): boolean {
@@ -137,14 +154,28 @@ export class HttpAuthSession {
    * the first challenge, or a stale nonce (the password was right, the nonce expired).
    */
   accept(header: string | null): boolean {
-    const next = pickChallenge(parseChallenges(header ?? ''));
-    if (next === undefined) return false;
+    const offered = parseChallenges(header ?? '');
+    const next = pickChallenge(offered.filter((c) => c.scheme !== 'basic' || this.basicAllowed()));
+    this.refusal = undefined;
+    if (next === undefined) {
+      if (offered.some((c) => c.scheme === 'basic')) {
+        this.refusal = this.spokeDigest
+          ? 'the camera, which spoke Digest, now asks for Basic: refused (the password would travel in clear; a spoofed answer?)'
+          : 'the camera asks for Basic auth over plain http, which sends the password in clear: use https, or set auth: basic for this camera';
+      }
+      return false;
+    }
+    if (next.scheme === 'digest') this.spokeDigest = true;
     const wasPrimed = this.primed;
     const stale = next.scheme === 'digest' && next.params['stale']?.toLowerCase() === 'true';
     this.challenge = next;
     this.nc = 0;
     this.cnonce = this.makeCnonce();
     return !wasPrimed || stale;
+  }
+
+  private basicAllowed(): boolean {
+    return this.policy.allowBasic && !this.spokeDigest;
   }
 
   /** The Authorization value for a request, or undefined before any challenge. */

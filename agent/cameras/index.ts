@@ -6,6 +6,7 @@ import { FfmpegSource } from './ffmpeg-source.js';
 import { FileSource } from './file-source.js';
 import { rtspArgs } from './rtsp-args.js';
 import { SnapshotSource } from './snapshot-source.js';
+import { urlPassword } from '../core/redact.js';
 
 export { FfmpegSource } from './ffmpeg-source.js';
 export { FileSource } from './file-source.js';
@@ -22,6 +23,7 @@ export function createFrameSource(camera: CameraConfig, ports: SourcePorts, logg
       url: camera.snapshot.url,
       ...(camera.snapshot.username === undefined ? {} : { username: camera.snapshot.username }),
       ...(camera.snapshot.password === undefined ? {} : { password: camera.snapshot.password }),
+      auth: camera.snapshot.auth,
       http: ports.http,
       clock: ports.clock,
     });
@@ -39,6 +41,7 @@ export function createFrameSource(camera: CameraConfig, ports: SourcePorts, logg
       processes: ports.processes,
       clock: ports.clock,
       logger: log,
+      secrets: [...urlPassword(camera.rtsp.url), ...(camera.rtsp.password === undefined ? [] : [camera.rtsp.password])],
       // A stream that gives no frame for several intervals (and at least the socket timeout) is stalled.
       stallMs: Math.max(camera.timeout, camera.interval * 3) + 2000,
     });

@@ -10,6 +10,8 @@ export interface SnapshotSourceOptions {
   url: string;
   username?: string;
   password?: string;
+  /** `basic`: Basic auth allowed over plain http too. Default `auto`: Basic only over https. */
+  auth?: 'auto' | 'basic';
   http: Http;
   clock: Clock;
   /** Largest body accepted; a camera sending more is broken or not a camera. */
@@ -36,7 +38,8 @@ export class SnapshotSource implements FrameSource {
     const password = options.password ?? decodeURIComponent(this.url.password);
     this.url.username = '';
     this.url.password = '';
-    this.auth = username === undefined ? undefined : new HttpAuthSession({ username, password });
+    const allowBasic = this.url.protocol === 'https:' || options.auth === 'basic';
+    this.auth = username === undefined ? undefined : new HttpAuthSession({ username, password }, undefined, { allowBasic });
   }
 
   start(): Promise<void> {
@@ -57,7 +60,8 @@ export class SnapshotSource implements FrameSource {
     }
     if (response.status === 401 || response.status === 403) {
       await discard(response);
-      const why = this.auth === undefined ? 'the camera asks for a user name and password, and none is configured' : 'the camera refused the user name or password';
+      const why = this.auth === undefined ? 'the camera asks for a user name and password, and none is configured'
+        : this.auth.refusal ?? 'the camera refused the user name or password';
       throw cameraFault('auth', `HTTP ${response.status}: ${why}`);
     }
     if (!response.ok) {

@@ -54,8 +54,15 @@ export class CommandDispatcher {
     return [...this.handlers.keys()];
   }
 
-  /** Handles one request; resolves when it is answered (or ignored). */
-  async handle(op: string, payload: Buffer): Promise<void> {
+  /**
+   * Handles one request; resolves when it is answered (or ignored). A request the broker kept
+   * retained is never run: it would run again on every reconnect once the replay memory forgot it.
+   */
+  async handle(op: string, payload: Buffer, delivery: { retained?: boolean } = {}): Promise<void> {
+    if (delivery.retained === true) {
+      this.deps.logger.warn({ op, bytes: payload.length }, `command cmd/${op} arrived retained; ignored, no answer (clear it: publish an empty retained message on that topic)`);
+      return;
+    }
     try {
       await this.dispatch(op, payload);
     } catch (err) {

@@ -1,8 +1,8 @@
 const REDACTED = '[redacted]';
 
 /**
- * A copy of the config fit to leave the host: every `password` value and any password inside
- * a URL (rtsp://user:pass@...) is replaced. File paths and variable names stay: they are not secrets.
+ * A copy of the config fit to leave the host: every `password` value, any password inside
+ * a URL (rtsp://user:pass@...) and any password-like query parameter (`?loginpas=`) is replaced. File paths and variable names stay: they are not secrets.
  */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
@@ -13,12 +13,17 @@ export function redactSecrets(value: unknown): unknown {
   return value;
 }
 
+/** Query parameters cameras take passwords in (`?loginpas=`, `&pwd=`, `&password=`, `&token=`...). */
+const SECRET_PARAM = /pas|pwd|secret|token|auth|key|sig/i;
+
 function redactUrlPassword(text: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(text)) return text;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text;
   try {
     const url = new URL(text);
-    if (url.password === '') return text;
-    url.password = REDACTED;
+    const secretParams = [...url.searchParams.keys()].filter((name) => SECRET_PARAM.test(name));
+    if (url.password === '' && secretParams.length === 0) return text;
+    if (url.password !== '') url.password = REDACTED;
+    for (const name of secretParams) url.searchParams.set(name, REDACTED);
     return url.toString();
   } catch {
     return text;

@@ -46,7 +46,7 @@ export function parseConfigText(text: string, file: string): Config {
     const node = doc.getIn(path.length > 0 ? path : [], true);
     const offset = isNode(node) ? node.range?.[0] : undefined;
     const line = offset === undefined ? '' : ` (line ${lineCounter.linePos(offset).line})`;
-    return `${file}: ${formatPath(path)}: ${describeIssue(issue)}${line}`;
+    return `${file}: ${formatPath(path)}: ${describeIssue(issue, isSecretKey(path.at(-1)))}${line}`;
   });
   throw new AgentError('config.invalid', lines.join('\n'), { details: { file, problems: lines.length } });
 }
@@ -72,12 +72,19 @@ export function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** Keys whose values are secrets: an error about them never shows the value. */
+function isSecretKey(key: string | number | undefined): boolean {
+  return typeof key === 'string' && /password|secret|token/i.test(key);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, secret: boolean): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.length === 1 ? 'unknown key' : `unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_type':
-      return issue.input === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(issue.input)}`;
+      if (issue.input === undefined) return `is required (${issue.expected})`;
+      if (secret) return `expected ${issue.expected}, got a ${typeof issue.input} (value not shown; quote it, e.g. password: '0123')`;
+      return `expected ${issue.expected}, got ${describeValue(issue.input)}`;
     default:
       return issue.message;
   }

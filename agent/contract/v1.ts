@@ -115,7 +115,7 @@ export type EventPayload = EventBody & Sequenced;
 export type HealthKind =
   | 'camera_offline' | 'camera_degraded' | 'disk_low' | 'disk_readonly' | 'recording_stalled' | 'tamper'
   | 'detector_failure' | 'model_rollback' | 'overheat' | 'clock_unsynchronized'
-  | 'camera_power_cycle' | 'camera_power_cycle_failed' | 'event_flood';
+  | 'camera_power_cycle' | 'camera_power_cycle_failed' | 'event_flood' | 'agent_restarting';
 
 export interface HealthBody {
   ts: Timestamp;

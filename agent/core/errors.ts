@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   MODEL_MISSING: 'model.missing',
   MODEL_CORRUPT: 'model.corrupt',
   IMAGE_UNREADABLE: 'detector.image_unreadable',
+  // a picture whose header declares more pixels than the agent decodes (a memory bomb)
+  IMAGE_TOO_LARGE: 'image.too_large',
   DETECTOR_FAILED: 'detector.failed',
   DETECTOR_BUSY: 'detector.busy',
   DETECTOR_STOPPED: 'detector.stopped',

@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
+import { stripCredentials } from './redact.js';
 
 export type { Logger };
 export type LogFormat = 'json' | 'pretty';
@@ -22,7 +23,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stderr;
   const format = options.format ?? (stream.isTTY === true ? 'pretty' : 'json');
   const level = options.level ?? 'info';
-  const base = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  // A last line of defence: a password inside a URL never reaches a log line, whoever logged it.
+  const hooks = { streamWrite: (line: string) => stripCredentials(line) };
+  const base = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, hooks };
   if (format === 'pretty') {
     return pino(base, pretty({ destination: stream, sync: true, colorize: stream.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' }));
   }

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { assertPixelLimit, SHARP_INPUT } from '../imaging/pixel-limit.js';
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { InstalledModel } from '../models/store.js';
@@ -101,8 +102,9 @@ export class TfDetector implements Detector {
 
 /** Decodes JPEG/PNG/... into RGB, honouring EXIF orientation. */
 export async function decodeImage(image: Buffer): Promise<RgbImage> {
+  assertPixelLimit(image);
   try {
-    const { data, info } = await sharp(image, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(image, { ...SHARP_INPUT, failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     return { data, width: info.width, height: info.height };
   } catch (err) {

@@ -3,6 +3,7 @@ import { cameraSchema } from '../config/sections/cameras.js';
 import { formatPath } from '../config/load.js';
 import { assignCameraIds } from './camera-ids.js';
 import type { DeviceReport, MediaProfile, PasswordReference } from './types.js';
+import { printable } from './onvif/responses.js';
 
 /** How the snippet tells the agent to log in; the password itself is never in it. */
 export interface SnippetLogin {
@@ -85,7 +86,8 @@ function renderText(cameras: readonly SnippetCamera[]): string {
   const entries = cameras.filter((c) => c.entry !== undefined);
   const lines = [entries.length === 0 ? 'cameras: []' : 'cameras:'];
   for (const camera of cameras) {
-    lines.push(...describe(camera).map((line) => `  # ${line}`));
+    // Every comment line holds device-supplied text (names, tokens, URIs, errors): one line each, always.
+    lines.push(...describe(camera).map((line) => `  # ${/^ */.exec(line)?.[0] ?? ''}${printable(line, 400)}`));
     if (camera.entry !== undefined) {
       const yaml = stringify([camera.entry], { lineWidth: 0 }).trimEnd();
       lines.push(...yaml.split('\n').map((line) => `  ${line}`));

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { assertPixelLimit, SHARP_INPUT } from './pixel-limit.js';
 
 /** A small greyscale picture: one byte of luma per pixel, rows top to bottom. */
 export interface GreyImage {
@@ -16,8 +17,9 @@ export interface GreyImage {
  * keeps a camera with no motion cheap. Motion and camera health share the result.
  */
 export async function decodeGrey(jpeg: Buffer, width: number): Promise<GreyImage> {
+  assertPixelLimit(jpeg);
   const size = jpegSize(jpeg);
-  const { data, info } = await sharp(jpeg, { failOn: 'error', sequentialRead: true })
+  const { data, info } = await sharp(jpeg, { ...SHARP_INPUT, failOn: 'error', sequentialRead: true })
     .resize({ width: Math.min(width, size?.width ?? width), kernel: 'linear' })
     .greyscale()
     .raw()

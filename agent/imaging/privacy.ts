@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { Polygon } from '../config/sections/regions.js';
+import { assertPixelLimit, SHARP_INPUT } from './pixel-limit.js';
 
 /**
  * Burns privacy masks (solid black polygons, normalised coordinates) into an image, so a masked
@@ -7,7 +8,8 @@ import type { Polygon } from '../config/sections/regions.js';
  * Returns a JPEG. With no masks the image is only re-encoded when it is not already JPEG.
  */
 export async function burnPrivacyMasks(image: Buffer, masks: readonly Polygon[], quality = 85): Promise<Buffer> {
-  const input = sharp(image, { failOn: 'error' });
+  assertPixelLimit(image);
+  const input = sharp(image, { ...SHARP_INPUT, failOn: 'error' });
   const meta = await input.metadata();
   if (masks.length === 0 && meta.format === 'jpeg') return image;
   const width = meta.autoOrient?.width ?? meta.width;

@@ -13,6 +13,8 @@ export interface DownloadOptions {
   onProgress(received: number, total: number | undefined): void;
   /** Dropped connections resumed before giving up. */
   attempts?: number;
+  /** Aborts the whole download (every attempt) once it has taken too long in all. */
+  deadline?: AbortSignal;
 }
 
 /** Refuses anything but HTTPS from a configured origin, before a single byte is fetched. */
@@ -39,6 +41,7 @@ export async function downloadBundle(url: string, options: DownloadOptions): Pro
     try {
       return await fetchOnce(start, options);
     } catch (err) {
+      if (options.deadline?.aborted === true) refuse('deadline', `download from ${start.origin} did not finish in time (models.downloadTimeout)`);
       if (err instanceof AgentError || attempt >= attempts) throw err;
     }
   }
@@ -46,7 +49,9 @@ export async function downloadBundle(url: string, options: DownloadOptions): Pro
 
 async function fetchOnce(start: URL, options: DownloadOptions): Promise<void> {
   const have = await stat(options.file).then((s) => s.size, () => 0);
-  const response = await fetchSameOrigin(start, options.http, have > 0 ? { range: `bytes=${have}-` } : {});
+  // The deadline may have passed while waiting for the disk: do not start a request after it.
+  options.deadline?.throwIfAborted();
+  const response = await fetchSameOrigin(start, options.http, have > 0 ? { range: `bytes=${have}-` } : {}, options.deadline);
   let offset = 0;
   if (response.status === 206 && have > 0 && contentRangeStart(response) === have) {
     offset = have;
@@ -65,10 +70,10 @@ async function fetchOnce(start: URL, options: DownloadOptions): Promise<void> {
   await writeBody(response, offset, total, options);
 }
 
-async function fetchSameOrigin(start: URL, http: Http, headers: Record<string, string>): Promise<Response> {
+async function fetchSameOrigin(start: URL, http: Http, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
   let url = start;
   for (let hop = 0; hop < 5; hop++) {
-    const response = await http.fetch(url, { redirect: 'manual', headers });
+    const response = await http.fetch(url, { redirect: 'manual', headers, ...(signal === undefined ? {} : { signal }) });
     if (response.status < 300 || response.status >= 400) return response;
     await response.body?.cancel();
     const next = new URL(response.headers.get('location') ?? '', url);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelsConfig } from '../config/sections/models.js';
 import type { StationLink } from '../contract/link.js';
@@ -67,6 +67,9 @@ export class ModelUpdater implements Module {
   private busy: string | undefined;
   private transfer: Transfer | undefined;
   private running: Promise<void> = Promise.resolve();
+  private chunks: Promise<unknown> = Promise.resolve();
+  /** The last transfer completed: a late copy of its last chunk is acknowledged, not refused. */
+  private finished: { id: string; total: number } | undefined;
   private update: UpdateState | undefined;
   private readonly trial = { ok: 0, totalMs: 0, baselineMs: [] as number[] };
 
@@ -76,6 +79,7 @@ export class ModelUpdater implements Module {
 
   async start(): Promise<void> {
     await mkdir(this.deps.root, { recursive: true });
+    await this.pruneIncoming();
     this.state = await this.slots.readState();
     await this.recoverAtBoot();
     // Written before pruning: a state rebuilt from the slots on disk must keep their highest version.
@@ -209,6 +213,15 @@ export class ModelUpdater implements Module {
     });
   }
 
+  /** Bundles half received or half downloaded before a restart: nothing resumes them, so they only fill the disk. */
+  private async pruneIncoming(): Promise<void> {
+    const names = await readdir(this.deps.root).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith('incoming-'))) {
+      await rm(join(this.deps.root, name), { force: true, recursive: true });
+      this.deps.logger.info({ file: name }, 'removed a model bundle left incomplete by an earlier run');
+    }
+  }
+
   /** Crash loop: a trial slot that keeps restarting the agent, or a slot whose files went bad. */
   private async recoverAtBoot(): Promise<void> {
     const { trial, current, previous } = this.state;
@@ -258,12 +271,20 @@ export class ModelUpdater implements Module {
     const file = join(this.deps.root, `incoming-${randomUUID()}.bundle`);
     this.serially('install', async () => {
       this.progress({ state: 'downloading', progress: 0 });
+      // An overall deadline: a server that trickles or stalls must not keep the updater busy forever.
+      const deadline = new AbortController();
+      const timer = this.deps.clock.setTimeout(() => deadline.abort(), this.deps.config.downloadTimeout);
       try {
-        await downloadBundle(url, { http: this.deps.http, allowedOrigins: this.deps.config.allowedOrigins, maxBytes: this.deps.config.maxBundleBytes, file, onProgress: (received, total) => this.downloadProgress(received, total) });
+        await downloadBundle(url, {
+          http: this.deps.http, allowedOrigins: this.deps.config.allowedOrigins, maxBytes: this.deps.config.maxBundleBytes, file,
+          deadline: deadline.signal, onProgress: (received, total) => this.downloadProgress(received, total),
+        });
       } catch (err) {
         await rm(file, { force: true });
         this.progress({ state: 'failed', error: errorMessage(err) });
         throw err;
+      } finally {
+        this.deps.clock.clearTimeout(timer);
       }
       await this.installFile(file);
     });
@@ -277,11 +298,24 @@ export class ModelUpdater implements Module {
     this.busy = what;
   }
 
-  private async receiveChunk(chunk: Chunk): Promise<{ transfer: string; received: number; total: number }> {
+  /**
+   * Chunks are taken one at a time: two copies of one chunk (sent again under another request id)
+   * must not both pass the order check before either is appended.
+   */
+  private receiveChunk(chunk: Chunk): Promise<{ transfer: string; received: number; total: number }> {
+    const turn = this.chunks.then(() => this.takeChunk(chunk));
+    this.chunks = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async takeChunk(chunk: Chunk): Promise<{ transfer: string; received: number; total: number }> {
     const now = this.deps.clock.monotonicMs();
     if (this.transfer !== undefined && this.transfer.id !== chunk.transfer && now - this.transfer.lastChunkAt > TRANSFER_IDLE_MS) {
       this.deps.logger.warn({ transfer: this.transfer.id }, 'abandoning a silent model transfer');
       await this.abandonTransfer(`transfer ${this.transfer.id} went silent`);
+    }
+    if (this.transfer === undefined && this.finished?.id === chunk.transfer) {
+      return { transfer: chunk.transfer, received: this.finished.total, total: this.finished.total };
     }
     if (this.transfer === undefined || this.transfer.id !== chunk.transfer) {
       if (chunk.index !== 0) throw new AgentError('model.refused', `transfer ${chunk.transfer} is unknown; start it with chunk 0`, { details: { reason: 'unknown_transfer' } });
@@ -308,6 +342,7 @@ export class ModelUpdater implements Module {
     this.progress({ state: 'downloading', progress: Math.floor((100 * transfer.received) / transfer.total) });
     if (transfer.received === transfer.total) {
       this.transfer = undefined;
+      this.finished = { id: transfer.id, total: transfer.total };
       this.serially('install', () => this.installFile(transfer.file));
     }
     return { transfer: transfer.id, received: transfer.received, total: transfer.total };

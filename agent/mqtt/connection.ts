@@ -26,7 +26,8 @@ export interface ConnectionHandlers {
   up(connection: ConnectionUp): void;
   /** The connection that was up is gone; its client must not be used any more. */
   down(): void;
-  message(topic: string, payload: Buffer): void;
+  /** `retained`: the broker delivered it from its retained store, not as it was published. */
+  message(topic: string, payload: Buffer, retained: boolean): void;
 }
 
 export interface BrokerConnectionDeps {
@@ -113,8 +114,8 @@ export class BrokerConnection {
     this.client = client;
     let lastError: unknown;
     // Handlers go on before the CONNECT leaves: a resumed session delivers queued commands right after CONNACK.
-    client.on('message', (topic, payload) => {
-      if (client === this.client) this.deps.handlers.message(topic, payload);
+    client.on('message', (topic, payload, packet) => {
+      if (client === this.client) this.deps.handlers.message(topic, payload, packet.retain);
     });
     client.on('error', (err) => { lastError = err; });
     client.on('connect', (connack: IConnackPacket) => this.onConnect(client, session, protocolVersion, connack));

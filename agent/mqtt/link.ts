@@ -82,7 +82,7 @@ export class MqttStationLink implements StationLink, Module {
       sessions: this.sessions,
       tls,
       will: (session) => this.retained.status('offline', session, ports.clock.now()),
-      handlers: { up: (up) => this.onUp(up), down: () => this.sender.detach(), message: (t, p) => this.onMessage(t, p) },
+      handlers: { up: (up) => this.onUp(up), down: () => this.sender.detach(), message: (t, p, retained) => this.onMessage(t, p, retained) },
       ...(this.deps.random === undefined ? {} : { random: this.deps.random }),
     });
     this.connection.start();
@@ -157,12 +157,12 @@ export class MqttStationLink implements StationLink, Module {
     this.sender.attach(up.client, up.protocolVersion);
   }
 
-  private onMessage(topicName: string, payload: Buffer): void {
+  private onMessage(topicName: string, payload: Buffer, retained: boolean): void {
     const prefix = `${topic.command(this.host, '')}`;
     if (!topicName.startsWith(prefix)) return;
     const op = topicName.slice(prefix.length);
     if (op.endsWith('/response') || !COMMAND_OP_RE.test(op)) return;
-    void this.dispatcher.handle(op, payload);
+    void this.dispatcher.handle(op, payload, { retained });
   }
 
   private answer(op: string, response: CommandResponse): void {

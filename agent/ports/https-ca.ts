@@ -12,6 +12,7 @@ export function httpsWithCa(ca: string | Buffer): Http {
     fetch: (input, init) => new Promise<Response>((resolve, reject) => {
       const url = new URL(input.toString());
       if (url.protocol !== 'https:') return reject(new Error(`${url.origin} is not HTTPS`));
+      if (init?.signal?.aborted === true) return reject(new Error('aborted'));
       const headers = Object.fromEntries(new Headers(init?.headers).entries());
       const req = request(url, { method: init?.method ?? 'GET', headers, ca }, (res) => {
         const responseHeaders = new Headers();

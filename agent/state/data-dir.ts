@@ -4,30 +4,22 @@ import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { FileSystem } from '../ports/fs.js';
 
+import type { IdentifyProcess, ProcessIdentity } from './process-identity.js';
+
 const LOCK_FILE = 'agent.lock';
-
-/** Whether a process id is alive on this host (signal 0 checks without sending). */
-export type PidAlive = (pid: number) => boolean;
-
-export const realPidAlive: PidAlive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * Owns `storage.dataDir`: creates it, proves it writable, and holds a lock file so two agents
- * never share one outbox. A lock left by a process that died (power cut, kill -9) is taken over.
+ * never share one outbox. The lock names the holder by pid, boot id and process start time, so a
+ * lock left by a process that died (power cut, kill -9) is taken over even when, after a reboot,
+ * its pid now belongs to some other process.
  */
 export class DataDir implements Module {
   readonly name = 'data-dir';
   private locked = false;
 
   constructor(
-    private readonly deps: { dir: string; fs: FileSystem; logger: Logger; pid: number; pidAlive: PidAlive },
+    private readonly deps: { dir: string; fs: FileSystem; logger: Logger; pid: number; identify: IdentifyProcess },
   ) {}
 
   path(...parts: string[]): string {
@@ -55,7 +47,7 @@ export class DataDir implements Module {
     const lock = this.path(LOCK_FILE);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await fs.writeFile(lock, `${pid}\n`, { flag: 'wx', mode: 0o640 });
+        await fs.writeFile(lock, lockLine(pid, this.deps.identify(pid)), { flag: 'wx', mode: 0o640 });
         this.locked = true;
         return;
       } catch (err) {
@@ -64,13 +56,31 @@ export class DataDir implements Module {
           throw new AgentError('state.io', `data dir ${this.deps.dir} is not writable: ${code ?? String(err)}`, { cause: err });
         }
       }
-      const holder = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(holder) && holder !== pid && this.deps.pidAlive(holder)) {
+      const holder = await this.liveHolder(lock);
+      if (holder !== undefined) {
         throw new AgentError('state.locked', `data dir ${this.deps.dir} is in use by another minwang agent (pid ${holder})`);
       }
-      this.deps.logger.warn({ stalePid: holder }, 'taking over a stale lock left by an agent that is gone');
+      this.deps.logger.warn({ lock }, 'taking over a stale lock left by an agent that is gone (or by an earlier boot)');
       await fs.rm(lock, { force: true });
     }
     throw new AgentError('state.locked', `could not lock data dir ${this.deps.dir}`);
   }
+
+  /** The pid still holding the lock, or undefined when the lock outlived its holder. */
+  private async liveHolder(lock: string): Promise<number | undefined> {
+    const text = await this.deps.fs.readFile(lock, 'utf8').catch(() => '');
+    const [pidText, bootId, startTicks] = text.trim().split(/\s+/);
+    const holder = Number(pidText);
+    if (!Number.isInteger(holder) || holder <= 0 || holder === this.deps.pid) return undefined;
+    const now = this.deps.identify(holder);
+    if (now === undefined) return undefined;
+    if (bootId !== undefined) return now.bootId === bootId && now.startTicks === startTicks ? holder : undefined;
+    // A lock from an older version carries only a pid: its holder cannot have started after it was written.
+    const written = await this.deps.fs.stat(lock).then((s) => s.mtimeMs, () => 0);
+    return now.startedAtMs <= written ? holder : undefined;
+  }
+}
+
+function lockLine(pid: number, me: ProcessIdentity | undefined): string {
+  return me === undefined ? `${pid}\n` : `${pid} ${me.bootId} ${me.startTicks}\n`;
 }

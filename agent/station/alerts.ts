@@ -22,6 +22,11 @@ export interface AlertEntry {
   box: [number, number, number, number];
   zones: string[];
   startedAt: string;
+  /**
+   * What the feed is ordered by: the host's `startedAt`, but never later than a few minutes after
+   * the station received it, so a host with a wrong (or hostile) clock cannot push real alerts out.
+   */
+  sortAt: string;
   endedAt: string | null;
   /** Type, time and seq of the newest message merged (by seq). */
   type: 'new' | 'update' | 'end';
@@ -41,7 +46,17 @@ export function alertKey(host: string, id: string): string {
   return `${host}/${id}`;
 }
 
-export function newAlert(host: string, message: EventMessage, delayed: boolean): AlertEntry {
+/** Host times more than this ahead of the station's arrival time are clamped to it. */
+export const MAX_AHEAD_MS = 5 * 60_000;
+
+/** The host's time, clamped to arrival + MAX_AHEAD_MS. */
+export function clampedTime(hostTime: string, receivedAt: Date): string {
+  const limit = receivedAt.getTime() + MAX_AHEAD_MS;
+  const at = Date.parse(hostTime);
+  return Number.isFinite(at) && at <= limit ? hostTime : new Date(receivedAt.getTime()).toISOString();
+}
+
+export function newAlert(host: string, message: EventMessage, delayed: boolean, receivedAt: Date): AlertEntry {
   return {
     key: alertKey(host, message.id),
     host,
@@ -53,6 +68,7 @@ export function newAlert(host: string, message: EventMessage, delayed: boolean):
     box: message.box,
     zones: message.zones,
     startedAt: message.startedAt,
+    sortAt: clampedTime(message.startedAt, receivedAt),
     endedAt: message.endedAt ?? null,
     type: message.type,
     ts: message.ts,
@@ -69,11 +85,12 @@ export function newAlert(host: string, message: EventMessage, delayed: boolean):
  * Folds one more message into an entry. Merging is order-independent: the newest seq decides
  * the current fields, the start is the earliest seen, the end and the best score stick.
  */
-export function mergeAlert(entry: AlertEntry, message: EventMessage, delayed: boolean): AlertEntry {
+export function mergeAlert(entry: AlertEntry, message: EventMessage, delayed: boolean, receivedAt: Date): AlertEntry {
   const newer = message.seq > entry.seq;
   const merged: AlertEntry = {
     ...entry,
     startedAt: earlier(entry.startedAt, message.startedAt),
+    sortAt: earlier(entry.sortAt, clampedTime(message.startedAt, receivedAt)),
     endedAt: message.endedAt ?? entry.endedAt,
     maxScore: Math.max(entry.maxScore, message.score),
     thumbnail: entry.thumbnail || message.thumbnail,
@@ -94,12 +111,27 @@ export function isUnacknowledged(entry: AlertEntry): boolean {
   return entry.alert && entry.ack === null;
 }
 
-/** Newest first by start time; ties broken by key so the order is stable. */
-export function compareAlerts(a: AlertEntry, b: AlertEntry): number {
-  return Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+/** Newest first by (clamped) start time; ties broken by key so the order is stable. */
+export function compareAlerts(a: Pick<AlertEntry, 'sortAt' | 'key'>, b: Pick<AlertEntry, 'sortAt' | 'key'>): number {
+  return Date.parse(b.sortAt) - Date.parse(a.sortAt) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
-/** Entries kept sorted newest first, at most `limit` (the oldest go). */
+/**
+ * The entry to drop when over the limit: the oldest of the host holding the most entries, so one
+ * host flooding the feed only pushes out its own alerts once it holds more than any other.
+ * `sorted` is newest first.
+ */
+export function evictionIndex(sorted: readonly Pick<AlertEntry, 'host'>[]): number {
+  const counts = new Map<string, number>();
+  for (const e of sorted) counts.set(e.host, (counts.get(e.host) ?? 0) + 1);
+  let biggest = '';
+  let most = -1;
+  for (const [host, n] of counts) if (n > most) [biggest, most] = [host, n];
+  for (let i = sorted.length - 1; i >= 0; i--) if (sorted[i]?.host === biggest) return i;
+  return sorted.length - 1;
+}
+
+/** Entries kept sorted newest first, at most `limit`; over it, the biggest host's oldest go. */
 export class AlertFeed {
   private readonly byKey = new Map<string, AlertEntry>();
   private sorted: AlertEntry[] = [];
@@ -120,8 +152,8 @@ export class AlertFeed {
     this.byKey.set(entry.key, entry);
     this.sorted.splice(this.insertionIndex(entry), 0, entry);
     while (this.sorted.length > this.limit) {
-      const dropped = this.sorted.pop()!;
-      this.byKey.delete(dropped.key);
+      const [dropped] = this.sorted.splice(evictionIndex(this.sorted), 1);
+      if (dropped !== undefined) this.byKey.delete(dropped.key);
     }
     return this.byKey.has(entry.key);
   }

@@ -18,14 +18,18 @@ export interface HealthEntry {
   delayed: boolean;
 }
 
+/** Distinct health keys (kind + subject) kept per host: tens of cameras × a dozen kinds fit. */
+export const MAX_HEALTH_KEYS_PER_HOST = 1024;
+
 export class HealthBoard {
   private readonly current = new Map<string, HealthEntry>();
+  private readonly keysPerHost = new Map<string, number>();
   private log: HealthEntry[] = [];
 
   constructor(private readonly logLimit: number) {}
 
-  /** Applies a message; returns the entry when the board changed. */
-  apply(host: string, message: HealthMessage, delayed: boolean): HealthEntry | undefined {
+  /** Applies a message; returns the entry when the board changed, `over_limit` for a new key past the host's bound. */
+  apply(host: string, message: HealthMessage, delayed: boolean): HealthEntry | 'over_limit' | undefined {
     const entry: HealthEntry = {
       key: `${host}/${message.kind}/${message.subject}`,
       host,
@@ -38,9 +42,11 @@ export class HealthBoard {
       seq: message.seq,
       delayed,
     };
-    this.addToLog(entry);
     const existing = this.current.get(entry.key);
+    if (existing === undefined && (this.keysPerHost.get(host) ?? 0) >= MAX_HEALTH_KEYS_PER_HOST) return 'over_limit';
+    this.addToLog(entry);
     if (existing !== undefined && Date.parse(existing.ts) > Date.parse(entry.ts)) return undefined;
+    if (existing === undefined) this.keysPerHost.set(host, (this.keysPerHost.get(host) ?? 0) + 1);
     this.current.set(entry.key, entry);
     return entry;
   }

@@ -11,6 +11,9 @@ import type { Delivery, StationMessage } from './messages.js';
 import type { CameraStatusMessage, EventMessage, HealthMessage, HeartbeatMessage, ModelMessage, PatrolMessage, StatusMessage } from './schemas.js';
 import { RecentKeys } from './seq-ranges.js';
 
+/** A village has tens of cameras; a host claiming more is broken or hostile. */
+export const MAX_CAMERAS_PER_HOST = 256;
+
 export interface StationStateOptions {
   clock: Clock;
   /** A host that says online but shows no sign of life for this long is `stale` (default 90 s: 3 heartbeats). */
@@ -30,6 +33,8 @@ export type Outcome =
   | 'stale_session'
   /** Older than what the station already has for that topic: ignored. */
   | 'older'
+  /** Over a per-host bound (cameras, health keys): one host cannot slow or fill the console. */
+  | 'over_limit'
   | 'passed';
 
 export type StationChange =
@@ -186,6 +191,7 @@ export class StationState {
 
   private applyCamera(hostId: string, camera: CameraStatusMessage): ApplyResult {
     const host = this.record(hostId);
+    if (!host.cameras.has(camera.camera) && host.cameras.size >= MAX_CAMERAS_PER_HOST) return { outcome: 'over_limit', changes: [] };
     if (!notOlder(camera, host.cameras.get(camera.camera))) return { outcome: 'older', changes: [] };
     host.cameras.set(camera.camera, camera);
     return applied({ kind: 'host', host: hostId });
@@ -210,7 +216,8 @@ export class StationState {
     const sequence = this.sequence(hostId, `event#${key}`, event.seq, event.historical);
     if (sequence === 'duplicate') return { outcome: 'duplicate', changes: [] };
     const existing = this.feed.get(key);
-    const entry = existing === undefined ? newAlert(hostId, event, sequence.delayed) : mergeAlert(existing, event, sequence.delayed);
+    const now = this.options.clock.now();
+    const entry = existing === undefined ? newAlert(hostId, event, sequence.delayed, now) : mergeAlert(existing, event, sequence.delayed, now);
     if (!this.feed.put(entry)) return { outcome: 'older', delayed: sequence.delayed, changes: [] };
     return { outcome: 'applied', delayed: sequence.delayed, changes: [{ kind: 'alert', key }] };
   }
@@ -219,6 +226,7 @@ export class StationState {
     const sequence = this.sequence(hostId, `health#${hostId}/${health.id}`, health.seq, health.historical);
     if (sequence === 'duplicate') return { outcome: 'duplicate', changes: [] };
     const entry = this.board.apply(hostId, health, sequence.delayed);
+    if (entry === 'over_limit') return { outcome: 'over_limit', delayed: sequence.delayed, changes: [] };
     if (entry === undefined) return { outcome: 'older', delayed: sequence.delayed, changes: [] };
     return { outcome: 'applied', delayed: sequence.delayed, changes: [{ kind: 'health', host: hostId, key: entry.key }, { kind: 'host', host: hostId }] };
   }

@@ -37,7 +37,7 @@ import { cropToInput, decodeImage, TfDetector } from '../../agent/detection/tf-d
 import { decodeGrey } from '../../agent/imaging/grey.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
 import { MotionDetector } from '../../agent/motion/motion-detector.js';
-import { expand } from '../../agent/tracking/geometry.js';
+import { expand } from '../../agent/pipeline/box.js';
 import { EventsStage } from '../../agent/tracking/events-stage.js';
 
 const COUNTS = (process.env['BENCH_CAPACITY_CAMERAS'] ?? '4,8,12,16').split(',').map(Number).filter((n) => n > 0);

@@ -68,6 +68,15 @@ export class TestBroker {
     this.child?.kill(signal);
   }
 
+  /** SIGTERM (mosquitto saves its persistence file) and wait until it is gone. */
+  async terminate(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await gone;
+  }
+
   /** SIGKILL and wait until it is gone. */
   async kill(): Promise<void> {
     const child = this.child;

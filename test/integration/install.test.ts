@@ -45,7 +45,7 @@ describe('scripts/install.sh', () => {
     expect(mode(await stat(join(root, 'usr/local/bin/minwang')))).toBe('755');
 
     const unit = await readFile(join(root, 'etc/systemd/system/minwang.service'), 'utf8');
-    for (const line of ['Type=notify', 'WatchdogSec=60s', 'Restart=on-failure', 'StartLimitBurst=5', 'NoNewPrivileges=yes',
+    for (const line of ['Type=notify', 'WatchdogSec=60s', 'Restart=always', 'StartLimitIntervalSec=0', 'NoNewPrivileges=yes',
       'ProtectSystem=strict', 'ReadWritePaths=/var/lib/minwang', 'PrivateTmp=yes', 'User=minwang', 'SupplementaryGroups=gpio']) {
       expect(unit).toContain(`\n${line}\n`);
     }

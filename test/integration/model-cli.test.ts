@@ -42,6 +42,19 @@ describe('minwang model (maintainer tools)', () => {
     expect(flipped.stderr).toMatch(/refused \(hash_mismatch\): selftest.jpg has sha256/);
   }, 60_000);
 
+  it('signs a rollback bundle for 7 days by default, not a year', async () => {
+    const dir = await tempDir();
+    const keyFile = join(dir, 'maintainer.key');
+    const publicKey = (await runCli(['model', 'keygen', '--out', keyFile])).stdout.trim();
+    const out = join(dir, 'back.mwbundle');
+    expect((await runCli(['model', 'pack', join(PACKAGED_MODELS_DIR, 'mb3-centernet'), '--key', keyFile, '--bundle-version', '1', '--rollback', '--out', out])).code).toBe(0);
+    const { manifest } = openBundle(await readFile(out), { trustedKeys: [publicKey], maxBytes: 64 * 1024 * 1024 });
+    expect(manifest.rollback).toBe(true);
+    const days = (Date.parse(manifest.expires) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6);
+    expect(days).toBeLessThanOrEqual(7);
+  }, 60_000);
+
   it('exits 2 on usage errors', async () => {
     expect((await runCli(['model'])).code).toBe(2);
     expect((await runCli(['model', 'pack', 'x'])).stderr).toMatch(/--key is required/);

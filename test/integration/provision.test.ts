@@ -171,7 +171,7 @@ describe('minwang provision', () => {
     expect(again.stdout).toContain('nothing to do');
   });
 
-  it('first boot refuses a bundle swapped on the card after provisioning', async () => {
+  it('first boot refuses a bundle swapped on the card after provisioning, and still wipes the secrets from the card', async () => {
     const boot = await freshBootPartition();
     const k = await kit();
     expect((await runCli(provisionArgs(boot, k))).code).toBe(0);
@@ -182,6 +182,11 @@ describe('minwang provision', () => {
     await expect(run('bash', [join(boot, 'minwang/firstboot.sh')], { env: { ...process.env, MINWANG_ROOT: root, MINWANG_WORK: await tempDir() } }))
       .rejects.toMatchObject({ stderr: expect.stringContaining('does not verify') as unknown });
     expect(await readdir(join(root, 'etc'))).not.toContain('minwang');
-    expect(await readdir(join(boot, 'minwang'))).toContain('config.yaml');
+    const left = await readdir(join(boot, 'minwang'));
+    expect(left).not.toContain('config.yaml');
+    expect(left).not.toContain('secrets');
+    expect(await readFile(join(boot, 'minwang/FAILED'), 'utf8')).toMatch(/config and secrets were removed.*install log: \/var\/log\/minwang-firstboot.log/);
+    expect(await readFile(join(root, 'var/log/minwang-firstboot.log'), 'utf8')).toContain('does not verify');
+    expect(mode(await stat(join(root, 'var/log/minwang-firstboot.log')))).toBe('600');
   });
 });

@@ -14,6 +14,7 @@ import { silentLogger } from '../../agent/core/logger.js';
 import { systemClock } from '../../agent/ports/clock.js';
 import { realMqttConnector } from '../../agent/ports/mqtt.js';
 import { ConsoleApp } from '../../agent/station/console-app.js';
+import { hashPassword } from '../../agent/station/web/passwords.js';
 import { BIN, startCli, waitFor } from '../helpers/cli.js';
 import { startMosquitto, type Broker } from '../helpers/station/broker.js';
 import { SimulatedHost, realThumbnails } from '../helpers/station/host.js';
@@ -173,5 +174,42 @@ describe('web console on loopback without login', () => {
     const page = await fetchRaw(`${base}/`);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['x-frame-options']).toBe('DENY');
+  });
+});
+
+describe('login throttle against guesses sent at once', () => {
+  let app: ConsoleApp;
+  let base: string;
+  let broker: Broker;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    const db = join(await tempDir(), 'console.db');
+    const users = new Map([['alice', await hashPassword('correct horse battery', { ln: 12, r: 8, p: 1 })]]);
+    app = new ConsoleApp(
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, dbPath: db } },
+      { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
+    );
+    await app.startOutputs();
+    await app.connect();
+    base = app.web!.url().replace(/\/$/, '');
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await broker?.stop();
+  });
+
+  it('checks at most 5 of 60 concurrent guesses from one address; the rest are refused unchecked', async () => {
+    const { body, ...headers } = form({ user: 'alice', password: 'guess' });
+    const answers = await Promise.all(Array.from({ length: 60 }, () => fetchRaw(`${base}/login`, { method: 'POST', headers, body })));
+    const checked = answers.filter((a) => a.status === 401).length;
+    expect(checked).toBeGreaterThanOrEqual(1);
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(answers.filter((a) => a.status === 429).length).toBe(60 - checked);
+    // Sequential guesses: 5 failures in all, then blocked even for the right password.
+    for (let i = checked; i < 5; i++) expect((await fetchRaw(`${base}/login`, { method: 'POST', headers, body })).status).toBe(401);
+    const right = await fetchRaw(`${base}/login`, { method: 'POST', headers, body: form({ user: 'alice', password: 'correct horse battery' }).body });
+    expect(right.status).toBe(429);
   });
 });

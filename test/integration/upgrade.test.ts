@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, cp, mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readFile, readlink, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeBundleDir, keyFiles, REPO, run, signDir, throwawayRoot, type KeyFiles } from '../helpers/release.js';
@@ -60,6 +60,35 @@ describe('install.sh --upgrade', () => {
     expect(await current(host)).toBe('releases/0.1.0');
     expect(await readFile(join(host.root, 'etc/systemd/system/minwang.service'), 'utf8')).toBe(unitBefore);
     expect(await readFile(restarts, 'utf8')).toBe('releases/0.2.0\nreleases/0.1.0\n');
+  });
+
+  it('refuses a package version that is not a plain version (it names directories that are removed)', async () => {
+    const host = await hostRunning010();
+    const evil = await fakeBundleDir(join(host.bundles, 'evil'), '0.2.0', host.key);
+    const pkg = join(evil, 'package.json');
+    await writeFile(pkg, (await readFile(pkg, 'utf8')).replace('"version": "0.2.0"', '"version": "../../../etc"'));
+    await signDir(evil, host.key.privateKey);
+    const err = await upgrade(host, evil, '--health-cmd', 'true').then(() => null, (e: { stderr: string }) => e);
+    expect(err?.stderr).toMatch(/version '\.\.\/\.\.\/\.\.\/etc' is not a plain version/);
+    expect(await current(host)).toBe('releases/0.1.0');
+  });
+
+  it('installs what it verified: a file swapped in --source right after the check does not get in', async () => {
+    const host = await hostRunning010();
+    const v2 = await fakeBundleDir(join(host.bundles, 'v2'), '0.2.0', host.key);
+    const signed = await readFile(join(v2, 'bin/minwang.js'), 'utf8');
+    // The attacker's move, made deterministic: the installed checker verifies, then the source is swapped.
+    const checker = join(host.root, 'opt/minwang/current/scripts/verify-bundle.sh');
+    await rename(checker, `${checker}.real`);
+    await writeFile(checker, `bash "${checker}.real" "$@" && echo 'evil()' > "${v2}/bin/minwang.js"\n`, { mode: 0o755 });
+    await upgrade(host, v2, '--health-cmd', 'true');
+    expect(await current(host)).toBe('releases/0.2.0');
+    expect(await readFile(join(host.root, 'opt/minwang/releases/0.2.0/bin/minwang.js'), 'utf8')).toBe(signed);
+  });
+
+  it('runs its default health check as the service user, not as root', async () => {
+    const script = await readFile(INSTALL, 'utf8');
+    expect(script).toMatch(/health_cmd="systemctl is-active --quiet minwang\.service && runuser -u minwang -- /);
   });
 
   it('refuses a bundle signed with another key, a tampered one, or the running version, and changes nothing', async () => {

@@ -27,7 +27,7 @@ gpio: { led: { pin: 17 }, tamper: { pin: 27 }, relay: { checkEvery: 1m, offlineC
     const memory = new MemoryStationLink();
     memory.state = () => ({ connected: true, outboxDepth: 0, dropped: 0 });
     const sent: string[] = [];
-    const dataDir = new DataDir({ dir, fs: ports.fs, logger: silentLogger(), pid: process.pid, pidAlive: () => false });
+    const dataDir = new DataDir({ dir, fs: ports.fs, logger: silentLogger(), pid: process.pid, identify: () => undefined });
     const side = buildHealthModules({
       config, ports, logger: silentLogger(), link: memory, dataDir,
       notifier: { notify: (state) => { sent.push(state); return Promise.resolve(); } },

@@ -36,8 +36,9 @@ export const checkCommand: Command = {
       write(io, report, json);
       return EXIT.USAGE;
     }
-    // Progress logs would bury the checklist; warnings only, unless asked for more.
-    const logger = createLogger({ level: values['log-level'] === undefined ? 'warn' : logLevel, format: logFormat, stream: io.stderr });
+    // Logs have no place on the installer's checklist screen (the checklist says what failed and why):
+    // errors only, unless asked for more.
+    const logger = createLogger({ level: values['log-level'] === undefined ? 'error' : logLevel, format: logFormat, stream: io.stderr });
     try {
       const checks = doctorChecks(config, { ...realHostPorts(), env: io.env }, logger);
       const results = await runChecks(checks);

@@ -47,15 +47,20 @@ async function keygen(io: CliIO, values: OptionValues): Promise<ExitCode> {
   return EXIT.OK;
 }
 
+/** Default validity of a signed rollback bundle (a normal bundle: 365 days). */
+const ROLLBACK_VALID_DAYS = 7;
+
 async function pack(io: CliIO, values: OptionValues, dir: string): Promise<ExitCode> {
   const keyFile = requireOption(values, 'key');
   const bundleVersion = positiveInt(requireOption(values, 'bundle-version'), '--bundle-version');
-  const validDays = positiveInt(stringOption(values, 'valid-days') ?? '365', '--valid-days');
+  // A rollback bundle may replace a newer model: keep its window short unless asked otherwise.
+  const rollback = values['rollback'] === true;
+  const validDays = positiveInt(stringOption(values, 'valid-days') ?? (rollback ? String(ROLLBACK_VALID_DAYS) : '365'), '--valid-days');
   const privateKey = parsePrivateKey(await readFile(keyFile, 'utf8'));
   const { bundle, manifest } = await packModelDir({
     dir, privateKey, bundleVersion, validDays, now: new Date(),
     minAgentVersion: stringOption(values, 'min-agent') ?? agentVersion(),
-    rollback: values['rollback'] === true,
+    rollback,
   });
   const out = stringOption(values, 'out') ?? `${manifest.model.id}-${bundleVersion}.mwbundle`;
   await writeFile(out, bundle);

@@ -6,6 +6,9 @@ import { realHostPorts } from '../../ports/index.js';
 import { CONFIG_OPTION, type Command } from '../command.js';
 import { configPath } from '../config-path.js';
 import { withBudget } from '../budget.js';
+import { RestartRecord } from '../../state/restart-record.js';
+import { waitBeforeRestart } from '../../watchdog/restart-backoff.js';
+import { systemdNotifier } from '../../watchdog/notifier.js';
 
 /** Shutdown is bounded: after this the process exits even if a module hangs. */
 const SHUTDOWN_BUDGET_MS = 15_000;
@@ -25,14 +28,25 @@ export const runCommand: Command = {
     const config = await loadConfig(file, { env: io.env });
     const logger = createLogger({ level: logLevel, format: logFormat, stream: io.stderr });
     const log = logger.child({ module: 'run' });
-    const agent = createAgent({ config, ports: { ...realHostPorts(), env: io.env }, logger });
+    const ports = { ...realHostPorts(), env: io.env };
+    const record = new RestartRecord({ fs: ports.fs, dir: config.storage.dataDir, clock: ports.clock });
 
     let stopRequested: (signal: NodeJS.Signals) => void = () => undefined;
     const stopSignal = new Promise<NodeJS.Signals>((resolve) => { stopRequested = resolve; });
-    const unsubscribe = io.onStopSignal((signal) => stopRequested(signal));
+    const aborted = new AbortController();
+    const unsubscribe = io.onStopSignal((signal) => { aborted.abort(); stopRequested(signal); });
     // Signal listeners do not keep Node's event loop alive; this does, until a stop is asked.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
+      // systemd restarts the agent forever; after failures in a row it waits longer and says why.
+      const history = await record.begin();
+      const notifier = io.env['NOTIFY_SOCKET'] ? systemdNotifier({ processes: ports.processes, clock: ports.clock, env: io.env }) : undefined;
+      await waitBeforeRestart({ history, clock: ports.clock, logger: log, signal: aborted.signal, ...(notifier === undefined ? {} : { notifier }) });
+      if (aborted.signal.aborted) {
+        await record.clear();
+        return EXIT.OK;
+      }
+      const agent = createAgent({ config, ports, logger, restarts: { history, onStable: () => record.settled() } });
       await agent.start();
       log.info({ host: config.host.id, cameras: config.cameras.length, config: file }, 'minwang started');
       const signal = await stopSignal;
@@ -43,9 +57,11 @@ export const runCommand: Command = {
         return EXIT.FAILURE;
       }
       log.info({ failed }, failed.length === 0 ? 'stopped cleanly' : 'stopped with errors');
+      await (failed.length === 0 ? record.clear() : record.fail(`modules failed to stop: ${failed.join(', ')}`));
       return failed.length === 0 ? EXIT.OK : EXIT.FAILURE;
     } catch (err) {
       log.fatal({ err }, `agent failed: ${errorMessage(err)}`);
+      await record.fail(errorMessage(err));
       return EXIT.FAILURE;
     } finally {
       clearInterval(keepAlive);

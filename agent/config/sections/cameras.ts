@@ -22,6 +22,8 @@ const snapshotSource = z.strictObject({
   url: httpUrl(['http:', 'https:'], 'http://192.168.1.64/ISAPI/Streaming/channels/101/picture').describe('JPEG snapshot URL'),
   username,
   ...secretFields,
+  auth: z.enum(['auto', 'basic']).default('auto')
+    .describe('auto: Digest as the camera asks, Basic only over https; basic: also allow Basic over plain http (the password travels in clear)'),
 }).superRefine(checkOneSecretSource);
 
 const rtspSource = z.strictObject({

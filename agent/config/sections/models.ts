@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../duration.js';
 import { byteSize } from '../size.js';
 
 const PUBLIC_KEY_RE = /^[A-Za-z0-9+/]{43}=$/;
@@ -20,8 +21,10 @@ export const modelsSchema = z.strictObject({
     .describe('HTTPS origins (scheme://host[:port]) model/install may download from; redirects are followed only within the same origin. Bundles can always come as MQTT chunks')
     .meta({ example: ['https://models.example.org'] }),
   maxBundleBytes: byteSize({ min: 1024 * 1024, max: 2 * 1024 ** 3 }).default(64 * 1024 * 1024).describe('largest bundle accepted, by URL or by chunks'),
+  downloadTimeout: duration({ min: 10_000, max: 24 * 3_600_000 }).default(3_600_000)
+    .describe('longest a model/install download may take in all (a stalled server must not keep installs and rollbacks busy)'),
   trial: trialSchema.describe('after a switch the new model is on trial; it is committed once this passes'),
-}).default({ trustedKeys: [], allowedOrigins: [], maxBundleBytes: 64 * 1024 * 1024, trial: { inferences: 20, maxSlowdown: 2, maxBoots: 3 } })
+}).default({ trustedKeys: [], allowedOrigins: [], maxBundleBytes: 64 * 1024 * 1024, downloadTimeout: 3_600_000, trial: { inferences: 20, maxSlowdown: 2, maxBoots: 3 } })
   .describe('safe model updates (docs/models.md)');
 
 export type ModelsConfig = z.output<typeof modelsSchema>;

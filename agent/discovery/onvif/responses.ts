@@ -78,9 +78,12 @@ function decode(value: string): string {
   }
 }
 
-/** Device-supplied text shown on a terminal: no control characters, bounded length. */
+/**
+ * Device-supplied text shown on a terminal or written into a YAML comment: no control or format
+ * characters, no line or paragraph separators (a newline would end the comment), bounded length.
+ */
 export function printable(value: string, max = 64): string {
-  return value.replace(/[\p{Cc}\p{Cf}]/gu, '').replace(/\s+/g, ' ').trim().slice(0, max);
+  return value.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
 }
 
 const number = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
@@ -115,7 +118,7 @@ function toProfile(p: z.output<typeof profileSchema>, uris: RawDeviceReading['ur
   const stream = uris?.streamError === undefined ? cleanUri(uriResponse.safeParse(uris?.stream).data?.uri, STREAM_PROTOCOLS, 'stream') : { notes: [`stream URI refused: ${uris.streamError}`] };
   const snapshot = uris?.snapshotError === undefined ? cleanUri(uriResponse.safeParse(uris?.snapshot).data?.uri, SNAPSHOT_PROTOCOLS, 'snapshot') : { notes: [`snapshot URI refused: ${uris.snapshotError}`] };
   return {
-    token: p.$.token,
+    token: printable(p.$.token),
     ...(p.name === undefined ? {} : { name: printable(p.name) }),
     ...(encoder?.encoding === undefined ? {} : { encoding: printable(encoder.encoding, 16) }),
     ...(encoder?.resolution === undefined ? {} : { width: encoder.resolution.width, height: encoder.resolution.height }),

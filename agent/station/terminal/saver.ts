@@ -19,11 +19,12 @@ export class ImageSaver {
 
   private async write(host: string, folder: string, id: string, jpeg: Buffer): Promise<string> {
     const dir = join(this.dir, host, folder);
-    await mkdir(dir, { recursive: true });
+    // Pictures of people: the console's user only.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, `${id}.jpg`);
     // Whole files only: a reader never sees half a JPEG.
     const partial = `${path}.${process.pid}.part`;
-    await writeFile(partial, jpeg);
+    await writeFile(partial, jpeg, { mode: 0o600 });
     await rename(partial, path);
     return path;
   }

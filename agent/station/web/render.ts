@@ -125,7 +125,7 @@ export function renderFeed(state: StationState, viewer: Viewer): Html {
 
 export function renderAlert(alert: AlertEntry, hasThumbnail: boolean, viewer: Viewer): Html {
   const classes = ['alert', !alert.alert ? 'quiet' : alert.ack === null ? 'open' : 'acked', alert.delayed ? 'delayed' : ''].join(' ').trim();
-  return html`<li class="${classes}" data-key="${alert.key}" data-sort="${Date.parse(alert.startedAt)}" data-host="${alert.host}" data-camera="${alert.camera}" data-label="${alert.label}">
+  return html`<li class="${classes}" data-key="${alert.key}" data-sort="${Date.parse(alert.sortAt)}" data-host="${alert.host}" data-camera="${alert.camera}" data-label="${alert.label}">
     ${hasThumbnail ? html`<img class="thumb" src="/thumb/${alert.key}.jpg" alt="${alert.label} at ${alert.camera}">` : html`<div class="thumb nopic">${alert.thumbnail ? 'picture coming' : 'no picture'}</div>`}
     <div class="what"><strong>${alert.label}</strong> ${alert.maxScore.toFixed(2)} · ${alert.host} / ${alert.camera}<br>
       <time datetime="${alert.startedAt}">${clock(alert.startedAt)}</time>${alert.endedAt === null ? html` <span class="badge online">ongoing</span>` : html` – ${clock(alert.endedAt)}`}

@@ -155,7 +155,20 @@ export class WebConsole implements Module {
     if (!this.loginRequired()) return redirect(res, '/');
     if (!sameOrigin(req, this.scheme())) return sendText(res, 403, 'cross-site request refused');
     const address = req.socket.remoteAddress ?? 'unknown';
-    if (this.throttle.blocked(address)) return sendHtml(res, 429, renderLoginPage('Too many failed attempts. Wait five minutes.'));
+    // Counted before the first await: guesses sent at once cannot all be checked.
+    const refused = this.throttle.begin(address);
+    if (refused !== undefined) {
+      if (refused !== 'blocked') this.deps.logger.warn({ address, refused }, 'login attempt refused unchecked');
+      return sendHtml(res, 429, renderLoginPage(refused === 'blocked' ? 'Too many failed attempts. Wait five minutes.' : 'Another login is being checked. Try again in a moment.'));
+    }
+    try {
+      await this.checkLogin(req, res, address);
+    } finally {
+      this.throttle.end(address);
+    }
+  }
+
+  private async checkLogin(req: IncomingMessage, res: ServerResponse, address: string): Promise<void> {
     const form = await readForm(req);
     const user = form?.get('user') ?? '';
     const password = form?.get('password') ?? '';
@@ -163,7 +176,6 @@ export class WebConsole implements Module {
     // An unknown user costs as much time as a wrong password, so names cannot be probed.
     const ok = await verifyPassword(password, phc ?? DUMMY_HASH) && phc !== undefined;
     if (!ok) {
-      this.throttle.failed(address);
       this.deps.logger.warn({ user, address }, 'failed login');
       return sendHtml(res, 401, renderLoginPage('Wrong user name or password.'));
     }

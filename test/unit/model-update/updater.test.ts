@@ -9,6 +9,7 @@ import type { ModelTarget } from '../../../agent/model-update/slots.js';
 import { ModelUpdater, type SelfTestOutcome } from '../../../agent/model-update/updater.js';
 import { sha256Of } from '../../../agent/models/store.js';
 import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import type { Http } from '../../../agent/ports/http.js';
 import type { DetectionResult, Detector } from '../../../agent/pipeline/types.js';
 import { testKey, tinyBundle, writeTinyModelDir, type TestKey } from '../../helpers/model-bundles.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -28,7 +29,7 @@ interface Harness {
   command(op: string, params: Record<string, unknown>): Promise<unknown>;
 }
 
-async function harness(options: { clock?: FakeClock; dir?: string; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
+async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
   const dir = options.dir ?? await tempDir();
   const packagedRoot = join(dir, 'packaged');
   await writeTinyModelDir(packagedRoot, 'tiny');
@@ -41,7 +42,7 @@ async function harness(options: { clock?: FakeClock; dir?: string; selfTest?: (t
   const root = join(dir, 'data', 'models');
   const updater = new ModelUpdater({
     root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
-    http: { fetch: () => Promise.reject(new Error('no network in this test')) },
+    http: options.http ?? { fetch: () => Promise.reject(new Error('no network in this test')) },
     config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: ['https://models.example.org'], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
     packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'packaged', modelsRoot: packagedRoot },
@@ -120,6 +121,58 @@ describe('model updater', () => {
     for (let i = 1; i < total; i++) await h.command('model/install/chunk', chunk(i));
     await h.updater.idle();
     expect(h.updater.modelVersion()).toBe('tiny@2');
+  });
+
+  it('appends a chunk sent twice at once (two request ids) only once, so the install succeeds', async () => {
+    const h = await harness();
+    const bundle = tinyBundle({ key: maintainer, bundleVersion: 2 });
+    const total = Math.ceil(bundle.length / CHUNK);
+    const chunk = (index: number) => {
+      const data = bundle.subarray(index * CHUNK, (index + 1) * CHUNK);
+      return { transfer: 'dup', index, total, sha256: sha256Of(data), dataBase64: data.toString('base64') };
+    };
+    for (let i = 0; i < total; i++) {
+      const answers = await Promise.all([h.command('model/install/chunk', chunk(i)), h.command('model/install/chunk', chunk(i))]);
+      expect(answers[1]).toEqual({ transfer: 'dup', received: i + 1, total });
+    }
+    await h.updater.idle();
+    expect(h.link.model?.update?.state).toBe('active');
+    expect(h.updater.modelVersion()).toBe('tiny@2');
+  });
+
+  it('removes incoming bundles left by an earlier run when it starts', async () => {
+    const dir = await tempDir();
+    await harness({ dir });
+    const root = join(dir, 'data', 'models');
+    await writeFile(join(root, 'incoming-t9.bundle'), 'half a bundle');
+    await writeFile(join(root, 'incoming-5d1c.bundle'), 'half a download');
+    await harness({ dir });
+    expect((await readdir(root)).filter((n) => n.startsWith('incoming-'))).toEqual([]);
+  });
+
+  it('gives up a stalled download at its deadline, so installs and rollbacks are not busy forever', async () => {
+    const clock = new FakeClock(new Date('2026-06-01T00:00:00Z'));
+    // A server from an allowed origin that sends a little and then nothing, holding the connection open.
+    let fetched: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => { fetched = resolve; });
+    const stalled: Http = {
+      fetch: (_url, init) => (fetched(), Promise.resolve(new Response(new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(100));
+          init?.signal?.addEventListener('abort', () => controller.error(new Error('aborted')));
+        },
+      }), { status: 200, headers: { 'content-length': '5000' } }))),
+    };
+    const h = await harness({ clock, http: stalled, trial: 1 });
+    await h.command('model/install', { url: 'https://models.example.org/stalled.bundle' });
+    await started; // the request is out (the file check before it is real disk I/O, not fake time)
+    await clock.advance(59 * 60_000);
+    await expect(h.command('model/rollback', {})).rejects.toMatchObject({ code: 'busy' });
+    await clock.advance(60_000);
+    await h.updater.idle();
+    expect(h.link.model?.update).toMatchObject({ state: 'failed', error: expect.stringMatching(/did not finish in time/) as unknown });
+    await expect(h.command('model/rollback', {})).rejects.toThrow(/no previous model/);
+    expect((await readdir(h.root)).filter((n) => n.startsWith('incoming-'))).toEqual([]);
   });
 
   it('refuses a second install while a transfer runs', async () => {
