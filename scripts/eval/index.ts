@@ -102,8 +102,9 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   const perVideo = [];
   for (const video of videos) {
     progress(`${detectorConfig.model} video ${video.id}...`);
-    const run = await runVideo(video.path, config, detectorConfig, detector, seconds);
-    const visits = seconds === undefined ? video.visits : video.visits.filter((v) => v.start < seconds);
+    const until = Math.min(seconds ?? Number.POSITIVE_INFINITY, video.annotatedUntil ?? Number.POSITIVE_INFINITY);
+    const run = await runVideo(video.path, config, detectorConfig, detector, Number.isFinite(until) ? Math.ceil(until) : undefined);
+    const visits = video.visits.filter((v) => v.start < until);
     const score = scoreEvents(visits, run.events);
     progress(`${video.id}: ${score.found}/${score.visits} visits found, ${score.duplicates} duplicates, ${score.falseEvents} false (${run.frames} frames)`);
     perVideo.push({ id: video.id, frames: run.frames, detectedFrames: run.detectedFrames, msPerFrame: Math.round(run.detectMs / Math.max(1, run.frames)), ...score, events: run.events });

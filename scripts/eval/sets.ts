@@ -26,6 +26,8 @@ export interface EvalVideo {
   path: string;
   tags: string[];
   visits: Visit[];
+  /** Seconds of the video that are labelled (all when undefined): only those are run. */
+  annotatedUntil?: number | undefined;
 }
 
 export interface EvalSet {
@@ -46,8 +48,9 @@ const item = z.looseObject({
   persons: count.optional(),
   twoWheelers: count.optional(),
   tags: z.array(z.string().max(100)).max(50).default([]),
-  visits: z.array(z.strictObject({ start: z.number().min(0), end: z.number().min(0), label: visitLabel })
+  visits: z.array(z.looseObject({ start: z.number().min(0), end: z.number().min(0), label: visitLabel })
     .refine((v) => v.end >= v.start, 'a visit ends after it starts')).optional(),
+  annotatedUntil: z.number().positive().optional().describe('visits are timed up to this second only'),
 });
 
 const manifestSchema = z.looseObject({ items: z.array(item).max(100_000) });
@@ -68,7 +71,7 @@ export async function loadDevSet(dir: string): Promise<EvalSet> {
   for (const it of parsed.data.items) {
     const file = inside(it.file);
     if (it.kind === 'video') {
-      if (it.visits !== undefined) videos.push({ id: it.id, path: file, tags: it.tags, visits: it.visits });
+      if (it.visits !== undefined) videos.push({ id: it.id, path: file, tags: it.tags, visits: it.visits, annotatedUntil: it.annotatedUntil });
       continue;
     }
     if (it.persons === undefined || it.twoWheelers === undefined) continue;
