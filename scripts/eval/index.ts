@@ -66,7 +66,7 @@ for (const model of models) {
     }
   }
 }
-const report = { set: set.name, images: images.length, videos: videos.length, loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100, runs };
+const report = { set: set.name, manifestSha256: set.manifestSha256, images: images.length, videos: videos.length, loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100, runs };
 // Indented, but each array of plain values (curve points, latencies) on one line.
 process.stdout.write(`${JSON.stringify(report, null, 2).replace(/\[\s+([^[\]{}]*?)\s+\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`);
 

@@ -4,6 +4,7 @@
  * from the pinned Debian footage (scripts/fetch-footage.sh).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +33,8 @@ export interface EvalVideo {
 
 export interface EvalSet {
   name: string;
+  /** Which state of the set was scored: the manifest's sha256 (the set grows; numbers name theirs). */
+  manifestSha256?: string;
   images: EvalImage[];
   videos: EvalVideo[];
 }
@@ -58,7 +61,8 @@ const manifestSchema = z.looseObject({ items: z.array(item).max(100_000) });
 /** Reads `<dir>/manifest.json`; files must stay inside `dir`. */
 export async function loadDevSet(dir: string): Promise<EvalSet> {
   const path = join(dir, 'manifest.json');
-  const parsed = manifestSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+  const text = await readFile(path);
+  const parsed = manifestSchema.safeParse(JSON.parse(text.toString('utf8')));
   if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const root = resolve(dir);
   const inside = (file: string) => {
@@ -78,7 +82,7 @@ export async function loadDevSet(dir: string): Promise<EvalSet> {
     const truth = { person: it.persons, ebike: it.twoWheelers };
     images.push({ id: it.id, tags: it.tags, truth, present: { person: truth.person > 0, ebike: truth.ebike > 0 }, load: () => readFile(file) });
   }
-  return { name: root, images, videos };
+  return { name: root, manifestSha256: createHash('sha256').update(text).digest('hex'), images, videos };
 }
 
 interface Source {
