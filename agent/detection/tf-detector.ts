@@ -3,10 +3,12 @@ import { assertPixelLimit, SHARP_INPUT } from '../imaging/pixel-limit.js';
 import type { GraphModel, Tensor } from '@tensorflow/tfjs';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { InstalledModel } from '../models/store.js';
+import { inputSize, type ModelInput } from '../models/manifest.js';
 import type { DetectOptions, Detection, DetectionResult, Detector } from '../pipeline/types.js';
 import { readyBackend, type BackendChoice, type BackendName, type Tf } from './backend.js';
 import { planRegionCrops, planStillCrops, type Crop, type TilingOptions } from './crops.js';
 import { decodeRows, type CropScale } from './decode.js';
+import { decodeGfl } from './gfl.js';
 import { loadGraphModel } from './graph-model.js';
 import { mergeDetections } from './nms.js';
 
@@ -73,31 +75,66 @@ export class TfDetector implements Detector {
   }
 
   private inputSide(): number {
-    return this.options.model.manifest.input.shape[1];
+    const { width, height } = inputSize(this.options.model.manifest.input);
+    return Math.max(width, height);
   }
 
   private async detectCrop(rgb: RgbImage, crop: Crop): Promise<Detection[]> {
     const { manifest } = this.options.model;
-    const [, height, width] = manifest.input.shape;
+    const { width, height } = inputSize(manifest.input);
     const { pixels, scale } = await cropToInput(rgb, crop, width, height, this.options.fit);
-    const rows = await this.infer(pixels, [1, height, width, 3]);
+    const rows = await this.infer(pixels);
     return decodeRows(rows, crop, scale, rgb, manifest.labels, { minScore: this.options.minScore, edgeTolerance: 0.03 });
   }
 
-  private async infer(pixels: Buffer, shape: [number, number, number, number]): Promise<Float32Array> {
-    const { input, output } = this.options.model.manifest;
-    const [lo, hi] = input.range;
-    const values = new Float32Array(pixels.length);
-    const k = (hi - lo) / 255;
-    for (let i = 0; i < pixels.length; i++) values[i] = (pixels[i] ?? 0) * k + lo;
+  /** Runs the graph on one input picture and returns rows `[x1, y1, x2, y2, score, class]` in input pixels. */
+  private async infer(pixels: Buffer): Promise<Float32Array | number[]> {
+    const { input, output, labels } = this.options.model.manifest;
     this.inferenceCount += 1;
-    const result = this.tf.tidy(() => this.graph.execute({ [input.name]: this.tf.tensor(values, shape, 'float32') }, output.name) as Tensor);
+    const tensorIn = () => this.tf.tensor(toInputValues(pixels, input), input.shape, 'float32');
+    if (output.decoding === 'rows-xyxy-score-class') {
+      const result = this.tf.tidy(() => this.graph.execute({ [input.name]: tensorIn() }, output.name) as Tensor);
+      try {
+        return (await result.data()) as Float32Array;
+      } finally {
+        result.dispose();
+      }
+    }
+    const names = output.levels.flatMap((l) => [l.scores, l.boxes]);
+    const results = this.tf.tidy(() => this.graph.execute({ [input.name]: tensorIn() }, names) as Tensor[]);
     try {
-      return (await result.data()) as Float32Array;
+      const data = (await Promise.all(results.map((r) => r.data()))) as Float32Array[];
+      const levels = output.levels.map((l, i) => ({ stride: l.stride, scores: data[2 * i] as Float32Array, boxes: data[2 * i + 1] as Float32Array }));
+      const { width, height } = inputSize(input);
+      const wanted = Object.keys(labels).map(Number);
+      return decodeGfl(levels, { inputWidth: width, inputHeight: height, classes: output.classes, regMax: output.regMax, wanted, minScore: this.options.minScore });
     } finally {
-      result.dispose();
+      for (const r of results) r.dispose();
     }
   }
+}
+
+/**
+ * Packed RGB bytes → the model's input values: scaled to its range, minus its mean, over its std,
+ * in its channel order and layout.
+ */
+export function toInputValues(pixels: Buffer, input: ModelInput): Float32Array {
+  const [lo, hi] = input.range;
+  const k = (hi - lo) / 255;
+  const mean = input.mean ?? [0, 0, 0];
+  const std = input.std ?? [1, 1, 1];
+  const n = pixels.length / 3;
+  const values = new Float32Array(pixels.length);
+  for (let c = 0; c < 3; c++) {
+    const from = input.channels === 'bgr' ? 2 - c : c;
+    const m = mean[c] ?? 0;
+    const sd = std[c] ?? 1;
+    for (let i = 0; i < n; i++) {
+      const v = ((pixels[i * 3 + from] ?? 0) * k + lo - m) / sd;
+      values[input.layout === 'nhwc' ? i * 3 + c : c * n + i] = v;
+    }
+  }
+  return values;
 }
 
 /** Decodes JPEG/PNG/... into RGB, honouring EXIF orientation. */

@@ -13,6 +13,8 @@ export const ALERT_LABELS = ['person', 'ebike'] as const;
 const modelFile = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').describe('file name in the installed model directory'),
   from: z.string().min(1).describe('path inside the source package'),
+  package: z.string().min(1).optional().describe('another pinned package this one file comes from (e.g. a reference image)'),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, 'an exact version, e.g. 3.3.6').optional(),
   sha256,
   bytes: z.int().positive(),
 });
@@ -23,19 +25,35 @@ const source = z.strictObject({
   license: z.string().min(1),
 });
 
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
 const input = z.strictObject({
   name: z.string().min(1),
-  shape: z.tuple([z.literal(1), z.int().positive(), z.int().positive(), z.literal(3)]).describe('[1, height, width, 3]'),
-  layout: z.literal('nhwc'),
+  shape: z.tuple([z.literal(1), z.int().positive(), z.int().positive(), z.int().positive()])
+    .describe('[1, height, width, 3] for nhwc, [1, 3, height, width] for nchw'),
+  layout: z.enum(['nhwc', 'nchw']),
   dtype: z.literal('float32'),
-  range: z.tuple([z.number(), z.number()]).describe('value range of one RGB channel'),
-});
+  range: z.tuple([z.number(), z.number()]).describe('value range of one channel'),
+  channels: z.enum(['rgb', 'bgr']).optional().describe('channel order the model expects (default rgb)'),
+  mean: triple.optional().describe('subtracted per channel (model order) after scaling to `range`'),
+  std: triple.optional().describe('divides per channel (model order) after `mean`'),
+}).refine((i) => (i.layout === 'nhwc' ? i.shape[3] === 3 : i.shape[1] === 3), 'shape must have 3 channels where the layout puts them');
 
-const output = z.strictObject({
+/** Rows of [x1, y1, x2, y2, score, class] in input pixels, as CenterNet exports them. */
+const rowsOutput = z.strictObject({
   name: z.string().min(1),
-  /** Rows of [x1, y1, x2, y2, score, class] in input pixels, as CenterNet exports them. */
   decoding: z.literal('rows-xyxy-score-class'),
 });
+
+/** A GFL head (NanoDet): per level, sigmoid class scores and distance-distribution logits. */
+const gflOutput = z.strictObject({
+  decoding: z.literal('gfl'),
+  classes: z.int().positive(),
+  regMax: z.int().positive().max(64),
+  levels: z.array(z.strictObject({ stride: z.int().positive(), scores: z.string().min(1), boxes: z.string().min(1) })).min(1).max(8),
+});
+
+const output = z.discriminatedUnion('decoding', [rowsOutput, gflOutput]);
 
 const labelEntry = z.strictObject({ class: z.string().min(1), label: z.enum(ALERT_LABELS) });
 
@@ -44,12 +62,14 @@ const selfTest = z.strictObject({
   expect: z.array(z.strictObject({ label: z.enum(ALERT_LABELS), minCount: z.int().positive(), minScore: z.number().min(0).max(1) })).min(1),
 });
 
+const modelFileWithSource = modelFile.refine((f) => (f.package === undefined) === (f.version === undefined), 'a file from another package names both `package` and `version`');
+
 export const modelManifestSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]{1,64}$/),
   version: z.string().min(1),
   description: z.string().min(1),
   source,
-  files: z.array(modelFile).min(2),
+  files: z.array(modelFileWithSource).min(2),
   graph: z.string().min(1).describe('name of the TensorFlow.js graph-model JSON among the files'),
   input,
   output,
@@ -63,4 +83,10 @@ export const modelManifestSchema = z.strictObject({
 });
 
 export type ModelManifest = z.output<typeof modelManifestSchema>;
+export type ModelInput = ModelManifest['input'];
+
+/** The model's input picture size, whatever its layout. */
+export function inputSize(input: ModelInput): { width: number; height: number } {
+  return input.layout === 'nhwc' ? { height: input.shape[1], width: input.shape[2] } : { height: input.shape[2], width: input.shape[3] };
+}
 export type ModelFile = ModelManifest['files'][number];

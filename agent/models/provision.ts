@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AgentError } from '../core/errors.js';
-import type { ModelManifest } from './manifest.js';
+import type { ModelFile, ModelManifest } from './manifest.js';
 import { modelPaths, readManifest, verifyModelFile } from './store.js';
 
 export interface ProvisionReport {
@@ -30,14 +30,13 @@ export async function provisionModels(root: string, resolveFrom: string): Promis
 export async function provisionModel(root: string, manifest: ModelManifest, resolveFrom: string): Promise<ProvisionReport> {
   const { filesDir } = modelPaths(root, manifest.id);
   if (await allVerified(filesDir, manifest)) return { id: manifest.id, action: 'already-installed' };
-  const packageDir = locatePackage(manifest, resolveFrom);
   // Copy into a staging dir and swap it in whole, so an interrupted install never leaves half a model.
   const staging = `${filesDir}.staging`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   for (const file of manifest.files) {
     const target = join(staging, file.name);
-    await copyFile(join(packageDir, file.from), target);
+    await copyFile(join(locatePackage(manifest, file, resolveFrom), file.from), target);
     await verifyModelFile(target, file);
   }
   await rm(filesDir, { recursive: true, force: true });
@@ -54,8 +53,10 @@ async function allVerified(filesDir: string, manifest: ModelManifest): Promise<b
   }
 }
 
-function locatePackage(manifest: ModelManifest, resolveFrom: string): string {
-  const { package: name, version } = manifest.source;
+/** Where a file's package is installed: the model's source package, or the file's own when it names one. */
+function locatePackage(manifest: ModelManifest, file: ModelFile, resolveFrom: string): string {
+  const name = file.package ?? manifest.source.package;
+  const version = file.version ?? manifest.source.version;
   const require = createRequire(resolveFrom);
   // Not require.resolve(`${name}/package.json`): packages with an `exports` map may hide it.
   const pkgJson = (require.resolve.paths(name) ?? []).map((dir) => join(dir, name, 'package.json')).find((p) => existsSync(p));

@@ -8,7 +8,7 @@ import { modelManifestSchema, type ModelFile, type ModelManifest } from './manif
 /** `models/` of this package: manifests, and the files `npm ci` extracted beside them. */
 export const PACKAGED_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
-export const DEFAULT_MODEL_ID = 'mb3-centernet';
+export const DEFAULT_MODEL_ID = 'nanodet';
 
 /** A model whose every file was found and matched its manifest's sha256. */
 export interface InstalledModel {

@@ -1,10 +1,11 @@
 /**
- * Detection: per-backend inference time (p50, p95), throughput of the worker pool with one worker
+ * Detection: per-backend inference time (p50, p95), per-model inference time on wasm (every model
+ * under models/, same image, same run, so their ratio holds on a noisy machine), throughput of the worker pool with one worker
  * vs two on the same run, and steady memory over many inferences (RSS and live tensors).
  * `BENCH_DETECTION_INFERENCES` (default 2000) sets the length of the memory run; the cpu backend
  * (about 12 s per inference) runs only `BENCH_DETECTION_CPU_RUNS` times (default 2).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { footage } from '../../test/helpers/footage.js';
 import { TfDetector } from '../../agent/detection/tf-detector.js';
@@ -13,7 +14,7 @@ import { workerSetup } from '../../agent/detection/from-config.js';
 import { detectorSchema } from '../../agent/config/sections/detector.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { errorMessage } from '../../agent/core/errors.js';
-import { loadInstalledModel, DEFAULT_MODEL_ID } from '../../agent/models/store.js';
+import { loadInstalledModel, DEFAULT_MODEL_ID, PACKAGED_MODELS_DIR } from '../../agent/models/store.js';
 import { NO_TILES } from '../../agent/detection/crops.js';
 import type { BackendName } from '../../agent/detection/backend.js';
 
@@ -28,10 +29,13 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const [backend, runs] of [['wasm', 30], ['cpu', CPU_RUNS], ['tensorflow', 10]] as [BackendName, number][]) {
     backends[backend] = await timeBackend(backend, image, runs);
   }
+  const models: Record<string, unknown> = {};
+  for (const id of await installedModelIds()) models[id] = await timeModel(id, image, 30);
   const one = await poolThroughput(1, image, 30);
   const two = await poolThroughput(2, image, 30);
   return {
     backends,
+    models,
     pool: {
       oneWorker: one,
       twoWorkers: two,
@@ -42,10 +46,20 @@ export async function run(): Promise<Record<string, unknown>> {
   };
 }
 
-async function timeBackend(backend: BackendName, image: Buffer, runs: number): Promise<Record<string, unknown>> {
+async function installedModelIds(): Promise<string[]> {
+  const entries = await readdir(PACKAGED_MODELS_DIR, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/** One inference per call (one crop) on wasm: the model's own cost, decode and resize included. */
+function timeModel(id: string, image: Buffer, runs: number): Promise<Record<string, unknown>> {
+  return timeBackend('wasm', image, runs, id);
+}
+
+async function timeBackend(backend: BackendName, image: Buffer, runs: number, modelId = DEFAULT_MODEL_ID): Promise<Record<string, unknown>> {
   let detector: TfDetector;
   try {
-    detector = await TfDetector.create({ model: await loadInstalledModel(DEFAULT_MODEL_ID), backend, tiling: NO_TILES, minScore: 0.3, fit: 'contain' });
+    detector = await TfDetector.create({ model: await loadInstalledModel(modelId), backend, tiling: NO_TILES, minScore: 0.3, fit: 'contain' });
   } catch (err) {
     return { unavailable: errorMessage(err).split('\n')[0] };
   }

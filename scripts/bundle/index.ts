@@ -24,7 +24,7 @@ import { pruneForRuntime } from './prune.js';
 import { nodeRuntime, NODE_VERSION } from './node-runtime.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const DEFAULT_MODEL = 'mb3-centernet';
+const DEFAULT_MODEL = 'nanodet';
 const APP_PARTS = ['bin', 'dist', 'package.json', 'package-lock.json', 'README.md', 'config/minwang.example.yaml',
   'scripts/install.sh', 'scripts/firstboot.sh', 'scripts/verify-bundle.sh', 'scripts/systemd'];
 

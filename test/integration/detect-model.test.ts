@@ -70,7 +70,7 @@ describe('the default model on real footage (wasm backend)', () => {
     const blind = { detect: () => Promise.resolve({ width: 1, height: 1, ms: 1, detections: [] }) };
     const failed = await runSelfTest(blind, model);
     expect(failed.ok).toBe(false);
-    expect(failed.problems).toEqual(['mb3-centernet self-test: expected at least 5 person at score ≥ 0.4 in selftest.jpg, found 0']);
+    expect(failed.problems).toEqual([`${DEFAULT_MODEL_ID} self-test: expected at least 5 person at score ≥ 0.4 in selftest.jpg, found 0`]);
   });
 
   it('refuses bytes that are not an image, naming the problem', async () => {

@@ -27,7 +27,7 @@ describe('model update with the real detector', () => {
 
   it('installs over chunks and switches while detecting; a bundle failing its self-test is rolled back', async () => {
     const dir = await tempDir();
-    const config = parseConfigText(`host:\n  id: test-host\nmqtt:\n  url: mqtt://127.0.0.1:1\nstorage:\n  dataDir: ${dir}\ncameras: []\ndetector:\n  workers: 1\n  backend: wasm\n  tiling: {grids: []}\nmodels:\n  trustedKeys: [${maintainer.publicKey}]\n  trial: {inferences: 2, maxSlowdown: 20}\n`, 'c.yaml');
+    const config = parseConfigText(`host:\n  id: test-host\nmqtt:\n  url: mqtt://127.0.0.1:1\nstorage:\n  dataDir: ${dir}\ncameras: []\ndetector:\n  model: mb3-centernet\n  workers: 1\n  backend: wasm\n  tiling: {grids: []}\nmodels:\n  trustedKeys: [${maintainer.publicKey}]\n  trial: {inferences: 2, maxSlowdown: 20}\n`, 'c.yaml');
     const link = new MemoryStationLink();
     const states: ModelPayload[] = [];
     const setModel = link.setModel.bind(link);

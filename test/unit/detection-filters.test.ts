@@ -40,7 +40,7 @@ describe('per-camera detection filters', () => {
 
   it('keeps everything above the defaults with no zones or masks', () => {
     const filter = cameraFilter(detectorSchema.parse(undefined));
-    expect(filterDetections([person(0.36, [0, 0, 1, 1]), person(0.34, [0, 0, 0.1, 0.1])], filter)).toHaveLength(1);
+    expect(filterDetections([person(0.51, [0, 0, 1, 1]), person(0.49, [0, 0, 0.1, 0.1])], filter)).toHaveLength(1);
   });
 
   it('tests points against concave polygons', () => {
@@ -54,7 +54,7 @@ describe('per-camera detection filters', () => {
 describe('detector and camera detect config', () => {
   it('fills defaults when the section is absent', () => {
     const config = parseConfigText(`${BASE}cameras:\n  - {id: gate, file: {path: /x}}\n`, 'c.yaml');
-    expect(config.detector).toMatchObject({ model: 'mb3-centernet', backend: 'auto', queue: 8, tiling: { grids: [2], overlap: 0.25 } });
+    expect(config.detector).toMatchObject({ model: 'nanodet', backend: 'auto', queue: 8, tiling: { grids: [2], overlap: 0.25 } });
     expect(config.detector.workers).toBeUndefined();
     expect(config.cameras[0]?.detect).toEqual({ enabled: true, zones: [], masks: [], labels: {} });
   });

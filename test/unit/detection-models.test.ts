@@ -64,6 +64,23 @@ describe('model provisioning and store', () => {
     expect(model.path('g.json')).toBe(join(p.root, 'tiny', 'files', 'g.json'));
   });
 
+  it('takes a file from another pinned package when the file names one (a shared reference image)', async () => {
+    const other = (version: string) => ({ name: 'self.jpg', from: 'pics/ref.jpg', package: 'fake-pictures', version, sha256: sha256Of(PICTURE), bytes: PICTURE.length });
+    const files = (version: string) => [...manifest().files.slice(0, 2), other(version)];
+    const p = await project('1.2.3', { files: files('2.0.0') });
+    const pictures = join(p.dir, 'node_modules', 'fake-pictures');
+    await mkdir(join(pictures, 'pics'), { recursive: true });
+    await writeFile(join(pictures, 'package.json'), JSON.stringify({ name: 'fake-pictures', version: '2.0.0' }));
+    await writeFile(join(pictures, 'pics', 'ref.jpg'), PICTURE);
+    expect(await provisionModels(p.root, p.packageJson)).toEqual([{ id: 'tiny', action: 'installed' }]);
+    expect(await readFile(join(p.root, 'tiny', 'files', 'self.jpg'))).toEqual(PICTURE);
+
+    const wrong = await project('1.2.3', { files: files('2.0.1') });
+    await mkdir(join(wrong.dir, 'node_modules', 'fake-pictures', 'pics'), { recursive: true });
+    await writeFile(join(wrong.dir, 'node_modules', 'fake-pictures', 'package.json'), JSON.stringify({ name: 'fake-pictures', version: '2.0.0' }));
+    expect((await failure(provisionModels(wrong.root, wrong.packageJson))).message).toMatch(/needs fake-pictures@2\.0\.1, but node_modules has 2\.0\.0/);
+  });
+
   it('keeps working when the source package is pruned after install', async () => {
     const p = await project();
     await provisionModels(p.root, p.packageJson);

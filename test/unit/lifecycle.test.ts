@@ -85,8 +85,8 @@ describe('composition root', () => {
     // Only the updater and the heartbeat: no model is loaded here.
     await byName('model-update')?.start();
     await byName('heartbeat')?.start();
-    expect(link.heartbeat?.['model']).toEqual({ version: 'mb3-centernet@0' });
-    expect(link.model?.installed).toMatchObject({ id: 'mb3-centernet', version: 0 });
+    expect(link.heartbeat?.['model']).toEqual({ version: 'nanodet@0' });
+    expect(link.model?.installed).toMatchObject({ id: 'nanodet', version: 0 });
     expect([...link.commands.keys()]).toEqual(expect.arrayContaining(['model/install', 'model/install/chunk', 'model/rollback']));
     await byName('heartbeat')?.stop();
   });

@@ -1,0 +1,45 @@
+/**
+ * The detector the eval runs, built exactly as a pool worker builds it (`workerSetup` →
+ * `createDetector`), with only the raw score floor lowered so that precision/recall curves can be
+ * drawn below the configured thresholds. The per-camera filter is then applied as `minwang detect`
+ * and the agent apply it, score aside.
+ */
+import type { DetectorConfig } from '../../agent/config/sections/detector.js';
+import { createDetector } from '../../agent/detection/create.js';
+import { cameraFilter, filterDetections, type CameraFilter } from '../../agent/detection/filters.js';
+import { workerSetup } from '../../agent/detection/from-config.js';
+import type { TfDetector } from '../../agent/detection/tf-detector.js';
+import type { Detection, Label } from '../../agent/pipeline/types.js';
+
+/** Settings compared by the eval: named changes to the configured `detector:` section. */
+export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
+  configured: (d) => d,
+  frame: (d) => ({ ...d, tiling: { ...d.tiling, grids: [] } }),
+  tiles2: (d) => ({ ...d, tiling: { ...d.tiling, grids: [2] } }),
+  tiles3: (d) => ({ ...d, tiling: { ...d.tiling, grids: [3] } }),
+  tiles23: (d) => ({ ...d, tiling: { ...d.tiling, grids: [2, 3] } }),
+};
+
+export const CURVE_FLOOR = 0.15;
+
+export async function evalDetector(detector: DetectorConfig): Promise<TfDetector> {
+  const setup = workerSetup(detector);
+  return createDetector({ ...setup, minScore: Math.min(setup.minScore, CURVE_FLOOR) });
+}
+
+/** The detector-wide filter with every label's score threshold at 0: zones, masks and sizes still apply. */
+export function scorelessFilter(detector: DetectorConfig): CameraFilter {
+  const filter = cameraFilter(detector);
+  return {
+    ...filter,
+    labels: { person: { ...filter.labels.person, minScore: 0 }, ebike: { ...filter.labels.ebike, minScore: 0 } },
+  };
+}
+
+export function scoresByLabel(detections: readonly Detection[], filter: CameraFilter): Record<Label, number[]> {
+  const kept = filterDetections(detections, filter);
+  return {
+    person: kept.filter((d) => d.label === 'person').map((d) => d.score),
+    ebike: kept.filter((d) => d.label === 'ebike').map((d) => d.score),
+  };
+}

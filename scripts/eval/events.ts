@@ -1,0 +1,112 @@
+/**
+ * Event level: a video sampled at 1 frame/s through the agent's own camera pipeline (motion →
+ * detection on motion regions and tracked boxes → filters → EventsStage) on a FakeClock, with a
+ * memory link capturing what the station would receive. Each frame is processed before the clock
+ * moves on, as on a host whose detector keeps up with its cameras.
+ */
+import { parseConfigText } from '../../agent/config/load.js';
+import type { Config } from '../../agent/config/schema.js';
+import type { DetectorConfig } from '../../agent/config/sections/detector.js';
+import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
+import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { silentLogger } from '../../agent/core/logger.js';
+import { cameraFilter, filterDetections } from '../../agent/detection/filters.js';
+import type { TfDetector } from '../../agent/detection/tf-detector.js';
+import type { DetectOptions, DetectionResult, Detector, Frame, FrameSource } from '../../agent/pipeline/types.js';
+import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeGpio } from '../../agent/ports/fakes/gpio.js';
+import { ClockScheduler } from '../../agent/ports/fakes/scheduler.js';
+import { realHostPorts, type HostPorts } from '../../agent/ports/index.js';
+import { decodeVideoFrames } from '../../agent/sim/footage-frames.js';
+import type { RaisedEvent } from './scoring.js';
+
+export const EVAL_CAMERA = 'eval';
+
+/** The config the event runs use when none is given: the agent's defaults, one camera at 1 s. */
+export function defaultEvalConfig(): Config {
+  return parseConfigText([
+    'host: { id: eval }',
+    'mqtt: { url: "mqtt://127.0.0.1:1" }',
+    'storage: { dataDir: /nonexistent/minwang-eval }',
+    `cameras: [{ id: ${EVAL_CAMERA}, snapshot: { url: "http://127.0.0.1/" }, interval: 1s }]`,
+  ].join('\n'), 'eval-defaults.yaml');
+}
+
+export interface VideoRun {
+  events: RaisedEvent[];
+  frames: number;
+  /** Frames the motion gate sent to the detector. */
+  detectedFrames: number;
+  detectMs: number;
+}
+
+/** Replays decoded frames, one per grab; past the end it waits until stopped. */
+class FrameListSource implements FrameSource {
+  served = 0;
+  constructor(readonly camera: string, private readonly frames: readonly Buffer[], private readonly clock: FakeClock) {}
+  start(): Promise<void> { return Promise.resolve(); }
+  stop(): Promise<void> { return Promise.resolve(); }
+  grab(signal: AbortSignal): Promise<Frame> {
+    const jpeg = this.frames[this.served];
+    if (jpeg === undefined) return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    this.served++;
+    return Promise.resolve({ camera: this.camera, capturedAt: this.clock.now(), mono: this.clock.monotonicMs(), jpeg });
+  }
+}
+
+/** Counts detector calls and their time. */
+class MeteredDetector implements Detector {
+  calls = 0;
+  ms = 0;
+  constructor(private readonly inner: TfDetector) {}
+  async detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
+    this.calls++;
+    const result = await this.inner.detect(image, options);
+    this.ms += result.ms;
+    return result;
+  }
+}
+
+export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, maxSeconds?: number): Promise<VideoRun> {
+  const frames = await decodeVideoFrames(path, { fps: 1, ...(maxSeconds === undefined ? {} : { maxFrames: maxSeconds }) });
+  const clock = new FakeClock(new Date('2026-06-01T12:00:00Z'));
+  const started = clock.now().getTime();
+  const ports: HostPorts = { ...realHostPorts(), clock, scheduler: new ClockScheduler(clock), gpio: new FakeGpio() };
+  const camera = config.cameras.find((c) => c.id === EVAL_CAMERA) ?? config.cameras[0];
+  if (camera === undefined) throw new Error('the eval config has no camera');
+  const evalConfig: Config = { ...config, detector: detectorConfig, cameras: [{ ...camera, interval: 1000 }] };
+  const source = new FrameListSource(camera.id, frames, clock);
+  const link = new MemoryStationLink();
+  const metered = new MeteredDetector(detector);
+  const filter = cameraFilter(detectorConfig, camera.detect);
+  const pipeline = new CameraPipeline({
+    config: evalConfig, ports, logger: silentLogger(), link, detector: metered,
+    filterDetections: (_camera, found) => filterDetections(found, filter),
+    sources: new Map([[camera.id, source]]),
+  });
+  const modules = pipeline.modules();
+  for (const m of modules) await m.start();
+  try {
+    for (let i = 0; i < frames.length; i++) {
+      await settle(() => source.served > i && pipeline.latestFrame(camera.id)?.jpeg === frames[i]
+        && pipeline.handoff.stats().processed === pipeline.handoff.stats().offered);
+      await clock.advance(1000);
+    }
+    await clock.advance(camera.events.endAfter + 2000);
+  } finally {
+    for (const m of [...modules].reverse()) await m.stop();
+  }
+  const events = link.events
+    .filter((e) => e.type === 'new' && e.camera === camera.id)
+    .map((e) => ({ t: (Date.parse(e.ts) - started) / 1000, label: e.label }));
+  return { events, frames: frames.length, detectedFrames: metered.calls, detectMs: metered.ms };
+}
+
+/** Waits in real time (detection is real work) until `done` holds. */
+async function settle(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('the pipeline did not finish a frame within 120 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,49 @@
+/** Image level: each still image through the detector as `minwang detect` runs it. */
+import type { DetectorConfig } from '../../agent/config/sections/detector.js';
+import { planStillCrops } from '../../agent/detection/crops.js';
+import type { TfDetector } from '../../agent/detection/tf-detector.js';
+import type { Label } from '../../agent/pipeline/types.js';
+import { scorelessFilter, scoresByLabel } from './detectors.js';
+import type { EvalImage } from './sets.js';
+import type { ScoredImage } from './scoring.js';
+
+export interface ImageRun {
+  scored: ScoredImage[];
+  /** Wall time of `detect` per image (decode, crops, inferences, merge), on this machine. */
+  msPerImage: number;
+  inferencesPerImage: number;
+  failed: { id: string; error: string }[];
+}
+
+export async function runImages(detector: TfDetector, config: DetectorConfig, images: readonly EvalImage[], progress: (line: string) => void): Promise<ImageRun> {
+  const filter = scorelessFilter(config);
+  const scored: ScoredImage[] = [];
+  const failed: ImageRun['failed'] = [];
+  let ms = 0;
+  let inferences = 0;
+  for (const [i, image] of images.entries()) {
+    let result;
+    try {
+      result = await detector.detect(await image.load());
+    } catch (err) {
+      failed.push({ id: image.id, error: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    ms += result.ms;
+    inferences += planStillCrops(result.width, result.height, config.tiling).length;
+    const scores = scoresByLabel(result.detections, filter);
+    scored.push({ id: image.id, truth: image.truth, present: image.present, scores });
+    progress(`[${i + 1}/${images.length}] ${image.id}: ${describe(image, scores)} (${result.ms} ms)`);
+  }
+  const n = Math.max(1, scored.length);
+  return { scored, msPerImage: Math.round(ms / n), inferencesPerImage: Math.round((inferences / n) * 100) / 100, failed };
+}
+
+function describe(image: EvalImage, scores: Record<Label, number[]>): string {
+  const part = (label: Label) => {
+    const truth = image.truth[label] ?? (image.present[label] ? 'yes' : 'no');
+    const best = scores[label].slice(0, 3).map((s) => s.toFixed(2)).join(',');
+    return `${label} ${truth} [${best}]`;
+  };
+  return `${part('person')} ${part('ebike')}`;
+}

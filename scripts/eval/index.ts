@@ -1,0 +1,147 @@
+/**
+ * `npm run eval [-- --set DIR|debian] [--model ID,...] [--setting NAME,...] [--limit N] [--config FILE]
+ *                   [--videos-only|--images-only] [--seconds N] [--target-person P] [--target-ebike P]`
+ *
+ * A bench, not a test: runs the configured detector as `minwang detect` and the agent run it over a
+ * labelled set and prints one JSON object on stdout (progress on stderr):
+ * - image level, per model and setting: count-based precision/recall per label (TP = min(found,
+ *   truth), FP = found beyond truth, FN = missed) and presence precision/recall, at the configured
+ *   thresholds; the curve over thresholds; and thresholds chosen on a tuning half of the set
+ *   (sha256 of the id) with their precision/recall on the held-out half;
+ * - event level, on the videos: frames at 1 fps through motion → detection → EventsStage on a
+ *   FakeClock; visits found, duplicates and false events;
+ * - the CPU cost beside each: detector ms per image, per sampled video frame and per detected frame.
+ * The set defaults to ~/.cache/minwang/devset (manifest.json); `--set debian` is the Debian footage set.
+ */
+import { homedir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../agent/config/load.js';
+import type { Config } from '../../agent/config/schema.js';
+import { cameraFilter } from '../../agent/detection/filters.js';
+import { runImages } from './images.js';
+import { evalDetector, SETTINGS } from './detectors.js';
+import { defaultEvalConfig, runVideo } from './events.js';
+import { curve, CURVE_COLUMNS, DEFAULT_THRESHOLDS, isHoldout, LABELS, scoreEvents, scoreLabel, selectThreshold, sumEventScores } from './scoring.js';
+import { loadDebianSet, loadDevSet, type EvalSet } from './sets.js';
+
+const { values } = parseArgs({
+  options: {
+    set: { type: 'string', default: join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset') },
+    model: { type: 'string' },
+    setting: { type: 'string', default: 'configured' },
+    limit: { type: 'string' },
+    config: { type: 'string' },
+    'images-only': { type: 'boolean', default: false },
+    'videos-only': { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    'target-person': { type: 'string', default: '0.95' },
+    'target-ebike': { type: 'string', default: '0.9' },
+    tag: { type: 'string' },
+  },
+});
+
+const progress = (line: string) => process.stderr.write(`eval: ${line}\n`);
+const config: Config = values.config === undefined ? defaultEvalConfig() : await loadConfig(values.config);
+const set = await loadSet(values.set);
+const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : positive(values.limit, '--limit');
+const images = values['videos-only'] ? [] : set.images.filter((i) => values.tag === undefined || i.tags.includes(values.tag)).slice(0, limit);
+const videos = values['images-only'] ? [] : set.videos.slice(0, limit);
+const models = (values.model ?? config.detector.model).split(',');
+const settings = values.setting.split(',');
+for (const s of settings) if (!(s in SETTINGS)) usage(`--setting ${s}: one of ${Object.keys(SETTINGS).join(', ')}`);
+const targets = { person: Number(values['target-person']), ebike: Number(values['target-ebike']) };
+const seconds = values.seconds === undefined ? undefined : positive(values.seconds, '--seconds');
+
+progress(`${set.name}: ${images.length} images, ${videos.length} videos; models ${models.join(',')}; settings ${settings.join(',')}`);
+const runs = [];
+for (const model of models) {
+  for (const setting of settings) {
+    const detectorConfig = (SETTINGS[setting] as (d: Config['detector']) => Config['detector'])({ ...config.detector, model });
+    const detector = await evalDetector(detectorConfig);
+    try {
+      runs.push({ model, setting, backend: detector.backend, tiling: detectorConfig.tiling, ...(await imageLevel(detector, detectorConfig)), ...(await eventLevel(detector, detectorConfig)) });
+    } finally {
+      detector.dispose();
+    }
+  }
+}
+const report = { set: set.name, manifestSha256: set.manifestSha256, images: images.length, videos: videos.length, loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100, runs };
+// Indented, but each array of plain values (curve points, latencies) on one line.
+process.stdout.write(`${JSON.stringify(report, null, 2).replace(/\[\s+([^[\]{}]*?)\s+\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`);
+
+async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, detectorConfig: Config['detector']) {
+  if (images.length === 0) return {};
+  const run = await runImages(detector, detectorConfig, images, (line) => progress(`${detectorConfig.model}/${detectorConfig.tiling.grids.join('+') || 'frame'} ${line}`));
+  const tune = run.scored.filter((s) => !isHoldout(s.id));
+  const holdout = run.scored.filter((s) => isHoldout(s.id));
+  const configured = Object.fromEntries(LABELS.map((label) => {
+    const threshold = cameraFilter(detectorConfig).labels[label].minScore;
+    return [label, { threshold, ...scoreLabel(run.scored, label, threshold) }];
+  }));
+  return {
+    image: {
+      images: run.scored.length,
+      failed: run.failed,
+      msPerImage: run.msPerImage,
+      inferencesPerImage: run.inferencesPerImage,
+      configured,
+      tuned: {
+        split: { tune: tune.length, holdout: holdout.length },
+        targets,
+        ...Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label])])),
+      },
+      curveColumns: CURVE_COLUMNS,
+      curve: Object.fromEntries(LABELS.map((label) => [label, curve(run.scored, label, DEFAULT_THRESHOLDS)])),
+    },
+  };
+}
+
+async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, detectorConfig: Config['detector']) {
+  if (videos.length === 0) return {};
+  const perVideo = [];
+  for (const video of videos) {
+    progress(`${detectorConfig.model} video ${video.id}...`);
+    const until = Math.min(seconds ?? Number.POSITIVE_INFINITY, video.annotatedUntil ?? Number.POSITIVE_INFINITY);
+    const run = await runVideo(video.path, config, detectorConfig, detector, Number.isFinite(until) ? Math.ceil(until) : undefined);
+    const visits = video.visits.filter((v) => v.start < until);
+    const score = scoreEvents(visits, run.events);
+    progress(`${video.id}: ${score.found}/${score.visits} visits found, ${score.duplicates} duplicates, ${score.falseEvents} false (${run.frames} frames)`);
+    perVideo.push({ id: video.id, frames: run.frames, detectedFrames: run.detectedFrames, msPerFrame: Math.round(run.detectMs / Math.max(1, run.frames)), ...score, events: run.events });
+  }
+  const total = sumEventScores(perVideo);
+  const frames = perVideo.reduce((s, v) => s + v.frames, 0);
+  const ms = perVideo.reduce((s, v) => s + v.msPerFrame * v.frames, 0);
+  const sorted = [...total.latencies].sort((a, b) => a - b);
+  return {
+    events: {
+      videos: perVideo.length,
+      frames,
+      msPerFrame: Math.round(ms / Math.max(1, frames)),
+      visits: total.visits,
+      found: total.found,
+      duplicates: total.duplicates,
+      falseEvents: total.falseEvents,
+      latencyP50S: sorted[Math.floor(sorted.length / 2)] ?? null,
+      perVideo,
+    },
+  };
+}
+
+async function loadSet(where: string): Promise<EvalSet> {
+  try {
+    return where === 'debian' ? await loadDebianSet() : await loadDevSet(where);
+  } catch (err) {
+    return usage(`--set ${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function positive(text: string, flag: string): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : usage(`${flag} must be a positive integer, not "${text}"`);
+}
+
+function usage(message: string): never {
+  process.stderr.write(`eval: ${message}\n`);
+  process.exit(2);
+}
