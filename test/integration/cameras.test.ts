@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../agent/app/agent.js';
 import type { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../helpers/memory-link.js';
 import type { SnapshotAnswer } from '../../agent/contract/v1.js';
 import { createLogger, silentLogger } from '../../agent/core/logger.js';
 import { createWriteStream } from 'node:fs';
@@ -114,7 +114,8 @@ describe('cameras to events, with real protocols', () => {
     const { data, info } = await sharp(jpeg).greyscale().raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([768, 576]);
     expect(data[10 * info.width + 10]).toBeLessThan(8); // masked corner
-    await expect(link.command('snapshot', { camera: 'nope' })).rejects.toThrow(/no camera "nope"/);
+    await expect(link.command('snapshot', { camera: 'nope' })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/no camera "nope"/) as unknown });
+    await expect(link.command('detect/set', { camera: 'nope', enabled: true })).rejects.toMatchObject({ code: 'not_found' });
     expect(await link.command('detect/set', { camera: 'lane', enabled: false })).toEqual({ camera: 'lane', enabled: false });
   });
 

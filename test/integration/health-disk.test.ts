@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../helpers/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { HealthMonitor } from '../../agent/health/monitor.js';
 import { FakeClock } from '../../agent/ports/fakes/clock.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../helpers/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { CameraRelays } from '../../agent/gpio/camera-relays.js';
 import { LED_PATTERNS, ledStateFor, type LedState } from '../../agent/gpio/led-patterns.js';

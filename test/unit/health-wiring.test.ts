@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildHealthModules } from '../../agent/app/health-modules.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../helpers/memory-link.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { FakeClock } from '../../agent/ports/fakes/clock.js';
@@ -36,9 +36,9 @@ gpio: { led: { pin: 17 }, tamper: { pin: 27 }, relay: { checkEvery: 1m, offlineC
     const lifecycle = new Lifecycle([dataDir, ...side.modules, side.watchdog], { clock, logger: silentLogger(), stopTimeoutMs: 5000 });
     await lifecycle.start();
     expect(sent).toEqual(['READY=1']);
-    expect([...memory.commands.keys()]).toEqual(['patrol/run']);
+    expect(memory.ops()).toEqual(['patrol/run']);
 
-    side.link.setCameraStatus({ ts: '', camera: 'gate', state: 'offline', reason: 'timeout', since: '' });
+    side.link.setCameraStatus({ ts: clock.now().toISOString(), camera: 'gate', state: 'offline', reason: 'timeout', since: clock.now().toISOString() });
     expect(memory.cameraStatus.get('gate')?.state).toBe('offline');
     await clock.advance(2 * 60_000 + 2000);
     expect(memory.heartbeat?.['cameras']).toEqual([{ id: 'gate', state: 'offline', reason: 'timeout' }]);

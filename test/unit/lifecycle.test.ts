@@ -1,4 +1,4 @@
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../helpers/memory-link.js';
 import { describe, expect, it } from 'vitest';
 import { createAgent, buildModules } from '../../agent/app/agent.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
@@ -84,7 +84,7 @@ describe('composition root', () => {
     await byName('heartbeat')?.start();
     expect(link.heartbeat?.['model']).toEqual({ version: 'mb3-centernet@0' });
     expect(link.model?.installed).toMatchObject({ id: 'mb3-centernet', version: 0 });
-    expect([...link.commands.keys()]).toEqual(expect.arrayContaining(['model/install', 'model/install/chunk', 'model/rollback']));
+    expect(link.ops()).toEqual(expect.arrayContaining(['model/install', 'model/install/chunk', 'model/rollback']));
     await byName('heartbeat')?.stop();
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../helpers/memory-link.js';
 import type { CameraStatusPayload, EventBody } from '../../agent/contract/v1.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { PatrolReporter } from '../../agent/patrol/reporter.js';
@@ -119,6 +119,6 @@ patrol: { at: "0 20 * * *", tileWidth: 320 }
     expect(answer).toMatchObject({ id: 'patrol-20260101T000000Z', cameras: 0 });
     expect(link.patrols).toHaveLength(1);
     expect((await sharp(link.patrols[0]?.sheet).metadata()).format).toBe('jpeg');
-    expect(() => link.commands.get('patrol/run')?.params.parse({ extra: 1 })).toThrow();
+    await expect(link.command('patrol/run', { extra: 1 })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('extra') as unknown });
   });
 });

@@ -1,7 +1,7 @@
 import { utimes, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../helpers/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { Heartbeat } from '../../agent/heartbeat/heartbeat.js';
 import { FakeClock } from '../../agent/ports/fakes/clock.js';

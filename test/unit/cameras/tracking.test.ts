@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { eventsSchema, hostEventsSchema, type ArmWindow } from '../../../agent/config/sections/camera-pipeline.js';
-import { MemoryStationLink } from '../../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../../helpers/memory-link.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { Box, Detection, Frame } from '../../../agent/pipeline/types.js';
 import { FakeClock } from '../../../agent/ports/fakes/clock.js';

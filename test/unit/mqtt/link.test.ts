@@ -12,13 +12,14 @@ const link = () => new MqttStationLink({ config, ports: { clock: new FakeClock()
 describe('MQTT station link', () => {
   it('refuses ids that would change a topic', async () => {
     await expect(link().publishThumbnail('ev/1', Buffer.alloc(1))).rejects.toThrow(/event id "ev\/1" cannot be a topic level/);
-    await expect(link().publishPatrol({ ts: 't', id: '#' }, Buffer.alloc(1))).rejects.toThrow(/patrol report id "#"/);
-    expect(() => link().setCameraStatus({ ts: 't', camera: 'a+b', state: 'online', reason: null, since: 't' })).toThrow(/camera id "a\+b"/);
+    const ts = '2026-01-01T00:00:00.000Z';
+    await expect(link().publishPatrol({ ts, id: '#' }, Buffer.alloc(1))).rejects.toThrow(/refused to queue a patrol payload: id: must be/);
+    expect(() => link().setCameraStatus({ ts, camera: 'a+b', state: 'online', reason: null, since: ts })).toThrow(/camera\/<camera>\/status payload: camera: must be 1-32/);
   });
 
   it('registers the built-in commands and refuses a second handler for one op', () => {
     const l = link();
-    expect(() => l.registerCommand('ping', { params: { safeParse: () => ({ success: true }) } as never, run: () => Promise.resolve(null) })).toThrow(/registered twice/);
+    expect(() => l.registerCommand('ping', () => Promise.resolve({ host: 'h1', session: 0, uptimeS: 0, version: 't' }))).toThrow(/registered twice/);
     expect(l.state()).toEqual({ connected: false, outboxDepth: 0, dropped: 0 });
   });
 });
