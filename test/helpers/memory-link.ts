@@ -79,12 +79,17 @@ export class MemoryStationLink implements StationLink {
    * schema, expiry); resolves with the answer's `data`, or rejects with a CommandError carrying its code.
    */
   async command(op: string, params: Record<string, unknown>): Promise<unknown> {
-    const id = `test-${++this.nextId}`;
-    await this.dispatcher.handle(op, Buffer.from(JSON.stringify({ ...params, id })));
-    const response = this.answers.find((a) => a.response.id === id)?.response;
-    if (response === undefined) throw new Error(`cmd/${op} was not answered`);
+    const response = await this.request(op, { ...params, id: `test-${++this.nextId}` });
     if (response.status === 'error') throw new CommandError(response.error.code, response.error.message);
     return response.data;
+  }
+
+  /** Sends a whole request (with its `id`) and resolves with the answer the station would receive. */
+  async request(op: string, request: Record<string, unknown>): Promise<CommandResponse> {
+    await this.dispatcher.handle(op, Buffer.from(JSON.stringify(request)));
+    const response = this.answers.findLast((a) => a.op === op && a.response.id === request['id'])?.response;
+    if (response === undefined) throw new Error(`cmd/${op} was not answered`);
+    return response;
   }
 
   state(): LinkState {

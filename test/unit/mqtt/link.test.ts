@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { MqttStationLink } from '../../../agent/mqtt/link.js';
+import { capturedLogger } from '../../helpers/log-capture.js';
 import { FakeClock } from '../../../agent/ports/fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';
@@ -15,6 +16,16 @@ describe('MQTT station link', () => {
     const ts = '2026-01-01T00:00:00.000Z';
     await expect(link().publishPatrol({ ts, id: '#' }, Buffer.alloc(1))).rejects.toThrow(/refused to queue a patrol payload: id: must be/);
     expect(() => link().setCameraStatus({ ts, camera: 'a+b', state: 'online', reason: null, since: ts })).toThrow(/camera\/<camera>\/status payload: camera: must be 1-32/);
+  });
+
+  it('logs a refused payload with the topic and the fields', async () => {
+    const { logger, lines } = capturedLogger();
+    const l = new MqttStationLink({ config, ports: { clock: new FakeClock(), fs: realFileSystem, mqtt: realMqttConnector }, logger, version: 't' });
+    const ts = '2026-01-01T00:00:00.000Z';
+    await expect(l.publishHealth({ ts, id: 'h1', kind: 'tamper', state: 'raised', subject: '', severity: 'info', message: '' })).rejects.toThrow(/subject/);
+    const line = lines.find((x) => x.msg.startsWith('payload refused'));
+    expect(line?.['details']).toEqual({ topic: 'health', fields: ['subject'] });
+    expect(line?.level).toBe(50);
   });
 
   it('registers the built-in commands and refuses a second handler for one op', () => {
