@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../agent/app/agent.js';
 import type { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../helpers/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import type { SnapshotAnswer } from '../../agent/contract/v1.js';
 import { createLogger, silentLogger } from '../../agent/core/logger.js';
 import { createWriteStream } from 'node:fs';

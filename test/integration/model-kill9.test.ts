@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { modelsSchema } from '../../agent/config/sections/models.js';
-import { MemoryStationLink } from '../helpers/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { generateMaintainerKey } from '../../agent/model-update/keys.js';
 import type { ModelTarget } from '../../agent/model-update/slots.js';
 import { ModelUpdater } from '../../agent/model-update/updater.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 import { writeTinyModelDir } from '../helpers/model-bundles.js';
 import { tempDir } from '../helpers/tmp.js';
 

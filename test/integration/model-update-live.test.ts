@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildModelUpdater } from '../../agent/app/model-update.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../helpers/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import type { ModelPayload } from '../../agent/contract/v1.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { createDetectorPool } from '../../agent/detection/from-config.js';

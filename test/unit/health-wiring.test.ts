@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildHealthModules } from '../../agent/app/health-modules.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../helpers/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
-import { FakeGpio } from '../../agent/ports/fakes/gpio.js';
-import { ClockScheduler } from '../../agent/ports/fakes/scheduler.js';
+import { FakeClock } from '../fakes/clock.js';
+import { FakeGpio } from '../fakes/gpio.js';
+import { ClockScheduler } from '../fakes/scheduler.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { DataDir } from '../../agent/state/data-dir.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,10 +1,10 @@
-import { MemoryStationLink } from '../helpers/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { describe, expect, it } from 'vitest';
 import { createAgent, buildModules } from '../../agent/app/agent.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import type { Module } from '../../agent/core/module.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 import { parseConfigText } from '../../agent/config/load.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { tempDir } from '../helpers/tmp.js';

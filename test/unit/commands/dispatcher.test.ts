@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandDispatcher, CommandError } from '../../../agent/commands/dispatcher.js';
 import { CAMERA_ID_RE, type CommandResponse } from '../../../agent/contract/v1.js';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 
 function setup(maxBytes = 4096) {
   const clock = new FakeClock(new Date('2026-03-01T00:00:00Z'));

@@ -1,5 +1,5 @@
 import { describeStationLink } from '../../helpers/station-link-contract.js';
-import { MemoryStationLink } from '../../helpers/memory-link.js';
+import { MemoryStationLink } from '../../fakes/memory-link.js';
 import { waitFor } from '../../helpers/cli.js';
 
 describeStationLink('in-memory link', () => {

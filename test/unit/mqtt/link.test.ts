@@ -3,7 +3,7 @@ import { parseConfigText } from '../../../agent/config/load.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { MqttStationLink } from '../../../agent/mqtt/link.js';
 import { capturedLogger } from '../../helpers/log-capture.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';
 
