@@ -54,7 +54,8 @@ for entry in "${PACKAGES[@]}"; do
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkg $version $sha" ]; then
     continue
   fi
-  size=$(apt-cache show "$pkg=$version" 2>/dev/null | awk '/^Size:/ { printf "%.0f MB", $2 / 1e6; exit }')
+  # awk reads to the end (no early exit): apt-cache must not die of SIGPIPE under pipefail.
+  size=$(apt-cache show "$pkg=$version" 2>/dev/null | awk '/^Size:/ && !done { printf "%.0f MB", $2 / 1e6; done = 1 }' || true)
   echo "footage: fetching $pkg $version${size:+ ($size)} from Debian's archive into $dest/$sub" >&2
   # apt shows its own progress (a bar on a terminal); a first failure may be stale package lists.
   (cd "$work" && { download "$pkg=$version" || { apt-get update -qq >/dev/null 2>&1 || true; download "$pkg=$version"; }; }) ||
