@@ -14,7 +14,7 @@ import { MqttStationLink } from '../mqtt/link.js';
 import { createDetectorPool } from '../detection/from-config.js';
 import { cameraFilter, filterDetections, zonesAt, type CameraFilter } from '../detection/filters.js';
 import type { DetectorPool } from '../detection/pool.js';
-import { DetectorMeter } from './detector-meter.js';
+import { DetectorLoad, DetectorMeter } from './detector-meter.js';
 import { buildModelUpdater } from './model-update.js';
 
 export interface AgentDeps {
@@ -43,6 +43,8 @@ export interface AgentDeps {
   sources?: ReadonlyMap<string, FrameSource>;
   /** Receives the camera pipeline once built, e.g. for the heartbeat's `cameras.summary()`. */
   onCameraPipeline?: (pipeline: CameraPipeline) => void;
+  /** Receives the detector pool once built (the capacity bench reads its counters). */
+  onDetectorPool?: (pool: DetectorPool) => void;
 }
 
 export interface Agent {
@@ -76,6 +78,8 @@ export function buildModules(deps: AgentDeps): Module[] {
   const updater = detection === undefined ? undefined : buildModelUpdater({ config, ports, logger, link: station.link, pool: detection.pool });
   const detector = deps.detector ?? (detection === undefined ? undefined : updater?.watch(detection.pool));
   const meter = detector === undefined ? undefined : new DetectorMeter(detector);
+  const load = detection === undefined ? undefined : new DetectorLoad(() => detection.pool.stats(), () => ports.clock.monotonicMs());
+  if (detection !== undefined) deps.onDetectorPool?.(detection.pool);
   // Health, heartbeat, GPIO and patrol sit beside the flow; `side.link` tees camera status and
   // events to them, so every stage is handed that link. (Their hooks read `cameras` only after start.)
   const side = buildHealthModules({
@@ -83,8 +87,13 @@ export function buildModules(deps: AgentDeps): Module[] {
     hooks: {
       latestFrame: (camera) => cameras.latestFrame(camera),
       cameraQuality: (camera) => cameras.quality(camera),
+      ...(meter === undefined ? {} : { cameraDetection: (camera: string) => cameras.detection(camera) }),
       ...(meter === undefined ? {} : {
-        detector: () => ({ backend: detection === undefined ? 'injected' : detection.pool.stats().backend ?? 'loading', avgMs: meter.avgMs() }),
+        detector: () => ({
+          backend: detection === undefined ? 'injected' : detection.pool.stats().backend ?? 'loading',
+          avgMs: meter.avgMs(),
+          ...load?.read(),
+        }),
       }),
       ...(updater === undefined ? {} : { modelVersion: () => updater.modelVersion() }),
       ...deps.hooks,
@@ -95,7 +104,8 @@ export function buildModules(deps: AgentDeps): Module[] {
   const cameras = new CameraPipeline({
     config, ports, logger, link: side.link,
     detector: meter,
-    detectorConcurrency: deps.detectorConcurrency ?? (detection === undefined ? 1 : config.detector.workers),
+    // Every worker busy, and one frame more waiting at the pool, so no worker waits on the main thread.
+    detectorConcurrency: deps.detectorConcurrency ?? (detection === undefined ? 1 : detection.pool.size + 1),
     filterDetections: deps.filterDetections ?? ((camera, found) => {
       const filter = filters.get(camera);
       return filter === undefined ? [] : filterDetections(found, filter);

@@ -2,7 +2,7 @@ import { createFrameSource } from '../cameras/index.js';
 import { CameraHealth, type CameraQuality } from '../camera-health/camera-health.js';
 import type { CameraConfig, Config } from '../config/schema.js';
 import type { StationLink } from '../contract/link.js';
-import { CommandError, type SnapshotAnswer } from '../contract/v1.js';
+import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '../contract/v1.js';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
@@ -13,7 +13,7 @@ import type { Box, Detection, Detector, Frame, FrameSource } from '../pipeline/t
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../sampling/latest-frame-handoff.js';
-import { expand } from '../tracking/geometry.js';
+import { expand } from '../pipeline/box.js';
 import { EventsStage, type EventsSummary } from '../tracking/events-stage.js';
 
 export interface CameraPipelineDeps {
@@ -136,6 +136,12 @@ export class CameraPipeline {
     if (q === undefined) return undefined;
     const { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour } = q;
     return { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour, dropped: this.handoff.stats().dropsByCamera[camera] ?? 0 };
+  }
+
+  /** Frames of one camera offered to detection, detected and dropped, and the latency, for the heartbeat. */
+  detection(camera: string): CameraDetectionSummary | undefined {
+    if (!this.runtimes.has(camera)) return undefined;
+    return this.handoff.stats().byCamera[camera] ?? { offered: 0, detected: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null };
   }
 
   /** The last decoded frame of a camera (patrol contact sheet, `check`). */

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { StationLink } from '../contract/link.js';
-import type { CameraStatusPayload, HealthKind } from '../contract/v1.js';
+import type { CameraDetectionSummary, CameraStatusPayload, HealthKind } from '../contract/v1.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import { CameraRelays } from '../gpio/camera-relays.js';
@@ -9,6 +9,7 @@ import { StatusLed } from '../gpio/status-led.js';
 import { TamperSwitch } from '../gpio/tamper-switch.js';
 import { HealthMonitor } from '../health/monitor.js';
 import type { CameraLinkQuality, DetectorSummary } from '../heartbeat/sources.js';
+import { EventLoopMeter } from '../heartbeat/event-loop.js';
 import { Heartbeat } from '../heartbeat/heartbeat.js';
 import { agentVersion } from '../core/version.js';
 import { PatrolReporter } from '../patrol/reporter.js';
@@ -28,6 +29,8 @@ export interface StageHooks {
   latestFrame?: (camera: string) => Frame | undefined;
   /** Camera stage: connection quality of a camera (heartbeat). */
   cameraQuality?: (camera: string) => CameraLinkQuality | undefined;
+  /** Detection stage: frames of a camera offered, detected and dropped, and the latency (heartbeat). */
+  cameraDetection?: (camera: string) => CameraDetectionSummary | undefined;
   /** Detection stage: backend and recent inference time (heartbeat). */
   detector?: () => DetectorSummary | undefined;
   /** Model updates: the installed model's version (heartbeat). */
@@ -74,19 +77,26 @@ export function buildHealthModules(deps: {
   const health = new HealthMonitor({
     config, link, fs, clock, processes: ports.processes, logger: logger.child({ module: 'health' }), onRound: progress.loop('health'),
   });
+  const eventLoop = new EventLoopMeter();
   const heartbeat = new Heartbeat({
     link, clock, logger: logger.child({ module: 'heartbeat' }), interval: config.heartbeat.interval, version: agentVersion(),
     onBeat: progress.loop('heartbeat'),
+    meters: [eventLoop],
     sources: {
       host: () => health.snapshot().host,
       disks: () => health.snapshot().disks,
       alerts: () => health.snapshot().alerts,
       cameras: () => config.cameras.map((c) => {
         const quality = hooks.cameraQuality?.(c.id);
+        const detection = hooks.cameraDetection?.(c.id);
         const status = cameraStatus.get(c.id);
-        return { id: c.id, state: status?.state ?? 'offline', reason: status?.reason ?? null, ...(quality === undefined ? {} : { quality }) };
+        return {
+          id: c.id, state: status?.state ?? 'offline', reason: status?.reason ?? null,
+          ...(quality === undefined ? {} : { quality }), ...(detection === undefined ? {} : { detection }),
+        };
       }),
       link: () => link.state(),
+      eventLoop: () => eventLoop.read(),
       ...(hooks.detector === undefined ? {} : { detector: hooks.detector }),
       ...(hooks.modelVersion === undefined ? {} : { modelVersion: hooks.modelVersion }),
     },

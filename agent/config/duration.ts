@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './meta.js';
 
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
@@ -16,8 +17,9 @@ export function parseDuration(text: string): number | undefined {
   return Number.isFinite(total) ? Math.round(total) : undefined;
 }
 
-/** Renders milliseconds the way a config file would say them. */
+/** Renders milliseconds the way a config file would say them: 30s, 2m, 1h, 7d, 250ms, 0s. */
 export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
@@ -48,5 +50,5 @@ export function duration(bounds: DurationBounds) {
       return z.NEVER;
     }
     return ms;
-  });
+  }).meta({ unit: 'duration', min: bounds.min, max: bounds.max });
 }

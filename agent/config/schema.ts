@@ -15,6 +15,23 @@ import { detectorSchema } from './sections/detector.js';
 import { modelsSchema } from './sections/models.js';
 
 /**
+ * What every host sets (the spec's example): these keys are active in `config/minwang.example.yaml`,
+ * generated from this schema by `npm run config:example`; every other key shows its default or a
+ * commented-out example.
+ */
+const ESSENTIALS = {
+  host: { id: 'xidian-wangjia-01' },
+  mqtt: { url: 'mqtt://127.0.0.1:1883', username: 'xidian-wangjia-01', passwordFile: '/etc/minwang/secrets/mqtt-password' },
+  storage: { dataDir: '/var/lib/minwang' },
+  cameras: [{
+    id: 'gate',
+    name: 'Village gate',
+    snapshot: { url: 'http://192.168.1.64/ISAPI/Streaming/channels/101/picture', username: 'admin', passwordEnv: 'MINWANG_GATE_PASSWORD' },
+    interval: '1s',
+  }],
+};
+
+/**
  * The one schema of the config file: the TypeScript type, the defaults and the error messages
  * all come from here. Each section lives in `sections/` next to its bounds and descriptions.
  */
@@ -34,7 +51,7 @@ export const configSchema = z.strictObject({
   eventLog: eventLogSchema,
   detector: detectorSchema,
   models: modelsSchema,
-});
+}).meta({ example: ESSENTIALS });
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import './meta.js';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, tib: 1024 ** 4, tb: 1000 ** 4 };
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
@@ -13,8 +14,14 @@ export function parseByteSize(text: string): number | undefined {
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
+const UNITS_LARGEST_FIRST = [
+  ['TiB', 1024 ** 4], ['TB', 1000 ** 4], ['GiB', 1024 ** 3], ['GB', 1000 ** 3],
+  ['MiB', 1024 ** 2], ['MB', 1000 ** 2], ['KiB', 1024], ['kB', 1000],
+] as const;
+
+/** Renders bytes the way a person writes them: the largest unit that divides evenly (64MiB, 2GB, 1500B). */
 export function formatByteSize(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of UNITS_LARGEST_FIRST) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return `${bytes}B`;
@@ -36,5 +43,5 @@ export function byteSize(bounds: { min: number; max: number }) {
       return z.NEVER;
     }
     return bytes;
-  });
+  }).meta({ unit: 'size', min: bounds.min, max: bounds.max });
 }

@@ -132,8 +132,49 @@ export const outboxSummarySchema = z.strictObject({
 });
 export type OutboxSummary = z.infer<typeof outboxSummarySchema>;
 
+/** A camera's detection in the heartbeat (`cameras[].detection`): counts since the agent started. */
+export const cameraDetectionSummarySchema = z.strictObject({
+  /** Frames with motion (or a tracked object) handed to detection. */
+  offered: count,
+  /** Frames the detector ran on and the tracker saw. */
+  detected: count,
+  /** Frames replaced by a newer one while detection was busy: never detected. */
+  dropped: count,
+  /** Capture to tracked, over the camera's recent frames (ms); null before the first. */
+  latencyP50Ms: z.number().nonnegative().nullable(),
+  latencyP95Ms: z.number().nonnegative().nullable(),
+});
+export type CameraDetectionSummary = z.infer<typeof cameraDetectionSummarySchema>;
+
+/** The detector's load in the heartbeat (`detector`), over the interval since the last heartbeat. */
+export const detectorLoadSummarySchema = z.strictObject({
+  /** Worker threads holding the model. */
+  workers: count,
+  /** Fraction of the workers' time spent on images, 0..1. */
+  utilisation: unit,
+  /** Model runs (one per crop) per second. */
+  inferencesPerS: z.number().nonnegative(),
+});
+export type DetectorLoadSummary = z.infer<typeof detectorLoadSummarySchema>;
+
+/** The main thread in the heartbeat (`eventLoop`), over the interval since the last heartbeat. */
+export const eventLoopSummarySchema = z.strictObject({
+  /** How late timers and I/O callbacks ran (ms), 99th percentile and worst. */
+  delayP99Ms: z.number().nonnegative(),
+  delayMaxMs: z.number().nonnegative(),
+  /** Fraction of the time the main thread was busy, 0..1. */
+  utilisation: unit,
+});
+export type EventLoopSummary = z.infer<typeof eventLoopSummarySchema>;
+
 /** What the heartbeat module hands the link; the link adds `seq`, `session` and `outbox`. */
-export const heartbeatBodySchema = z.looseObject({ ts: timestamp, uptimeS: z.number().nonnegative() });
+export const heartbeatBodySchema = z.looseObject({
+  ts: timestamp,
+  uptimeS: z.number().nonnegative(),
+  // Open: `cameras` (each may carry `detection`, a CameraDetectionSummary) and `detector` (with
+  // DetectorLoadSummary's fields) are the heartbeat module's own.
+  eventLoop: eventLoopSummarySchema.optional(),
+});
 export type HeartbeatBody = z.infer<typeof heartbeatBodySchema>;
 export const heartbeatFields = { ts: timestamp, seq, session: count, uptimeS: z.number().nonnegative(), outbox: outboxSummarySchema };
 export const heartbeatSchema = z.looseObject(heartbeatFields);

@@ -6,7 +6,7 @@
  * (`check.ts`). `docs/mqtt.md` documents it and a test keeps the two in step.
  */
 import {
-  cameraStatusFields, eventBodyFields, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
+  cameraDetectionSummarySchema, cameraStatusFields, detectorLoadSummarySchema, eventBodyFields, eventLoopSummarySchema, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
 } from './payloads.js';
 import type { TopicKind } from './topics.js';
 
@@ -24,7 +24,11 @@ export type Timestamp = string;
  */
 export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
   status: Object.keys(statusFields),
-  heartbeat: Object.keys(heartbeatFields), // open: the health module adds its own fields
+  // Open: the health module adds its own fields; those that describe detection capacity are listed.
+  heartbeat: [
+    ...Object.keys(heartbeatFields), 'cameras', 'detection', 'detector', 'eventLoop',
+    ...Object.keys(cameraDetectionSummarySchema.shape), ...Object.keys(detectorLoadSummarySchema.shape), ...Object.keys(eventLoopSummarySchema.shape),
+  ],
   cameraStatus: Object.keys(cameraStatusFields),
   events: Object.keys({ ...eventBodyFields, ...sequencedFields }),
   health: Object.keys({ ...healthBodyFields, ...sequencedFields }),

@@ -1,5 +1,5 @@
 import type { Box } from '../pipeline/types.js';
-import type { Rect } from './geometry.js';
+import type { Rect } from '../pipeline/box.js';
 
 /**
  * Where the model looks. A 512×512 model sees a whole 1080p frame shrunk nearly four times, and a

@@ -1,7 +1,7 @@
 import type { Detection } from '../pipeline/types.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { Crop } from './crops.js';
-import { clampBox } from './geometry.js';
+import { clampBox } from '../pipeline/box.js';
 
 /** How a crop was scaled into the model input: model pixels / scale = crop pixels. */
 export interface CropScale {

@@ -2,7 +2,7 @@ import type { CameraDetectConfig, DetectorConfig, LabelRulesInput, NamedZone } f
 import { DEFAULT_LABEL_RULES } from '../config/sections/detector.js';
 import type { Polygon } from '../config/sections/regions.js';
 import type { Box, Detection, Label } from '../pipeline/types.js';
-import { area } from './geometry.js';
+import { area } from '../pipeline/box.js';
 
 export interface LabelRules {
   minScore: number;

@@ -1,5 +1,5 @@
 import type { Detection } from '../pipeline/types.js';
-import { containment, iou } from './geometry.js';
+import { containment, iou } from '../pipeline/box.js';
 
 export interface MergeOptions {
   /** Boxes of one label overlapping more than this (IoU) are one object. */

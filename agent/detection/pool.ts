@@ -39,6 +39,10 @@ export interface PoolStats {
   completed: number;
   refused: number;
   restarts: number;
+  /** Model runs (crops) since start, every worker together. */
+  inferences: number;
+  /** Time the workers spent on images since start, summed over workers (ms). */
+  workerBusyMs: number;
   /** Live tensors in the worker that answered last: flat when nothing leaks. */
   numTensors: number | undefined;
 }
@@ -57,11 +61,16 @@ export class DetectorPool implements Detector, Module {
   private nextId = 1;
   private stopping = false;
   private started = false;
-  private readonly counts = { completed: 0, refused: 0, restarts: 0 };
+  private readonly counts = { completed: 0, refused: 0, restarts: 0, inferences: 0, workerBusyMs: 0 };
   private backend: BackendName | undefined;
   private lastNumTensors: number | undefined;
 
   constructor(private options: DetectorPoolOptions) {}
+
+  /** Worker threads the pool runs: how many images it works on at once. */
+  get size(): number {
+    return this.options.size;
+  }
 
   async start(): Promise<void> {
     this.stopping = false;
@@ -137,6 +146,7 @@ export class DetectorPool implements Detector, Module {
       queued: this.queue.length,
       numTensors: this.lastNumTensors,
       ...this.counts,
+      workerBusyMs: Math.round(this.counts.workerBusyMs),
     };
   }
 
@@ -189,6 +199,8 @@ export class DetectorPool implements Detector, Module {
     if (this.retiring.delete(slot)) void slot.worker.terminate();
     if (message.type === 'result') {
       this.counts.completed += 1;
+      this.counts.inferences += message.inferences;
+      this.counts.workerBusyMs += message.busyMs;
       this.lastNumTensors = message.numTensors;
       job.resolve(message.result);
     } else {

@@ -30,6 +30,8 @@ export interface RgbImage {
 
 /** Runs a TensorFlow.js graph model on the full frame plus tiles, or on crops around given regions. */
 export class TfDetector implements Detector {
+  private inferenceCount = 0;
+
   private constructor(
     private readonly tf: Tf,
     private readonly graph: GraphModel,
@@ -60,6 +62,11 @@ export class TfDetector implements Detector {
     return this.tf.memory().numTensors;
   }
 
+  /** Model runs since this detector was made (one per crop). */
+  inferences(): number {
+    return this.inferenceCount;
+  }
+
   dispose(): void {
     this.graph.dispose();
   }
@@ -82,6 +89,7 @@ export class TfDetector implements Detector {
     const values = new Float32Array(pixels.length);
     const k = (hi - lo) / 255;
     for (let i = 0; i < pixels.length; i++) values[i] = (pixels[i] ?? 0) * k + lo;
+    this.inferenceCount += 1;
     const result = this.tf.tidy(() => this.graph.execute({ [input.name]: this.tf.tensor(values, shape, 'float32') }, output.name) as Tensor);
     try {
       return (await result.data()) as Float32Array;
@@ -102,7 +110,7 @@ export async function decodeImage(image: Buffer): Promise<RgbImage> {
   }
 }
 
-async function cropToInput(rgb: RgbImage, crop: Crop, width: number, height: number, fit: 'contain' | 'fill'): Promise<{ pixels: Buffer; scale: CropScale }> {
+export async function cropToInput(rgb: RgbImage, crop: Crop, width: number, height: number, fit: 'contain' | 'fill'): Promise<{ pixels: Buffer; scale: CropScale }> {
   const { rect } = crop;
   const pixels = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
     .extract(rect)

@@ -21,5 +21,6 @@ export interface DetectRequest {
 export type WorkerMessage =
   | { type: 'ready'; backend: BackendName; fallbackReason?: string }
   | { type: 'failed'; code: string; message: string }
-  | { type: 'result'; id: number; result: DetectionResult; numTensors: number }
+  /** `inferences`: model runs this image took (crops); `busyMs`: the worker's time on it. */
+  | { type: 'result'; id: number; result: DetectionResult; numTensors: number; inferences: number; busyMs: number }
   | { type: 'error'; id: number; code: string; message: string };

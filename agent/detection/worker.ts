@@ -17,8 +17,13 @@ try {
   const detector = await createDetector(workerData as WorkerSetup);
   port.on('message', (request: DetectRequest) => {
     const image = Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength);
+    const started = performance.now();
+    const inferencesBefore = detector.inferences();
     detector.detect(image, request.options).then(
-      (result) => post({ type: 'result', id: request.id, result, numTensors: detector.numTensors() }),
+      (result) => post({
+        type: 'result', id: request.id, result, numTensors: detector.numTensors(),
+        inferences: detector.inferences() - inferencesBefore, busyMs: performance.now() - started,
+      }),
       (err: unknown) => post({ type: 'error', id: request.id, code: codeOf(err), message: errorMessage(err) }),
     );
   });

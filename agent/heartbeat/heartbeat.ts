@@ -14,6 +14,8 @@ export interface HeartbeatDeps {
   sources: HeartbeatSources;
   /** Called after each heartbeat is handed to the link: proof for the watchdog. */
   onBeat?: () => void;
+  /** Meters that run only while the heartbeat does (the event-loop meter), started before the first beat. */
+  meters?: readonly Module[];
 }
 
 /**
@@ -28,17 +30,17 @@ export class Heartbeat implements Module {
 
   constructor(private readonly deps: HeartbeatDeps) {}
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    for (const meter of this.deps.meters ?? []) await meter.start();
     this.startedMono = this.deps.clock.monotonicMs();
     this.beat();
     this.timer = this.deps.clock.setInterval(() => this.beat(), this.deps.interval);
-    return Promise.resolve();
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.timer !== undefined) this.deps.clock.clearInterval(this.timer);
     this.timer = undefined;
-    return Promise.resolve();
+    for (const meter of this.deps.meters ?? []) await meter.stop();
   }
 
   beat(): void {
@@ -67,6 +69,7 @@ export class Heartbeat implements Module {
       ...optional('alerts', sources.alerts?.()),
       ...optional('cameras', sources.cameras?.()),
       ...optional('detector', sources.detector?.()),
+      ...optional('eventLoop', sources.eventLoop?.()),
       ...(link === undefined ? {} : { outbox: { connected: link.connected, depth: link.outboxDepth, dropped: link.dropped } }),
       ...(model === undefined ? {} : { model: { version: model } }),
     };

@@ -1,5 +1,5 @@
 import type { LinkState } from '../contract/link.js';
-import type { CameraState } from '../contract/v1.js';
+import type { CameraDetectionSummary, CameraState, DetectorLoadSummary, EventLoopSummary } from '../contract/v1.js';
 
 export interface CameraSummary {
   id: string;
@@ -9,6 +9,8 @@ export interface CameraSummary {
   fpm?: number;
   /** Connection quality from the camera stage: expected vs achieved fps, reconnects and stalls. */
   quality?: CameraLinkQuality;
+  /** Frames offered to detection, detected and dropped, and the detection latency. */
+  detection?: CameraDetectionSummary;
 }
 
 export interface CameraLinkQuality {
@@ -20,7 +22,7 @@ export interface CameraLinkQuality {
   dropped: number;
 }
 
-export interface DetectorSummary {
+export interface DetectorSummary extends Partial<DetectorLoadSummary> {
   backend: string;
   /** Mean inference time over the recent window. */
   avgMs: number | null;
@@ -39,6 +41,8 @@ export interface HeartbeatSources {
   alerts?: () => readonly object[];
   cameras?: () => readonly CameraSummary[];
   detector?: () => DetectorSummary | undefined;
+  /** The main thread's delay and utilisation since the last heartbeat. */
+  eventLoop?: () => EventLoopSummary;
   link?: () => LinkState;
   modelVersion?: () => string | undefined;
 }

@@ -4,7 +4,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { MqttClient, MqttConnector } from '../ports/mqtt.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../core/backoff.js';
 import { classifyBrokerError } from './broker-errors.js';
 import { connectOptions, type TlsMaterial } from './client-options.js';
 import type { SessionCounter } from './session-counter.js';
@@ -60,7 +60,7 @@ export class BrokerConnection {
 
   constructor(private readonly deps: BrokerConnectionDeps) {
     this.protocolVersion = deps.mqtt.protocolVersion;
-    this.backoff = new Backoff({ minMs: deps.mqtt.reconnect.min, maxMs: deps.mqtt.reconnect.max, ...(deps.random === undefined ? {} : { random: deps.random }) });
+    this.backoff = new Backoff({ minMs: deps.mqtt.reconnect.min, maxMs: deps.mqtt.reconnect.max }, deps.random);
   }
 
   get current(): ConnectionUp | undefined {

@@ -1,5 +1,5 @@
 import type { Box, Detection, Frame, Label } from '../pipeline/types.js';
-import { iou, relativeDistance } from './geometry.js';
+import { iou, relativeDistance } from '../pipeline/box.js';
 
 export interface Track {
   id: string;

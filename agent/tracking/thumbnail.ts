@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { Polygon } from '../config/sections/regions.js';
 import { burnPrivacyMasks } from '../imaging/privacy.js';
 import type { Box } from '../pipeline/types.js';
-import { expand } from './geometry.js';
+import { expand } from '../pipeline/box.js';
 
 export const THUMBNAIL_LONG_SIDE = 640;
 

@@ -40,7 +40,7 @@ export async function run(): Promise<Record<string, unknown>> {
 }
 
 /** CPU per sampled 1080p frame of a camera with no motion: shrink-on-load decode + motion + picture checks. */
-async function idleCost(frame: Buffer): Promise<Record<string, unknown>> {
+export async function idleCost(frame: Buffer): Promise<Record<string, unknown>> {
   const variants = await Promise.all([80, 81, 82, 83].map((q) => sharp(frame).resize(1920, 1080, { fit: 'fill' }).jpeg({ quality: q }).toBuffer()));
   const motion = new MotionDetector(motionSchema.parse(undefined));
   let regions = 0;

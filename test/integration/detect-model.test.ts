@@ -96,7 +96,12 @@ describe('the worker pool', () => {
       await expect(pool.detect(image)).rejects.toMatchObject({ code: 'detector.busy' });
       const results = await Promise.all(jobs);
       for (const r of results) expect(r.detections.some((d) => d.label === 'ebike')).toBe(true);
-      expect(pool.stats()).toMatchObject({ backend: 'wasm', workers: 2, completed: 4, refused: 1, busy: 0, queued: 0 });
+      const stats = pool.stats();
+      expect(stats).toMatchObject({ backend: 'wasm', workers: 2, completed: 4, refused: 1, busy: 0, queued: 0 });
+      // Each image ran the full frame plus its tiles; the workers' time is what they spent on them.
+      expect(stats.inferences % 4).toBe(0);
+      expect(stats.inferences).toBeGreaterThanOrEqual(4);
+      expect(stats.workerBusyMs).toBeGreaterThan(0);
       await expect(pool.detect(Buffer.from('junk'))).rejects.toMatchObject({ code: 'detector.image_unreadable' });
     } finally {
       await pool.stop();

@@ -19,9 +19,18 @@ describe('health, GPIO, patrol, retention and watchdog config', () => {
     expect(config.watchdog.maxQuiet).toBe(120_000);
   });
 
-  it('reads the documented example with every key', async () => {
+  it('reads the documented examples of the optional blocks', async () => {
     const text = await readFile(new URL('../../config/minwang.example.yaml', import.meta.url), 'utf8');
-    const config = parseConfigText(text, 'minwang.example.yaml');
+    for (const key of ['disks', 'minFreeBytes', 'writeProbe', 'recorder', 'stalledAfter', 'led', 'activeLow', 'tamper', 'openWhen', 'relay', 'powerOffValue']) {
+      expect(text).toMatch(new RegExp(`^[\\s#]*${key}:`, 'm'));
+    }
+    const optional = `${BASE}health:
+  disks: [{ path: /var/lib/minwang, minFreeBytes: 500MB }]
+  recorder: { path: /srv/recorder }
+gpio: { led: { pin: 17 }, tamper: { pin: 27 } }
+cameras: [{ id: gate, file: { path: /x }, relay: { pin: 22 } }]
+`;
+    const config = parseConfigText(optional, 'c.yaml');
     expect(config.health.disks[0]).toEqual({ path: '/var/lib/minwang', minFreePercent: 10, minFreeBytes: 500e6, minFreeInodesPercent: 5, writeProbe: true });
     expect(config.health.recorder).toEqual({ path: '/srv/recorder', stalledAfter: 600_000 });
     expect(config.gpio.led).toEqual({ pin: 17, activeLow: false });

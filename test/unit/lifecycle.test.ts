@@ -1,6 +1,9 @@
 import { MemoryStationLink } from '../fakes/memory-link.js';
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { createAgent, buildModules } from '../../agent/app/agent.js';
+import type { CameraPipeline } from '../../agent/app/camera-pipeline.js';
+import type { DetectorPool } from '../../agent/detection/pool.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import type { Module } from '../../agent/core/module.js';
@@ -86,5 +89,21 @@ describe('composition root', () => {
     expect(link.model?.installed).toMatchObject({ id: 'mb3-centernet', version: 0 });
     expect(link.ops()).toEqual(expect.arrayContaining(['model/install', 'model/install/chunk', 'model/rollback']));
     await byName('heartbeat')?.stop();
+  });
+
+  it('feeds every detector worker: the hand-off runs one lane per worker and one waiting at the pool', () => {
+    const lanes = (detector: string) => {
+      const config = parseConfigText(`host: {id: h1}\nmqtt: {url: mqtt://127.0.0.1}\nstorage: {dataDir: /nonexistent}\n${detector}cameras:\n  - id: gate\n    snapshot: {url: http://192.168.1.64/snap.jpg}\n`, 'c.yaml');
+      let pipeline: CameraPipeline | undefined;
+      let pool: DetectorPool | undefined;
+      buildModules({
+        config, ports: { ...realHostPorts(), clock: new FakeClock() }, logger: silentLogger(), link: new MemoryStationLink(),
+        onCameraPipeline: (p) => { pipeline = p; }, onDetectorPool: (p) => { pool = p; },
+      });
+      return { lanes: pipeline?.handoff.lanes, workers: pool?.size };
+    };
+    // `detector.workers` unset: one worker per core, and the hand-off must use them all.
+    expect(lanes('')).toEqual({ lanes: availableParallelism() + 1, workers: availableParallelism() });
+    expect(lanes('detector: {workers: 3}\n')).toEqual({ lanes: 4, workers: 3 });
   });
 });

@@ -22,7 +22,7 @@ describe('mqtt, outbox and event log config', () => {
   it('documents every new key in the shipped example', async () => {
     const text = await readFile(new URL('../../config/minwang.example.yaml', import.meta.url), 'utf8');
     for (const key of ['clientId', 'protocolVersion', 'keepalive', 'connectTimeout', 'sessionExpiry', 'reconnect', 'maxCommandBytes', 'tls', 'ca', 'cert', 'key', 'servername', 'outbox', 'maxBytes', 'maxMessages', 'historicalAfter', 'eventLog', 'retention']) {
-      expect(text).toMatch(new RegExp(`^\\s*#?\\s*${key}:`, 'm'));
+      expect(text).toMatch(new RegExp(`^[\\s#]*${key}:`, 'm'));
     }
   });
 

@@ -68,24 +68,25 @@ export const armWindowSchema = z.strictObject({
     (text) => text.trim().split(/\s+/).length === CRON_FIELDS && validCron(text),
     'must be a valid 5-field cron expression (minute hour day month weekday), e.g. "* 20-23,0-5 * * *"',
   )
-    .describe('cron expression; the labels are armed during every minute it matches (in host.timezone)'),
+    .describe('cron expression (5 fields) in host.timezone; the labels are armed during every minute it matches: "* 20-23,0-5 * * *" = 20:00 to 05:59'),
 });
 
 export const cameraPipelineFields = {
   timeout: duration({ min: 100, max: 60_000 }).default(3000)
-    .describe('deadline of one snapshot request; for rtsp, the socket timeout and stall limit'),
-  motion: motionSchema,
-  faults: faultsSchema,
-  events: eventsSchema,
+    .describe('deadline of one snapshot request, body included; for rtsp, the socket timeout (the stream counts as stalled after max(timeout, 3 intervals) + 2s without a frame)'),
+  motion: motionSchema.describe('the motion gate: only frames with motion (or a tracked object) go to the detector'),
+  faults: faultsSchema.describe('camera faults, published on camera/<id>/status and raised/cleared on health'),
+  events: eventsSchema.describe('tracked-object events on the events topic'),
   arm: z.array(armWindowSchema).max(16).optional()
-    .describe('arming windows; absent means always armed; a label in no window is never alerted'),
+    .describe('arming windows; absent means always armed; a label in no window is never alerted')
+    .meta({ example: [{ labels: ['ebike'], when: '* 20-23,0-5 * * *' }, { labels: ['person'], when: '* * * * *' }] }),
 };
 
 /** Host-wide limits of the event stream. */
 export const hostEventsSchema = z.strictObject({
   maxPerMinute: z.number().int().min(1).max(10_000).default(30)
     .describe('most `new` events per minute for the whole host; the rest are counted and stay silent'),
-}).default({ maxPerMinute: 30 });
+}).default({ maxPerMinute: 30 }).describe('host-wide limits of the event stream');
 
 export type MotionConfig = z.output<typeof motionSchema>;
 export type FaultsConfig = z.output<typeof faultsSchema>;

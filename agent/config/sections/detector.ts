@@ -13,9 +13,9 @@ const fraction = z.number().min(0).max(1);
 
 /** Thresholds for one label; box areas are fractions of the image (0.01 = 1% of the frame). */
 const labelRules = z.strictObject({
-  minScore: fraction.optional().describe('lowest model score that raises an alert'),
-  minArea: fraction.optional().describe('smallest box, as a fraction of the image area'),
-  maxArea: fraction.optional().describe('largest box, as a fraction of the image area'),
+  minScore: fraction.optional().describe('lowest model score that raises an alert').meta({ example: 0.5 }),
+  minArea: fraction.optional().describe('smallest box, as a fraction of the image area').meta({ example: 0.001 }),
+  maxArea: fraction.optional().describe('largest box, as a fraction of the image area').meta({ example: 0.5 }),
 });
 export type LabelRulesInput = z.output<typeof labelRules>;
 
@@ -25,25 +25,29 @@ export const DEFAULT_LABEL_RULES = {
   ebike: { minScore: 0.25, minArea: 0, maxArea: 1 },
 } as const;
 
-const labelsSchema = z.strictObject({ person: labelRules.optional(), ebike: labelRules.optional() });
+const labelsSchema = z.strictObject({
+  person: labelRules.optional().describe('thresholds for people'),
+  ebike: labelRules.optional().describe('thresholds for e-bikes (COCO bicycle and motorcycle until the model has its own class)'),
+});
 
 const tilingSchema = z.strictObject({
   grids: z.array(z.int().min(2).max(4)).max(3).default([2])
-    .describe('tile grids run besides the full frame, e.g. [2] = 2×2 tiles; [] = full frame only'),
+    .describe('tile grids run besides the full frame, each 2-4: [2] = 2×2 tiles, [2, 3] adds 3×3, [] = full frame only; every tile costs one more inference'),
   overlap: z.number().min(0).max(0.5).default(0.25).describe('fraction of a tile shared with its neighbour'),
   minImageSide: z.int().min(0).max(100_000).default(640)
     .describe('tiles only for images whose longer side has at least this many pixels'),
 });
 
 export const detectorSchema = z.strictObject({
-  model: z.string().regex(/^[a-z0-9-]{1,64}$/).default('mb3-centernet').describe('model id under models/'),
+  model: z.string().regex(/^[a-z0-9-]{1,64}$/).default('mb3-centernet').describe('model id under models/ (manifest and files verified by sha256 at start)'),
   backend: z.enum(DETECTOR_BACKENDS).default('auto')
-    .describe('auto: native tensorflow when @tensorflow/tfjs-node is installed, else wasm'),
-  workers: z.int().min(1).max(16).optional().describe('inference worker threads; default one per CPU core'),
+    .describe('auto: the native @tensorflow/tfjs-node backend when it is installed and loads, else wasm; cpu is plain JavaScript, much slower than wasm'),
+  workers: z.int().min(1).max(16).optional().describe('inference worker threads, each holding its own copy of the model; default one per CPU core')
+    .meta({ example: 2 }),
   queue: z.int().min(1).max(1000).default(8).describe('images waiting for a worker before new ones are refused'),
-  tiling: tilingSchema.prefault({}),
-  labels: labelsSchema.prefault({}),
-}).prefault({});
+  tiling: tilingSchema.prefault({}).describe('where the model looks on a whole picture (when there is no motion region to look at)'),
+  labels: labelsSchema.prefault({}).describe('per-label thresholds; the values shown are the defaults').meta({ example: DEFAULT_LABEL_RULES }),
+}).prefault({}).describe('the on-device detector');
 
 export type DetectorConfig = z.output<typeof detectorSchema>;
 
@@ -66,10 +70,13 @@ export type NamedZone = z.output<typeof zonesSchema>[number];
 export const cameraDetectSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('run detection on this camera (cmd/detect/set switches it at run time)'),
   zones: zonesSchema.default([])
-    .describe('named areas {name, polygon}: alert only for objects whose foot point is inside one (none = anywhere); events name the zones an object stands in'),
+    .describe('named areas: alert only for objects whose foot point (the bottom centre of the box) is inside one (none = anywhere); events name the zones an object stands in. A bare polygon (the older form) is named zone-1, zone-2... by its place')
+    .meta({ example: [{ name: 'gate', polygon: [[0, 0.4], [1, 0.4], [1, 1], [0, 1]] }] }),
   masks: z.array(polygonSchema).max(32).default([])
-    .describe('never alert for objects whose foot point is inside one of these (trees, roads, posters)'),
-  labels: labelsSchema.prefault({}),
+    .describe('never alert for objects whose foot point is inside one of these polygons (a swaying tree, a poster, a road outside the village)')
+    .meta({ example: [[[0.8, 0.4], [1, 0.4], [1, 0.7], [0.8, 0.7]]] }),
+  labels: labelsSchema.prefault({}).describe('per-label overrides for this camera (same keys as detector.labels)')
+    .meta({ example: { person: { minScore: 0.4 } } }),
 }).prefault({});
 
 export type CameraDetectConfig = z.output<typeof cameraDetectSchema>;

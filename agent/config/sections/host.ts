@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { hostId } from '../../contract/ids.js';
 
 export const hostSchema = z.strictObject({
-  id: hostId.describe('host id, the MQTT topic level: minwang/<id>/...'),
+  id: hostId.describe('host id: 1-64 characters of a-z, 0-9 and "-"; it becomes the MQTT topic level minwang/<id>/'),
   timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai')
-    .describe('time zone of schedules (arming windows, patrol report)'),
-});
+    .describe('IANA time zone of schedules (arming windows, the patrol report)'),
+}).describe('this host');
 
 function isTimeZone(name: string): boolean {
   try {

@@ -17,4 +17,4 @@ export const retentionSchema = z.strictObject({
   sweep: cronExpression.default(DEFAULT_RETENTION.sweep).describe('when the sweep runs (cron in host.timezone)'),
   dirs: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a plain directory name inside the data dir')).max(16)
     .default(DEFAULT_RETENTION.dirs).describe('data-dir subdirectories the sweep keeps within budget'),
-}).default(DEFAULT_RETENTION);
+}).default(DEFAULT_RETENTION).describe('the sweep that keeps thumbnails and patrol sheets in the data dir within bounds');

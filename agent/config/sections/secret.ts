@@ -6,10 +6,13 @@ import { z } from 'zod';
  * The loader resolves the file and env forms into `password` before anything starts.
  */
 export const secretFields = {
-  password: z.string().min(1).optional().describe('inline secret (prefer passwordFile or passwordEnv)'),
-  passwordFile: z.string().min(1).optional().describe('path of a file holding the secret; must not be world-readable'),
+  password: z.string().min(1).optional().describe('inline secret (prefer passwordFile or passwordEnv); give only one of the three')
+    .meta({ example: 'secret' }),
+  passwordFile: z.string().min(1).optional().describe('path of a file holding the secret; must not be world-readable')
+    .meta({ example: '/etc/minwang/secrets/password' }),
   passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional()
-    .describe('name of an environment variable holding the secret'),
+    .describe('name of an environment variable holding the secret')
+    .meta({ example: 'MINWANG_PASSWORD' }),
 };
 
 export const SECRET_SOURCES = ['password', 'passwordFile', 'passwordEnv'] as const;

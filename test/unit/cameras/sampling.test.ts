@@ -91,4 +91,39 @@ describe('sampling', () => {
     expect(seen).toEqual(['a1', 'a3', 'b1']);
     expect(handoff.stats()).toMatchObject({ offered: 4, processed: 3, dropped: 1, dropsByCamera: { a: 1 } });
   });
+
+  it('keeps every lane busy but never works on two frames of one camera at once', async () => {
+    const clock = new FakeClock();
+    const running: string[] = [];
+    const releases = new Map<string, () => void>();
+    const handoff = new LatestFrameHandoff<{ camera: string; mono: number; n: number }>({
+      concurrency: 2, clock, logger: silentLogger(),
+      process: (item) => {
+        running.push(`${item.camera}${item.n}`);
+        return new Promise<void>((resolve) => releases.set(`${item.camera}${item.n}`, resolve));
+      },
+    });
+    await handoff.start();
+    handoff.offer({ camera: 'a', mono: 0, n: 1 });
+    await clock.advance(0);
+    handoff.offer({ camera: 'a', mono: 0, n: 2 }); // a1 is still in processing: a2 waits
+    handoff.offer({ camera: 'b', mono: 0, n: 1 }); // the second lane takes b1 before a2
+    await clock.advance(0);
+    expect(running).toEqual(['a1', 'b1']);
+    handoff.offer({ camera: 'a', mono: 0, n: 3 }); // replaces a2
+    await clock.advance(400);
+    releases.get('a1')?.();
+    await clock.advance(0);
+    expect(running).toEqual(['a1', 'b1', 'a3']);
+    releases.get('b1')?.();
+    releases.get('a3')?.();
+    await clock.advance(0);
+    await handoff.stop();
+    const stats = handoff.stats();
+    expect(stats.byCamera).toEqual({
+      a: { offered: 3, detected: 2, dropped: 1, latencyP50Ms: 400, latencyP95Ms: 400 },
+      b: { offered: 1, detected: 1, dropped: 0, latencyP50Ms: 400, latencyP95Ms: 400 },
+    });
+    expect(stats).toMatchObject({ offered: 4, processed: 3, dropped: 1, dropsByCamera: { a: 1 } });
+  });
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { Backoff } from '../../../agent/mqtt/backoff.js';
+import { Backoff } from '../../../agent/core/backoff.js';
 import { classifyBrokerError } from '../../../agent/mqtt/broker-errors.js';
 import { BrokerConnection, type ConnectionUp } from '../../../agent/mqtt/connection.js';
 import { SessionCounter } from '../../../agent/mqtt/session-counter.js';
@@ -112,7 +112,7 @@ describe('broker connection', () => {
 describe('backoff', () => {
   it('stays between half and all of the doubling ceiling, and resets', () => {
     const randoms = [0, 1, 0.5, 0];
-    const backoff = new Backoff({ minMs: 100, maxMs: 500, random: () => randoms.shift() ?? 0 });
+    const backoff = new Backoff({ minMs: 100, maxMs: 500 }, () => randoms.shift() ?? 0);
     expect([backoff.next(), backoff.next(), backoff.next(), backoff.next()]).toEqual([50, 200, 300, 250]);
     backoff.reset();
     expect(backoff.next()).toBe(50);

@@ -1,4 +1,5 @@
-import type { Box } from '../pipeline/types.js';
+// Geometry of normalised boxes ([x1, y1, x2, y2], 0..1), shared by detection and tracking.
+import type { Box } from './types.js';
 
 /** A rectangle in image pixels: left, top, width, height (integers). */
 export interface Rect {
@@ -33,4 +34,21 @@ export function containment(a: Box, b: Box): number {
 export function clampBox(box: Box): Box {
   const c = (v: number) => Math.min(1, Math.max(0, v));
   return [c(box[0]), c(box[1]), c(box[2]), c(box[3])];
+}
+
+/** Centre distance in units of the first box's diagonal: how far `b` is from `a` relative to `a`'s size. */
+export function relativeDistance(a: Box, b: Box): number {
+  const dx = (a[0] + a[2]) / 2 - (b[0] + b[2]) / 2;
+  const dy = (a[1] + a[3]) / 2 - (b[1] + b[3]) / 2;
+  const diagonal = Math.hypot(a[2] - a[0], a[3] - a[1]);
+  return diagonal <= 0 ? Number.POSITIVE_INFINITY : Math.hypot(dx, dy) / diagonal;
+}
+
+/** Grows a box by `margin` of its size on every side (at least `minSide` wide and high), clipped to the image. */
+export function expand(box: Box, margin: number, minSide = 0): Box {
+  const w = box[2] - box[0];
+  const h = box[3] - box[1];
+  const padX = Math.max(w * margin, (minSide - w) / 2, 0);
+  const padY = Math.max(h * margin, (minSide - h) / 2, 0);
+  return [Math.max(0, box[0] - padX), Math.max(0, box[1] - padY), Math.min(1, box[2] + padX), Math.min(1, box[3] + padY)];
 }
