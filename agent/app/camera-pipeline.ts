@@ -6,10 +6,12 @@ import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
+import { cameraFilter } from '../detection/filters.js';
+import type { CameraLinkQuality } from '../heartbeat/sources.js';
 import { decodeGrey } from '../imaging/grey.js';
 import { burnPrivacyMasks } from '../imaging/privacy.js';
 import { MotionDetector } from '../motion/motion-detector.js';
-import type { Box, Detection, Detector, Frame, FrameSource } from '../pipeline/types.js';
+import type { Box, Detection, Detector, Frame, FrameSource, Label } from '../pipeline/types.js';
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../sampling/latest-frame-handoff.js';
@@ -81,7 +83,7 @@ export class CameraPipeline {
       logger: logger.child({ module: 'camera-health' }),
     });
     this.events = new EventsStage({
-      cameras: config.cameras,
+      cameras: config.cameras.map((c) => ({ ...c, minScore: labelThresholds(config, c) })),
       host: config.events,
       timezone: config.host.timezone,
       link,
@@ -131,11 +133,15 @@ export class CameraPipeline {
   }
 
   /** Connection quality of one camera, for the heartbeat. */
-  quality(camera: string): { expectedFps: number; achievedFps: number; reconnectsLastHour: number; stallsLastHour: number; dropped: number } | undefined {
+  quality(camera: string): CameraLinkQuality | undefined {
     const q = this.health.summary()[camera];
     if (q === undefined) return undefined;
     const { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour } = q;
-    return { expectedFps, achievedFps, reconnectsLastHour, stallsLastHour, dropped: this.handoff.stats().dropsByCamera[camera] ?? 0 };
+    return {
+      expectedFps, achievedFps, reconnectsLastHour, stallsLastHour,
+      dropped: this.handoff.stats().dropsByCamera[camera] ?? 0,
+      eventsNotPublished: this.events.summary().notPublished[camera] ?? 0,
+    };
   }
 
   /** Frames of one camera offered to detection, detected and dropped, and the latency, for the heartbeat. */
@@ -273,4 +279,10 @@ export class CameraPipeline {
       r.nextFrameWaiters.push(waiter);
     });
   }
+}
+
+/** The score each label needs on this camera (detector-wide, overridden per camera): a moving track's median must reach it. */
+function labelThresholds(config: Config, camera: CameraConfig): Record<Label, number> {
+  const { labels } = cameraFilter(config.detector, camera.detect);
+  return { person: labels.person.minScore, ebike: labels.ebike.minScore };
 }

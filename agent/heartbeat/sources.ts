@@ -20,6 +20,8 @@ export interface CameraLinkQuality {
   stallsLastHour: number;
   /** Frames dropped before detection because detection was busy. */
   dropped: number;
+  /** New objects the flood guard counted but did not publish, since start (absent: not measured). */
+  eventsNotPublished?: number;
 }
 
 export interface DetectorSummary extends Partial<DetectorLoadSummary> {

@@ -29,6 +29,9 @@ export interface AlertEntry {
   seq: number;
   /** The host announced a thumbnail for this event. */
   thumbnail: boolean;
+  /** The station should ring for it; false: in the record only (`quiet` says why). */
+  alert: boolean;
+  quiet: 'cooldown' | 'disarmed' | 'rate' | null;
   /** Some message of it came late: `historical`, or behind a newer seq from the same host. */
   delayed: boolean;
   ack: Acknowledgement | null;
@@ -55,6 +58,8 @@ export function newAlert(host: string, message: EventMessage, delayed: boolean):
     ts: message.ts,
     seq: message.seq,
     thumbnail: message.thumbnail,
+    alert: message.alert,
+    quiet: message.quiet ?? null,
     delayed,
     ack: null,
   };
@@ -72,6 +77,8 @@ export function mergeAlert(entry: AlertEntry, message: EventMessage, delayed: bo
     endedAt: message.endedAt ?? entry.endedAt,
     maxScore: Math.max(entry.maxScore, message.score),
     thumbnail: entry.thumbnail || message.thumbnail,
+    alert: entry.alert || message.alert,
+    quiet: entry.alert || message.alert ? null : entry.quiet ?? message.quiet ?? null,
     delayed: entry.delayed || delayed,
   };
   if (!newer) return merged;
@@ -80,6 +87,11 @@ export function mergeAlert(entry: AlertEntry, message: EventMessage, delayed: bo
 
 function earlier(a: string, b: string): string {
   return Date.parse(b) < Date.parse(a) ? b : a;
+}
+
+/** Waiting for an operator: an alerting event nobody has acknowledged. */
+export function isUnacknowledged(entry: AlertEntry): boolean {
+  return entry.alert && entry.ack === null;
 }
 
 /** Newest first by start time; ties broken by key so the order is stable. */

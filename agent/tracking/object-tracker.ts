@@ -12,14 +12,24 @@ export interface Track {
   startedAt: Date;
   lastSeenAt: Date;
   zones: string[];
+  /** The box it appeared with, and how far it has moved from there at most (centre distance in that box's diagonals). */
+  firstBox: Box;
+  maxMove: number;
+  /** Its latest scores, oldest first (at most `SCORE_HISTORY`): the track's confidence is taken from them, not one frame. */
+  scores: number[];
   /** The frame where the object scored best, and its box there: the thumbnail's source. */
   best: { frame: Frame; box: Box; score: number };
 }
+
+/** Scores kept per track: about 10 s at 1 frame/s. */
+export const SCORE_HISTORY = 10;
 
 export interface TrackerOptions {
   iou: number;
   /** A detection this close (centre distance in track diagonals) continues a track even without overlap. */
   maxDistance?: number;
+  /** Whether a detection that does not overlap may continue this track (default: always). */
+  mayJump?: (track: Track) => boolean;
   newId: () => string;
 }
 
@@ -75,7 +85,7 @@ export class ObjectTracker {
         if (d.label !== track.label) return;
         const overlap = iou(track.box, d.box);
         if (overlap >= this.options.iou) pairs.push({ track, index, cost: -overlap });
-        else {
+        else if (this.options.mayJump?.(track) ?? true) {
           const distance = relativeDistance(track.box, d.box);
           if (distance <= maxDistance) pairs.push({ track, index, cost: distance });
         }
@@ -92,6 +102,9 @@ export class ObjectTracker {
     track.lastSeenMono = frame.mono;
     track.lastSeenAt = frame.capturedAt;
     track.zones = zonesOf(d.box);
+    track.maxMove = Math.max(track.maxMove, relativeDistance(track.firstBox, d.box));
+    track.scores.push(d.score);
+    if (track.scores.length > SCORE_HISTORY) track.scores.shift();
     if (d.score > track.best.score) track.best = { frame, box: d.box, score: d.score };
     return track;
   }
@@ -108,6 +121,9 @@ export class ObjectTracker {
       startedAt: frame.capturedAt,
       lastSeenAt: frame.capturedAt,
       zones: zonesOf(d.box),
+      firstBox: d.box,
+      maxMove: 0,
+      scores: [d.score],
       best: { frame, box: d.box, score: d.score },
     };
     this.tracks.set(track.id, track);

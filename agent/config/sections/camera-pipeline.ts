@@ -42,9 +42,18 @@ export const faultsSchema = z.strictObject({
   offlineAfter: 3, debounce: 5000, window: 20_000, frozenAfter: 30_000, blackLevel: 24, uniformity: 6, blurRatio: 0.3, movedCorrelation: 0.4,
 });
 
+const STILL_SCORE = { person: 0.6, ebike: 0.5 };
+
 export const eventsSchema = z.strictObject({
   minHits: z.number().int().min(1).max(20).default(2)
     .describe('frames an object must be seen in before its `new` event'),
+  minMove: z.number().min(0).max(10).default(0.4)
+    .describe('how far an object must move from where it appeared (centre distance, in its first box\'s diagonals) to count as moving'),
+  stillScore: z.strictObject({
+    person: z.number().min(0).max(1).default(STILL_SCORE.person).describe('for person'),
+    ebike: z.number().min(0).max(1).default(STILL_SCORE.ebike).describe('for ebike'),
+  }).default(STILL_SCORE)
+    .describe('median score (last 10 frames) an object that has not moved since it appeared needs for its `new`; a moving one needs the label\'s minScore'),
   endAfter: duration({ min: 500, max: 600_000 }).default(5000)
     .describe('an object not seen for this long ends its event'),
   updateEvery: duration({ min: 0, max: 600_000 }).default(5000)
@@ -54,10 +63,15 @@ export const eventsSchema = z.strictObject({
   thumbnailAfter: duration({ min: 0, max: 600_000 }).default(3000)
     .describe('the one thumbnail is sent this long after `new` (best frame so far), or at `end` if sooner'),
   cooldown: duration({ min: 0, max: 3_600_000 }).default(30_000)
-    .describe('after a `new` event, further new objects of the same label on this camera stay silent this long'),
+    .describe('after an alerting `new`, further new objects of the same label on this camera are recorded with `alert: false` this long'),
+  floodPerMinute: z.number().int().min(1).max(10_000).default(120)
+    .describe('flood guard: most new objects per minute this camera records; beyond it objects are counted, not published, and one `event_flood` health alert says how many'),
   iou: z.number().min(0.01).max(1).default(0.3)
     .describe('box overlap (IoU) for a detection to continue a tracked object'),
-}).default({ minHits: 2, endAfter: 5000, updateEvery: 5000, minScoreGain: 0.05, thumbnailAfter: 3000, cooldown: 30_000, iou: 0.3 });
+}).default({
+  minHits: 2, minMove: 0.4, stillScore: STILL_SCORE, endAfter: 5000, updateEvery: 5000, minScoreGain: 0.05, thumbnailAfter: 3000,
+  cooldown: 30_000, floodPerMinute: 120, iou: 0.3,
+});
 
 const CRON_FIELDS = 5;
 
@@ -78,14 +92,14 @@ export const cameraPipelineFields = {
   faults: faultsSchema.describe('camera faults, published on camera/<id>/status and raised/cleared on health'),
   events: eventsSchema.describe('tracked-object events on the events topic'),
   arm: z.array(armWindowSchema).max(16).optional()
-    .describe('arming windows; absent means always armed; a label in no window is never alerted')
+    .describe('arming windows; absent means always armed; a label in no window is recorded with `alert: false` (`quiet: disarmed`)')
     .meta({ example: [{ labels: ['ebike'], when: '* 20-23,0-5 * * *' }, { labels: ['person'], when: '* * * * *' }] }),
 };
 
 /** Host-wide limits of the event stream. */
 export const hostEventsSchema = z.strictObject({
   maxPerMinute: z.number().int().min(1).max(10_000).default(30)
-    .describe('most `new` events per minute for the whole host; the rest are counted and stay silent'),
+    .describe('most alerting `new` events per minute for the whole host; the rest are recorded with `alert: false`, `quiet: "rate"`'),
 }).default({ maxPerMinute: 30 }).describe('host-wide limits of the event stream');
 
 export type MotionConfig = z.output<typeof motionSchema>;

@@ -64,6 +64,7 @@ function healthLines(active: HealthEntry[]): string[] {
 function eventLines(alerts: readonly AlertEntry[]): string[] {
   if (alerts.length === 0) return ['  none yet'];
   return table(alerts.map((a) => [
-    clockTime(a.startedAt), a.host, a.camera, a.label, a.maxScore.toFixed(2), a.type, a.delayed ? 'DELAYED' : '', a.thumbnail ? 'thumb' : '',
+    clockTime(a.startedAt), a.host, a.camera, a.label, a.maxScore.toFixed(2), a.type, a.alert ? 'ALERT' : `quiet:${a.quiet ?? '?'}`,
+    a.delayed ? 'DELAYED' : '', a.thumbnail ? 'thumb' : '',
   ]));
 }

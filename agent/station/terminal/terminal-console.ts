@@ -66,6 +66,8 @@ export class TerminalConsole implements Module {
 
   private async handle(received: Received): Promise<void> {
     const saved = await this.save(received);
+    // The bell rings for a live alerting object only; quiet events are listed, not rung.
+    if (this.deps.mode === 'screen' && rings(received)) this.deps.out.write('\x07');
     if (this.deps.mode === 'screen') this.soon ??= this.deps.clock.setTimeout(() => this.paint(), SETTLE_MS);
     else if (this.deps.mode === 'json') this.deps.out.write(`${JSON.stringify(jsonLine(received, saved))}\n`);
     else if (this.deps.mode === 'lines') {
@@ -93,4 +95,10 @@ export class TerminalConsole implements Module {
     // Home, draw, clear what is left: no flicker from clearing the whole screen first.
     out.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
   }
+}
+
+function rings(received: Received): boolean {
+  if (!received.parsed.ok || received.result?.outcome !== 'applied' || received.result.delayed === true) return false;
+  const m = received.parsed.message;
+  return m.kind === 'event' && m.payload.type === 'new' && m.payload.alert;
 }

@@ -36,7 +36,7 @@ h2{font-size:.95rem;text-transform:uppercase;letter-spacing:.04em;color:var(--mu
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;margin-bottom:.5rem}.filters select{font:inherit;padding:.15rem}
 #feed{list-style:none;padding:0;margin:0}
 .alert{display:grid;grid-template-columns:96px minmax(0,1fr) auto;gap:.6rem;align-items:center;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.4rem;margin-bottom:.4rem}
-.alert.open{border-left:5px solid var(--bad)}.alert.acked{opacity:.7}
+.alert.open{border-left:5px solid var(--bad)}.alert.acked{opacity:.7}.alert.quiet{opacity:.6;border-left:5px solid var(--line)}
 .alert .thumb{width:96px;height:72px;object-fit:cover;border-radius:3px;background:#e9ecef}
 .alert time{color:var(--muted)}
 .alert[hidden]{display:none}

@@ -2,7 +2,7 @@
  * The web console's HTML, rendered on the server. The page is complete without JavaScript;
  * the small client only swaps in fragments the server pushes (these same functions).
  */
-import type { AlertEntry } from '../alerts.js';
+import { isUnacknowledged, type AlertEntry } from '../alerts.js';
 import type { HealthEntry } from '../health.js';
 import type { CameraView, HostView, StationState } from '../state.js';
 import { html, type Html } from './html.js';
@@ -67,7 +67,7 @@ export function renderSummary(state: StationState): Html {
   const hosts = state.hosts();
   const down = hosts.filter((h) => h.liveness !== 'online').length;
   const faulty = hosts.reduce((n, h) => n + h.cameras.filter((c) => c.state !== 'online').length, 0);
-  const open = state.alerts().filter((a) => a.ack === null).length;
+  const open = state.alerts().filter(isUnacknowledged).length;
   return html`${hosts.length} villages · ${down} not online · ${faulty} cameras faulty · ${open} unacknowledged`;
 }
 
@@ -124,17 +124,20 @@ export function renderFeed(state: StationState, viewer: Viewer): Html {
 }
 
 export function renderAlert(alert: AlertEntry, hasThumbnail: boolean, viewer: Viewer): Html {
-  const classes = ['alert', alert.ack === null ? 'open' : 'acked', alert.delayed ? 'delayed' : ''].join(' ').trim();
+  const classes = ['alert', !alert.alert ? 'quiet' : alert.ack === null ? 'open' : 'acked', alert.delayed ? 'delayed' : ''].join(' ').trim();
   return html`<li class="${classes}" data-key="${alert.key}" data-sort="${Date.parse(alert.startedAt)}" data-host="${alert.host}" data-camera="${alert.camera}" data-label="${alert.label}">
     ${hasThumbnail ? html`<img class="thumb" src="/thumb/${alert.key}.jpg" alt="${alert.label} at ${alert.camera}">` : html`<div class="thumb nopic">${alert.thumbnail ? 'picture coming' : 'no picture'}</div>`}
     <div class="what"><strong>${alert.label}</strong> ${alert.maxScore.toFixed(2)} · ${alert.host} / ${alert.camera}<br>
       <time datetime="${alert.startedAt}">${clock(alert.startedAt)}</time>${alert.endedAt === null ? html` <span class="badge online">ongoing</span>` : html` – ${clock(alert.endedAt)}`}
-      ${alert.delayed ? html` <span class="badge delayed" title="delivered late (after an outage or out of order)">delayed</span>` : ''}</div>
-    ${alert.ack === null
+      ${alert.delayed ? html` <span class="badge delayed" title="delivered late (after an outage or out of order)">delayed</span>` : ''}
+      ${alert.alert ? '' : html` <span class="badge quiet" title="recorded without an alert">${QUIET_TEXT[alert.quiet ?? 'cooldown']}</span>`}</div>
+    ${!alert.alert ? '' : alert.ack === null
       ? html`<form method="post" action="/ack" class="ack"><input type="hidden" name="key" value="${alert.key}"><input type="hidden" name="csrf" value="${viewer.csrf}"><button>Acknowledge</button></form>`
       : html`<span class="acked-by" title="${alert.ack.at}">✓ ${alert.ack.by} ${clock(alert.ack.at)}</span>`}
   </li>`;
 }
+
+const QUIET_TEXT = { cooldown: 'quiet: cooldown', disarmed: 'quiet: not armed', rate: 'quiet: rate cap' } as const;
 
 function clock(iso: string): string {
   return new Date(iso).toLocaleTimeString('en-GB', { hour12: false });

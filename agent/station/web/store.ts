@@ -22,6 +22,8 @@ const storedAlert = z.object({
   score: z.number(), maxScore: z.number(), box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
   zones: z.array(z.string()), startedAt: z.string(), endedAt: z.string().nullable(),
   type: z.enum(['new', 'update', 'end']), ts: z.string(), seq: z.number(), thumbnail: z.boolean(), delayed: z.boolean(),
+  // Stored before events carried alert/quiet: every event alerted.
+  alert: z.boolean().default(true), quiet: z.enum(['cooldown', 'disarmed', 'rate']).nullable().default(null),
 });
 
 export interface Restored {

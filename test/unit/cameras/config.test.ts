@@ -25,7 +25,7 @@ describe('camera pipeline config', () => {
     expect(camera?.arm).toBeUndefined();
     expect(camera?.motion).toEqual({ width: 160, threshold: 25, minArea: 0.002, backgroundRate: 0.05, lightingChange: 0.5 });
     expect(camera?.faults).toMatchObject({ offlineAfter: 3, debounce: 5000, window: 20_000, frozenAfter: 30_000 });
-    expect(camera?.events).toMatchObject({ minHits: 2, endAfter: 5000, cooldown: 30_000 });
+    expect(camera?.events).toMatchObject({ minHits: 2, endAfter: 5000, cooldown: 30_000, minMove: 0.4, stillScore: { person: 0.6, ebike: 0.5 }, floodPerMinute: 120 });
     expect(config.events).toEqual({ maxPerMinute: 30 });
   });
 
@@ -35,5 +35,8 @@ describe('camera pipeline config', () => {
     expect(problems('    arm: [{ labels: [ebike], when: "0 25 * * *" }]\n')).toMatch(/cameras\[0\]\.arm\[0\]\.when: must be a valid 5-field cron expression/);
     expect(problems('    arm: [{ labels: [ebike], when: "0 0 20 * * *" }]\n')).toMatch(/arm\[0\]\.when: must be a valid 5-field/);
     expect(problems('    events: { colour: red }\n')).toMatch(/cameras\[0\]\.events\.colour: unknown key/);
+    expect(problems('    events: { stillScore: { person: 1.5 } }\n')).toMatch(/cameras\[0\]\.events\.stillScore\.person: .*<=1/);
+    expect(problems('    events: { stillScore: { car: 0.5 } }\n')).toMatch(/cameras\[0\]\.events\.stillScore\.car: unknown key/);
+    expect(problems('    events: { floodPerMinute: 0 }\n')).toMatch(/cameras\[0\]\.events\.floodPerMinute: .*>=1/);
   });
 });

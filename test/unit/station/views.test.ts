@@ -3,7 +3,7 @@ import { FakeClock } from '../../fakes/clock.js';
 import { StationState } from '../../../agent/station/state.js';
 import { renderScreen } from '../../../agent/station/terminal/screen.js';
 import { renderAlert, renderHosts, renderPage } from '../../../agent/station/web/render.js';
-import { JPEG, T0, camera, event, health, msg, status, topic } from './fixtures.js';
+import { JPEG, T0, at, camera, event, health, msg, status, topic } from './fixtures.js';
 
 function station(): { state: StationState; clock: FakeClock } {
   const clock = new FakeClock(new Date(T0 + 100_000));
@@ -15,6 +15,7 @@ function station(): { state: StationState; clock: FakeClock } {
   state.apply(msg(topic.model('xidian-01'), { ts: clock.now().toISOString(), installed: { id: 'mb3-centernet', version: 3, sha256: 'ab' }, update: { state: 'downloading', version: 4, progress: 0.45 } }), live);
   state.apply(msg(topic.events('xidian-01'), event('e1', 5, { label: 'ebike', score: 0.91 })), live);
   state.apply(msg(topic.events('xidian-01'), event('e0', 2, { historical: true })), live);
+  state.apply(msg(topic.events('xidian-01'), event('e2', 7, { alert: false, quiet: 'cooldown', startedAt: at(1) })), live);
   state.apply(msg(topic.health('xidian-01'), health('h1', 6, { severity: 'critical', kind: 'disk_readonly', subject: '/var/lib/minwang', message: 'disk turned read-only' })), live);
   state.apply(msg(topic.eventThumbnail('xidian-01', 'e1'), JPEG), live);
   return { state, clock };
@@ -28,8 +29,9 @@ describe('terminal screen', () => {
     expect(screen).toMatch(/^xidian-01\s+ONLINE\s+0s\s+0\/1\s+mb3-centernet v3 \(downloading v4 45%\)\s+2 missing/m);
     expect(screen).toMatch(/xidian-01\/gate\s+DEGRADED\s+covered/);
     expect(screen).toMatch(/CRITICAL\s+xidian-01\s+disk_readonly\s+\/var\/lib\/minwang\s+disk turned read-only/);
-    expect(screen).toMatch(/xidian-01\s+gate\s+ebike\s+0\.91\s+new\s+thumb/);
-    expect(screen).toMatch(/person\s+0\.80\s+new\s+DELAYED/);
+    expect(screen).toMatch(/xidian-01\s+gate\s+ebike\s+0\.91\s+new\s+ALERT\s+thumb/);
+    expect(screen).toMatch(/person\s+0\.80\s+new\s+ALERT\s+DELAYED/);
+    expect(screen).toMatch(/person\s+0\.80\s+new\s+quiet:cooldown/);
     expect(screen).toContain('invalid messages 2');
   });
 
@@ -47,6 +49,19 @@ describe('web rendering', () => {
     expect(hosts).toContain('degraded · covered');
     expect(hosts).toContain('<progress max="100" value="45">');
     expect(hosts).toContain('src="/thumb/xidian-01/e1.jpg"');
+  });
+
+  it('lists quiet events without highlight or acknowledgement, and counts only alerting ones as unacknowledged', () => {
+    const { state } = station();
+    const page = renderPage(state, { user: null, csrf: 'tok' });
+    expect(page).toContain('2 unacknowledged'); // e1 and e0 alert; e2 is quiet
+    const quiet = renderAlert(state.alert('xidian-01/e2')!, false, { user: null, csrf: 'tok' }).value;
+    expect(quiet).toContain('class="alert quiet"');
+    expect(quiet).toContain('quiet: cooldown');
+    expect(quiet).not.toContain('Acknowledge');
+    const ringing = renderAlert(state.alert('xidian-01/e1')!, true, { user: null, csrf: 'tok' }).value;
+    expect(ringing).toContain('class="alert open"');
+    expect(ringing).toContain('Acknowledge');
   });
 
   it('escapes whatever a host sends', () => {

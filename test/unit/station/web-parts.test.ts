@@ -68,7 +68,7 @@ describe('console store', () => {
     const store = new ConsoleStore(path, 100, silentLogger());
     const live = { receivedAt: clock.now(), retained: false };
     before.apply(msg(topic.events('h1'), event('e1', 1)), live);
-    before.apply(msg(topic.events('h1'), event('e2', 2)), live);
+    before.apply(msg(topic.events('h1'), event('e2', 2, { alert: false, quiet: 'rate' })), live);
     for (const alert of before.alerts()) store.saveAlert(alert);
     store.saveThumbnail('h1/e1', JPEG);
     store.saveAck('h1/e1', { by: 'alice', at: '2026-01-01T00:00:09.000Z' });
@@ -79,7 +79,7 @@ describe('console store', () => {
     const after = new StationState({ clock });
     after.restore(restored.alerts, restored.thumbnails);
     reopened.close();
-    expect(after.alerts().map((a) => [a.id, a.ack?.by ?? null])).toEqual([['e2', null], ['e1', 'alice']]);
+    expect(after.alerts().map((a) => [a.id, a.ack?.by ?? null, a.alert, a.quiet])).toEqual([['e2', null, false, 'rate'], ['e1', 'alice', true, null]]);
     expect(after.image('thumbnail', 'h1', 'e1')).toEqual(JPEG);
     // A replay of a stored message is still recognised as a duplicate.
     expect(after.apply(msg(topic.events('h1'), event('e2', 2)), live).outcome).toBe('duplicate');
