@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Fetches the real footage the tests and the demo use, from pinned Debian packages
 # (version and sha256 checked), into a cache outside git. Idempotent; fast when cached.
+# `minwang demo` runs it on first use (`opencv` only: the demo's clip).
 #
-#   scripts/fetch-footage.sh            # into $MINWANG_FOOTAGE_DIR or ~/.cache/minwang/footage
+#   scripts/fetch-footage.sh            # all of it, into $MINWANG_FOOTAGE_DIR or ~/.cache/minwang/footage
+#   scripts/fetch-footage.sh opencv     # only these sets (opencv, skimage, labelme)
 #   scripts/fetch-footage.sh --print    # print the footage dir and exit
+#
+# Exit codes: 0 ready; 1 a download or check failed; 3 Debian's archive could not be reached with apt.
 set -euo pipefail
 
 dest="${MINWANG_FOOTAGE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/minwang/footage}"
 if [ "${1:-}" = "--print" ]; then echo "$dest"; exit 0; fi
+wanted=" $* "
 
 # package  version  sha256-of-.deb  path-inside-package  target-subdir
 PACKAGES=(
@@ -16,19 +21,45 @@ PACKAGES=(
   "labelme-examples 5.1.1-1 acf0f5be435c8899098397eb9f0e46b4c1be080e0c1202f128609d6391179e23 usr/share/doc/labelme-examples/examples labelme"
 )
 
+unreachable() {
+  cat >&2 <<MSG
+footage: cannot download $1 with apt-get: Debian's archive is unreachable from here
+  (no network, a proxy apt does not know, or no Debian sources in /etc/apt), or the package left the release.
+  Fix the network or apt and run scripts/fetch-footage.sh again, or copy the folder $2/ from a
+  machine that has it to $dest/$2 (or point MINWANG_FOOTAGE_DIR at a directory that has it).
+MSG
+  exit 3
+}
+
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
+  echo "footage: apt-get and dpkg are needed (Debian, Ubuntu or Raspberry Pi OS; no root needed)." >&2
+  echo "  Or copy the footage into $dest yourself, or point MINWANG_FOOTAGE_DIR at a directory that has it." >&2
+  exit 3
+fi
+
+# apt-get download, its output on stderr, without the note that a non-root cache could not be used.
+download() {
+  apt-get download "$1" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2
+  return "${PIPESTATUS[0]}"
+}
+
 mkdir -p "$dest"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 for entry in "${PACKAGES[@]}"; do
   read -r pkg version sha inner sub <<<"$entry"
+  if [ "$wanted" != "  " ] && [[ "$wanted" != *" $sub "* ]]; then continue; fi
   stamp="$dest/$sub/.source"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkg $version $sha" ]; then
     continue
   fi
-  echo "footage: fetching $pkg $version" >&2
-  (cd "$work" && { apt-get download -q "$pkg=$version" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 || true; apt-get download -q "$pkg=$version" >/dev/null; }; }) || {
-    echo "footage: cannot download $pkg=$version from Debian's archive (is it still in the release?)" >&2; exit 1; }
+  # awk reads to the end (no early exit): apt-cache must not die of SIGPIPE under pipefail.
+  size=$(apt-cache show "$pkg=$version" 2>/dev/null | awk '/^Size:/ && !done { printf "%.0f MB", $2 / 1e6; done = 1 }' || true)
+  echo "footage: fetching $pkg $version${size:+ ($size)} from Debian's archive into $dest/$sub" >&2
+  # apt shows its own progress (a bar on a terminal); a first failure may be stale package lists.
+  (cd "$work" && { download "$pkg=$version" || { apt-get update -qq >/dev/null 2>&1 || true; download "$pkg=$version"; }; }) ||
+    unreachable "$pkg=$version" "$sub"
   deb=$(ls "$work"/"${pkg}"_*.deb)
   actual=$(sha256sum "$deb" | cut -d' ' -f1)
   if [ "$actual" != "$sha" ]; then
@@ -44,6 +75,7 @@ for entry in "${PACKAGES[@]}"; do
 done
 
 for must in opencv/vtest.avi skimage/motorcycle_left.png skimage/astronaut.png skimage/rocket.jpg; do
+  if [ "$wanted" != "  " ] && [[ "$wanted" != *" ${must%%/*} "* ]]; then continue; fi
   [ -f "$dest/$must" ] || { echo "footage: $must missing after extraction" >&2; exit 1; }
 done
 echo "footage: ready in $dest" >&2

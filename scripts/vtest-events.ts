@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { EmbeddedBroker } from '../agent/demo/embedded-broker.js';
 import { demoClip } from '../agent/demo/footage.js';
+import { realProcesses } from '../agent/ports/process.js';
 import { decodeVideoFrames } from '../agent/sim/footage-frames.js';
 import { HttpCameraSim } from '../agent/sim/http-camera-sim.js';
 
@@ -46,7 +47,7 @@ const seconds = Number(values.seconds);
 const out = values.out ?? (await mkdtemp(join(tmpdir(), 'vtest-thumbs-')));
 await mkdir(out, { recursive: true });
 
-const frames = await decodeVideoFrames(await demoClip(process.env), { fps: FPS, maxFrames: Math.ceil(seconds * FPS) });
+const frames = await decodeVideoFrames(await demoClip({ env: process.env, processes: realProcesses, progress: process.stderr }), { fps: FPS, maxFrames: Math.ceil(seconds * FPS) });
 const cameras = new HttpCameraSim({ ...LOGIN, realm: 'vtest camera' });
 cameras.add({ name: 'plaza', frames, fps: FPS });
 const cameraPort = await cameras.start();

@@ -14,7 +14,7 @@ import { CameraPipeline } from './camera-pipeline.js';
 import { agentVersion } from '../core/version.js';
 import { MqttStationLink } from '../mqtt/link.js';
 import { createDetectorPool } from '../detection/from-config.js';
-import { cameraFilter, filterDetections, type CameraFilter } from '../detection/filters.js';
+import { cameraFilter, filterDetections, zonesAt, type CameraFilter } from '../detection/filters.js';
 import type { DetectorPool } from '../detection/pool.js';
 import { DetectorLoad, DetectorMeter } from './detector-meter.js';
 import { buildModelUpdater } from './model-update.js';
@@ -39,9 +39,9 @@ export interface AgentDeps {
   detector?: Detector;
   /** How many frames the detector takes at once (its pool size; default 1). */
   detectorConcurrency?: number;
-  /** Per-camera filter of raw detections (zones, masks, minimum scores); identity when absent. */
+  /** Per-camera filter of raw detections; default: each camera's `detect` thresholds, zones and masks. */
   filterDetections?: (camera: string, detections: Detection[]) => Detection[];
-  /** Names of the zones a box lies in, for events' `zones`; none when absent. */
+  /** Names of the zones a box lies in, for events' `zones`; default: each camera's named `detect.zones`. */
   zonesOf?: (camera: string, box: Box) => string[];
   /** Frame sources by camera id, replacing the configured ones (tests, the demo). */
   sources?: ReadonlyMap<string, FrameSource>;
@@ -74,8 +74,10 @@ export function buildModules(deps: AgentDeps): Module[] {
   });
   // The link starts right after the data dir (its outbox lives there) and stops after every stage.
   const station = stationLink(deps);
-  // The detector: worker threads holding the model, and each camera's zones, masks and thresholds.
+  // The detector: worker threads holding the model. Each camera's thresholds, zones and masks
+  // judge what any detector finds, and name the zones events report.
   const detection = deps.detector === undefined ? buildDetection(config, logger) : undefined;
+  const filters = cameraFilters(config);
   // Model updates beside it: signed bundles staged, self-tested, switched in and tried.
   const updater = detection === undefined ? undefined : buildModelUpdater({ config, ports, logger, link: station.link, pool: detection.pool });
   const detector = deps.detector ?? (detection === undefined ? undefined : updater?.watch(detection.pool));
@@ -109,11 +111,14 @@ export function buildModules(deps: AgentDeps): Module[] {
     detector: meter,
     // Every worker busy, and one frame more waiting at the pool, so no worker waits on the main thread.
     detectorConcurrency: deps.detectorConcurrency ?? (detection === undefined ? 1 : detection.pool.size + 1),
-    filterDetections: deps.filterDetections ?? (detection === undefined ? undefined : (camera, found) => {
-      const filter = detection.filters.get(camera);
+    filterDetections: deps.filterDetections ?? ((camera, found) => {
+      const filter = filters.get(camera);
       return filter === undefined ? [] : filterDetections(found, filter);
     }),
-    zonesOf: deps.zonesOf,
+    zonesOf: deps.zonesOf ?? ((camera, box) => {
+      const filter = filters.get(camera);
+      return filter === undefined ? [] : zonesAt(box, filter);
+    }),
     sources: deps.sources,
     onPoll: config.cameras.length === 0 ? undefined : side.progress.loop('cameras'),
   });
@@ -132,23 +137,21 @@ function stationLink(deps: AgentDeps): { link: StationLink; modules: Module[] } 
   return { link, modules: [link] };
 }
 
-/** The detection stage: a worker pool (also the Module that owns the threads) and each camera's filter. */
+/** The detection stage: a worker pool (also the Module that owns the threads). */
 export interface DetectionStage {
   pool: DetectorPool;
-  filters: ReadonlyMap<string, CameraFilter>;
 }
 
-/**
- * Built only when some camera detects: each worker holds its own copy of the model. Every camera
- * gets its filter, so `cmd/detect/set` can switch on one that started with detection off.
- */
+/** Built only when some camera detects: each worker holds its own copy of the model. */
 export function buildDetection(config: Config, logger: Logger): DetectionStage | undefined {
   const detecting = config.cameras.filter((c) => c.detect.enabled);
   if (detecting.length === 0) return undefined;
-  return {
-    pool: createDetectorPool({ detector: config.detector, cameras: detecting.map((c) => c.detect), logger }),
-    filters: new Map(config.cameras.map((c) => [c.id, cameraFilter(config.detector, c.detect)])),
-  };
+  return { pool: createDetectorPool({ detector: config.detector, cameras: detecting.map((c) => c.detect), logger }) };
+}
+
+/** Every camera's filter (also those that start with detection off, for `cmd/detect/set`). */
+function cameraFilters(config: Config): ReadonlyMap<string, CameraFilter> {
+  return new Map(config.cameras.map((c) => [c.id, cameraFilter(config.detector, c.detect)]));
 }
 
 export function createAgent(deps: AgentDeps, modules: readonly Module[] = buildModules(deps)): Agent {

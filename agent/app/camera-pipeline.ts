@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { createFrameSource } from '../cameras/index.js';
 import { CameraHealth, type CameraQuality } from '../camera-health/camera-health.js';
 import type { CameraConfig, Config } from '../config/schema.js';
 import type { StationLink } from '../contract/link.js';
-import type { CameraDetectionSummary, SnapshotAnswer } from '../contract/v1.js';
+import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '../contract/v1.js';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
@@ -231,24 +230,27 @@ export class CameraPipeline {
 
   private registerCommands(): void {
     const { link } = this.deps;
-    link.registerCommand('snapshot', {
-      params: z.strictObject({ camera: z.string() }),
-      run: async ({ camera }) => this.snapshot(camera),
-    });
-    link.registerCommand('detect/set', {
-      params: z.strictObject({ camera: z.string(), enabled: z.boolean() }),
-      run: ({ camera, enabled }) => {
-        const r = this.runtime(camera);
-        r.detect = enabled;
-        this.log.info({ camera, enabled }, 'detection switched by command');
-        return Promise.resolve({ camera, enabled });
-      },
+    link.registerCommand('snapshot', async ({ camera }) => this.snapshot(this.commandTarget(camera)));
+    link.registerCommand('detect/set', ({ camera, enabled }) => {
+      const r = this.commandTarget(camera);
+      r.detect = enabled;
+      this.log.info({ camera, enabled }, 'detection switched by command');
+      return Promise.resolve({ camera, enabled });
     });
   }
 
+  /** A command's camera; one this host does not have is answered `not_found`, as the contract says. */
+  private commandTarget(camera: string): CameraRuntime {
+    const r = this.runtimes.get(camera);
+    if (r === undefined) {
+      throw new CommandError('not_found', `no camera "${camera}" on this host (cameras: ${[...this.runtimes.keys()].join(', ') || 'none'})`);
+    }
+    return r;
+  }
+
   /** A fresh frame (the next one sampled), privacy masks burned in, base64 in the answer. */
-  private async snapshot(camera: string): Promise<SnapshotAnswer> {
-    const r = this.runtime(camera);
+  private async snapshot(r: CameraRuntime): Promise<SnapshotAnswer> {
+    const camera = r.config.id;
     const wait = Math.min(r.config.interval + r.config.timeout, 10_000);
     const frame = (await this.nextFrame(r, wait)) ?? r.lastFrame;
     if (frame === undefined) throw new AgentError('camera.fault', `camera ${camera} gave no frame in the last ${wait} ms`, { details: { reason: 'timeout' } });

@@ -1,10 +1,10 @@
-import type { CommandHandler } from '../contract/link.js';
-import { COMMANDS, type EventQueryParams } from '../contract/v1.js';
+import type { CommandRun } from '../contract/link.js';
+import type { CommandOp, EventQueryParams } from '../contract/v1.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventQueryResult } from '../outbox/event-log.js';
 import { CommandError } from './dispatcher.js';
-import { redactSecrets } from './redact.js';
+import { redactObject } from './redact.js';
 
 export interface BuiltinDeps {
   config: Config;
@@ -18,38 +18,26 @@ export interface BuiltinDeps {
   queryEvents: (params: EventQueryParams) => Promise<EventQueryResult>;
 }
 
-type Register = <T>(op: string, handler: CommandHandler<T>) => void;
+type Register = <Op extends CommandOp>(op: Op, run: CommandRun<Op>) => void;
 
 /** The commands the link answers itself: ping, rebirth, events/query, config/get. */
 export function registerBuiltins(register: Register, deps: BuiltinDeps): void {
-  register('ping', {
-    params: COMMANDS.ping.params,
-    run: () => Promise.resolve({
-      host: deps.config.host.id,
-      session: deps.session(),
-      uptimeS: Math.round((deps.clock.monotonicMs() - deps.startedAt) / 1000),
-      version: deps.version,
-    }),
+  register('ping', () => Promise.resolve({
+    host: deps.config.host.id,
+    session: deps.session(),
+    uptimeS: Math.round((deps.clock.monotonicMs() - deps.startedAt) / 1000),
+    version: deps.version,
+  }));
+  register('rebirth', () => {
+    const republished = deps.rebirth();
+    if (republished === 0) throw new CommandError('unavailable', 'not connected to the broker');
+    return Promise.resolve({ republished });
   });
-  register('rebirth', {
-    params: COMMANDS.rebirth.params,
-    run: () => {
-      const republished = deps.rebirth();
-      if (republished === 0) throw new CommandError('unavailable', 'not connected to the broker');
-      return Promise.resolve({ republished });
-    },
+  register('events/query', async (params) => {
+    if (params.from !== undefined && params.to !== undefined && Date.parse(params.from) > Date.parse(params.to)) {
+      throw new CommandError('bad_request', '"from" is after "to"');
+    }
+    return deps.queryEvents(params);
   });
-  register('events/query', {
-    params: COMMANDS['events/query'].params,
-    run: async (params) => {
-      if (params.from !== undefined && params.to !== undefined && Date.parse(params.from) > Date.parse(params.to)) {
-        throw new CommandError('bad_request', '"from" is after "to"');
-      }
-      return deps.queryEvents(params);
-    },
-  });
-  register('config/get', {
-    params: COMMANDS['config/get'].params,
-    run: () => Promise.resolve(redactSecrets(deps.config)),
-  });
+  register('config/get', () => Promise.resolve(redactObject(deps.config)));
 }

@@ -1,6 +1,9 @@
 import type { z } from 'zod';
-import type { CommandHandler } from '../contract/link.js';
-import { COMMAND_ID_RE, COMMAND_OP_RE, commandEnvelopeSchema, type CommandErrorCode, type CommandResponse } from '../contract/v1.js';
+import type { CommandRun } from '../contract/link.js';
+import { describeIssues } from '../contract/check.js';
+import {
+  COMMANDS, COMMAND_ID_RE, CommandError, commandEnvelopeSchema, isCommandOp, type CommandErrorCode, type CommandOp, type CommandResponse,
+} from '../contract/v1.js';
 import { AgentError, isAgentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../ports/clock.js';
@@ -19,22 +22,22 @@ export interface DispatcherDeps {
   replayMax?: number;
 }
 
-/** Thrown by a handler to answer with a specific error code. */
-export class CommandError extends Error {
-  constructor(readonly code: CommandErrorCode, message: string) {
-    super(message);
-    this.name = 'CommandError';
-  }
+export { CommandError };
+
+interface Handler {
+  params: z.ZodType;
+  answer: z.ZodType;
+  run: (params: unknown, ctx: { id: string; op: string }) => Promise<unknown>;
 }
 
 /**
  * Turns `cmd/<op>` requests into handler calls and answers: size cap before parsing, envelope
- * and parameters validated (unknown fields are errors), `expires` honoured, one answer per
- * request id. A request without a usable id gets no answer (there is nothing to answer to).
+ * and parameters validated against the contract's schema for the op (unknown fields are errors),
+ * `expires` honoured, the answer checked against the contract too, one answer per request id. A request without a usable id gets no answer (there is nothing to answer to).
  * Never throws: a bad request can only produce an error answer or a log line.
  */
 export class CommandDispatcher {
-  private readonly handlers = new Map<string, CommandHandler<unknown>>();
+  private readonly handlers = new Map<string, Handler>();
   private readonly replay: ReplayMemory;
   private running = 0;
 
@@ -42,12 +45,12 @@ export class CommandDispatcher {
     this.replay = new ReplayMemory({ ttlMs: deps.replayTtlMs ?? 600_000, max: deps.replayMax ?? 1000 });
   }
 
-  register<T>(op: string, handler: CommandHandler<T>): void {
-    if (!COMMAND_OP_RE.test(op) || op.endsWith('/response') || op === 'response') {
-      throw new AgentError('usage', `invalid command name ${JSON.stringify(op)}`);
-    }
+  /** Answers `op` with `run`; the parameter and answer schemas are the contract's for that op. */
+  register<Op extends CommandOp>(op: Op, run: CommandRun<Op>): void {
+    if (!isCommandOp(op)) throw new AgentError('usage', `${JSON.stringify(op)} is not a command of the contract (agent/contract/commands.ts)`);
     if (this.handlers.has(op)) throw new AgentError('usage', `command ${op} registered twice`);
-    this.handlers.set(op, handler);
+    const spec = COMMANDS[op];
+    this.handlers.set(op, { params: spec.params, answer: spec.answer, run: run as Handler['run'] });
   }
 
   ops(): string[] {
@@ -110,9 +113,14 @@ export class CommandDispatcher {
     if (this.running >= (this.deps.maxRunning ?? 8)) return failure(id, 'busy', 'too many commands running; try again');
     this.running++;
     try {
-      const data = await handler.run(params.data, { id, op });
+      const data: unknown = (await handler.run(params.data, { id, op })) ?? null;
+      const checked = handler.answer.safeParse(data);
+      if (!checked.success) {
+        log.error({ issues: describeIssues(checked.error) }, 'command answer does not match the contract; not sent');
+        return failure(id, 'failed', 'internal error (see the host log)');
+      }
       log.info('command done');
-      return { id, status: 'ok', data: data ?? null };
+      return { id, status: 'ok', data };
     } catch (err) {
       if (err instanceof CommandError) return failure(id, err.code, err.message);
       if (isAgentError(err)) return failure(id, 'failed', err.message);
@@ -135,12 +143,4 @@ function parseObject(payload: Buffer): Record<string, unknown> | undefined {
 
 function failure(id: string, code: CommandErrorCode, message: string): CommandResponse {
   return { id, status: 'error', error: { code, message } };
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.slice(0, 5).map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const what = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
-    return path === '' ? what : `${path}: ${what}`;
-  }).join('; ');
 }

@@ -29,3 +29,8 @@ function redactUrlPassword(text: string): string {
     return text;
   }
 }
+
+/** `redactSecrets` of an object is an object with the same keys. */
+export function redactObject(value: object): Record<string, unknown> {
+  return redactSecrets(value) as Record<string, unknown>;
+}

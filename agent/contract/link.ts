@@ -1,10 +1,11 @@
 /**
  * The agent's side of the station link, as the stages see it. Stages never touch MQTT: they
- * hand messages to a `StationLink`, which owns topics, sequencing, durability and delivery.
+ * hand messages to a `StationLink`, which checks them against the contract and owns topics,
+ * sequencing, durability and delivery.
  * The composition root gives every module the same link.
  */
-import type { z } from 'zod';
-import type { CameraStatusPayload, EventBody, HealthBody, HeartbeatPayload, ModelPayload, PatrolBody } from './v1.js';
+import type { CommandAnswer, CommandOp, CommandParams } from './commands.js';
+import type { CameraStatusPayload, EventBody, HealthBody, HeartbeatBody, ModelPayload, PatrolBody } from './payloads.js';
 
 export interface CommandContext {
   /** The request id, for logs. */
@@ -12,12 +13,12 @@ export interface CommandContext {
   op: string;
 }
 
-export interface CommandHandler<T> {
-  /** Validates the request's parameters (the request minus `id` and `expires`); unknown fields are errors. */
-  params: z.ZodType<T>;
-  /** Runs the command; the resolved value is the answer's `data`. Throw an AgentError to answer with an error. */
-  run(params: T, ctx: CommandContext): Promise<unknown>;
-}
+/**
+ * Runs one command with its parameters, already validated by the op's schema in the contract
+ * (`COMMANDS[op].params`); the resolved value is the answer's `data`, checked against
+ * `COMMANDS[op].answer`. Throw a CommandError to answer with a specific code.
+ */
+export type CommandRun<Op extends CommandOp> = (params: CommandParams<Op>, ctx: CommandContext) => Promise<CommandAnswer<Op>>;
 
 export interface LinkState {
   /** Connected to the broker right now. */
@@ -39,11 +40,11 @@ export interface StationLink {
   publishPatrol(report: PatrolBody, sheet: Buffer): Promise<void>;
   /** Retained camera state; republished on reconnect and on `rebirth`. */
   setCameraStatus(status: CameraStatusPayload): void;
-  /** Retained heartbeat; the link adds `seq`. */
-  setHeartbeat(heartbeat: Omit<HeartbeatPayload, 'seq'>): void;
+  /** Retained heartbeat; the link adds `seq`, `session` and `outbox`. */
+  setHeartbeat(heartbeat: HeartbeatBody): void;
   /** Retained model state. */
   setModel(model: ModelPayload): void;
-  /** Answers `cmd/<op>` requests with this handler. One handler per op. */
-  registerCommand<T>(op: string, handler: CommandHandler<T>): void;
+  /** Answers `cmd/<op>` requests of a contract op with this handler. One handler per op. */
+  registerCommand<Op extends CommandOp>(op: Op, run: CommandRun<Op>): void;
   state(): LinkState;
 }

@@ -8,6 +8,9 @@ export const STREET = 'street';
 /** Only watched for faults; its picture goes black after `blackAfterMs`. */
 export const YARD = 'yard';
 
+/** The street picture in two named halves, so events show which side a pedestrian is on. */
+const STREET_ZONES = '[{ name: west, polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }, { name: east, polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] }]';
+
 export interface DemoConfigInput {
   brokerUrl: string;
   dataDir: string;
@@ -29,7 +32,7 @@ export function demoConfig(input: DemoConfigInput): Config {
     'detector: { workers: 1, tiling: { grids: [] } }',
     'heartbeat: { interval: 10s }',
     'cameras:',
-    `  - { id: ${STREET}, name: "Main street", snapshot: { url: "${input.cameraUrl(STREET)}", ${login} }, interval: 1s, ${faults} }`,
+    `  - { id: ${STREET}, name: "Main street", snapshot: { url: "${input.cameraUrl(STREET)}", ${login} }, interval: 1s, ${faults}, detect: { zones: ${STREET_ZONES} } }`,
     `  - { id: ${YARD}, name: "School yard", snapshot: { url: "${input.cameraUrl(YARD)}", ${login} }, interval: 1s, ${faults}, detect: { enabled: false } }`,
   ].join('\n');
   return parseConfigText(yaml, 'demo config');

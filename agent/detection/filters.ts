@@ -1,7 +1,7 @@
-import type { CameraDetectConfig, DetectorConfig, LabelRulesInput } from '../config/sections/detector.js';
+import type { CameraDetectConfig, DetectorConfig, LabelRulesInput, NamedZone } from '../config/sections/detector.js';
 import { DEFAULT_LABEL_RULES } from '../config/sections/detector.js';
 import type { Polygon } from '../config/sections/regions.js';
-import type { Detection, Label } from '../pipeline/types.js';
+import type { Box, Detection, Label } from '../pipeline/types.js';
 import { area } from '../pipeline/box.js';
 
 export interface LabelRules {
@@ -13,7 +13,7 @@ export interface LabelRules {
 /** Everything that decides whether one camera's detection raises an alert. */
 export interface CameraFilter {
   labels: Record<Label, LabelRules>;
-  zones: readonly Polygon[];
+  zones: readonly NamedZone[];
   masks: readonly Polygon[];
 }
 
@@ -40,9 +40,20 @@ function passes(d: Detection, filter: CameraFilter): boolean {
   const rules = filter.labels[d.label];
   const size = area(d.box);
   if (d.score < rules.minScore || size < rules.minArea || size > rules.maxArea) return false;
-  const foot: [number, number] = [(d.box[0] + d.box[2]) / 2, d.box[3]];
+  const foot = footPoint(d.box);
   if (filter.masks.some((mask) => insidePolygon(foot, mask))) return false;
-  return filter.zones.length === 0 || filter.zones.some((zone) => insidePolygon(foot, zone));
+  return filter.zones.length === 0 || filter.zones.some((zone) => insidePolygon(foot, zone.polygon));
+}
+
+/** The names of the zones an object stands in (its foot point), in config order: events' `zones`. */
+export function zonesAt(box: Box, filter: Pick<CameraFilter, 'zones'>): string[] {
+  const foot = footPoint(box);
+  return filter.zones.filter((zone) => insidePolygon(foot, zone.polygon)).map((zone) => zone.name);
+}
+
+/** Where the object stands: the bottom centre of its box. */
+function footPoint(box: Box): [number, number] {
+  return [(box[0] + box[2]) / 2, box[3]];
 }
 
 /** Even-odd ray casting; a point on the boundary may fall either way. */

@@ -1,4 +1,4 @@
-import { CAMERA_ID_RE } from '../config/sections/cameras.js';
+import { CAMERA_ID_RE } from '../contract/ids.js';
 import type { DiscoveredDevice } from './types.js';
 
 const MAX_ID = 32;

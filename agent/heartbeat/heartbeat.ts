@@ -1,5 +1,5 @@
 import type { StationLink } from '../contract/link.js';
-import type { HeartbeatPayload } from '../contract/v1.js';
+import type { HeartbeatBody } from '../contract/v1.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
@@ -52,7 +52,7 @@ export class Heartbeat implements Module {
     }
   }
 
-  assemble(): Omit<HeartbeatPayload, 'seq'> {
+  assemble(): HeartbeatBody {
     const { clock, sources, version } = this.deps;
     const host = sources.host?.() ?? null;
     const agentUptimeS = Math.round((clock.monotonicMs() - this.startedMono) / 1000);

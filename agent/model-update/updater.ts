@@ -3,7 +3,7 @@ import { appendFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelsConfig } from '../config/sections/models.js';
 import type { StationLink } from '../contract/link.js';
-import { modelChunkParamsSchema, modelInstallParamsSchema, noParamsSchema, type ModelPayload } from '../contract/v1.js';
+import type { CommandParams, ModelPayload } from '../contract/v1.js';
 import { CommandError } from '../commands/dispatcher.js';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -39,7 +39,7 @@ export interface ModelUpdaterDeps {
   activate(target: ModelTarget): Promise<void>;
 }
 
-type Chunk = ReturnType<typeof modelChunkParamsSchema.parse>;
+type Chunk = CommandParams<'model/install/chunk'>;
 
 /** A chunk transfer silent this long no longer blocks a new one. */
 const TRANSFER_IDLE_MS = 10 * 60_000;
@@ -245,22 +245,16 @@ export class ModelUpdater implements Module {
 
   private registerCommands(): void {
     const { link } = this.deps;
-    link.registerCommand('model/install', {
-      params: modelInstallParamsSchema,
-      run: ({ url }) => Promise.resolve().then(() => this.startDownload(url)),
-    });
-    link.registerCommand('model/install/chunk', { params: modelChunkParamsSchema, run: (chunk) => this.receiveChunk(chunk) });
-    link.registerCommand('model/rollback', {
-      params: noParamsSchema,
-      run: async () => {
-        this.claim('rollback');
-        try {
-          await this.rollback('requested by the station');
-        } finally {
-          this.busy = undefined;
-        }
-        return { installed: this.state.current };
-      },
+    link.registerCommand('model/install', ({ url }) => Promise.resolve().then(() => this.startDownload(url)));
+    link.registerCommand('model/install/chunk', (chunk) => this.receiveChunk(chunk));
+    link.registerCommand('model/rollback', async () => {
+      this.claim('rollback');
+      try {
+        await this.rollback('requested by the station');
+      } finally {
+        this.busy = undefined;
+      }
+      return { installed: this.state.current };
     });
   }
 
@@ -339,7 +333,7 @@ export class ModelUpdater implements Module {
     transfer.bytes += data.length;
     transfer.received += 1;
     transfer.lastChunkAt = now;
-    this.progress({ state: 'downloading', progress: Math.floor((100 * transfer.received) / transfer.total) });
+    this.downloadProgress(transfer.received, transfer.total);
     if (transfer.received === transfer.total) {
       this.transfer = undefined;
       this.finished = { id: transfer.id, total: transfer.total };
@@ -356,7 +350,8 @@ export class ModelUpdater implements Module {
   }
 
   private downloadProgress(received: number, total: number | undefined): void {
-    const progress = total === undefined ? undefined : Math.floor((100 * received) / total);
+    // 0..1 as the contract says, in steps of 1%, so a download sends at most 101 progress messages.
+    const progress = total === undefined ? undefined : Math.floor((100 * received) / total) / 100;
     if (progress !== this.update?.progress) this.progress({ state: 'downloading', ...(progress === undefined ? {} : { progress }) });
   }
 

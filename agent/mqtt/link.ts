@@ -1,8 +1,12 @@
 import { join } from 'node:path';
-import type { CommandHandler, LinkState, StationLink } from '../contract/link.js';
-import { COMMAND_OP_RE, TOPIC_ID_RE, topic, type CameraStatusPayload, type CommandResponse, type EventBody, type HealthBody, type HeartbeatPayload, type ModelPayload, type PatrolBody } from '../contract/v1.js';
+import { checkPayload, checkTopicLevel } from '../contract/check.js';
+import type { CommandRun, LinkState, StationLink } from '../contract/link.js';
+import {
+  COMMAND_OP_RE, cameraStatusSchema, eventBodySchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema, topic,
+  type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
+} from '../contract/v1.js';
 import type { Config } from '../config/schema.js';
-import { AgentError } from '../core/errors.js';
+import { isAgentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { HostPorts } from '../ports/index.js';
@@ -98,45 +102,56 @@ export class MqttStationLink implements StationLink, Module {
   }
 
   async publishEvent(event: EventBody): Promise<void> {
-    const queued = await this.outbox.enqueue({ kind: 'event', topic: topic.events(this.host), body: { ...event }, sequenced: true });
-    void this.eventLog.append({ ...event, seq: queued.seq ?? 0 });
+    const body = this.guard(() => checkPayload('events', eventBodySchema, event));
+    const queued = await this.outbox.enqueue({ kind: 'event', topic: topic.events(this.host), body, sequenced: true });
+    void this.eventLog.append({ ...body, seq: queued.seq ?? 0 });
   }
 
   async publishThumbnail(eventId: string, jpeg: Buffer): Promise<void> {
-    topicId('event id', eventId);
+    this.guard(() => checkTopicLevel('event id', eventId));
     await this.outbox.enqueue({ kind: 'image', topic: topic.eventThumbnail(this.host, eventId), blob: jpeg, sequenced: false });
   }
 
   async publishHealth(alert: HealthBody): Promise<void> {
-    await this.outbox.enqueue({ kind: 'health', topic: topic.health(this.host), body: { ...alert }, sequenced: true });
+    const body = this.guard(() => checkPayload('health', healthBodySchema, alert));
+    await this.outbox.enqueue({ kind: 'health', topic: topic.health(this.host), body, sequenced: true });
   }
 
   async publishPatrol(report: PatrolBody, sheet: Buffer): Promise<void> {
-    topicId('patrol report id', report.id);
-    await this.outbox.enqueue({ kind: 'patrol', topic: topic.patrol(this.host), body: { ...report }, sequenced: false });
-    await this.outbox.enqueue({ kind: 'image', topic: topic.patrolSheet(this.host, report.id), blob: sheet, sequenced: false });
+    const body = this.guard(() => checkPayload('patrol', patrolSchema, report));
+    await this.outbox.enqueue({ kind: 'patrol', topic: topic.patrol(this.host), body, sequenced: false });
+    await this.outbox.enqueue({ kind: 'image', topic: topic.patrolSheet(this.host, body.id), blob: sheet, sequenced: false });
   }
 
   setCameraStatus(status: CameraStatusPayload): void {
-    topicId('camera id', status.camera);
-    this.send(this.retained.setCamera(status));
+    this.send(this.retained.setCamera(this.guard(() => checkPayload('camera/<camera>/status', cameraStatusSchema, status))));
   }
 
-  setHeartbeat(heartbeat: Omit<HeartbeatPayload, 'seq'>): void {
-    this.send(this.retained.setHeartbeat(heartbeat, this.outbox.summary()));
+  setHeartbeat(heartbeat: HeartbeatBody): void {
+    this.send(this.retained.setHeartbeat(this.guard(() => checkPayload('heartbeat', heartbeatBodySchema, heartbeat)), this.outbox.summary()));
   }
 
   setModel(model: ModelPayload): void {
-    this.send(this.retained.setModel(model));
+    this.send(this.retained.setModel(this.guard(() => checkPayload('model', modelSchema, model))));
   }
 
-  registerCommand<T>(op: string, handler: CommandHandler<T>): void {
-    this.dispatcher.register(op, handler);
+  registerCommand<Op extends CommandOp>(op: Op, run: CommandRun<Op>): void {
+    this.dispatcher.register(op, run);
   }
 
   state(): LinkState {
     const summary = this.outbox.summary();
     return { connected: this.connection?.current !== undefined, outboxDepth: summary.depth, dropped: summary.dropped.images + summary.dropped.messages };
+  }
+
+  /** The contract's gate: what does not match is logged here and refused to the caller, never queued. */
+  private guard<T>(check: () => T): T {
+    try {
+      return check();
+    } catch (err) {
+      if (isAgentError(err)) this.log.error({ err, details: err.details }, 'payload refused: it does not match the contract');
+      throw err;
+    }
   }
 
   /** Republishes status and every retained message; 0 when not connected. */
@@ -179,9 +194,3 @@ export class MqttStationLink implements StationLink, Module {
   }
 }
 
-/** Refuses an id that would change the topic's meaning (or make the broker drop the connection). */
-function topicId(what: string, id: string): void {
-  if (!TOPIC_ID_RE.test(id)) {
-    throw new AgentError('link.invalid_message', `${what} ${JSON.stringify(id)} cannot be a topic level (1-128 of A-Z a-z 0-9 . _ : -)`);
-  }
-}

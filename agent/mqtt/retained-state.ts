@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, TOPICS, topic, type CameraStatusPayload, type HeartbeatPayload, type ModelPayload, type OutboxSummary, type StatusPayload } from '../contract/v1.js';
+import { CONTRACT_VERSION, TOPICS, topic, type CameraStatusPayload, type HeartbeatBody, type ModelPayload, type OutboxSummary, type StatusPayload } from '../contract/v1.js';
 
 export interface OutgoingMessage {
   topic: string;
@@ -12,7 +12,7 @@ export interface OutgoingMessage {
  * of each, so all of it can be published again on every connect and on `rebirth`.
  */
 export class RetainedState {
-  private heartbeat: Omit<HeartbeatPayload, 'seq'> | undefined;
+  private heartbeat: HeartbeatBody | undefined;
   private heartbeatSeq = 0;
   private readonly cameras = new Map<string, CameraStatusPayload>();
   private model: ModelPayload | undefined;
@@ -29,7 +29,7 @@ export class RetainedState {
     return json(topic.status(this.host), payload, TOPICS.status);
   }
 
-  setHeartbeat(heartbeat: Omit<HeartbeatPayload, 'seq'>, outbox: OutboxSummary): OutgoingMessage {
+  setHeartbeat(heartbeat: HeartbeatBody, outbox: OutboxSummary): OutgoingMessage {
     this.heartbeat = heartbeat;
     return this.heartbeatMessage(outbox);
   }

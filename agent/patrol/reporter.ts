@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Polygon } from '../config/sections/regions.js';
 import type { StationLink } from '../contract/link.js';
 import type { CameraStatusPayload, EventBody, PatrolBody, PatrolDiskTrend } from '../contract/v1.js';
@@ -56,12 +55,9 @@ export class PatrolReporter implements Module {
   }
 
   start(): Promise<void> {
-    this.deps.link.registerCommand('patrol/run', {
-      params: z.strictObject({}),
-      run: async () => {
-        const report = await this.run();
-        return { id: report.id, cameras: report.cameras?.length ?? 0, sheetBytes: report.sheetBytes };
-      },
+    this.deps.link.registerCommand('patrol/run', async () => {
+      const report = await this.run();
+      return { id: report.id, cameras: report.cameras?.length ?? 0, sheetBytes: report.sheetBytes };
     });
     return Promise.resolve();
   }

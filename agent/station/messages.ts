@@ -3,7 +3,7 @@
  * The topic grammar mirrors `topic` in agent/contract/v1.ts.
  */
 import type { z } from 'zod';
-import { TOPIC_ROOT } from '../contract/v1.js';
+import { COMMAND_OP_RE, TOPIC_ROOT } from '../contract/v1.js';
 import {
   CAMERA_ID, HOST_ID, ITEM_ID, MAX_IMAGE_BYTES, cameraStatusSchema, eventSchema, healthSchema, heartbeatSchema, isJpeg,
   modelSchema, patrolSchema, statusSchema,
@@ -64,10 +64,16 @@ function parseNested(host: string, rest: string[], payload: Buffer): ParseResult
   if (first === 'patrol' && third === 'sheet' && rest.length === 3 && second !== undefined) {
     return image(second, payload, (jpeg) => ({ kind: 'patrolSheet', host, reportId: second, jpeg }));
   }
-  if (first === 'cmd' && second !== undefined && (rest.length === 2 || (rest.length === 3 && third === 'response'))) {
-    return { ok: true, message: { kind: 'command', host, op: second, response: rest.length === 3 } };
-  }
+  if (first === 'cmd') return command(host, rest.slice(1));
   return fail(`unknown topic level ${JSON.stringify([first, second, third, fourth].filter((l) => l !== undefined).join('/'))}`);
+}
+
+/** `cmd/<op>` or `cmd/<op>/response`, where an op may have several levels (`events/query`). */
+function command(host: string, levels: string[]): ParseResult {
+  const response = levels.length > 1 && levels.at(-1) === 'response';
+  const op = (response ? levels.slice(0, -1) : levels).join('/');
+  if (!COMMAND_OP_RE.test(op)) return fail(`command ${JSON.stringify(op)} is not a command name`);
+  return { ok: true, message: { kind: 'command', host, op, response } };
 }
 
 function json<S extends z.ZodType>(payload: Buffer, schema: S, build: (p: z.infer<S>) => StationMessage | string): ParseResult {

@@ -13,7 +13,7 @@ import type { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { measurePicture } from '../../agent/camera-health/picture-checks.js';
 import { parseConfigText } from '../../agent/config/load.js';
 import { motionSchema } from '../../agent/config/sections/camera-pipeline.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { decodeGrey } from '../../agent/imaging/grey.js';
 import { MotionDetector } from '../../agent/motion/motion-detector.js';

@@ -20,7 +20,7 @@ import { createAgent } from '../../agent/app/agent.js';
 import type { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { parseConfigText } from '../../agent/config/load.js';
 import { detectorSchema } from '../../agent/config/sections/detector.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { NO_TILES } from '../../agent/detection/crops.js';
 import { workerSetup } from '../../agent/detection/from-config.js';

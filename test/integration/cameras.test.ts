@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../agent/app/agent.js';
 import type { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import type { SnapshotAnswer } from '../../agent/contract/v1.js';
 import { createLogger, silentLogger } from '../../agent/core/logger.js';
 import { createWriteStream } from 'node:fs';
@@ -71,6 +71,10 @@ cameras:
     privacyMasks: [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]]
     faults: { debounce: 200ms, window: 600ms, frozenAfter: 1s }
     events: { cooldown: 0s, endAfter: 2s, thumbnailAfter: 500ms }
+    detect:
+      zones:
+        - { name: west, polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] }
+        - [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]
   - id: lane
     rtsp: { url: 'rtsp://127.0.0.1:${rtspPort}/live' }
     interval: 500ms
@@ -97,6 +101,11 @@ afterAll(async () => {
 });
 
 const state = (camera: string) => link.cameraStatus.get(camera);
+/** Events whose zones differ from the previous message of the same object. */
+const zoneChanges = () => link.events.filter((e, i) => {
+  const before = link.events.slice(0, i).findLast((p) => p.id === e.id);
+  return before !== undefined && e.type !== 'end' && before.zones.join() !== e.zones.join();
+});
 
 describe('cameras to events, with real protocols', () => {
   it('gets frames from the Digest HTTP camera, the RTSP camera and the replayed file', async () => {
@@ -114,7 +123,8 @@ describe('cameras to events, with real protocols', () => {
     const { data, info } = await sharp(jpeg).greyscale().raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([768, 576]);
     expect(data[10 * info.width + 10]).toBeLessThan(8); // masked corner
-    await expect(link.command('snapshot', { camera: 'nope' })).rejects.toThrow(/no camera "nope"/);
+    await expect(link.command('snapshot', { camera: 'nope' })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/no camera "nope"/) as unknown });
+    await expect(link.command('detect/set', { camera: 'nope', enabled: true })).rejects.toMatchObject({ code: 'not_found' });
     expect(await link.command('detect/set', { camera: 'lane', enabled: false })).toEqual({ camera: 'lane', enabled: false });
   });
 
@@ -134,6 +144,14 @@ describe('cameras to events, with real protocols', () => {
     const ended = link.events.find((e) => e.type === 'end');
     expect(link.thumbnails.some((t) => t.eventId === ended?.id)).toBe(true);
     expect(link.events.every((e) => e.camera === 'gate')).toBe(true); // detection is off on the others
+  });
+
+  it('names the configured zones an object stands in, and sends an update when they change', async () => {
+    // The two zones split the frame at x = 0.5; the second one is in the older unnamed form.
+    await waitFor(() => zoneChanges().length > 0, 40_000, 'someone to walk from one half of the frame to the other');
+    expect(link.events.length).toBeGreaterThan(0);
+    for (const event of link.events) expect([['west'], ['zone-2'], ['west', 'zone-2']]).toContainEqual(event.zones);
+    expect(zoneChanges()[0]?.type).toBe('update');
   });
 
   it.each<[SimFault, string, string]>([

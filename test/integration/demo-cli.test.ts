@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, waitFor } from '../helpers/cli.js';
@@ -38,12 +39,34 @@ describe('minwang demo', () => {
     expect(street).not.toContain('degraded');
   }, 120_000);
 
-  it('says exactly what footage is missing and how to get it', async () => {
-    const empty = await tempDir();
-    const result = await runCli(['demo', '--json'], { MINWANG_FOOTAGE_DIR: empty });
+  it('fetches the footage on first use, with progress on the terminal, into an empty cache, then runs', async () => {
+    const cache = await tempDir();
+    const demo = startCli(['demo', '--json', '--duration', '100s'], { MINWANG_FOOTAGE_DIR: cache });
+    const lines = (): Line[] => demo.output().stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+    const streetOnline = (l: Line) => l.kind === 'cameraStatus' && l.payload?.camera === 'street' && l.payload.state === 'online';
+    try {
+      await waitFor(() => lines().some(streetOnline), 90_000, 'the street camera online after the footage was fetched');
+    } finally {
+      demo.child.kill('SIGTERM');
+    }
+    const result = await demo.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/first run: fetching the demo footage/);
+    expect(result.stderr).toMatch(/footage: fetching opencv-doc 4\.6\.0\+dfsg-12 \(96 MB\)/);
+    expect(result.stderr).toContain(`footage: ready in ${cache}`);
+    expect(existsSync(join(cache, 'opencv', 'vtest.avi'))).toBe(true);
+  }, 150_000);
+
+  it('says clearly when Debian\'s archive cannot be reached, and what to do instead', async () => {
+    const dir = await tempDir();
+    // apt-get through a proxy that refuses every connection: what a host without network sees.
+    await writeFile(join(dir, 'apt.conf'), 'Acquire::http::Proxy "http://127.0.0.1:9/";\nAcquire::Retries "0";\n');
+    const empty = join(dir, 'footage');
+    const result = await runCli(['demo', '--json'], { MINWANG_FOOTAGE_DIR: empty, APT_CONFIG: join(dir, 'apt.conf') });
     expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Debian's archive is unreachable/);
     expect(result.stderr).toContain(join(empty, 'opencv', 'vtest.avi'));
-    expect(result.stderr).toMatch(/scripts\/fetch-footage\.sh/);
+    expect(result.stderr).toMatch(/scripts\/fetch-footage\.sh opencv/);
     expect(result.stdout).toBe('');
-  }, 30_000);
+  }, 60_000);
 });

@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelsSchema } from '../../agent/config/sections/models.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { isAgentError } from '../../agent/core/errors.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { downloadBundle } from '../../agent/model-update/download.js';
 import { ModelUpdater } from '../../agent/model-update/updater.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 import { httpsWithCa } from '../../agent/ports/https-ca.js';
 import { makeCerts } from '../helpers/certs.js';
 import { testKey, tinyBundle, writeTinyModelDir } from '../helpers/model-bundles.js';
@@ -114,14 +114,13 @@ describe('model download over HTTPS (test CA)', () => {
       root: join(dir, 'models'), link, logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')), http: httpsWithCa(ca),
       config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: [origin] }),
       agentVersion: '0.1.0',
-      packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'p', modelsRoot: join(dir, 'packaged') },
+      packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'a'.repeat(64), modelsRoot: join(dir, 'packaged') },
       selfTest: () => Promise.resolve({ ok: true, problems: [] }),
       activate: () => Promise.resolve(),
     });
     await updater.start();
-    const handler = link.commands.get('model/install');
-    await expect(handler?.run({ url: 'https://models.example.org/b' }, { id: 'x', op: 'model/install' })).rejects.toThrow(/not in models.allowedOrigins/);
-    await expect(handler?.run({ url: `${origin}/bundle` }, { id: 'i', op: 'model/install' })).resolves.toEqual({ accepted: true });
+    await expect(link.command('model/install', { url: 'https://models.example.org/b' })).rejects.toThrow(/not in models.allowedOrigins/);
+    await expect(link.command('model/install', { url: `${origin}/bundle` })).resolves.toEqual({ accepted: true });
     await updater.idle();
     expect(link.model).toMatchObject({ installed: { id: 'tiny', version: 7 }, update: { state: 'active', version: 7 } });
     expect((await readdir(join(dir, 'models'))).filter((f) => f.startsWith('incoming'))).toEqual([]);

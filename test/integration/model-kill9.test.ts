@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { modelsSchema } from '../../agent/config/sections/models.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { generateMaintainerKey } from '../../agent/model-update/keys.js';
 import type { ModelTarget } from '../../agent/model-update/slots.js';
 import { ModelUpdater } from '../../agent/model-update/updater.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 import { writeTinyModelDir } from '../helpers/model-bundles.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -43,7 +43,7 @@ async function bootOn(dir: string): Promise<{ updater: ModelUpdater; active: Mod
     http: { fetch: () => Promise.reject(new Error('offline')) },
     config: modelsSchema.parse({ trustedKeys: [pair.publicKey], trial: { maxBoots: 20 } }),
     agentVersion: '0.1.0',
-    packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'p', modelsRoot: join(dir, 'packaged') },
+    packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'a'.repeat(64), modelsRoot: join(dir, 'packaged') },
     selfTest: () => Promise.resolve({ ok: true, problems: [] }),
     activate: (target) => { active = target; return Promise.resolve(); },
   });

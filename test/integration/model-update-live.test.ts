@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildModelUpdater } from '../../agent/app/model-update.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import type { ModelPayload } from '../../agent/contract/v1.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { createDetectorPool } from '../../agent/detection/from-config.js';
@@ -78,8 +78,7 @@ describe('model update with the real detector', () => {
 
     // model/rollback with an image in flight: the old worker answers it, then the packaged model serves.
     const inflight = detector.detect(image);
-    const rollback = link.commands.get('model/rollback');
-    await rollback?.run({}, { id: 'rb', op: 'model/rollback' });
+    await link.command('model/rollback', {});
     expect((await inflight).detections.length).toBeGreaterThan(0);
     expect(updater.modelVersion()).toBe('mb3-centernet@0');
     expect((await detector.detect(image)).detections.length).toBeGreaterThan(0);
@@ -88,11 +87,9 @@ describe('model update with the real detector', () => {
 });
 
 async function sendChunks(link: MemoryStationLink, bundle: Buffer, transfer: string): Promise<void> {
-  const handler = link.commands.get('model/install/chunk');
-  if (handler === undefined) throw new Error('model/install/chunk is not registered');
   const total = Math.ceil(bundle.length / CHUNK);
   for (let index = 0; index < total; index++) {
     const data = bundle.subarray(index * CHUNK, (index + 1) * CHUNK);
-    await handler.run(handler.params.parse({ transfer, index, total, sha256: sha256Of(data), dataBase64: data.toString('base64') }), { id: `${transfer}-${index}`, op: 'model/install/chunk' });
+    await link.command('model/install/chunk', { transfer, index, total, sha256: sha256Of(data), dataBase64: data.toString('base64') });
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAgent } from '../../agent/app/agent.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { stripCredentials } from '../../agent/core/redact.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { runCli, waitFor } from '../helpers/cli.js';

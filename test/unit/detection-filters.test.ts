@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../agent/config/load.js';
-import { detectorSchema } from '../../agent/config/sections/detector.js';
-import { cameraFilter, filterDetections, insidePolygon } from '../../agent/detection/filters.js';
+import { cameraDetectSchema, detectorSchema } from '../../agent/config/sections/detector.js';
+import { cameraFilter, filterDetections, insidePolygon, zonesAt } from '../../agent/detection/filters.js';
 import type { Detection } from '../../agent/pipeline/types.js';
 
 const person = (score: number, box: Detection['box']): Detection => ({ label: 'person', class: 'person', score, box });
@@ -28,7 +28,7 @@ describe('per-camera detection filters', () => {
     const detector = detectorSchema.parse(undefined);
     const lane: [number, number][] = [[0, 0.5], [1, 0.5], [1, 1], [0, 1]];
     const tree: [number, number][] = [[0.8, 0], [1, 0], [1, 1], [0.8, 1]];
-    const filter = cameraFilter(detector, { zones: [lane], masks: [tree] });
+    const filter = cameraFilter(detector, { zones: [{ name: 'lane', polygon: lane }], masks: [tree] });
     const kept = filterDetections([
       person(0.9, [0.1, 0.1, 0.2, 0.4]), // feet above the lane
       person(0.9, [0.1, 0.3, 0.2, 0.7]), // feet in the lane
@@ -36,6 +36,27 @@ describe('per-camera detection filters', () => {
     ], filter);
     expect(kept.map((d) => d.box[0])).toEqual([0.1]);
     expect(kept[0]?.box[3]).toBe(0.7);
+  });
+
+  it('names the zones an object stands in, from the named and the older unnamed config forms', () => {
+    const camera = cameraDetectSchema.parse({
+      zones: [
+        { name: 'gate', polygon: [[0, 0.5], [0.5, 0.5], [0.5, 1], [0, 1]] },
+        [[0.4, 0.5], [1, 0.5], [1, 1], [0.4, 1]],
+      ],
+    });
+    expect(camera.zones.map((z) => z.name)).toEqual(['gate', 'zone-2']);
+    const filter = cameraFilter(detectorSchema.parse(undefined), camera);
+    expect(zonesAt([0.1, 0.2, 0.2, 0.8], filter)).toEqual(['gate']);
+    expect(zonesAt([0.4, 0.2, 0.5, 0.8], filter)).toEqual(['gate', 'zone-2']); // foot at x 0.45: in both
+    expect(zonesAt([0.7, 0.2, 0.8, 0.8], filter)).toEqual(['zone-2']);
+    expect(zonesAt([0.1, 0.1, 0.2, 0.3], filter)).toEqual([]);
+  });
+
+  it('refuses two zones with one name, and names that cannot be reported', () => {
+    const square = [[0, 0], [1, 0], [1, 1]];
+    expect(cameraDetectSchema.safeParse({ zones: [{ name: 'a', polygon: square }, { name: 'a', polygon: square }] }).error?.issues[0]?.message).toMatch(/used twice/);
+    expect(cameraDetectSchema.safeParse({ zones: [{ name: 'a/b', polygon: square }] }).success).toBe(false);
   });
 
   it('keeps everything above the defaults with no zones or masks', () => {

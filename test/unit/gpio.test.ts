@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { CameraRelays } from '../../agent/gpio/camera-relays.js';
 import { LED_PATTERNS, ledStateFor, type LedState } from '../../agent/gpio/led-patterns.js';
 import { StatusLed } from '../../agent/gpio/status-led.js';
 import { TamperSwitch } from '../../agent/gpio/tamper-switch.js';
 import { AlertBoard } from '../../agent/health/alerts.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
-import { FakeGpio } from '../../agent/ports/fakes/gpio.js';
+import { FakeClock } from '../fakes/clock.js';
+import { FakeGpio } from '../fakes/gpio.js';
 import { readGpioChips, sysfsNumber } from '../../agent/ports/real/gpio-chip.js';
 import { onoffGpio } from '../../agent/ports/real/gpio-onoff.js';
 import type { CameraStatusPayload } from '../../agent/contract/v1.js';

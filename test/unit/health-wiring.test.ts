@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildHealthModules } from '../../agent/app/health-modules.js';
 import { parseConfigText } from '../../agent/config/load.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
-import { FakeGpio } from '../../agent/ports/fakes/gpio.js';
-import { ClockScheduler } from '../../agent/ports/fakes/scheduler.js';
+import { FakeClock } from '../fakes/clock.js';
+import { FakeGpio } from '../fakes/gpio.js';
+import { ClockScheduler } from '../fakes/scheduler.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { DataDir } from '../../agent/state/data-dir.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -36,9 +36,9 @@ gpio: { led: { pin: 17 }, tamper: { pin: 27 }, relay: { checkEvery: 1m, offlineC
     const lifecycle = new Lifecycle([dataDir, ...side.modules, side.watchdog], { clock, logger: silentLogger(), stopTimeoutMs: 5000 });
     await lifecycle.start();
     expect(sent).toEqual(['READY=1']);
-    expect([...memory.commands.keys()]).toEqual(['patrol/run']);
+    expect(memory.ops()).toEqual(['patrol/run']);
 
-    side.link.setCameraStatus({ ts: '', camera: 'gate', state: 'offline', reason: 'timeout', since: '' });
+    side.link.setCameraStatus({ ts: clock.now().toISOString(), camera: 'gate', state: 'offline', reason: 'timeout', since: clock.now().toISOString() });
     expect(memory.cameraStatus.get('gate')?.state).toBe('offline');
     await clock.advance(2 * 60_000 + 2000);
     expect(memory.heartbeat?.['cameras']).toEqual([{ id: 'gate', state: 'offline', reason: 'timeout' }]);

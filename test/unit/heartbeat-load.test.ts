@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DetectorLoad, type PoolCounters } from '../../agent/app/detector-meter.js';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { EventLoopMeter } from '../../agent/heartbeat/event-loop.js';
 import { Heartbeat } from '../../agent/heartbeat/heartbeat.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 
 describe('detector load in the heartbeat', () => {
   it('reports utilisation and inferences per second over the time since the last read', () => {

@@ -1,4 +1,4 @@
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { createAgent, buildModules } from '../../agent/app/agent.js';
@@ -7,7 +7,7 @@ import type { DetectorPool } from '../../agent/detection/pool.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import type { Module } from '../../agent/core/module.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 import { parseConfigText } from '../../agent/config/load.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -87,7 +87,7 @@ describe('composition root', () => {
     await byName('heartbeat')?.start();
     expect(link.heartbeat?.['model']).toEqual({ version: 'nanodet@0' });
     expect(link.model?.installed).toMatchObject({ id: 'nanodet', version: 0 });
-    expect([...link.commands.keys()]).toEqual(expect.arrayContaining(['model/install', 'model/install/chunk', 'model/rollback']));
+    expect(link.ops()).toEqual(expect.arrayContaining(['model/install', 'model/install/chunk', 'model/rollback']));
     await byName('heartbeat')?.stop();
   });
 

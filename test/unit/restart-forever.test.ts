@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { AlertBoard } from '../../agent/health/alerts.js';
 import { RestartAlert, STABLE_AFTER_MS } from '../../agent/health/restart-alert.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
 import { RestartRecord, UNCLEAN_STOP, restartDelayMs } from '../../agent/state/restart-record.js';
 import { waitBeforeRestart } from '../../agent/watchdog/restart-backoff.js';

@@ -1,10 +1,10 @@
 import { utimes, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStationLink } from '../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { Heartbeat } from '../../agent/heartbeat/heartbeat.js';
-import { FakeClock } from '../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../fakes/clock.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
 import { sweepRetention } from '../../agent/schedule/retention.js';
 import type { Notifier } from '../../agent/watchdog/notifier.js';

@@ -7,6 +7,7 @@ import { createLogger } from '../../core/logger.js';
 import { Demo } from '../../demo/demo.js';
 import { YARD } from '../../demo/demo-config.js';
 import { demoClip } from '../../demo/footage.js';
+import { realProcesses } from '../../ports/process.js';
 import type { CliIO, Command, OptionValues } from '../command.js';
 import { withBudget } from '../budget.js';
 
@@ -20,7 +21,8 @@ export const demoCommand: Command = {
   usage: 'demo [--json] [--duration DUR] [--save DIR] [--black-after DUR]',
   help: [
     'Starts an embedded MQTT broker, two simulated cameras replaying real footage (vtest.avi,',
-    'from scripts/fetch-footage.sh), the agent with the default model, and the station console.',
+    'fetched on first use from a pinned Debian package by scripts/fetch-footage.sh), the agent',
+    'with the default model, and the station console.',
     `The "${YARD}" camera's picture goes black after --black-after (default ${formatDuration(DEFAULT_BLACK_AFTER_MS)}).`,
     '',
     '    --json             the console\'s JSON lines on stdout instead of the live view',
@@ -34,7 +36,7 @@ export const demoCommand: Command = {
   async run({ io, values, logLevel, logFormat }): Promise<ExitCode> {
     const durationMs = durationFlag(values, 'duration');
     const blackAfterMs = durationFlag(values, 'black-after') ?? DEFAULT_BLACK_AFTER_MS;
-    const clip = await demoClip(io.env);
+    const clip = await demoClip({ env: io.env, processes: realProcesses, progress: io.stderr });
     const saveDir = typeof values['save'] === 'string' ? values['save'] : await mkdtemp(join(tmpdir(), 'minwang-demo-thumbnails-'));
     const json = values['json'] === true;
     // The console owns the screen; the agent's logs show warnings only, unless asked for more.

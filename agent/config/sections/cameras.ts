@@ -6,7 +6,7 @@ import { cameraRelaySchema } from './gpio.js';
 import { cameraPipelineFields } from './camera-pipeline.js';
 import { cameraDetectSchema } from './detector.js';
 
-export const CAMERA_ID_RE = /^[a-z0-9-]{1,32}$/;
+import { cameraId } from '../../contract/ids.js';
 
 const httpUrl = (protocols: string[], example: string) => z.string().refine((text) => {
   try {
@@ -42,7 +42,7 @@ const fileSource = z.strictObject({
 export const SOURCE_KINDS = ['snapshot', 'rtsp', 'file'] as const;
 
 export const cameraSchema = z.strictObject({
-  id: z.string().regex(CAMERA_ID_RE, 'must be 1-32 characters of a-z, 0-9 and "-"').describe('camera id, unique on this host: 1-32 characters of a-z, 0-9 and "-"; an MQTT topic level'),
+  id: cameraId.describe('camera id, unique on this host: 1-32 characters of a-z, 0-9 and "-"; an MQTT topic level'),
   name: z.string().min(1).max(64).optional().describe('human name shown on the console'),
   snapshot: snapshotSource.optional()
     .describe('an HTTP(S) JPEG snapshot, Basic or Digest auth (whichever the camera asks for). Each camera has exactly one source: snapshot, rtsp or file'),

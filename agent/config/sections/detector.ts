@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zoneName } from '../../contract/ids.js';
 import { polygonSchema } from './regions.js';
 
 /**
@@ -55,12 +56,27 @@ export const detectorSchema = z.strictObject({
 
 export type DetectorConfig = z.output<typeof detectorSchema>;
 
+/**
+ * A camera's zones: `{name, polygon}`, the names reported in events' `zones`. The older unnamed
+ * form (a bare polygon) is still accepted and named after its place in the list: `zone-1`, `zone-2`...
+ */
+const zonesSchema = z.array(z.union([z.strictObject({ name: zoneName, polygon: polygonSchema }), polygonSchema])).max(32)
+  .transform((zones) => zones.map((zone, i) => (Array.isArray(zone) ? { name: `zone-${i + 1}`, polygon: zone } : zone)))
+  .superRefine((zones, ctx) => {
+    const seen = new Set<string>();
+    zones.forEach((zone, i) => {
+      if (seen.has(zone.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `zone name "${zone.name}" is used twice on this camera` });
+      seen.add(zone.name);
+    });
+  });
+export type NamedZone = z.output<typeof zonesSchema>[number];
+
 /** A camera's `detect:` block: zones, masks and threshold overrides for that camera. */
 export const cameraDetectSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('run detection on this camera (cmd/detect/set switches it at run time)'),
-  zones: z.array(polygonSchema).max(32).default([])
-    .describe('alert only for objects whose foot point (the bottom centre of the box) is inside one of these polygons (none = anywhere)')
-    .meta({ example: [[[0, 0.4], [1, 0.4], [1, 1], [0, 1]]] }),
+  zones: zonesSchema.default([])
+    .describe('named areas: alert only for objects whose foot point (the bottom centre of the box) is inside one (none = anywhere); events name the zones an object stands in. A bare polygon (the older form) is named zone-1, zone-2... by its place')
+    .meta({ example: [{ name: 'gate', polygon: [[0, 0.4], [1, 0.4], [1, 1], [0, 1]] }] }),
   masks: z.array(polygonSchema).max(32).default([])
     .describe('never alert for objects whose foot point is inside one of these polygons (a swaying tree, a poster, a road outside the village)')
     .meta({ example: [[[0.8, 0.4], [1, 0.4], [1, 0.7], [0.8, 0.7]]] }),

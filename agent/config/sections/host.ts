@@ -1,10 +1,8 @@
 import { z } from 'zod';
-
-export const HOST_ID_RE = /^[a-z0-9-]{1,64}$/;
+import { hostId } from '../../contract/ids.js';
 
 export const hostSchema = z.strictObject({
-  id: z.string().regex(HOST_ID_RE, 'must be 1-64 characters of a-z, 0-9 and "-" (it becomes an MQTT topic level)')
-    .describe('host id: 1-64 characters of a-z, 0-9 and "-"; it becomes the MQTT topic level minwang/<id>/'),
+  id: hostId.describe('host id: 1-64 characters of a-z, 0-9 and "-"; it becomes the MQTT topic level minwang/<id>/'),
   timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai')
     .describe('IANA time zone of schedules (arming windows, the patrol report)'),
 }).describe('this host');

@@ -3,7 +3,7 @@ import { backoffDelay } from '../../../agent/core/backoff.js';
 import { cameraFault } from '../../../agent/core/camera-fault.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { Frame, FrameSource } from '../../../agent/pipeline/types.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { CameraPoller, type PollFailure } from '../../../agent/sampling/camera-poller.js';
 import { LatestFrameHandoff } from '../../../agent/sampling/latest-frame-handoff.js';
 

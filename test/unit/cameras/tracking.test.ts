@@ -1,10 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { eventsSchema, hostEventsSchema, type ArmWindow } from '../../../agent/config/sections/camera-pipeline.js';
-import { MemoryStationLink } from '../../../agent/contract/memory-link.js';
+import { MemoryStationLink } from '../../fakes/memory-link.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { Box, Detection, Frame } from '../../../agent/pipeline/types.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import type { Scheduler } from '../../../agent/ports/scheduler.js';
 import { EventsStage } from '../../../agent/tracking/events-stage.js';
 import type { Polygon } from '../../../agent/config/sections/regions.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { StationState } from '../../../agent/station/state.js';
 import { ConsoleStore } from '../../../agent/station/web/store.js';
 import { tempDir } from '../../helpers/tmp.js';

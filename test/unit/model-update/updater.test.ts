@@ -2,13 +2,14 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelsSchema } from '../../../agent/config/sections/models.js';
-import { MemoryStationLink } from '../../../agent/contract/memory-link.js';
-import type { ModelPayload } from '../../../agent/contract/v1.js';
+import { MemoryStationLink } from '../../fakes/memory-link.js';
+import { topic, type ModelPayload } from '../../../agent/contract/v1.js';
+import { parseMessage } from '../../../agent/station/messages.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { ModelTarget } from '../../../agent/model-update/slots.js';
 import { ModelUpdater, type SelfTestOutcome } from '../../../agent/model-update/updater.js';
 import { sha256Of } from '../../../agent/models/store.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import type { Http } from '../../../agent/ports/http.js';
 import type { DetectionResult, Detector } from '../../../agent/pipeline/types.js';
 import { testKey, tinyBundle, writeTinyModelDir, type TestKey } from '../../helpers/model-bundles.js';
@@ -45,16 +46,12 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
     http: options.http ?? { fetch: () => Promise.reject(new Error('no network in this test')) },
     config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: ['https://models.example.org'], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
-    packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'packaged', modelsRoot: packagedRoot },
+    packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'a'.repeat(64), modelsRoot: packagedRoot },
     selfTest: (target) => { selfTests.push(target); return Promise.resolve(options.selfTest?.(target) ?? { ok: true, problems: [] }); },
     activate: (target) => { options.activate?.(target); activated.push(target); return Promise.resolve(); },
   });
   await updater.start();
-  const command = async (op: string, params: Record<string, unknown>) => {
-    const handler = link.commands.get(op);
-    if (handler === undefined) throw new Error(`no handler for ${op}`);
-    return handler.run(handler.params.parse(params), { id: 'c-1', op });
-  };
+  const command = (op: string, params: Record<string, unknown>) => link.command(op, params);
   return { updater, link, updates, activated, selfTests, root, packagedRoot, command };
 }
 
@@ -87,7 +84,7 @@ describe('model updater', () => {
   it('starts on the packaged model and publishes it', async () => {
     const h = await harness();
     expect(h.activated).toEqual([{ modelsRoot: h.packagedRoot, modelId: 'tiny' }]);
-    expect(h.link.model?.installed).toEqual({ id: 'tiny', version: 0, sha256: 'packaged' });
+    expect(h.link.model?.installed).toEqual({ id: 'tiny', version: 0, sha256: 'a'.repeat(64) });
     expect(h.updater.modelVersion()).toBe('tiny@0');
   });
 
@@ -104,6 +101,19 @@ describe('model updater', () => {
     expect(states.slice(-3)).toEqual(['verifying', 'testing', 'active']);
     expect(h.link.model?.installed).toEqual({ id: 'tiny', version: 2, sha256: sha256Of(bundle) });
     expect(h.updater.modelVersion()).toBe('tiny@2');
+  });
+
+  it('reports download progress as 0..1, the scale the station reads', async () => {
+    const h = await harness();
+    await sendChunks(h, tinyBundle({ key: maintainer, bundleVersion: 2 }));
+    const progress = h.updates.flatMap((u) => (u.update?.progress === undefined ? [] : [u.update.progress]));
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress.every((p, i) => p >= 0 && p <= 1 && p >= (progress[i - 1] ?? 0))).toBe(true);
+    for (const update of h.updates) {
+      const parsed = parseMessage(topic.model('h1'), Buffer.from(JSON.stringify(update)));
+      expect(parsed.ok ? parsed.message : parsed.error).toMatchObject({ kind: 'model' });
+    }
   });
 
   it('acknowledges a repeated chunk without appending it twice and refuses one out of order', async () => {

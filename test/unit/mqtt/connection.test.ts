@@ -6,7 +6,7 @@ import { classifyBrokerError } from '../../../agent/mqtt/broker-errors.js';
 import { BrokerConnection, type ConnectionUp } from '../../../agent/mqtt/connection.js';
 import { SessionCounter } from '../../../agent/mqtt/session-counter.js';
 import { parseConfigText } from '../../../agent/config/load.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import type { MqttConnector } from '../../../agent/ports/mqtt.js';
 import { capturedLogger } from '../../helpers/log-capture.js';

@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { MAX_SEND_ATTEMPTS, OutboxSender } from '../../../agent/mqtt/outbox-sender.js';
 import { Outbox } from '../../../agent/outbox/outbox.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { tempDir } from '../../helpers/tmp.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventQueryParamsSchema, type EventPayload } from '../../../agent/contract/v1.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { EventLog } from '../../../agent/outbox/event-log.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { redactSecrets } from '../../../agent/commands/redact.js';
 import { tempDir } from '../../helpers/tmp.js';

@@ -2,7 +2,7 @@ import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem, type FileSystem } from '../../../agent/ports/fs.js';
 import { Outbox, type OutboxLimits } from '../../../agent/outbox/outbox.js';
 import type { OutboxInput } from '../../../agent/outbox/messages.js';

@@ -31,6 +31,9 @@ describe('parseMessage', () => {
     expect(parseMessage(topic.eventThumbnail('h1', 'e-1'), JPEG)).toMatchObject({ ok: true, message: { kind: 'thumbnail', eventId: 'e-1' } });
     expect(parseMessage(topic.patrolSheet('h1', 'r1'), JPEG)).toMatchObject({ ok: true, message: { kind: 'patrolSheet', reportId: 'r1' } });
     expect(parseMessage(topic.commandResponse('h1', 'rebirth'), json({}))).toMatchObject({ ok: true, message: { kind: 'command', op: 'rebirth', response: true } });
+    expect(parseMessage(topic.commandResponse('h1', 'events/query'), json({}))).toMatchObject({ ok: true, message: { kind: 'command', op: 'events/query', response: true } });
+    expect(parseMessage(topic.command('h1', 'model/install/chunk'), json({}))).toMatchObject({ ok: true, message: { kind: 'command', op: 'model/install/chunk', response: false } });
+    expect(parseMessage(topic.command('h1', 'Bad/OP'), json({}))).toMatchObject({ ok: false });
   });
 });
 

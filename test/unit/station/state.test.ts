@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { StationState, type StationChange } from '../../../agent/station/state.js';
 import { JPEG, T0, camera, event, health, msg, status, topic } from './fixtures.js';
 

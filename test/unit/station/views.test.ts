@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { StationState } from '../../../agent/station/state.js';
 import { renderScreen } from '../../../agent/station/terminal/screen.js';
 import { renderAlert, renderHosts, renderPage } from '../../../agent/station/web/render.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { FakeClock } from '../../../agent/ports/fakes/clock.js';
+import { FakeClock } from '../../fakes/clock.js';
 import { StationState } from '../../../agent/station/state.js';
 import { isLoopback, parseListen } from '../../../agent/station/web/listen.js';
 import { hashPassword, verifyPassword, withUser } from '../../../agent/station/web/passwords.js';

@@ -1,4 +1,4 @@
-import { sleepWith, type Clock, type TimerHandle } from '../clock.js';
+import { sleepWith, type Clock, type TimerHandle } from '../../agent/ports/clock.js';
 
 interface Timer {
   id: number;

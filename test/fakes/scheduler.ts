@@ -1,6 +1,6 @@
 import { createTask, validate, type ScheduledTask } from 'node-cron';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { ScheduledJob, Scheduler } from '../scheduler.js';
+import type { Clock, TimerHandle } from '../../agent/ports/clock.js';
+import type { ScheduledJob, Scheduler } from '../../agent/ports/scheduler.js';
 
 /**
  * Cron on a (fake) clock: once per wall-clock minute of the given clock, each job whose

@@ -1,5 +1,5 @@
-import { AgentError } from '../../core/errors.js';
-import type { Gpio, GpioDirection, GpioEdge, GpioPin } from '../gpio.js';
+import { AgentError } from '../../agent/core/errors.js';
+import type { Gpio, GpioDirection, GpioEdge, GpioPin } from '../../agent/ports/gpio.js';
 
 /** One fake line: what was written (with a caller-chosen timestamp) and watchers to drive. */
 export class FakePin implements GpioPin {
