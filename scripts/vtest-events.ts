@@ -18,11 +18,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { EmbeddedBroker } from '../agent/demo/embedded-broker.js';
-import { demoClip } from '../agent/demo/footage.js';
+import { EmbeddedBroker } from '../agent/field/demo/embedded-broker.js';
+import { demoClip } from '../agent/field/demo/footage.js';
 import { realProcesses } from '../agent/ports/process.js';
-import { decodeVideoFrames } from '../agent/sim/footage-frames.js';
-import { HttpCameraSim } from '../agent/sim/http-camera-sim.js';
+import { decodeVideoFrames } from '../agent/field/sim/footage-frames.js';
+import { HttpCameraSim } from '../agent/field/sim/http-camera-sim.js';
 
 const HOST = 'vtest-host';
 const LOGIN = { username: 'admin', password: 'vtest-camera-pw' };

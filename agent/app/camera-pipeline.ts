@@ -1,22 +1,22 @@
-import { createFrameSource } from '../cameras/index.js';
-import { CameraHealth, type CameraQuality } from '../camera-health/camera-health.js';
+import { createFrameSource } from '../edge/cameras/index.js';
+import { CameraHealth, type CameraQuality } from '../edge/camera-health/camera-health.js';
 import type { CameraConfig, Config } from '../config/schema.js';
-import type { StationLink } from '../contract/link.js';
-import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '../contract/v1.js';
+import type { StationLink } from '../link/contract/link.js';
+import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '../link/contract/v1.js';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
-import { cameraFilter } from '../detection/filters.js';
-import type { CameraLinkQuality } from '../heartbeat/sources.js';
-import { decodeGrey } from '../imaging/grey.js';
-import { burnPrivacyMasks } from '../imaging/privacy.js';
-import { MotionDetector } from '../motion/motion-detector.js';
-import type { Box, Detection, Detector, Frame, FrameSource, Label } from '../pipeline/types.js';
+import { cameraFilter } from '../edge/detection/filters.js';
+import type { CameraLinkQuality } from '../host/heartbeat/sources.js';
+import { decodeGrey } from '../edge/imaging/grey.js';
+import { burnPrivacyMasks } from '../edge/imaging/privacy.js';
+import { MotionDetector } from '../edge/motion/motion-detector.js';
+import type { Box, Detection, Detector, Frame, FrameSource, Label } from '../edge/types.js';
 import type { HostPorts } from '../ports/index.js';
-import { CameraPoller } from '../sampling/camera-poller.js';
-import { LatestFrameHandoff, type HandoffStats } from '../sampling/latest-frame-handoff.js';
-import { expand } from '../pipeline/box.js';
-import { EventsStage, type EventsSummary } from '../tracking/events-stage.js';
+import { CameraPoller } from '../edge/sampling/camera-poller.js';
+import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
+import { expand } from '../edge/box.js';
+import { EventsStage, type EventsSummary } from '../edge/tracking/events-stage.js';
 
 export interface CameraPipelineDeps {
   config: Config;

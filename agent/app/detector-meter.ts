@@ -1,5 +1,5 @@
-import type { DetectorLoadSummary } from '../contract/v1.js';
-import type { DetectionResult, DetectOptions, Detector } from '../pipeline/types.js';
+import type { DetectorLoadSummary } from '../link/contract/v1.js';
+import type { DetectionResult, DetectOptions, Detector } from '../edge/types.js';
 
 /** Wraps a detector to keep the mean inference time of its recent calls, for the heartbeat. */
 export class DetectorMeter implements Detector {

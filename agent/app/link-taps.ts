@@ -1,5 +1,5 @@
-import type { StationLink } from '../contract/link.js';
-import type { CameraStatusPayload, EventBody } from '../contract/v1.js';
+import type { StationLink } from '../link/contract/link.js';
+import type { CameraStatusPayload, EventBody } from '../link/contract/v1.js';
 
 export interface LinkTaps {
   onCameraStatus?: (status: CameraStatusPayload) => void;

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { StationLink } from '../contract/link.js';
+import type { StationLink } from '../link/contract/link.js';
 import type { Logger } from '../core/logger.js';
 import { agentVersion } from '../core/version.js';
-import { workerSetup } from '../detection/from-config.js';
-import { DetectorPool } from '../detection/pool.js';
-import { runSelfTest } from '../detection/self-test.js';
-import type { WorkerSetup } from '../detection/worker-protocol.js';
-import { ModelUpdater } from '../model-update/updater.js';
-import type { ModelTarget } from '../model-update/slots.js';
+import { workerSetup } from '../edge/detection/from-config.js';
+import { DetectorPool } from '../edge/detection/pool.js';
+import { runSelfTest } from '../edge/detection/self-test.js';
+import type { WorkerSetup } from '../edge/detection/worker-protocol.js';
+import { ModelUpdater } from '../models/update/updater.js';
+import type { ModelTarget } from '../models/update/slots.js';
 import { loadInstalledModel, modelPaths, PACKAGED_MODELS_DIR, sha256Of } from '../models/store.js';
 import type { HostPorts } from '../ports/index.js';
 

@@ -54,5 +54,4 @@ export const configSchema = z.strictObject({
 }).meta({ example: ESSENTIALS });
 
 export type Config = z.output<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
 export type CameraConfig = Config['cameras'][number];

@@ -1,4 +1,4 @@
-import type { CameraFaultReason } from '../contract/v1.js';
+import type { CameraFaultReason } from '../link/contract/v1.js';
 import { AgentError, isAgentError } from './errors.js';
 
 /**

@@ -1,9 +1,9 @@
 /**
  * Turns one MQTT message (topic + bytes) into a typed station message, or says why not.
- * The topic grammar mirrors `topic` in agent/contract/v1.ts.
+ * The topic grammar mirrors `topic` in agent/link/contract/v1.ts.
  */
 import type { z } from 'zod';
-import { COMMAND_OP_RE, TOPIC_ROOT } from '../contract/v1.js';
+import { COMMAND_OP_RE, TOPIC_ROOT } from '../link/contract/v1.js';
 import {
   CAMERA_ID, HOST_ID, ITEM_ID, MAX_IMAGE_BYTES, cameraStatusSchema, eventSchema, healthSchema, heartbeatSchema, isJpeg,
   modelSchema, patrolSchema, statusSchema,

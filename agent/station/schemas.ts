@@ -1,6 +1,6 @@
 /**
  * What the station accepts from the broker. Anything on `minwang/#` is untrusted input: every
- * payload is parsed with the contract's readers (agent/contract/readers.ts: the agent's own
+ * payload is parsed with the contract's readers (agent/link/contract/readers.ts: the agent's own
  * schemas, lenient only where older or newer hosts must still be read) before it reaches the
  * state model. Only what is the station's own business is declared here.
  */
@@ -8,8 +8,8 @@ export {
   cameraStatusReader as cameraStatusSchema, eventReader as eventSchema, healthReader as healthSchema, heartbeatReader as heartbeatSchema,
   modelReader as modelSchema, patrolReader as patrolSchema, statusReader as statusSchema,
   type CameraStatusMessage, type EventMessage, type HealthMessage, type HeartbeatMessage, type ModelMessage, type PatrolMessage, type StatusMessage,
-} from '../contract/readers.js';
-export { CAMERA_ID_RE as CAMERA_ID, HOST_ID_RE as HOST_ID, ITEM_ID_RE as ITEM_ID } from '../contract/ids.js';
+} from '../link/contract/readers.js';
+export { CAMERA_ID_RE as CAMERA_ID, HOST_ID_RE as HOST_ID, ITEM_ID_RE as ITEM_ID } from '../link/contract/ids.js';
 
 /** Largest JPEG the station keeps (thumbnails and contact sheets). */
 export const MAX_IMAGE_BYTES = 4 * 1024 * 1024;

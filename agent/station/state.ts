@@ -1,3 +1,5 @@
+// One file: the station's state applies every message kind to one set of hosts, feeds and boards, whose
+// ordering and bounds (seq, sessions, per-host caps) must be judged together.
 /**
  * The station's picture of every host, built from contract v1 messages. Both consoles (terminal
  * and web) read it; it never touches MQTT itself, so tests feed it messages and a FakeClock.

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { TOPIC_ROOT } from '../contract/v1.js';
+import { TOPIC_ROOT } from '../link/contract/v1.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';

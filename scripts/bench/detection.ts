@@ -8,15 +8,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { footage } from '../../test/helpers/footage.js';
-import { TfDetector } from '../../agent/detection/tf-detector.js';
-import { DetectorPool } from '../../agent/detection/pool.js';
-import { workerSetup } from '../../agent/detection/from-config.js';
+import { TfDetector } from '../../agent/edge/detection/tf-detector.js';
+import { DetectorPool } from '../../agent/edge/detection/pool.js';
+import { workerSetup } from '../../agent/edge/detection/from-config.js';
 import { detectorSchema } from '../../agent/config/sections/detector.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { errorMessage } from '../../agent/core/errors.js';
 import { loadInstalledModel, DEFAULT_MODEL_ID, PACKAGED_MODELS_DIR } from '../../agent/models/store.js';
-import { NO_TILES } from '../../agent/detection/crops.js';
-import type { BackendName } from '../../agent/detection/backend.js';
+import { NO_TILES } from '../../agent/edge/detection/crops.js';
+import type { BackendName } from '../../agent/edge/detection/backend.js';
 
 const INFERENCES = Number(process.env['BENCH_DETECTION_INFERENCES'] ?? 2000);
 const CPU_RUNS = Number(process.env['BENCH_DETECTION_CPU_RUNS'] ?? 2);

@@ -1,7 +1,7 @@
 /** Contact-sheet cost: one patrol sheet for 16 cameras (privacy-masked real photos, 320 px tiles). */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contactSheet } from '../../agent/patrol/contact-sheet.js';
+import { contactSheet } from '../../agent/host/patrol/contact-sheet.js';
 import { footageDir } from '../../test/helpers/footage.js';
 
 export async function run(): Promise<Record<string, unknown>> {

@@ -22,12 +22,12 @@ import { parseConfigText } from '../../agent/config/load.js';
 import { parseDuration } from '../../agent/config/duration.js';
 import { motionSchema } from '../../agent/config/sections/camera-pipeline.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { decodeGrey } from '../../agent/imaging/grey.js';
-import { MotionDetector } from '../../agent/motion/motion-detector.js';
-import type { Detector } from '../../agent/pipeline/types.js';
+import { decodeGrey } from '../../agent/edge/imaging/grey.js';
+import { MotionDetector } from '../../agent/edge/motion/motion-detector.js';
+import type { Detector } from '../../agent/edge/types.js';
 import { realHostPorts } from '../../agent/ports/index.js';
-import { decodeVideoFrames } from '../../agent/sim/footage-frames.js';
-import { HttpCameraSim } from '../../agent/sim/http-camera-sim.js';
+import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
+import { HttpCameraSim } from '../../agent/field/sim/http-camera-sim.js';
 import { footage } from '../../test/helpers/footage.js';
 import { TestBroker } from '../../test/helpers/mosquitto.js';
 

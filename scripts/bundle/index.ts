@@ -17,7 +17,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { computeSums, formatSums, loadPrivateKey, signSums, SIGNATURE_FILE, SUMS_FILE } from '../../agent/release/sums.js';
+import { computeSums, formatSums, loadPrivateKey, signSums, SIGNATURE_FILE, SUMS_FILE } from '../../agent/field/release/sums.js';
 import { capture, run } from './exec.js';
 import { buildAddons } from './native.js';
 import { pruneForRuntime } from './prune.js';

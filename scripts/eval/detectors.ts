@@ -5,11 +5,11 @@
  * and the agent apply it, score aside.
  */
 import type { DetectorConfig } from '../../agent/config/sections/detector.js';
-import { createDetector } from '../../agent/detection/create.js';
-import { cameraFilter, filterDetections, type CameraFilter } from '../../agent/detection/filters.js';
-import { workerSetup } from '../../agent/detection/from-config.js';
-import type { TfDetector } from '../../agent/detection/tf-detector.js';
-import type { Detection, Label } from '../../agent/pipeline/types.js';
+import { createDetector } from '../../agent/edge/detection/create.js';
+import { cameraFilter, filterDetections, type CameraFilter } from '../../agent/edge/detection/filters.js';
+import { workerSetup } from '../../agent/edge/detection/from-config.js';
+import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
+import type { Detection, Label } from '../../agent/edge/types.js';
 
 /** Settings compared by the eval: named changes to the configured `detector:` section. */
 export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {

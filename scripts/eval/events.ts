@@ -10,14 +10,14 @@ import type { DetectorConfig } from '../../agent/config/sections/detector.js';
 import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { cameraFilter, filterDetections } from '../../agent/detection/filters.js';
-import type { TfDetector } from '../../agent/detection/tf-detector.js';
-import type { DetectOptions, DetectionResult, Detector, Frame, FrameSource } from '../../agent/pipeline/types.js';
+import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
+import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
+import type { DetectOptions, DetectionResult, Detector, Frame, FrameSource } from '../../agent/edge/types.js';
 import { FakeClock } from '../../test/fakes/clock.js';
 import { FakeGpio } from '../../test/fakes/gpio.js';
 import { ClockScheduler } from '../../test/fakes/scheduler.js';
 import { realHostPorts, type HostPorts } from '../../agent/ports/index.js';
-import { decodeVideoFrames } from '../../agent/sim/footage-frames.js';
+import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
 import type { RaisedEvent } from './scoring.js';
 
 export const EVAL_CAMERA = 'eval';

@@ -1,8 +1,8 @@
 /** Image level: each still image through the detector as `minwang detect` runs it. */
 import type { DetectorConfig } from '../../agent/config/sections/detector.js';
-import { planStillCrops } from '../../agent/detection/crops.js';
-import type { TfDetector } from '../../agent/detection/tf-detector.js';
-import type { Label } from '../../agent/pipeline/types.js';
+import { planStillCrops } from '../../agent/edge/detection/crops.js';
+import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
+import type { Label } from '../../agent/edge/types.js';
 import { scorelessFilter, scoresByLabel } from './detectors.js';
 import type { EvalImage } from './sets.js';
 import type { ScoredImage } from './scoring.js';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
 import type { Config } from '../../agent/config/schema.js';
-import { cameraFilter } from '../../agent/detection/filters.js';
+import { cameraFilter } from '../../agent/edge/detection/filters.js';
 import { runImages } from './images.js';
 import { evalDetector, SETTINGS } from './detectors.js';
 import { defaultEvalConfig, runVideo } from './events.js';

@@ -4,7 +4,7 @@
  * false events). No I/O here, so every rule is unit-tested (test/unit/eval-scoring.test.ts).
  */
 import { createHash } from 'node:crypto';
-import type { Label } from '../../agent/pipeline/types.js';
+import type { Label } from '../../agent/edge/types.js';
 
 export const LABELS: readonly Label[] = ['person', 'ebike'];
 

@@ -10,7 +10,7 @@ import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { z } from 'zod';
-import type { Label } from '../../agent/pipeline/types.js';
+import type { Label } from '../../agent/edge/types.js';
 import { footageDir } from '../../test/helpers/footage.js';
 import type { Visit } from './scoring.js';
 

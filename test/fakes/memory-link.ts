@@ -1,10 +1,10 @@
-import { CommandDispatcher } from '../../agent/commands/dispatcher.js';
-import { checkPayload, checkTopicLevel } from '../../agent/contract/check.js';
-import type { CommandRun, LinkState, StationLink } from '../../agent/contract/link.js';
+import { CommandDispatcher } from '../../agent/link/commands/dispatcher.js';
+import { checkPayload, checkTopicLevel } from '../../agent/link/contract/check.js';
+import type { CommandRun, LinkState, StationLink } from '../../agent/link/contract/link.js';
 import {
   CommandError, cameraStatusSchema, eventBodySchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema,
   type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
-} from '../../agent/contract/v1.js';
+} from '../../agent/link/contract/v1.js';
 import { silentLogger, type Logger } from '../../agent/core/logger.js';
 import { systemClock, type Clock } from '../../agent/ports/clock.js';
 

@@ -1,8 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUNDLE_FORMAT, writeBundle, type BundleManifest } from '../../agent/model-update/bundle.js';
-import { generateMaintainerKey, parsePrivateKey } from '../../agent/model-update/keys.js';
+import { BUNDLE_FORMAT, writeBundle, type BundleManifest } from '../../agent/models/update/bundle.js';
+import { generateMaintainerKey, parsePrivateKey } from '../../agent/models/update/keys.js';
 import type { ModelManifest } from '../../agent/models/manifest.js';
 import { sha256Of } from '../../agent/models/store.js';
 

@@ -4,7 +4,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { computeSums, formatSums, loadPrivateKey, signSums, SIGNATURE_FILE, SUMS_FILE } from '../../agent/release/sums.js';
+import { computeSums, formatSums, loadPrivateKey, signSums, SIGNATURE_FILE, SUMS_FILE } from '../../agent/field/release/sums.js';
 import { tempDir } from './tmp.js';
 
 export const run = promisify(execFile);

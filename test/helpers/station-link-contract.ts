@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StationLink } from '../../agent/contract/link.js';
-import { CommandError, type CommandResponse, type EventBody } from '../../agent/contract/v1.js';
+import type { StationLink } from '../../agent/link/contract/link.js';
+import { CommandError, type CommandResponse, type EventBody } from '../../agent/link/contract/v1.js';
 
 /** One implementation of `StationLink`, as a station sees it. */
 export interface LinkUnderTest {

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TfDetector } from '../../agent/detection/tf-detector.js';
-import { runSelfTest } from '../../agent/detection/self-test.js';
-import { cameraFilter, filterDetections } from '../../agent/detection/filters.js';
+import { TfDetector } from '../../agent/edge/detection/tf-detector.js';
+import { runSelfTest } from '../../agent/edge/detection/self-test.js';
+import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
 import { detectorSchema } from '../../agent/config/sections/detector.js';
-import { DetectorPool } from '../../agent/detection/pool.js';
-import { workerSetup } from '../../agent/detection/from-config.js';
+import { DetectorPool } from '../../agent/edge/detection/pool.js';
+import { workerSetup } from '../../agent/edge/detection/from-config.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { loadInstalledModel, DEFAULT_MODEL_ID } from '../../agent/models/store.js';
 import { footage } from '../helpers/footage.js';

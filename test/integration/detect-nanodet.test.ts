@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TfDetector } from '../../agent/detection/tf-detector.js';
-import { runSelfTest } from '../../agent/detection/self-test.js';
+import { TfDetector } from '../../agent/edge/detection/tf-detector.js';
+import { runSelfTest } from '../../agent/edge/detection/self-test.js';
 import { loadInstalledModel, type InstalledModel } from '../../agent/models/store.js';
 import { footage } from '../helpers/footage.js';
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../agent/app/agent.js';
 import { parseConfigText } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import type { Detection, Detector } from '../../agent/pipeline/types.js';
+import type { Detection, Detector } from '../../agent/edge/types.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { waitFor } from '../helpers/cli.js';
 import { footage } from '../helpers/footage.js';

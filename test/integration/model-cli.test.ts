@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openBundle } from '../../agent/model-update/bundle.js';
+import { openBundle } from '../../agent/models/update/bundle.js';
 import { PACKAGED_MODELS_DIR } from '../../agent/models/store.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcessOnvifClient } from '../../agent/discovery/onvif/library.js';
-import { parseDeviceReading } from '../../agent/discovery/onvif/responses.js';
+import { inProcessOnvifClient } from '../../agent/field/discovery/onvif/library.js';
+import { parseDeviceReading } from '../../agent/field/discovery/onvif/responses.js';
 import { startSimCameras, type SimCamera, type SimCameras } from '../sim/onvif/index.js';
 
 // The real onvif library against the simulated camera's SOAP services on loopback (no multicast:

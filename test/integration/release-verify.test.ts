@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAgentError } from '../../agent/core/errors.js';
-import { loadPublicKey, verifyBundleDir } from '../../agent/release/sums.js';
+import { loadPublicKey, verifyBundleDir } from '../../agent/field/release/sums.js';
 import { fakeBundleDir, keyFiles, REPO, run } from '../helpers/release.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -16,7 +16,7 @@ async function verdicts(dir: string, pubkeyFile: string): Promise<{ node: string
   return { node, shell };
 }
 
-describe('release bundle signatures (agent/release/sums.ts and scripts/verify-bundle.sh)', () => {
+describe('release bundle signatures (agent/field/release/sums.ts and scripts/verify-bundle.sh)', () => {
   it('accepts a bundle signed with the key, in node and with openssl', async () => {
     const tmp = await tempDir();
     const key = await keyFiles(tmp);

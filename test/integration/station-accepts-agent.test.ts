@@ -1,8 +1,8 @@
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agent/core/logger.js';
-import { DEMO_HOST, STREET } from '../../agent/demo/demo-config.js';
-import { Demo } from '../../agent/demo/demo.js';
+import { DEMO_HOST, STREET } from '../../agent/field/demo/demo-config.js';
+import { Demo } from '../../agent/field/demo/demo.js';
 import { parseMessage, type StationMessageKind } from '../../agent/station/messages.js';
 import { waitFor } from '../helpers/cli.js';
 import { footage } from '../helpers/footage.js';

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topic } from '../../agent/contract/v1.js';
+import { topic } from '../../agent/link/contract/v1.js';
 import { runCli, startCli, waitFor } from '../helpers/cli.js';
 import { startMosquitto, type Broker } from '../helpers/station/broker.js';
 import { SimulatedHost, realThumbnails } from '../helpers/station/host.js';

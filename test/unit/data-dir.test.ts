@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agent/core/logger.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
-import { DataDir } from '../../agent/state/data-dir.js';
-import { realIdentifyProcess, type ProcessIdentity } from '../../agent/state/process-identity.js';
+import { DataDir } from '../../agent/host/state/data-dir.js';
+import { realIdentifyProcess, type ProcessIdentity } from '../../agent/host/state/process-identity.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const BOOT = 'boot-a';

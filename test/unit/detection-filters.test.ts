@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../agent/config/load.js';
 import { cameraDetectSchema, detectorSchema } from '../../agent/config/sections/detector.js';
-import { cameraFilter, filterDetections, insidePolygon, zonesAt } from '../../agent/detection/filters.js';
-import type { Detection } from '../../agent/pipeline/types.js';
+import { cameraFilter, filterDetections, insidePolygon, zonesAt } from '../../agent/edge/detection/filters.js';
+import type { Detection } from '../../agent/edge/types.js';
 
 const person = (score: number, box: Detection['box']): Detection => ({ label: 'person', class: 'person', score, box });
 const ebike = (score: number, box: Detection['box']): Detection => ({ label: 'ebike', class: 'motorcycle', score, box });

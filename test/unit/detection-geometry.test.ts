@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { gridTiles, planRegionCrops, planStillCrops, regionCrops, NO_TILES } from '../../agent/detection/crops.js';
-import { decodeRows } from '../../agent/detection/decode.js';
-import { mergeDetections } from '../../agent/detection/nms.js';
-import type { Detection } from '../../agent/pipeline/types.js';
+import { gridTiles, planRegionCrops, planStillCrops, regionCrops, NO_TILES } from '../../agent/edge/detection/crops.js';
+import { decodeRows } from '../../agent/edge/detection/decode.js';
+import { mergeDetections } from '../../agent/edge/detection/nms.js';
+import type { Detection } from '../../agent/edge/types.js';
 
 const LABELS = { '0': { class: 'person', label: 'person' as const }, '1': { class: 'bicycle', label: 'ebike' as const }, '3': { class: 'motorcycle', label: 'ebike' as const } };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runChecks } from '../../agent/doctor/run-checks.js';
-import { doctorReport, formatChecklist } from '../../agent/doctor/report.js';
-import { fail, pass, warn, type Check } from '../../agent/doctor/types.js';
+import { runChecks } from '../../agent/field/doctor/run-checks.js';
+import { doctorReport, formatChecklist } from '../../agent/field/doctor/report.js';
+import { fail, pass, warn, type Check } from '../../agent/field/doctor/types.js';
 
 const check = (id: string, run: Check['run'], extra: Partial<Check> = {}): Check => ({ id, title: id, timeoutMs: 1000, run, ...extra });
 

@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { CameraRelays } from '../../agent/gpio/camera-relays.js';
-import { LED_PATTERNS, ledStateFor, type LedState } from '../../agent/gpio/led-patterns.js';
-import { StatusLed } from '../../agent/gpio/status-led.js';
-import { TamperSwitch } from '../../agent/gpio/tamper-switch.js';
-import { AlertBoard } from '../../agent/health/alerts.js';
+import { CameraRelays } from '../../agent/host/gpio/camera-relays.js';
+import { LED_PATTERNS, ledStateFor, type LedState } from '../../agent/host/gpio/led-patterns.js';
+import { StatusLed } from '../../agent/host/gpio/status-led.js';
+import { TamperSwitch } from '../../agent/host/gpio/tamper-switch.js';
+import { AlertBoard } from '../../agent/host/health/alerts.js';
 import { FakeClock } from '../fakes/clock.js';
 import { FakeGpio } from '../fakes/gpio.js';
 import { readGpioChips, sysfsNumber } from '../../agent/ports/real/gpio-chip.js';
 import { onoffGpio } from '../../agent/ports/real/gpio-onoff.js';
-import type { CameraStatusPayload } from '../../agent/contract/v1.js';
+import type { CameraStatusPayload } from '../../agent/link/contract/v1.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function rig() {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../agent/config/load.js';
 import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { HealthMonitor } from '../../agent/health/monitor.js';
+import { HealthMonitor } from '../../agent/host/health/monitor.js';
 import { FakeClock } from '../fakes/clock.js';
 import { realFileSystem, type FileSystem } from '../../agent/ports/fs.js';
 import { realProcesses } from '../../agent/ports/process.js';

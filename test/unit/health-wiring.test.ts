@@ -8,7 +8,7 @@ import { FakeClock } from '../fakes/clock.js';
 import { FakeGpio } from '../fakes/gpio.js';
 import { ClockScheduler } from '../fakes/scheduler.js';
 import { realHostPorts } from '../../agent/ports/index.js';
-import { DataDir } from '../../agent/state/data-dir.js';
+import { DataDir } from '../../agent/host/state/data-dir.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('health side modules in the composition root', () => {

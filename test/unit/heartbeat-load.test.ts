@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DetectorLoad, type PoolCounters } from '../../agent/app/detector-meter.js';
 import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { EventLoopMeter } from '../../agent/heartbeat/event-loop.js';
-import { Heartbeat } from '../../agent/heartbeat/heartbeat.js';
+import { EventLoopMeter } from '../../agent/host/heartbeat/event-loop.js';
+import { Heartbeat } from '../../agent/host/heartbeat/heartbeat.js';
 import { FakeClock } from '../fakes/clock.js';
 
 describe('detector load in the heartbeat', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { createAgent, buildModules } from '../../agent/app/agent.js';
 import type { CameraPipeline } from '../../agent/app/camera-pipeline.js';
-import type { DetectorPool } from '../../agent/detection/pool.js';
+import type { DetectorPool } from '../../agent/edge/detection/pool.js';
 import { Lifecycle } from '../../agent/core/lifecycle.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import type { Module } from '../../agent/core/module.js';

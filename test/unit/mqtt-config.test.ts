@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfigText } from '../../agent/config/load.js';
 import { parseByteSize } from '../../agent/config/size.js';
-import { connectOptions } from '../../agent/mqtt/client-options.js';
+import { connectOptions } from '../../agent/link/mqtt/client-options.js';
 import { tempDir } from '../helpers/tmp.js';
 import { configProblems } from '../helpers/config.js';
 

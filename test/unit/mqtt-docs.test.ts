@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_ERROR_CODES, COMMANDS, PAYLOAD_FIELDS, TOPIC_PATTERNS, TOPICS, type TopicKind } from '../../agent/contract/v1.js';
+import { COMMAND_ERROR_CODES, COMMANDS, PAYLOAD_FIELDS, TOPIC_PATTERNS, TOPICS, type TopicKind } from '../../agent/link/contract/v1.js';
 
 const docs = await readFile(new URL('../../docs/mqtt.md', import.meta.url), 'utf8');
 
@@ -21,7 +21,7 @@ function section(heading: string): string {
   return found;
 }
 
-describe('docs/mqtt.md matches agent/contract/v1.ts', () => {
+describe('docs/mqtt.md matches agent/link/contract/v1.ts', () => {
   const kinds = Object.keys(TOPICS) as TopicKind[];
 
   it.each(kinds)('documents topic %s with its retain flag and QoS', (kind) => {

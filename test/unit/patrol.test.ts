@@ -4,14 +4,14 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../agent/config/load.js';
 import { MemoryStationLink } from '../fakes/memory-link.js';
-import type { CameraStatusPayload, EventBody } from '../../agent/contract/v1.js';
+import type { CameraStatusPayload, EventBody } from '../../agent/link/contract/v1.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { PatrolReporter } from '../../agent/patrol/reporter.js';
-import type { Frame } from '../../agent/pipeline/types.js';
+import { PatrolReporter } from '../../agent/host/patrol/reporter.js';
+import type { Frame } from '../../agent/edge/types.js';
 import { FakeClock } from '../fakes/clock.js';
 import { ClockScheduler } from '../fakes/scheduler.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
-import { ScheduledJobs } from '../../agent/schedule/jobs.js';
+import { ScheduledJobs } from '../../agent/host/schedule/jobs.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const HOUR = 3_600_000;

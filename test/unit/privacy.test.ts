@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { burnPrivacyMasks } from '../../agent/imaging/privacy.js';
+import { burnPrivacyMasks } from '../../agent/edge/imaging/privacy.js';
 import { footage } from '../helpers/footage.js';
 
 async function meanOf(jpeg: Buffer, left: number, top: number, width: number, height: number): Promise<number> {

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { AlertBoard } from '../../agent/health/alerts.js';
-import { RestartAlert, STABLE_AFTER_MS } from '../../agent/health/restart-alert.js';
+import { AlertBoard } from '../../agent/host/health/alerts.js';
+import { RestartAlert, STABLE_AFTER_MS } from '../../agent/host/health/restart-alert.js';
 import { FakeClock } from '../fakes/clock.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
-import { RestartRecord, UNCLEAN_STOP, restartDelayMs } from '../../agent/state/restart-record.js';
-import { waitBeforeRestart } from '../../agent/watchdog/restart-backoff.js';
+import { RestartRecord, UNCLEAN_STOP, restartDelayMs } from '../../agent/host/state/restart-record.js';
+import { waitBeforeRestart } from '../../agent/host/watchdog/restart-backoff.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('restart forever with backoff', () => {

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStationLink } from '../fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
-import { Heartbeat } from '../../agent/heartbeat/heartbeat.js';
+import { Heartbeat } from '../../agent/host/heartbeat/heartbeat.js';
 import { FakeClock } from '../fakes/clock.js';
 import { realFileSystem } from '../../agent/ports/fs.js';
-import { sweepRetention } from '../../agent/schedule/retention.js';
-import type { Notifier } from '../../agent/watchdog/notifier.js';
-import { ProgressTracker } from '../../agent/watchdog/progress.js';
-import { Watchdog } from '../../agent/watchdog/watchdog.js';
+import { sweepRetention } from '../../agent/host/schedule/retention.js';
+import type { Notifier } from '../../agent/host/watchdog/notifier.js';
+import { ProgressTracker } from '../../agent/host/watchdog/progress.js';
+import { Watchdog } from '../../agent/host/watchdog/watchdog.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function recordingNotifier(clock: FakeClock): Notifier & { sent: { state: string; at: number }[] } {

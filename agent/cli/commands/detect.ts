@@ -6,10 +6,10 @@ import { detectorSchema, type DetectorConfig } from '../../config/sections/detec
 import type { CameraConfig } from '../../config/schema.js';
 import { AgentError, EXIT, errorMessage, type ExitCode } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
-import { annotateImage } from '../../detection/annotate.js';
-import { cameraFilter, filterDetections } from '../../detection/filters.js';
-import { createDetectorPool } from '../../detection/from-config.js';
-import type { DetectionResult, Detector } from '../../pipeline/types.js';
+import { annotateImage } from '../../edge/detection/annotate.js';
+import { cameraFilter, filterDetections } from '../../edge/detection/filters.js';
+import { createDetectorPool } from '../../edge/detection/from-config.js';
+import type { DetectionResult, Detector } from '../../edge/types.js';
 import { CONFIG_OPTION, type CliIO, type Command } from '../command.js';
 
 interface DetectSettings {

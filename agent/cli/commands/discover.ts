@@ -1,10 +1,10 @@
 import { formatDuration, parseDuration } from '../../config/duration.js';
 import { AgentError, EXIT, isAgentError, type ExitCode } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
-import { discoverCameras, type DiscoveryResult } from '../../discovery/discover.js';
-import { readLogin } from '../../discovery/login.js';
-import { isolatedOnvifClient } from '../../discovery/onvif/isolated.js';
-import { buildSnippet, type Snippet } from '../../discovery/snippet.js';
+import { discoverCameras, type DiscoveryResult } from '../../field/discovery/discover.js';
+import { readLogin } from '../../field/discovery/login.js';
+import { isolatedOnvifClient } from '../../field/discovery/onvif/isolated.js';
+import { buildSnippet, type Snippet } from '../../field/discovery/snippet.js';
 import type { CliIO, Command, OptionValues } from '../command.js';
 
 const NONE_FOUND_HINTS = [

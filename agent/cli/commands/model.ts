@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { AgentError, EXIT, type ExitCode } from '../../core/errors.js';
 import { agentVersion } from '../../core/version.js';
-import { openBundle } from '../../model-update/bundle.js';
-import { generateMaintainerKey, parsePrivateKey, publicKeyString } from '../../model-update/keys.js';
-import { packModelDir } from '../../model-update/pack.js';
-import { checkInstallPolicy } from '../../model-update/policy.js';
+import { openBundle } from '../../models/update/bundle.js';
+import { generateMaintainerKey, parsePrivateKey, publicKeyString } from '../../models/update/keys.js';
+import { packModelDir } from '../../models/update/pack.js';
+import { checkInstallPolicy } from '../../models/update/policy.js';
 import type { CliIO, Command, OptionValues } from '../command.js';
 
 const USAGE = 'usage: minwang model keygen [--out FILE] | pack DIR --key FILE --bundle-version N [--out FILE] | verify BUNDLE --pubkey KEY';

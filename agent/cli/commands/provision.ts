@@ -1,5 +1,5 @@
 import { AgentError, EXIT, type ExitCode } from '../../core/errors.js';
-import { provisionBootPartition, type WifiSettings } from '../../release/provision.js';
+import { provisionBootPartition, type WifiSettings } from '../../field/release/provision.js';
 import type { Command, OptionValues } from '../command.js';
 
 function text(values: OptionValues, name: string): string | undefined {

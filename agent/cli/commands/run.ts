@@ -6,9 +6,9 @@ import { realHostPorts } from '../../ports/index.js';
 import { CONFIG_OPTION, type Command } from '../command.js';
 import { configPath } from '../config-path.js';
 import { withBudget } from '../budget.js';
-import { RestartRecord } from '../../state/restart-record.js';
-import { waitBeforeRestart } from '../../watchdog/restart-backoff.js';
-import { systemdNotifier } from '../../watchdog/notifier.js';
+import { RestartRecord } from '../../host/state/restart-record.js';
+import { waitBeforeRestart } from '../../host/watchdog/restart-backoff.js';
+import { systemdNotifier } from '../../host/watchdog/notifier.js';
 
 /** Shutdown is bounded: after this the process exits even if a module hangs. */
 const SHUTDOWN_BUDGET_MS = 15_000;

@@ -6,7 +6,7 @@ import { cameraRelaySchema } from './gpio.js';
 import { cameraPipelineFields } from './camera-pipeline.js';
 import { cameraDetectSchema } from './detector.js';
 
-import { cameraId } from '../../contract/ids.js';
+import { cameraId } from '../../link/contract/ids.js';
 
 const httpUrl = (protocols: string[], example: string) => z.string().refine((text) => {
   try {

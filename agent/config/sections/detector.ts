@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zoneName } from '../../contract/ids.js';
+import { zoneName } from '../../link/contract/ids.js';
 import { polygonSchema } from './regions.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostId } from '../../contract/ids.js';
+import { hostId } from '../../link/contract/ids.js';
 
 export const hostSchema = z.strictObject({
   id: hostId.describe('host id: 1-64 characters of a-z, 0-9 and "-"; it becomes the MQTT topic level minwang/<id>/'),

@@ -27,10 +27,6 @@ export function redirect(res: ServerResponse, location: string, headers: Record<
   res.end();
 }
 
-export function securityHeaders(): Record<string, string> {
-  return { ...SECURITY_HEADERS };
-}
-
 const MAX_FORM_BYTES = 8 * 1024;
 
 /** Reads an `application/x-www-form-urlencoded` body of at most 8 KiB. */

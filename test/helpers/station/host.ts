@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import sharp from 'sharp';
-import { topic, type CameraStatusPayload, type EventPayload, type StatusPayload } from '../../../agent/contract/v1.js';
+import { topic, type CameraStatusPayload, type EventPayload, type StatusPayload } from '../../../agent/link/contract/v1.js';
 import { footage } from '../footage.js';
 
 /**

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { MqttStationLink } from '../../../agent/mqtt/link.js';
+import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';
-import type { CommandResponse } from '../../../agent/contract/v1.js';
+import type { CommandResponse } from '../../../agent/link/contract/v1.js';
 import { waitFor } from '../../helpers/cli.js';
 import { TestBroker } from '../../helpers/mosquitto.js';
 import { Station, testConfig } from '../../helpers/station.js';

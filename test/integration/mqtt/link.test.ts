@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MqttStationLink } from '../../../agent/mqtt/link.js';
+import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { silentLogger, type Logger } from '../../../agent/core/logger.js';
 import { capturedLogger } from '../../helpers/log-capture.js';
 import { waitFor } from '../../helpers/cli.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';
-import type { EventBody } from '../../../agent/contract/v1.js';
+import type { EventBody } from '../../../agent/link/contract/v1.js';
 import { TestBroker } from '../../helpers/mosquitto.js';
 import { Station, testConfig } from '../../helpers/station.js';
 import { tempDir } from '../../helpers/tmp.js';

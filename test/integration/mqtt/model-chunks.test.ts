@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { ModelUpdater } from '../../../agent/model-update/updater.js';
+import { ModelUpdater } from '../../../agent/models/update/updater.js';
 import { sha256Of } from '../../../agent/models/store.js';
-import { MqttStationLink } from '../../../agent/mqtt/link.js';
+import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeBroker } from '../../../agent/mqtt/probe.js';
+import { probeBroker } from '../../../agent/link/mqtt/probe.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';
 import { makePasswordFile } from '../../helpers/certs.js';

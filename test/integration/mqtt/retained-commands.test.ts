@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MqttStationLink } from '../../../agent/mqtt/link.js';
+import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MqttStationLink } from '../../../agent/mqtt/link.js';
+import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { silentLogger, type Logger } from '../../../agent/core/logger.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../agent/ports/mqtt.js';
-import type { EventBody } from '../../../agent/contract/v1.js';
+import type { EventBody } from '../../../agent/link/contract/v1.js';
 import { makeCerts, makePasswordFile } from '../../helpers/certs.js';
 import { waitFor } from '../../helpers/cli.js';
 import { capturedLogger, type LogLine } from '../../helpers/log-capture.js';

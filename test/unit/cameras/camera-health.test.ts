@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CameraHealth } from '../../../agent/camera-health/camera-health.js';
+import { CameraHealth } from '../../../agent/edge/camera-health/camera-health.js';
 import { faultsSchema } from '../../../agent/config/sections/camera-pipeline.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
 import { silentLogger } from '../../../agent/core/logger.js';
-import type { GreyImage } from '../../../agent/imaging/grey.js';
+import type { GreyImage } from '../../../agent/edge/imaging/grey.js';
 import { FakeClock } from '../../fakes/clock.js';
 
 const W = 64;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpAuthSession, parseChallenges, pickChallenge } from '../../../agent/cameras/http-auth.js';
+import { HttpAuthSession, parseChallenges, pickChallenge } from '../../../agent/edge/cameras/http-auth.js';
 
 // RFC 7616 §3.9.1: the worked example, with the responses the RFC gives.
 const RFC = {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { JpegSplitter } from '../../../agent/cameras/jpeg-splitter.js';
+import { JpegSplitter } from '../../../agent/edge/cameras/jpeg-splitter.js';
 import { footage } from '../../helpers/footage.js';
 
 async function images(): Promise<Buffer[]> {

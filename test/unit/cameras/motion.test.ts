@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { motionSchema } from '../../../agent/config/sections/camera-pipeline.js';
-import { decodeGrey, type GreyImage } from '../../../agent/imaging/grey.js';
-import { MotionDetector } from '../../../agent/motion/motion-detector.js';
-import { decodeVideoFrames } from '../../../agent/sim/footage-frames.js';
+import { decodeGrey, type GreyImage } from '../../../agent/edge/imaging/grey.js';
+import { MotionDetector } from '../../../agent/edge/motion/motion-detector.js';
+import { decodeVideoFrames } from '../../../agent/field/sim/footage-frames.js';
 import { footage } from '../../helpers/footage.js';
 
 const config = motionSchema.parse(undefined);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../agent/core/backoff.js';
 import { cameraFault } from '../../../agent/core/camera-fault.js';
 import { silentLogger } from '../../../agent/core/logger.js';
-import type { Frame, FrameSource } from '../../../agent/pipeline/types.js';
+import type { Frame, FrameSource } from '../../../agent/edge/types.js';
 import { FakeClock } from '../../fakes/clock.js';
-import { CameraPoller, type PollFailure } from '../../../agent/sampling/camera-poller.js';
-import { LatestFrameHandoff } from '../../../agent/sampling/latest-frame-handoff.js';
+import { CameraPoller, type PollFailure } from '../../../agent/edge/sampling/camera-poller.js';
+import { LatestFrameHandoff } from '../../../agent/edge/sampling/latest-frame-handoff.js';
 
 /** A source whose answer the test decides per grab: a frame, a failure, or never (until aborted). */
 class ScriptedSource implements FrameSource {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CommandDispatcher, CommandError } from '../../../agent/commands/dispatcher.js';
-import { CAMERA_ID_RE, type CommandResponse } from '../../../agent/contract/v1.js';
+import { CommandDispatcher, CommandError } from '../../../agent/link/commands/dispatcher.js';
+import { CAMERA_ID_RE, type CommandResponse } from '../../../agent/link/contract/v1.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { FakeClock } from '../../fakes/clock.js';
 

@@ -2,8 +2,8 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { AgentError } from '../../../agent/core/errors.js';
-import { discoverCameras } from '../../../agent/discovery/discover.js';
-import type { OnvifClient, ProbeOptions, ReadOutcome } from '../../../agent/discovery/onvif/client.js';
+import { discoverCameras } from '../../../agent/field/discovery/discover.js';
+import type { OnvifClient, ProbeOptions, ReadOutcome } from '../../../agent/field/discovery/onvif/client.js';
 
 function answer(address: string, endpoint = `urn:uuid:${address}`) {
   return { from: address, data: { probeMatches: { probeMatch: { endpointReference: { address: endpoint }, XAddrs: `http://${address}/onvif/device_service`, scopes: '' } } } };

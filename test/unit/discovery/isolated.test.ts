@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isolatedOnvifClient, type IsolatedOnvifClient } from '../../../agent/discovery/onvif/isolated.js';
+import { isolatedOnvifClient, type IsolatedOnvifClient } from '../../../agent/field/discovery/onvif/isolated.js';
 
 /** A worker script given inline, standing in for the onvif library at its worst. */
 function worker(onJob: string): URL {

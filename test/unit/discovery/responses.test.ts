@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceReading, parseProbeAnswer, parseScopes } from '../../../agent/discovery/onvif/responses.js';
-import { cleanUri } from '../../../agent/discovery/uris.js';
+import { parseDeviceReading, parseProbeAnswer, parseScopes } from '../../../agent/field/discovery/onvif/responses.js';
+import { cleanUri } from '../../../agent/field/discovery/uris.js';
 
 /** A ProbeMatch as the onvif library hands it over (its XML → object conversion). */
 function probeData(match: Record<string, unknown>): unknown {

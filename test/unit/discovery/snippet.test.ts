@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../agent/config/load.js';
-import { assignCameraIds, slugify } from '../../../agent/discovery/camera-ids.js';
-import { buildSnippet, chooseSource, type SnippetLogin } from '../../../agent/discovery/snippet.js';
-import type { DeviceReport, DiscoveredDevice, MediaProfile } from '../../../agent/discovery/types.js';
+import { assignCameraIds, slugify } from '../../../agent/field/discovery/camera-ids.js';
+import { buildSnippet, chooseSource, type SnippetLogin } from '../../../agent/field/discovery/snippet.js';
+import type { DeviceReport, DiscoveredDevice, MediaProfile } from '../../../agent/field/discovery/types.js';
 
 const WRAP = 'host: {id: test-host}\nmqtt: {url: "mqtt://127.0.0.1:1883"}\n';
 

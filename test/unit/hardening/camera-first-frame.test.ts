@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createAgent } from '../../../agent/app/agent.js';
-import { CameraHealth } from '../../../agent/camera-health/camera-health.js';
+import { CameraHealth } from '../../../agent/edge/camera-health/camera-health.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { faultsSchema } from '../../../agent/config/sections/camera-pipeline.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
-import type { CameraStatusPayload } from '../../../agent/contract/v1.js';
+import type { CameraStatusPayload } from '../../../agent/link/contract/v1.js';
 import { cameraFault } from '../../../agent/core/camera-fault.js';
 import { silentLogger } from '../../../agent/core/logger.js';
-import type { GreyImage } from '../../../agent/imaging/grey.js';
-import type { FrameSource } from '../../../agent/pipeline/types.js';
+import type { GreyImage } from '../../../agent/edge/imaging/grey.js';
+import type { FrameSource } from '../../../agent/edge/types.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 import { waitFor } from '../../helpers/cli.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SnapshotSource } from '../../../agent/cameras/snapshot-source.js';
+import { SnapshotSource } from '../../../agent/edge/cameras/snapshot-source.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 import { realHttp } from '../../../agent/ports/http.js';
 import { smallJpeg } from '../../helpers/jpeg-bombs.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../agent/config/load.js';
-import { parseDeviceReading } from '../../../agent/discovery/onvif/responses.js';
-import { buildSnippet } from '../../../agent/discovery/snippet.js';
-import type { DeviceReport } from '../../../agent/discovery/types.js';
+import { parseDeviceReading } from '../../../agent/field/discovery/onvif/responses.js';
+import { buildSnippet } from '../../../agent/field/discovery/snippet.js';
+import type { DeviceReport } from '../../../agent/field/discovery/types.js';
 
 const WRAP = 'host: {id: test-host}\nmqtt: {url: "mqtt://127.0.0.1:1883"}\n';
 const LOGIN = { username: 'admin', password: { passwordEnv: 'CAM_PASSWORD' } };

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../../../agent/commands/redact.js';
+import { redactSecrets } from '../../../agent/link/commands/redact.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { ImageSaver } from '../../../agent/station/terminal/saver.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAgentError } from '../../../agent/core/errors.js';
-import { BUNDLE_MAGIC, openBundle } from '../../../agent/model-update/bundle.js';
-import { checkInstallPolicy } from '../../../agent/model-update/policy.js';
+import { BUNDLE_MAGIC, openBundle } from '../../../agent/models/update/bundle.js';
+import { checkInstallPolicy } from '../../../agent/models/update/policy.js';
 import { testKey, tinyBundle } from '../../helpers/model-bundles.js';
 
 const maintainer = testKey();

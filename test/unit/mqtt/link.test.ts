@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { MqttStationLink } from '../../../agent/mqtt/link.js';
+import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { capturedLogger } from '../../helpers/log-capture.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';

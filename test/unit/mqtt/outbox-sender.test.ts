@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { MAX_SEND_ATTEMPTS, OutboxSender } from '../../../agent/mqtt/outbox-sender.js';
-import { Outbox } from '../../../agent/outbox/outbox.js';
+import { MAX_SEND_ATTEMPTS, OutboxSender } from '../../../agent/link/mqtt/outbox-sender.js';
+import { Outbox } from '../../../agent/link/outbox/outbox.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
 import { tempDir } from '../../helpers/tmp.js';

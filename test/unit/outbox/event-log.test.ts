@@ -1,12 +1,12 @@
 import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventQueryParamsSchema, type EventPayload } from '../../../agent/contract/v1.js';
+import { eventQueryParamsSchema, type EventPayload } from '../../../agent/link/contract/v1.js';
 import { silentLogger } from '../../../agent/core/logger.js';
-import { EventLog } from '../../../agent/outbox/event-log.js';
+import { EventLog } from '../../../agent/link/outbox/event-log.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem } from '../../../agent/ports/fs.js';
-import { redactSecrets } from '../../../agent/commands/redact.js';
+import { redactSecrets } from '../../../agent/link/commands/redact.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const DAY = 86_400_000;

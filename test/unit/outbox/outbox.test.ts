@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { realFileSystem, type FileSystem } from '../../../agent/ports/fs.js';
-import { Outbox, type OutboxLimits } from '../../../agent/outbox/outbox.js';
-import type { OutboxInput } from '../../../agent/outbox/messages.js';
+import { Outbox, type OutboxLimits } from '../../../agent/link/outbox/outbox.js';
+import type { OutboxInput } from '../../../agent/link/outbox/messages.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const LIMITS: OutboxLimits = { maxBytes: 1024 * 1024, maxMessages: 1000 };

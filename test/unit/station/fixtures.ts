@@ -1,5 +1,5 @@
-import type { CameraStatusPayload, EventPayload, HealthPayload, StatusPayload } from '../../../agent/contract/v1.js';
-import { topic } from '../../../agent/contract/v1.js';
+import type { CameraStatusPayload, EventPayload, HealthPayload, StatusPayload } from '../../../agent/link/contract/v1.js';
+import { topic } from '../../../agent/link/contract/v1.js';
 import { parseMessage, type StationMessage } from '../../../agent/station/messages.js';
 
 /** Builds contract v1 payloads the way an agent would publish them. */

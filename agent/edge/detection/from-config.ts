@@ -1,0 +1,43 @@
+import { availableParallelism } from 'node:os';
+import type { DetectorConfig, CameraDetectConfig } from '../../config/sections/detector.js';
+import type { Logger } from '../../core/logger.js';
+import { PACKAGED_MODELS_DIR } from '../../models/store.js';
+import { cameraFilter } from './filters.js';
+import { DetectorPool } from './pool.js';
+import type { WorkerSetup } from './worker-protocol.js';
+
+/**
+ * What each worker needs, from the `detector:` config. The raw score floor is the lowest threshold
+ * any label of any camera uses, so per-camera filters always see every detection they might keep.
+ */
+export function workerSetup(detector: DetectorConfig, cameras: readonly Partial<CameraDetectConfig>[] = [], modelsRoot = PACKAGED_MODELS_DIR): WorkerSetup {
+  const filters = [cameraFilter(detector), ...cameras.map((c) => cameraFilter(detector, c))];
+  const minScore = Math.min(...filters.flatMap((f) => [f.labels.person.minScore, f.labels.ebike.minScore]));
+  return {
+    modelId: detector.model,
+    modelsRoot,
+    backend: detector.backend,
+    tiling: detector.tiling,
+    minScore,
+    fit: 'contain',
+  };
+}
+
+export interface PoolFromConfig {
+  detector: DetectorConfig;
+  cameras?: readonly Partial<CameraDetectConfig>[];
+  logger: Logger;
+  /** At most this many workers (e.g. no more than the images `minwang detect` was given). */
+  maxWorkers?: number;
+  modelsRoot?: string;
+}
+
+export function createDetectorPool(options: PoolFromConfig): DetectorPool {
+  const wanted = options.detector.workers ?? availableParallelism();
+  return new DetectorPool({
+    size: Math.max(1, Math.min(wanted, options.maxWorkers ?? wanted)),
+    setup: workerSetup(options.detector, options.cameras, options.modelsRoot),
+    maxQueue: options.detector.queue,
+    logger: options.logger.child({ module: 'detector' }),
+  });
+}

@@ -1,0 +1,33 @@
+/** One inference thread: builds its own detector, then answers detect requests one at a time. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ERROR_CODES, errorMessage } from '../../core/errors.js';
+import { createDetector } from './create.js';
+import type { DetectRequest, WorkerMessage, WorkerSetup } from './worker-protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('detection worker must run in a worker thread');
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (Object.values(ERROR_CODES) as string[]).includes(code) ? code : 'detector.failed';
+}
+
+try {
+  const detector = await createDetector(workerData as WorkerSetup);
+  port.on('message', (request: DetectRequest) => {
+    const image = Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength);
+    const started = performance.now();
+    const inferencesBefore = detector.inferences();
+    detector.detect(image, request.options).then(
+      (result) => post({
+        type: 'result', id: request.id, result, numTensors: detector.numTensors(),
+        inferences: detector.inferences() - inferencesBefore, busyMs: performance.now() - started,
+      }),
+      (err: unknown) => post({ type: 'error', id: request.id, code: codeOf(err), message: errorMessage(err) }),
+    );
+  });
+  post(detector.fallbackReason === undefined ? { type: 'ready', backend: detector.backend } : { type: 'ready', backend: detector.backend, fallbackReason: detector.fallbackReason });
+} catch (err) {
+  post({ type: 'failed', code: codeOf(err), message: errorMessage(err) });
+}

@@ -1,0 +1,310 @@
+// One file: an object's event lifecycle (tentative, new, updates, thumbnail, end, shutdown) and the alert
+// decision on it share one per-track state; the tracker, arming, flood guard and thumbnails live beside it.
+import { randomBytes } from 'node:crypto';
+import type { EventsConfig, ArmWindow, HostEventsConfig } from '../../config/sections/camera-pipeline.js';
+import { DEFAULT_LABEL_RULES } from '../../config/sections/detector.js';
+import type { Polygon } from '../../config/sections/regions.js';
+import type { StationLink } from '../../link/contract/link.js';
+import type { EventBody, EventEndReason, EventQuiet } from '../../link/contract/v1.js';
+import type { Logger } from '../../core/logger.js';
+import type { Module } from '../../core/module.js';
+import type { Clock, TimerHandle } from '../../ports/clock.js';
+import type { Scheduler } from '../../ports/scheduler.js';
+import type { Box, Detection, Frame, Label } from '../types.js';
+import { ArmingSchedule, RateCap } from './arming.js';
+import { judge, type ConfidenceRules } from './confidence.js';
+import { FloodGuard } from './flood.js';
+import { ObjectTracker, type Track } from './object-tracker.js';
+import { makeThumbnail } from './thumbnail.js';
+
+export interface EventsCamera {
+  id: string;
+  events: EventsConfig;
+  privacyMasks: readonly Polygon[];
+  arm?: readonly ArmWindow[] | undefined;
+  /** Per label, the detection threshold a moving object's median score must reach (default: the built-in ones). */
+  minScore?: Readonly<Record<Label, number>> | undefined;
+}
+
+export interface EventsStageOptions {
+  cameras: readonly EventsCamera[];
+  host: HostEventsConfig;
+  timezone: string;
+  link: StationLink;
+  clock: Clock;
+  scheduler: Scheduler;
+  logger: Logger;
+  /** Names of the zones a box is in (the detection filter's zones); none by default. */
+  zonesOf?: (camera: string, box: Box) => string[];
+  newId?: (camera: string) => string;
+  sweepMs?: number;
+}
+
+interface EventState {
+  /** tentative: not yet an event; open: in the record; held: counted, not published (a flood). */
+  status: 'tentative' | 'open' | 'held';
+  alert: boolean;
+  quiet: EventQuiet | undefined;
+  newMono: number;
+  lastUpdateMono: number;
+  publishedScore: number;
+  publishedZones: string;
+  thumbnail: boolean;
+}
+
+interface CameraEvents {
+  camera: EventsCamera;
+  tracker: ObjectTracker;
+  arming: ArmingSchedule;
+  flood: FloodGuard;
+  confidence: ConfidenceRules;
+  states: Map<string, EventState>;
+  /** When the last alerting `new` of each label was sent: the cooldown runs from there. */
+  lastAlert: Map<Label, number>;
+}
+
+export interface EventsSummary {
+  /** Events opened (`new` sent), alerting or not. */
+  recorded: number;
+  alerting: number;
+  quiet: Record<EventQuiet, number>;
+  /** Objects counted but not published during floods, per camera. */
+  notPublished: Record<string, number>;
+  activeTracks: number;
+}
+
+/**
+ * Turns filtered detections into tracked-object events: one `new` once a track is confident
+ * (seen `minHits` times, its median score high enough, higher still if it has not moved),
+ * `update`s when its score improves or it changes zone (rate-limited), one `end` when it has not
+ * been seen for `endAfter` (`reason: gone`) or the agent stops (`reason: shutdown`); one thumbnail
+ * per event. Every confident object is in the record: arming windows, the per-camera cooldown and
+ * the host rate cap only decide whether it alerts (`alert`, `quiet`). Only a flood (more than
+ * `floodPerMinute` new objects on one camera) holds objects back, counted and reported as health.
+ */
+export class EventsStage implements Module {
+  readonly name = 'events';
+  private readonly cameras = new Map<string, CameraEvents>();
+  private readonly rateCap: RateCap;
+  private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 } };
+  private timer: TimerHandle | undefined;
+  private readonly sweeps = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly options: EventsStageOptions) {
+    this.rateCap = new RateCap(options.host.maxPerMinute, options.clock);
+    for (const camera of options.cameras) this.cameras.set(camera.id, this.buildCamera(camera));
+  }
+
+  start(): Promise<void> {
+    this.stopped = false;
+    for (const c of this.cameras.values()) c.arming.start();
+    this.timer = this.options.clock.setInterval(() => this.sweep(), this.options.sweepMs ?? 250);
+    return Promise.resolve();
+  }
+
+  /** Ends every open event (`reason: shutdown`) and queues the thumbnails still due, before the link stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.options.clock.clearInterval(this.timer);
+    for (const c of this.cameras.values()) c.arming.stop();
+    await Promise.all(this.sweeps);
+    await Promise.all([...this.cameras.values()].map((c) => this.endAll(c, 'shutdown')));
+  }
+
+  /** The boxes of objects being tracked on a camera: detection keeps looking there even without motion. */
+  activeBoxes(camera: string): Box[] {
+    return this.cameras.get(camera)?.tracker.active().map((t) => t.box) ?? [];
+  }
+
+  summary(): EventsSummary {
+    let active = 0;
+    const notPublished: Record<string, number> = {};
+    for (const [id, c] of this.cameras) {
+      active += c.tracker.active().length;
+      notPublished[id] = c.flood.count().notPublished;
+    }
+    return { ...this.counts, quiet: { ...this.counts.quiet }, notPublished, activeTracks: active };
+  }
+
+  /** One frame's detections (already filtered by zones, masks and scores). */
+  async observe(frame: Frame, detections: readonly Detection[]): Promise<void> {
+    const c = this.cameras.get(frame.camera);
+    if (c === undefined || this.stopped) return;
+    const zonesOf = (box: Box) => this.options.zonesOf?.(c.camera.id, box) ?? [];
+    for (const { track } of c.tracker.observe(frame, detections, zonesOf)) {
+      const state = c.states.get(track.id) ?? this.tentative(c, track);
+      if (state.status === 'tentative') await this.maybeOpen(c, track, state);
+      else if (state.status === 'open') await this.maybeUpdate(c, track, state);
+    }
+    await this.sweepCamera(c);
+  }
+
+  /** Ends what timed out and sends thumbnails that are due, on every camera. */
+  sweep(): void {
+    if (this.stopped) return;
+    const work = Promise.all([...this.cameras.values()].map((c) => this.sweepCamera(c)))
+      .then(() => undefined)
+      .catch((err: unknown) => this.options.logger.error({ err }, 'event sweep failed'));
+    // stop() waits for every sweep still running (thumbnails take a moment).
+    this.sweeps.add(work);
+    void work.finally(() => this.sweeps.delete(work));
+  }
+
+  private buildCamera(camera: EventsCamera): CameraEvents {
+    const { clock, link, logger } = this.options;
+    const newId = this.options.newId ?? ((id: string) => defaultEventId(id, clock.now()));
+    const defaults = { person: DEFAULT_LABEL_RULES.person.minScore, ebike: DEFAULT_LABEL_RULES.ebike.minScore };
+    const states = new Map<string, EventState>();
+    // A doubtful object that has stayed put (a rock, a sign) is continued only by a detection that
+    // overlaps it: a person walking past must not lend it their movement and their score.
+    const mayJump = (track: Track) => states.get(track.id)?.status !== 'tentative' || track.hits < camera.events.minHits
+      || track.maxMove >= camera.events.minMove;
+    return {
+      camera,
+      tracker: new ObjectTracker({ iou: camera.events.iou, mayJump, newId: () => newId(camera.id) }),
+      arming: new ArmingSchedule(camera.id, camera.arm, { scheduler: this.options.scheduler, clock, timezone: this.options.timezone }),
+      flood: new FloodGuard(camera.id, camera.events.floodPerMinute, { clock, link, logger }),
+      confidence: { minScore: camera.minScore ?? defaults, stillScore: camera.events.stillScore, minMove: camera.events.minMove },
+      states,
+      lastAlert: new Map(),
+    };
+  }
+
+  private tentative(c: CameraEvents, track: Track): EventState {
+    const state: EventState = {
+      status: 'tentative', alert: false, quiet: undefined, newMono: 0, lastUpdateMono: 0, publishedScore: 0, publishedZones: '', thumbnail: false,
+    };
+    c.states.set(track.id, state);
+    return state;
+  }
+
+  private async maybeOpen(c: CameraEvents, track: Track, state: EventState): Promise<void> {
+    if (track.hits < c.camera.events.minHits) return;
+    const verdict = judge(track, c.confidence);
+    if (!verdict.confident) return;
+    if (!c.flood.admit()) {
+      state.status = 'held';
+      return;
+    }
+    const now = this.options.clock.monotonicMs();
+    const quiet = this.quietReason(c, track.label, now);
+    Object.assign(state, { status: 'open', alert: quiet === undefined, quiet, newMono: now, lastUpdateMono: now });
+    this.counts.recorded++;
+    if (quiet === undefined) {
+      c.lastAlert.set(track.label, now);
+      this.counts.alerting++;
+    } else {
+      this.counts.quiet[quiet]++;
+    }
+    this.options.logger.debug({
+      camera: c.camera.id, id: track.id, label: track.label, alert: state.alert, quiet, hits: track.hits,
+      median: round3(verdict.median), moving: verdict.moving, afterMs: now - track.firstSeenMono,
+    }, 'object recorded');
+    await this.emit(c, track, state, 'new');
+  }
+
+  /** Why a new object should not ring at the station, if it should not. */
+  private quietReason(c: CameraEvents, label: Label, now: number): EventQuiet | undefined {
+    if (!c.arming.armed(label)) return 'disarmed';
+    const last = c.lastAlert.get(label);
+    if (last !== undefined && now - last < c.camera.events.cooldown) return 'cooldown';
+    if (!this.rateCap.take()) return 'rate';
+    return undefined;
+  }
+
+  private async maybeUpdate(c: CameraEvents, track: Track, state: EventState): Promise<void> {
+    const now = this.options.clock.monotonicMs();
+    const better = track.score >= state.publishedScore + c.camera.events.minScoreGain;
+    const moved = track.zones.join(',') !== state.publishedZones;
+    if (!better && !moved) return;
+    if (now - state.lastUpdateMono < c.camera.events.updateEvery) return;
+    state.lastUpdateMono = now;
+    await this.emit(c, track, state, 'update');
+  }
+
+  private async sweepCamera(c: CameraEvents): Promise<void> {
+    const now = this.options.clock.monotonicMs();
+    const due = c.tracker.active().filter((track) => {
+      const state = c.states.get(track.id);
+      return state?.status === 'open' && !state.thumbnail && now - state.newMono >= c.camera.events.thumbnailAfter;
+    });
+    // Alerting objects' pictures first.
+    due.sort((a, b) => Number(c.states.get(b.id)?.alert) - Number(c.states.get(a.id)?.alert));
+    for (const track of due) {
+      const state = c.states.get(track.id);
+      // Another sweep may have sent it while this one waited.
+      if (state !== undefined && !state.thumbnail) await this.sendThumbnail(c, track, state);
+    }
+    for (const track of c.tracker.expire(now - c.camera.events.endAfter)) await this.end(c, track, 'gone');
+    c.flood.sweep();
+  }
+
+  private async endAll(c: CameraEvents, reason: EventEndReason): Promise<void> {
+    const tracks = c.tracker.expire(Number.POSITIVE_INFINITY);
+    // Pictures are made together (sharp works off the main thread), then the ends go out.
+    await Promise.all(tracks.map(async (track) => {
+      const state = c.states.get(track.id);
+      if (state?.status === 'open' && !state.thumbnail) await this.sendThumbnail(c, track, state);
+    }));
+    for (const track of tracks) await this.end(c, track, reason);
+  }
+
+  private async end(c: CameraEvents, track: Track, reason: EventEndReason): Promise<void> {
+    const state = c.states.get(track.id);
+    c.states.delete(track.id);
+    if (state?.status === 'tentative' && track.hits >= c.camera.events.minHits) {
+      const verdict = judge(track, c.confidence);
+      this.options.logger.debug({ camera: c.camera.id, label: track.label, hits: track.hits, ...verdict, maxMove: round3(track.maxMove) }, 'object never confident enough for an event');
+    }
+    if (state?.status !== 'open') return;
+    if (!state.thumbnail) await this.sendThumbnail(c, track, state);
+    await this.emit(c, track, state, 'end', reason);
+  }
+
+  private async sendThumbnail(c: CameraEvents, track: Track, state: EventState): Promise<void> {
+    state.thumbnail = true; // one attempt per event, even if it fails
+    try {
+      const jpeg = await makeThumbnail(track.best.frame.jpeg, track.best.box, c.camera.privacyMasks);
+      await this.options.link.publishThumbnail(track.id, jpeg);
+    } catch (err) {
+      state.thumbnail = false;
+      this.options.logger.error({ err, camera: c.camera.id, id: track.id }, 'event thumbnail failed');
+    }
+  }
+
+  private async emit(c: CameraEvents, track: Track, state: EventState, type: EventBody['type'], reason?: EventEndReason): Promise<void> {
+    state.publishedScore = Math.max(state.publishedScore, track.score);
+    state.publishedZones = track.zones.join(',');
+    const ended = type === 'end';
+    const body: EventBody = {
+      ts: this.options.clock.now().toISOString(),
+      id: track.id,
+      type,
+      camera: c.camera.id,
+      label: track.label,
+      score: round3(ended ? track.best.score : track.score),
+      box: (ended ? track.best.box : track.box).map(round3) as Box,
+      zones: track.zones,
+      startedAt: track.startedAt.toISOString(),
+      ...(ended ? { endedAt: track.lastSeenAt.toISOString() } : {}),
+      thumbnail: state.thumbnail,
+      alert: state.alert,
+      ...(state.quiet === undefined ? {} : { quiet: state.quiet }),
+      ...(reason === undefined ? {} : { reason }),
+    };
+    try {
+      await this.options.link.publishEvent(body);
+    } catch (err) {
+      this.options.logger.error({ err, camera: c.camera.id, id: track.id, type }, 'event could not be queued');
+    }
+  }
+}
+
+function defaultEventId(camera: string, now: Date): string {
+  return `${camera}-${now.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
