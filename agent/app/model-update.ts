@@ -32,7 +32,7 @@ export function buildModelUpdater({ config, ports, logger, link, pool }: ModelUp
   return new ModelUpdater({
     root: join(config.storage.dataDir, 'models'),
     config: config.models,
-    link, logger: log, clock: ports.clock, http: ports.http,
+    link, logger: log, clock: ports.clock, http: ports.http, fs: ports.fs,
     agentVersion: agentVersion(),
     packaged: { slot: null, id: config.detector.model, bundleVersion: 0, sha256: packagedManifestSha(config.detector.model), modelsRoot: PACKAGED_MODELS_DIR },
     selfTest: async (target) => {

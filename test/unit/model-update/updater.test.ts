@@ -11,6 +11,7 @@ import { ModelUpdater, type SelfTestOutcome } from '../../../agent/models/update
 import { sha256Of } from '../../../agent/models/store.js';
 import { FakeClock } from '../../fakes/clock.js';
 import type { Http } from '../../../agent/ports/http.js';
+import { realFileSystem, type FileSystem } from '../../../agent/ports/fs.js';
 import type { DetectionResult, Detector } from '../../../agent/edge/types.js';
 import { testKey, tinyBundle, writeTinyModelDir, type TestKey } from '../../helpers/model-bundles.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -30,7 +31,7 @@ interface Harness {
   command(op: string, params: Record<string, unknown>): Promise<unknown>;
 }
 
-async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
+async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; fs?: FileSystem; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
   const dir = options.dir ?? await tempDir();
   const packagedRoot = join(dir, 'packaged');
   await writeTinyModelDir(packagedRoot, 'tiny');
@@ -42,7 +43,7 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
   const selfTests: ModelTarget[] = [];
   const root = join(dir, 'data', 'models');
   const updater = new ModelUpdater({
-    root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
+    fs: options.fs ?? realFileSystem, root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
     http: options.http ?? { fetch: () => Promise.reject(new Error('no network in this test')) },
     config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: ['https://models.example.org'], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
