@@ -347,6 +347,47 @@ describe('model updater', () => {
     expect(again.link.model?.update?.error).toMatch(/version 5 is not above the installed version 5/);
   });
 
+  it('takes a chunk sent again after the disk refused to append it (ENOSPC)', async () => {
+    let full = false;
+    const fs: FileSystem = {
+      ...realFileSystem,
+      appendFile: ((...args: Parameters<FileSystem['appendFile']>) =>
+        full ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) : realFileSystem.appendFile(...args)),
+    };
+    const h = await harness({ fs });
+    const bundle = tinyBundle({ key: maintainer, bundleVersion: 2 });
+    const total = Math.ceil(bundle.length / CHUNK);
+    const chunk = (index: number) => {
+      const data = bundle.subarray(index * CHUNK, (index + 1) * CHUNK);
+      return { transfer: 'f', index, total, sha256: sha256Of(data), dataBase64: data.toString('base64') };
+    };
+    await h.command('model/install/chunk', chunk(0));
+    full = true;
+    // The station sees only that the agent failed; the cause (ENOSPC) goes to the host log.
+    await expect(h.command('model/install/chunk', chunk(1))).rejects.toThrow(/internal error/);
+    full = false;
+    for (let i = 1; i < total; i++) await h.command('model/install/chunk', chunk(i));
+    await h.updater.idle();
+    expect(h.updater.modelVersion()).toBe('tiny@2');
+  });
+
+  it('keeps the old model and reports failed when the disk is read-only while staging (EROFS)', async () => {
+    let readOnly = false;
+    const fs: FileSystem = {
+      ...realFileSystem,
+      writeFile: ((...args: Parameters<FileSystem['writeFile']>) =>
+        readOnly ? Promise.reject(Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS' })) : realFileSystem.writeFile(...args)),
+    };
+    const h = await harness({ fs });
+    readOnly = true;
+    await sendChunks(h, tinyBundle({ key: maintainer, bundleVersion: 2 }));
+    expect(h.updater.modelVersion()).toBe('tiny@0');
+    expect(h.link.model?.update?.state).toBe('failed');
+    expect(h.link.model?.update?.error).toMatch(/EROFS/);
+    expect(h.selfTests).toEqual([]);
+    expect((await readdir(h.root)).filter((f) => f.startsWith('incoming-'))).toEqual([]);
+  });
+
   it('falls back to the previous model when the current slot is damaged on disk', async () => {
     const dir = await tempDir();
     const first = await harness({ dir, trial: 1 });
