@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { ModelsConfig } from '../../config/sections/models.js';
 import type { StationLink } from '../../link/contract/link.js';
-import type { ModelPayload } from '../../link/contract/v1.js';
+import type { HealthBody, HealthKind, ModelPayload } from '../../link/contract/v1.js';
 import { CommandError } from '../../link/commands/dispatcher.js';
 import { AgentError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -23,11 +22,20 @@ export interface SelfTestOutcome {
   problems: string[];
 }
 
+/**
+ * Where the updater raises its `model_rollback` alert: the shape of the GPIO modules'
+ * HealthReporter, passed in by the composition root.
+ */
+export interface AlertRaiser {
+  raise(kind: HealthKind, subject: string, change: { severity: HealthBody['severity']; message: string; details?: Record<string, unknown> }): void;
+}
+
 export interface ModelUpdaterDeps {
   /** `<dataDir>/models`. */
   root: string;
   config: ModelsConfig;
   link: StationLink;
+  health: AlertRaiser;
   logger: Logger;
   clock: Clock;
   http: Http;
@@ -74,7 +82,7 @@ export class ModelUpdater implements Module {
     await pruneIncoming(this.deps);
     const recovered = await recoverAtBoot(await this.slots.readState(), { slots: this.slots, maxBoots: this.deps.config.trial.maxBoots, logger: this.deps.logger });
     this.state = recovered.state;
-    if (recovered.rolledBack !== undefined) await this.alert(recovered.rolledBack.message, recovered.rolledBack.details);
+    if (recovered.rolledBack !== undefined) this.alert(recovered.rolledBack.message, recovered.rolledBack.details);
     // Written before pruning: a state rebuilt from the slots on disk must keep their highest version.
     await this.slots.writeState(this.state);
     await this.slots.prune(this.state);
@@ -126,7 +134,7 @@ export class ModelUpdater implements Module {
       const test = await this.deps.selfTest(this.slots.target(ref)).catch((err: unknown): SelfTestOutcome => ({ ok: false, problems: [errorMessage(err)] }));
       if (!test.ok) {
         await this.slots.remove(ref);
-        await this.alert(`bundle ${version} failed its self-test: ${test.problems.join('; ')}`, { version });
+        this.alert(`bundle ${version} failed its self-test: ${test.problems.join('; ')}`, { version });
         this.progress({ state: 'rolled_back', version, error: `self-test failed: ${test.problems.join('; ')}` });
         return;
       }
@@ -150,7 +158,7 @@ export class ModelUpdater implements Module {
     await this.deps.activate(this.slots.target(previous));
     await this.slots.remove(failed);
     this.deps.logger.warn({ from: failed, to: previous, reason }, 'model rolled back');
-    await this.alert(`model ${failed.id}@${failed.bundleVersion} rolled back to ${previous.id}@${previous.bundleVersion}: ${reason}`, { from: failed.bundleVersion, to: previous.bundleVersion });
+    this.alert(`model ${failed.id}@${failed.bundleVersion} rolled back to ${previous.id}@${previous.bundleVersion}: ${reason}`, { from: failed.bundleVersion, to: previous.bundleVersion });
     this.progress({ state: 'rolled_back', version: failed.bundleVersion, error: reason });
   }
 
@@ -254,10 +262,7 @@ export class ModelUpdater implements Module {
     });
   }
 
-  private async alert(message: string, details: Record<string, unknown>): Promise<void> {
-    await this.deps.link.publishHealth({
-      ts: this.deps.clock.now().toISOString(), id: randomUUID(), kind: 'model_rollback', state: 'raised',
-      subject: 'model', severity: 'warning', message, details,
-    }).catch((err: unknown) => this.deps.logger.error({ err }, 'could not queue the model_rollback alert'));
+  private alert(message: string, details: Record<string, unknown>): void {
+    this.deps.health.raise('model_rollback', 'model', { severity: 'warning', message, details });
   }
 }

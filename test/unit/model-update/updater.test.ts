@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelsSchema } from '../../../agent/config/sections/models.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
-import { topic, type ModelPayload } from '../../../agent/link/contract/v1.js';
+import { topic, type HealthKind, type ModelPayload } from '../../../agent/link/contract/v1.js';
 import { parseMessage } from '../../../agent/station/messages.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { ModelTarget } from '../../../agent/models/update/slots.js';
@@ -22,6 +22,8 @@ const CHUNK = 700;
 interface Harness {
   updater: ModelUpdater;
   link: MemoryStationLink;
+  /** The health alerts the updater raised, in order. */
+  raised: { kind: HealthKind; subject: string; message: string }[];
   updates: ModelPayload[];
   activated: ModelTarget[];
   selfTests: ModelTarget[];
@@ -42,8 +44,9 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
   const activated: ModelTarget[] = [];
   const selfTests: ModelTarget[] = [];
   const root = join(dir, 'data', 'models');
+  const raised: Harness['raised'] = [];
   const updater = new ModelUpdater({
-    fs: options.fs ?? realFileSystem, root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
+    fs: options.fs ?? realFileSystem, health: { raise: (kind, subject, { message }) => raised.push({ kind, subject, message }) }, root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
     http: options.http ?? { fetch: () => Promise.reject(new Error('no network in this test')) },
     config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: ['https://models.example.org'], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
@@ -53,7 +56,7 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
   });
   await updater.start();
   const command = (op: string, params: Record<string, unknown>) => link.command(op, params);
-  return { updater, link, updates, activated, selfTests, root, packagedRoot, command };
+  return { updater, link, raised, updates, activated, selfTests, root, packagedRoot, command };
 }
 
 async function sendChunks(h: Harness, bundle: Buffer, transfer = 't1'): Promise<unknown[]> {
@@ -237,7 +240,7 @@ describe('model updater', () => {
     const h = await harness({ selfTest: () => ({ ok: false, problems: ['expected at least 1 person, found 0'] }) });
     await installV(h, 2);
     expect(h.link.model?.update).toMatchObject({ state: 'rolled_back', version: 2, error: expect.stringMatching(/self-test failed: expected at least 1 person/) as unknown });
-    expect(h.link.health).toMatchObject([{ kind: 'model_rollback', state: 'raised', subject: 'model' }]);
+    expect(h.raised).toMatchObject([{ kind: 'model_rollback', subject: 'model' }]);
     expect(h.activated).toHaveLength(1);
     expect(h.updater.modelVersion()).toBe('tiny@0');
     expect(await readdir(join(h.root, 'slots'))).toEqual([]);
@@ -256,7 +259,7 @@ describe('model updater', () => {
     expect(h.updater.modelVersion()).toBe('tiny@0');
     expect(h.activated.at(-1)).toEqual({ modelsRoot: h.packagedRoot, modelId: 'tiny' });
     expect(h.link.model?.update).toMatchObject({ state: 'rolled_back', version: 2, error: expect.stringMatching(/graph exploded/) as unknown });
-    expect(h.link.health.map((a) => a.kind)).toEqual(['model_rollback']);
+    expect(h.raised.map((a) => a.kind)).toEqual(['model_rollback']);
   });
 
   it('rolls back a model slower than the bound once its trial inferences are in', async () => {
@@ -282,7 +285,7 @@ describe('model updater', () => {
     await infer(detector, 3);
     await h.updater.idle();
     expect(h.updater.modelVersion()).toBe('tiny@2');
-    expect(h.link.health).toEqual([]);
+    expect(h.raised).toEqual([]);
   });
 
   it('lets a new transfer replace one that went silent', async () => {
@@ -319,7 +322,7 @@ describe('model updater', () => {
     await installV(h, 3);
     await h.command('model/rollback', {});
     expect(h.updater.modelVersion()).toBe('tiny@2');
-    expect(h.link.health.at(-1)).toMatchObject({ kind: 'model_rollback' });
+    expect(h.raised.at(-1)).toMatchObject({ kind: 'model_rollback' });
     await expect(h.command('model/rollback', {})).rejects.toThrow(/no previous model/);
   });
 
@@ -330,7 +333,7 @@ describe('model updater', () => {
     let last = first;
     for (let boot = 0; boot < 4; boot++) last = await harness({ dir });
     expect(last.updater.modelVersion()).toBe('tiny@0');
-    expect(last.link.health.map((a) => a.kind)).toEqual(['model_rollback']);
+    expect(last.raised.map((a) => a.kind)).toEqual(['model_rollback']);
   });
 
   it('keeps refusing older versions when state.json is lost or garbled', async () => {
