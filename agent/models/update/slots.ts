@@ -99,7 +99,7 @@ export class SlotStore {
   async loadable(ref: SlotRef): Promise<boolean> {
     const target = this.target(ref);
     try {
-      await loadInstalledModel(target.modelId, target.modelsRoot);
+      await loadInstalledModel(target.modelId, target.modelsRoot, this.fs);
       return true;
     } catch {
       return false;

@@ -401,4 +401,19 @@ describe('model updater', () => {
     expect(restarted.updater.modelVersion()).toBe('tiny@0');
     expect(restarted.activated).toEqual([{ modelsRoot: restarted.packagedRoot, modelId: 'tiny' }]);
   });
+
+  it('falls back to the packaged model when the disk cannot read the current slot (EIO)', async () => {
+    const dir = await tempDir();
+    const first = await harness({ dir, trial: 1 });
+    await installV(first, 2);
+    const slots = join(first.root, 'slots');
+    const fs: FileSystem = {
+      ...realFileSystem,
+      readFile: ((...args: Parameters<FileSystem['readFile']>) =>
+        typeof args[0] === 'string' && args[0].startsWith(slots) ? Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })) : realFileSystem.readFile(...args)) as FileSystem['readFile'],
+    };
+    const restarted = await harness({ dir, fs });
+    expect(restarted.updater.modelVersion()).toBe('tiny@0');
+    expect(restarted.activated).toEqual([{ modelsRoot: restarted.packagedRoot, modelId: 'tiny' }]);
+  });
 });
