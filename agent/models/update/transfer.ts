@@ -87,8 +87,7 @@ export class ChunkReceiver {
     if (this.transfer === undefined && this.finished?.id === chunk.transfer) {
       return { transfer: chunk.transfer, received: this.finished.total, total: this.finished.total };
     }
-    if (this.transfer === undefined || this.transfer.id !== chunk.transfer) await this.begin(chunk, now);
-    const transfer = this.transfer as Transfer;
+    const transfer = this.transfer?.id === chunk.transfer ? this.transfer : await this.begin(chunk, now);
     if (chunk.index < transfer.received) return ackOf(transfer);
     if (chunk.index > transfer.received || chunk.total !== transfer.total) {
       throw new AgentError('model.refused', `expected chunk ${transfer.received} of ${transfer.total}, got ${chunk.index} of ${chunk.total}`, { details: { reason: 'out_of_order' } });
@@ -102,11 +101,13 @@ export class ChunkReceiver {
     return ackOf(transfer);
   }
 
-  private async begin(chunk: Chunk, now: number): Promise<void> {
+  private async begin(chunk: Chunk, now: number): Promise<Transfer> {
     if (chunk.index !== 0) throw new AgentError('model.refused', `transfer ${chunk.transfer} is unknown; start it with chunk 0`, { details: { reason: 'unknown_transfer' } });
     this.events.ensureIdle();
-    this.transfer = { id: chunk.transfer, received: 0, total: chunk.total, lastChunkAt: now, bytes: 0, file: incomingFile(this.deps.root, chunk.transfer) };
-    await this.deps.fs.rm(this.transfer.file, { force: true });
+    const transfer = { id: chunk.transfer, received: 0, total: chunk.total, lastChunkAt: now, bytes: 0, file: incomingFile(this.deps.root, chunk.transfer) };
+    this.transfer = transfer;
+    await this.deps.fs.rm(transfer.file, { force: true });
+    return transfer;
   }
 
   private async append(transfer: Transfer, chunk: Chunk, now: number): Promise<void> {
