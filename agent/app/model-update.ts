@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -8,9 +9,10 @@ import { workerSetup } from '../edge/detection/from-config.js';
 import { DetectorPool } from '../edge/detection/pool.js';
 import { runSelfTest } from '../edge/detection/self-test.js';
 import type { WorkerSetup } from '../edge/detection/worker-protocol.js';
-import { ModelUpdater } from '../models/update/updater.js';
+import { ModelUpdater, type AlertRaiser } from '../models/update/updater.js';
 import type { ModelTarget } from '../models/update/slots.js';
 import { loadInstalledModel, modelPaths, PACKAGED_MODELS_DIR, sha256Of } from '../models/store.js';
+import type { Clock } from '../ports/clock.js';
 import type { HostPorts } from '../ports/index.js';
 
 export interface ModelUpdateWiring {
@@ -32,7 +34,7 @@ export function buildModelUpdater({ config, ports, logger, link, pool }: ModelUp
   return new ModelUpdater({
     root: join(config.storage.dataDir, 'models'),
     config: config.models,
-    link, logger: log, clock: ports.clock, http: ports.http,
+    link, health: eventAlerts(link, ports.clock, log), logger: log, clock: ports.clock, http: ports.http, fs: ports.fs,
     agentVersion: agentVersion(),
     packaged: { slot: null, id: config.detector.model, bundleVersion: 0, sha256: packagedManifestSha(config.detector.model), modelsRoot: PACKAGED_MODELS_DIR },
     selfTest: async (target) => {
@@ -55,4 +57,17 @@ function packagedManifestSha(id: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * A rollback is an event, not a condition that clears: each one reaches the station as its own
+ * `raised` alert (the health monitor's AlertBoard would keep it open and swallow a second one).
+ */
+function eventAlerts(link: StationLink, clock: Clock, logger: Logger): AlertRaiser {
+  return {
+    raise: (kind, subject, change) => {
+      link.publishHealth({ ts: clock.now().toISOString(), id: randomUUID(), kind, state: 'raised', subject, ...change })
+        .catch((err: unknown) => logger.error({ err, kind }, 'could not queue a health alert'));
+    },
+  };
 }

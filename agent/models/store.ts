@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentError } from '../core/errors.js';
+import { realFileSystem, type FileSystem } from '../ports/fs.js';
 import { modelManifestSchema, type ModelFile, type ModelManifest } from './manifest.js';
 
 /** `models/` of this package: manifests, and the files `npm ci` extracted beside them. */
 export const PACKAGED_MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
 export const DEFAULT_MODEL_ID = 'nanodet';
+
+/** What reading a model needs of the file system. */
+type ModelReader = Pick<FileSystem, 'readFile'>;
 
 /** A model whose every file was found and matched its manifest's sha256. */
 export interface InstalledModel {
@@ -23,10 +26,10 @@ export function modelPaths(root: string, id: string): { manifest: string; filesD
   return { manifest: join(root, id, 'manifest.json'), filesDir: join(root, id, 'files') };
 }
 
-export async function readManifest(file: string): Promise<ModelManifest> {
+export async function readManifest(file: string, fs: ModelReader = realFileSystem): Promise<ModelManifest> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
     throw new AgentError('model.missing', `model manifest ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err, details: { file } });
   }
@@ -49,10 +52,10 @@ export function sha256Of(data: Uint8Array): string {
 }
 
 /** Checks one file against its manifest entry; a missing or altered file names the file and the expected hash. */
-export async function verifyModelFile(path: string, file: ModelFile): Promise<void> {
+export async function verifyModelFile(path: string, file: ModelFile, fs: ModelReader = realFileSystem): Promise<void> {
   let data: Buffer;
   try {
-    data = await readFile(path);
+    data = await fs.readFile(path);
   } catch (err) {
     throw new AgentError('model.missing', `model file ${path} is missing (expected sha256 ${file.sha256}); run \`npm ci\` or \`node scripts/provision-models.js\` to install it`, { cause: err, details: { file: path, sha256: file.sha256 } });
   }
@@ -63,12 +66,12 @@ export async function verifyModelFile(path: string, file: ModelFile): Promise<vo
 }
 
 /** Finds a model by id under `root` and verifies every file before anything uses it. */
-export async function loadInstalledModel(id: string, root: string = PACKAGED_MODELS_DIR): Promise<InstalledModel> {
+export async function loadInstalledModel(id: string, root: string = PACKAGED_MODELS_DIR, fs: ModelReader = realFileSystem): Promise<InstalledModel> {
   const paths = modelPaths(root, id);
-  const manifest = await readManifest(paths.manifest);
+  const manifest = await readManifest(paths.manifest, fs);
   if (manifest.id !== id) {
     throw new AgentError('model.invalid', `model manifest ${paths.manifest} is for "${manifest.id}", not "${id}"`, { details: { file: paths.manifest } });
   }
-  for (const file of manifest.files) await verifyModelFile(join(paths.filesDir, file.name), file);
+  for (const file of manifest.files) await verifyModelFile(join(paths.filesDir, file.name), file, fs);
   return { manifest, filesDir: paths.filesDir, path: (name) => join(paths.filesDir, name) };
 }

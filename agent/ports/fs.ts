@@ -6,7 +6,7 @@ import * as fsp from 'node:fs/promises';
  */
 export type FileSystem = Pick<
   typeof fsp,
-  'readFile' | 'writeFile' | 'appendFile' | 'mkdir' | 'rename' | 'rm' | 'unlink' | 'stat' | 'readdir' | 'open' | 'statfs' | 'access'
+  'readFile' | 'writeFile' | 'appendFile' | 'mkdir' | 'rename' | 'rm' | 'unlink' | 'stat' | 'readdir' | 'open' | 'statfs' | 'access' | 'truncate'
 >;
 
 export const realFileSystem: FileSystem = fsp;

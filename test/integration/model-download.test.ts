@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import { realFileSystem } from '../../agent/ports/fs.js';
 import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -68,7 +69,7 @@ async function refusalOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('model download over HTTPS (test CA)', () => {
-  const options = async () => ({ http: httpsWithCa(ca), allowedOrigins: [origin], maxBytes: 1024 * 1024, file: join(await tempDir(), 'b'), onProgress: () => undefined });
+  const options = async () => ({ http: httpsWithCa(ca), fs: realFileSystem, allowedOrigins: [origin], maxBytes: 1024 * 1024, file: join(await tempDir(), 'b'), onProgress: () => undefined });
 
   it('downloads, following a same-origin redirect', async () => {
     const o = await options();
@@ -111,7 +112,7 @@ describe('model download over HTTPS (test CA)', () => {
     await writeTinyModelDir(join(dir, 'packaged'));
     const link = new MemoryStationLink();
     const updater = new ModelUpdater({
-      root: join(dir, 'models'), link, logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')), http: httpsWithCa(ca),
+      fs: realFileSystem, health: { raise: () => undefined }, root: join(dir, 'models'), link, logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')), http: httpsWithCa(ca),
       config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: [origin] }),
       agentVersion: '0.1.0',
       packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'a'.repeat(64), modelsRoot: join(dir, 'packaged') },

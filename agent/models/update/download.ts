@@ -1,11 +1,12 @@
-import { createWriteStream } from 'node:fs';
-import { stat, truncate } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { AgentError } from '../../core/errors.js';
+import type { FileSystem } from '../../ports/fs.js';
 import type { Http } from '../../ports/http.js';
 import { refuse } from './bundle.js';
 
 export interface DownloadOptions {
   http: Http;
+  fs: FileSystem;
   allowedOrigins: readonly string[];
   maxBytes: number;
   /** Partial file: what is already there is resumed with `Range`. */
@@ -48,7 +49,7 @@ export async function downloadBundle(url: string, options: DownloadOptions): Pro
 }
 
 async function fetchOnce(start: URL, options: DownloadOptions): Promise<void> {
-  const have = await stat(options.file).then((s) => s.size, () => 0);
+  const have = await options.fs.stat(options.file).then((s) => s.size, () => 0);
   // The deadline may have passed while waiting for the disk: do not start a request after it.
   options.deadline?.throwIfAborted();
   const response = await fetchSameOrigin(start, options.http, have > 0 ? { range: `bytes=${have}-` } : {}, options.deadline);
@@ -56,7 +57,7 @@ async function fetchOnce(start: URL, options: DownloadOptions): Promise<void> {
   if (response.status === 206 && have > 0 && contentRangeStart(response) === have) {
     offset = have;
   } else if (response.status === 200) {
-    await truncate(options.file).catch(() => undefined);
+    await options.fs.truncate(options.file).catch(() => undefined);
   } else {
     await response.body?.cancel();
     throw new AgentError('model.refused', `download from ${start.origin} answered HTTP ${response.status}`, { details: { reason: 'http_status' } });
@@ -90,16 +91,27 @@ function contentRangeStart(response: Response): number | undefined {
 
 async function writeBody(response: Response, offset: number, total: number | undefined, options: DownloadOptions): Promise<void> {
   if (response.body === null) return;
-  const out = createWriteStream(options.file, { flags: offset > 0 ? 'a' : 'w' });
+  const out = await options.fs.open(options.file, offset > 0 ? 'a' : 'w').catch(async (err: unknown) => {
+    await response.body?.cancel();
+    throw err;
+  });
   let received = offset;
   try {
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       received += chunk.length;
       if (received > options.maxBytes) refuse('too_large', `bundle is over the cap of ${options.maxBytes} bytes`);
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      await writeAll(out, chunk);
       options.onProgress(received, total);
     }
   } finally {
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await out.close();
+  }
+}
+
+/** A file write may take only part of the buffer; the rest is written after it. */
+async function writeAll(out: FileHandle, data: Uint8Array): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await out.write(data, done, data.length - done);
+    done += bytesWritten;
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { FileSystem } from '../../ports/fs.js';
 import { loadInstalledModel } from '../store.js';
 import type { OpenedBundle } from './bundle.js';
 
@@ -38,7 +38,7 @@ export type SlotState = z.output<typeof stateSchema>;
  * complete files.
  */
 export class SlotStore {
-  constructor(private readonly root: string, private readonly packaged: SlotRef & { modelsRoot: string }) {}
+  constructor(private readonly fs: FileSystem, private readonly root: string, private readonly packaged: SlotRef & { modelsRoot: string }) {}
 
   target(ref: SlotRef): ModelTarget {
     return ref.slot === null ? { modelsRoot: this.packaged.modelsRoot, modelId: this.packaged.id } : { modelsRoot: join(this.root, 'slots', ref.slot), modelId: ref.id };
@@ -52,7 +52,7 @@ export class SlotStore {
   async readState(): Promise<SlotState> {
     let data: unknown;
     try {
-      data = JSON.parse(await readFile(join(this.root, 'state.json'), 'utf8'));
+      data = JSON.parse(await this.fs.readFile(join(this.root, 'state.json'), 'utf8'));
     } catch {
       data = undefined;
     }
@@ -64,16 +64,16 @@ export class SlotStore {
   }
 
   private async highestSlotVersion(): Promise<number> {
-    const names = await readdir(join(this.root, 'slots')).catch(() => [] as string[]);
+    const names = await this.fs.readdir(join(this.root, 'slots')).catch(() => [] as string[]);
     return Math.max(0, ...names.map((n) => Number(/^v(\d+)-/.exec(n)?.[1] ?? 0)));
   }
 
   async writeState(state: SlotState): Promise<void> {
-    await mkdir(this.root, { recursive: true });
+    await this.fs.mkdir(this.root, { recursive: true });
     const tmp = join(this.root, 'state.json.tmp');
-    await writeDurably(tmp, JSON.stringify(state, null, 2));
-    await rename(tmp, join(this.root, 'state.json'));
-    await fsyncDir(this.root);
+    await writeDurably(this.fs, tmp, JSON.stringify(state, null, 2));
+    await this.fs.rename(tmp, join(this.root, 'state.json'));
+    await fsyncDir(this.fs, this.root);
   }
 
   /** Writes a verified bundle into a new slot; returns its ref. */
@@ -82,16 +82,16 @@ export class SlotStore {
     const name = `v${manifest.bundleVersion}-${randomBytes(4).toString('hex')}`;
     const staging = join(this.root, `staging-${name}`);
     const modelDir = join(staging, manifest.model.id);
-    await mkdir(join(modelDir, 'files'), { recursive: true });
-    for (const [file, data] of bundle.files) await writeDurably(join(modelDir, 'files', file), data);
-    await writeDurably(join(modelDir, 'manifest.json'), JSON.stringify(manifest.model, null, 2));
-    await writeDurably(join(staging, 'bundle.json'), JSON.stringify({ ...manifest, model: undefined, signedBy: bundle.signedBy, sha256 }, null, 2));
-    await fsyncDir(join(modelDir, 'files'));
-    await fsyncDir(modelDir);
-    await fsyncDir(staging);
-    await mkdir(join(this.root, 'slots'), { recursive: true });
-    await rename(staging, join(this.root, 'slots', name));
-    await fsyncDir(join(this.root, 'slots'));
+    await this.fs.mkdir(join(modelDir, 'files'), { recursive: true });
+    for (const [file, data] of bundle.files) await writeDurably(this.fs, join(modelDir, 'files', file), data);
+    await writeDurably(this.fs, join(modelDir, 'manifest.json'), JSON.stringify(manifest.model, null, 2));
+    await writeDurably(this.fs, join(staging, 'bundle.json'), JSON.stringify({ ...manifest, model: undefined, signedBy: bundle.signedBy, sha256 }, null, 2));
+    await fsyncDir(this.fs, join(modelDir, 'files'));
+    await fsyncDir(this.fs, modelDir);
+    await fsyncDir(this.fs, staging);
+    await this.fs.mkdir(join(this.root, 'slots'), { recursive: true });
+    await this.fs.rename(staging, join(this.root, 'slots', name));
+    await fsyncDir(this.fs, join(this.root, 'slots'));
     return { slot: name, id: manifest.model.id, bundleVersion: manifest.bundleVersion, sha256 };
   }
 
@@ -99,7 +99,7 @@ export class SlotStore {
   async loadable(ref: SlotRef): Promise<boolean> {
     const target = this.target(ref);
     try {
-      await loadInstalledModel(target.modelId, target.modelsRoot);
+      await loadInstalledModel(target.modelId, target.modelsRoot, this.fs);
       return true;
     } catch {
       return false;
@@ -107,24 +107,24 @@ export class SlotStore {
   }
 
   async remove(ref: SlotRef): Promise<void> {
-    if (ref.slot !== null) await rm(join(this.root, 'slots', ref.slot), { recursive: true, force: true });
+    if (ref.slot !== null) await this.fs.rm(join(this.root, 'slots', ref.slot), { recursive: true, force: true });
   }
 
   /** Removes half-written staging directories and slots no state refers to. */
   async prune(state: SlotState): Promise<void> {
     const keep = new Set([state.current.slot, state.previous?.slot].filter((s): s is string => typeof s === 'string'));
-    for (const entry of await readdir(this.root).catch(() => [] as string[])) {
-      if (entry.startsWith('staging-')) await rm(join(this.root, entry), { recursive: true, force: true });
+    for (const entry of await this.fs.readdir(this.root).catch(() => [] as string[])) {
+      if (entry.startsWith('staging-')) await this.fs.rm(join(this.root, entry), { recursive: true, force: true });
     }
-    for (const entry of await readdir(join(this.root, 'slots')).catch(() => [] as string[])) {
-      if (!keep.has(entry)) await rm(join(this.root, 'slots', entry), { recursive: true, force: true });
+    for (const entry of await this.fs.readdir(join(this.root, 'slots')).catch(() => [] as string[])) {
+      if (!keep.has(entry)) await this.fs.rm(join(this.root, 'slots', entry), { recursive: true, force: true });
     }
   }
 }
 
-async function writeDurably(path: string, data: string | Buffer): Promise<void> {
-  await writeFile(path, data);
-  const handle = await open(path, 'r+');
+async function writeDurably(fs: FileSystem, path: string, data: string | Buffer): Promise<void> {
+  await fs.writeFile(path, data);
+  const handle = await fs.open(path, 'r+');
   try {
     await handle.sync();
   } finally {
@@ -132,8 +132,8 @@ async function writeDurably(path: string, data: string | Buffer): Promise<void> 
   }
 }
 
-async function fsyncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+async function fsyncDir(fs: FileSystem, path: string): Promise<void> {
+  const handle = await fs.open(path, 'r');
   try {
     await handle.sync();
   } finally {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelsSchema } from '../../../agent/config/sections/models.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
-import { topic, type ModelPayload } from '../../../agent/link/contract/v1.js';
+import { topic, type HealthKind, type ModelPayload } from '../../../agent/link/contract/v1.js';
 import { parseMessage } from '../../../agent/station/messages.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { ModelTarget } from '../../../agent/models/update/slots.js';
@@ -11,6 +11,7 @@ import { ModelUpdater, type SelfTestOutcome } from '../../../agent/models/update
 import { sha256Of } from '../../../agent/models/store.js';
 import { FakeClock } from '../../fakes/clock.js';
 import type { Http } from '../../../agent/ports/http.js';
+import { realFileSystem, type FileSystem } from '../../../agent/ports/fs.js';
 import type { DetectionResult, Detector } from '../../../agent/edge/types.js';
 import { testKey, tinyBundle, writeTinyModelDir, type TestKey } from '../../helpers/model-bundles.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -21,6 +22,8 @@ const CHUNK = 700;
 interface Harness {
   updater: ModelUpdater;
   link: MemoryStationLink;
+  /** The health alerts the updater raised, in order. */
+  raised: { kind: HealthKind; subject: string; message: string }[];
   updates: ModelPayload[];
   activated: ModelTarget[];
   selfTests: ModelTarget[];
@@ -30,7 +33,7 @@ interface Harness {
   command(op: string, params: Record<string, unknown>): Promise<unknown>;
 }
 
-async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
+async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; fs?: FileSystem; selfTest?: (t: ModelTarget) => SelfTestOutcome; trial?: number; activate?: (t: ModelTarget) => void } = {}): Promise<Harness> {
   const dir = options.dir ?? await tempDir();
   const packagedRoot = join(dir, 'packaged');
   await writeTinyModelDir(packagedRoot, 'tiny');
@@ -41,8 +44,9 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
   const activated: ModelTarget[] = [];
   const selfTests: ModelTarget[] = [];
   const root = join(dir, 'data', 'models');
+  const raised: Harness['raised'] = [];
   const updater = new ModelUpdater({
-    root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
+    fs: options.fs ?? realFileSystem, health: { raise: (kind, subject, { message }) => raised.push({ kind, subject, message }) }, root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
     http: options.http ?? { fetch: () => Promise.reject(new Error('no network in this test')) },
     config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: ['https://models.example.org'], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
@@ -52,7 +56,7 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
   });
   await updater.start();
   const command = (op: string, params: Record<string, unknown>) => link.command(op, params);
-  return { updater, link, updates, activated, selfTests, root, packagedRoot, command };
+  return { updater, link, raised, updates, activated, selfTests, root, packagedRoot, command };
 }
 
 async function sendChunks(h: Harness, bundle: Buffer, transfer = 't1'): Promise<unknown[]> {
@@ -236,7 +240,7 @@ describe('model updater', () => {
     const h = await harness({ selfTest: () => ({ ok: false, problems: ['expected at least 1 person, found 0'] }) });
     await installV(h, 2);
     expect(h.link.model?.update).toMatchObject({ state: 'rolled_back', version: 2, error: expect.stringMatching(/self-test failed: expected at least 1 person/) as unknown });
-    expect(h.link.health).toMatchObject([{ kind: 'model_rollback', state: 'raised', subject: 'model' }]);
+    expect(h.raised).toMatchObject([{ kind: 'model_rollback', subject: 'model' }]);
     expect(h.activated).toHaveLength(1);
     expect(h.updater.modelVersion()).toBe('tiny@0');
     expect(await readdir(join(h.root, 'slots'))).toEqual([]);
@@ -255,7 +259,7 @@ describe('model updater', () => {
     expect(h.updater.modelVersion()).toBe('tiny@0');
     expect(h.activated.at(-1)).toEqual({ modelsRoot: h.packagedRoot, modelId: 'tiny' });
     expect(h.link.model?.update).toMatchObject({ state: 'rolled_back', version: 2, error: expect.stringMatching(/graph exploded/) as unknown });
-    expect(h.link.health.map((a) => a.kind)).toEqual(['model_rollback']);
+    expect(h.raised.map((a) => a.kind)).toEqual(['model_rollback']);
   });
 
   it('rolls back a model slower than the bound once its trial inferences are in', async () => {
@@ -281,7 +285,7 @@ describe('model updater', () => {
     await infer(detector, 3);
     await h.updater.idle();
     expect(h.updater.modelVersion()).toBe('tiny@2');
-    expect(h.link.health).toEqual([]);
+    expect(h.raised).toEqual([]);
   });
 
   it('lets a new transfer replace one that went silent', async () => {
@@ -318,7 +322,7 @@ describe('model updater', () => {
     await installV(h, 3);
     await h.command('model/rollback', {});
     expect(h.updater.modelVersion()).toBe('tiny@2');
-    expect(h.link.health.at(-1)).toMatchObject({ kind: 'model_rollback' });
+    expect(h.raised.at(-1)).toMatchObject({ kind: 'model_rollback' });
     await expect(h.command('model/rollback', {})).rejects.toThrow(/no previous model/);
   });
 
@@ -329,7 +333,7 @@ describe('model updater', () => {
     let last = first;
     for (let boot = 0; boot < 4; boot++) last = await harness({ dir });
     expect(last.updater.modelVersion()).toBe('tiny@0');
-    expect(last.link.health.map((a) => a.kind)).toEqual(['model_rollback']);
+    expect(last.raised.map((a) => a.kind)).toEqual(['model_rollback']);
   });
 
   it('keeps refusing older versions when state.json is lost or garbled', async () => {
@@ -346,6 +350,47 @@ describe('model updater', () => {
     expect(again.link.model?.update?.error).toMatch(/version 5 is not above the installed version 5/);
   });
 
+  it('takes a chunk sent again after the disk refused to append it (ENOSPC)', async () => {
+    let full = false;
+    const fs: FileSystem = {
+      ...realFileSystem,
+      appendFile: ((...args: Parameters<FileSystem['appendFile']>) =>
+        full ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) : realFileSystem.appendFile(...args)),
+    };
+    const h = await harness({ fs });
+    const bundle = tinyBundle({ key: maintainer, bundleVersion: 2 });
+    const total = Math.ceil(bundle.length / CHUNK);
+    const chunk = (index: number) => {
+      const data = bundle.subarray(index * CHUNK, (index + 1) * CHUNK);
+      return { transfer: 'f', index, total, sha256: sha256Of(data), dataBase64: data.toString('base64') };
+    };
+    await h.command('model/install/chunk', chunk(0));
+    full = true;
+    // The station sees only that the agent failed; the cause (ENOSPC) goes to the host log.
+    await expect(h.command('model/install/chunk', chunk(1))).rejects.toThrow(/internal error/);
+    full = false;
+    for (let i = 1; i < total; i++) await h.command('model/install/chunk', chunk(i));
+    await h.updater.idle();
+    expect(h.updater.modelVersion()).toBe('tiny@2');
+  });
+
+  it('keeps the old model and reports failed when the disk is read-only while staging (EROFS)', async () => {
+    let readOnly = false;
+    const fs: FileSystem = {
+      ...realFileSystem,
+      writeFile: ((...args: Parameters<FileSystem['writeFile']>) =>
+        readOnly ? Promise.reject(Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS' })) : realFileSystem.writeFile(...args)),
+    };
+    const h = await harness({ fs });
+    readOnly = true;
+    await sendChunks(h, tinyBundle({ key: maintainer, bundleVersion: 2 }));
+    expect(h.updater.modelVersion()).toBe('tiny@0');
+    expect(h.link.model?.update?.state).toBe('failed');
+    expect(h.link.model?.update?.error).toMatch(/EROFS/);
+    expect(h.selfTests).toEqual([]);
+    expect((await readdir(h.root)).filter((f) => f.startsWith('incoming-'))).toEqual([]);
+  });
+
   it('falls back to the previous model when the current slot is damaged on disk', async () => {
     const dir = await tempDir();
     const first = await harness({ dir, trial: 1 });
@@ -353,6 +398,21 @@ describe('model updater', () => {
     const slot = (await readdir(join(first.root, 'slots')))[0] as string;
     await writeFile(join(first.root, 'slots', slot, 'tiny', 'files', 'weights.bin'), 'garbage');
     const restarted = await harness({ dir });
+    expect(restarted.updater.modelVersion()).toBe('tiny@0');
+    expect(restarted.activated).toEqual([{ modelsRoot: restarted.packagedRoot, modelId: 'tiny' }]);
+  });
+
+  it('falls back to the packaged model when the disk cannot read the current slot (EIO)', async () => {
+    const dir = await tempDir();
+    const first = await harness({ dir, trial: 1 });
+    await installV(first, 2);
+    const slots = join(first.root, 'slots');
+    const fs: FileSystem = {
+      ...realFileSystem,
+      readFile: ((...args: Parameters<FileSystem['readFile']>) =>
+        typeof args[0] === 'string' && args[0].startsWith(slots) ? Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })) : realFileSystem.readFile(...args)) as FileSystem['readFile'],
+    };
+    const restarted = await harness({ dir, fs });
     expect(restarted.updater.modelVersion()).toBe('tiny@0');
     expect(restarted.activated).toEqual([{ modelsRoot: restarted.packagedRoot, modelId: 'tiny' }]);
   });
