@@ -18,6 +18,7 @@ import { cameraFilter, filterDetections, zonesAt, type CameraFilter } from '../e
 import type { DetectorPool } from '../edge/detection/pool.js';
 import { DetectorLoad, DetectorMeter } from './detector-meter.js';
 import { buildModelUpdater } from './model-update.js';
+import { definedProps } from '../core/defined-props.js';
 
 export interface AgentDeps {
   config: Config;
@@ -102,8 +103,7 @@ export function buildModules(deps: AgentDeps): Module[] {
       ...(updater === undefined ? {} : { modelVersion: () => updater.modelVersion() }),
       ...deps.hooks,
     },
-    ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
-    ...(deps.restarts === undefined ? {} : { restarts: deps.restarts }),
+    ...definedProps({ notifier: deps.notifier, restarts: deps.restarts }),
   });
   // cameras → sampling → motion → detection → tracking/events, with camera health beside them.
   const cameras = new CameraPipeline({

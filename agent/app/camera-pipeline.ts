@@ -17,6 +17,7 @@ import { CameraPoller } from '../edge/sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
 import { expand } from '../edge/box.js';
 import { EventsStage, type EventsSummary } from '../edge/tracking/events-stage.js';
+import { definedProps } from '../core/defined-props.js';
 
 export interface CameraPipelineDeps {
   config: Config;
@@ -90,7 +91,7 @@ export class CameraPipeline {
       clock: ports.clock,
       scheduler: ports.scheduler,
       logger: logger.child({ module: 'events' }),
-      ...(deps.zonesOf === undefined ? {} : { zonesOf: deps.zonesOf }),
+      ...definedProps({ zonesOf: deps.zonesOf }),
     });
     this.handoff = new LatestFrameHandoff<DetectionJob>({
       concurrency: deps.detectorConcurrency ?? 1,

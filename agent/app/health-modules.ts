@@ -24,6 +24,7 @@ import type { RestartHistory } from '../host/state/restart-record.js';
 import { ProgressTracker } from '../host/watchdog/progress.js';
 import { Watchdog } from '../host/watchdog/watchdog.js';
 import { tapLink } from './link-taps.js';
+import { definedProps } from '../core/defined-props.js';
 
 /** Providers other stages will give the side modules; each is optional until its stage is merged. */
 export interface StageHooks {
@@ -96,20 +97,19 @@ export function buildHealthModules(deps: {
         const status = cameraStatus.get(c.id);
         return {
           id: c.id, state: status?.state ?? 'offline', reason: status?.reason ?? null,
-          ...(quality === undefined ? {} : { quality }), ...(detection === undefined ? {} : { detection }),
+          ...definedProps({ quality, detection }),
         };
       }),
       link: () => link.state(),
       eventLoop: () => eventLoop.read(),
-      ...(hooks.detector === undefined ? {} : { detector: hooks.detector }),
-      ...(hooks.modelVersion === undefined ? {} : { modelVersion: hooks.modelVersion }),
+      ...definedProps({ detector: hooks.detector, modelVersion: hooks.modelVersion }),
     },
   });
   const patrol = new PatrolReporter({
     link, clock, fs, logger: logger.child({ module: 'patrol' }), cameras: config.cameras, tileWidth: config.patrol.tileWidth,
     archiveDir: dataDir.path('patrol'),
     sources: {
-      ...(hooks.latestFrame === undefined ? {} : { latestFrame: hooks.latestFrame }),
+      ...definedProps({ latestFrame: hooks.latestFrame }),
       diskTrends: () => health.diskTrends(),
       openAlerts: () => health.snapshot().alerts.map(({ kind, subject, severity, since }) => ({ kind, subject, severity, since })),
     },

@@ -9,6 +9,7 @@ import type { Module } from '../../core/module.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import { judgePicture, measurePicture, samePixels, type PictureMeasures, type PictureVerdict, type Reference } from './picture-checks.js';
 import type { GreyImage } from '../imaging/grey.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface HealthCamera {
   id: string;
@@ -223,7 +224,7 @@ export class CameraHealth implements Module {
     if (!record.framed) return undefined;
     const verdict = record.verdict;
     const picture: Condition | undefined = verdict.reason === null ? undefined
-      : { state: 'degraded', reason: verdict.reason, ...(verdict.detail === undefined ? {} : { detail: verdict.detail }) };
+      : { state: 'degraded', reason: verdict.reason, ...definedProps({ detail: verdict.detail }) };
     // A black or covered picture is also identical from frame to frame: say what it is, not that it froze.
     if (picture !== undefined && (verdict.reason === 'black' || verdict.reason === 'covered')) return picture;
     if (record.identicalSince !== undefined && now - record.identicalSince >= faults.frozenAfter) {
@@ -271,7 +272,7 @@ export class CameraHealth implements Module {
     record.published = { ...condition, since: ts };
     const status: CameraStatusPayload = {
       ts, camera: record.camera.id, state: condition.state, reason: condition.reason, since: ts,
-      ...(condition.detail === undefined ? {} : { detail: condition.detail }),
+      ...definedProps({ detail: condition.detail }),
     };
     link.setCameraStatus(status);
     const log = this.options.logger.child({ camera: record.camera.id });

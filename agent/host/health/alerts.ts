@@ -3,6 +3,7 @@ import type { StationLink } from '../../link/contract/link.js';
 import type { HealthBody, HealthKind } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Clock } from '../../ports/clock.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface ActiveAlert {
   kind: HealthKind;
@@ -51,7 +52,7 @@ export class AlertBoard {
     this.active.delete(key(kind, subject));
     const ts = this.deps.clock.now().toISOString();
     this.deps.logger.info({ kind, subject, details }, message);
-    this.publish({ ts, id: randomUUID(), kind, state: 'cleared', subject, severity: 'info', message, ...(details === undefined ? {} : { details }) });
+    this.publish({ ts, id: randomUUID(), kind, state: 'cleared', subject, severity: 'info', message, ...definedProps({ details }) });
   }
 
   private publish(alert: HealthBody): void {
