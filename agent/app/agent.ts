@@ -204,7 +204,7 @@ class StartSteps {
     const detection = this.detection();
     const side = this.side();
     const cameras = new CameraPipeline({
-      config, ports, logger, link: side.link,
+      config, ports, logger, link: side.link, alerts: side.alerts,
       detector: this.meter(),
       // Every worker busy, and one frame more waiting at the pool, so no worker waits on the main thread.
       detectorConcurrency: this.deps.detectorConcurrency ?? (detection === undefined ? 1 : detection.pool.size + 1),

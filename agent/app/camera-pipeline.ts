@@ -1,7 +1,7 @@
 import { createFrameSource } from '../edge/cameras/index.js';
 import { CameraHealth, type CameraQuality } from '../edge/camera-health/camera-health.js';
 import type { CameraConfig, Config } from '../config/schema.js';
-import type { StationLink } from '../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../link/contract/link.js';
 import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '../link/contract/v1.js';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -24,6 +24,8 @@ export interface CameraPipelineDeps {
   ports: HostPorts;
   logger: Logger;
   link: StationLink;
+  /** Where camera health raises and clears its alerts: the host's alert board. */
+  alerts: HealthReporter;
   detector?: Detector | undefined;
   /** Per-camera filter of raw detections (zones, masks, min score); identity when absent. */
   filterDetections?: ((camera: string, detections: Detection[]) => Detection[]) | undefined;
@@ -80,6 +82,7 @@ export class CameraPipeline {
         return { id: c.id, intervalMs: c.interval, faults: c.faults, restarts: () => source?.restarts?.() ?? 0 };
       }),
       link,
+      alerts: deps.alerts,
       clock: ports.clock,
       logger: logger.child({ module: 'camera-health' }),
     });

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { StationLink } from '../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../link/contract/link.js';
 import type { CameraDetectionSummary, CameraStatusPayload, HealthKind } from '../link/contract/v1.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
@@ -43,6 +43,8 @@ export interface StageHooks {
 export interface HealthModules {
   /** The link with camera-status and event taps: hand this one to every stage. */
   link: StationLink;
+  /** The alert board every stage raises its health alerts on (heartbeat `alerts`, patrol `openAlerts`). */
+  alerts: HealthReporter;
   /** Loops register here (`progress.loop('cameras')`) and call back when they make progress. */
   progress: ProgressTracker;
   /** Health, heartbeat, GPIO, patrol and schedules, in start order. */
@@ -149,5 +151,5 @@ export function buildHealthModules(deps: {
     env: ports.env, clock, logger: logger.child({ module: 'watchdog' }), progress, maxQuietMs: config.watchdog.maxQuiet,
     notifier: deps.notifier ?? systemdNotifier({ processes: ports.processes, clock, env: ports.env }),
   });
-  return { link, progress, modules, watchdog };
+  return { link, alerts: health.alerts, progress, modules, watchdog };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StationLink } from '../../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../../link/contract/link.js';
 import type { HealthBody, HealthKind } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Clock } from '../../ports/clock.js';
@@ -25,7 +25,7 @@ export interface AlertChange {
  * (raise below a threshold, clear above threshold + margin). A failed publish (the outbox's
  * disk may be the one that is full) is logged and never thrown: health keeps running.
  */
-export class AlertBoard {
+export class AlertBoard implements HealthReporter {
   private readonly active = new Map<string, ActiveAlert>();
 
   constructor(private readonly deps: { link: StationLink; clock: Clock; logger: Logger }) {}
