@@ -18,6 +18,7 @@ import { cameraFilter, filterDetections, zonesAt, type CameraFilter } from '../e
 import type { DetectorPool } from '../edge/detection/pool.js';
 import { DetectorLoad, DetectorMeter } from './detector-meter.js';
 import { buildModelUpdater } from './model-update.js';
+import { definedProps } from '../core/defined-props.js';
 
 export interface AgentDeps {
   config: Config;
@@ -59,40 +60,106 @@ export interface Agent {
 }
 
 /**
- * The composition root: the only place that knows every module. It reads as the data flow,
- * `cameras → sampling → motion → detection → tracking/events → outbox → mqtt`, with health and
- * model updates beside it. Modules never import each other; they are wired here by callbacks.
+ * The composition root: the only place that knows every module. It reads as the start order,
+ * one step per line, and so as the data flow `cameras → sampling → motion → detection →
+ * tracking/events → outbox → mqtt` with health and model updates beside it. Modules never import
+ * each other; they are wired here by callbacks.
  */
 export function buildModules(deps: AgentDeps): Module[] {
-  const { config, ports, logger } = deps;
-  const dataDir = new DataDir({
-    dir: config.storage.dataDir,
-    fs: ports.fs,
-    logger: logger.child({ module: 'data-dir' }),
-    pid: deps.pid ?? process.pid,
-    identify: deps.identifyProcess ?? realIdentifyProcess,
+  const start = new StartSteps(deps);
+  return [
+    start.dataDir(),
+    ...start.stationLink(),
+    ...start.hostHealth(),
+    ...start.modelUpdates(),
+    ...start.detector(),
+    ...start.cameraPipeline(),
+    start.watchdog(),
+  ];
+}
+
+/** Builds a part on first use, so each step can ask for what it needs whatever the order. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/** Each step returns the modules it starts; the parts steps share are built once, on first use. */
+class StartSteps {
+  constructor(private readonly deps: AgentDeps) {}
+
+  /** Creates and locks `storage.dataDir`. */
+  dataDir(): Module {
+    return this.dir();
+  }
+
+  /** The link starts right after the data dir (its outbox lives there) and stops after every stage. */
+  stationLink(): Module[] {
+    return this.station().modules;
+  }
+
+  /** Health, heartbeat, patrol, schedules and GPIO sit beside the flow. */
+  hostHealth(): Module[] {
+    return this.side().modules;
+  }
+
+  /** Signed bundles staged, self-tested, switched in and tried; it tells the pool which model to load. */
+  modelUpdates(): Module[] {
+    const updater = this.updater();
+    return updater === undefined ? [] : [updater];
+  }
+
+  /** Worker threads holding the model. */
+  detector(): Module[] {
+    const detection = this.detection();
+    return detection === undefined ? [] : [detection.pool];
+  }
+
+  /** cameras → sampling → motion → detection → tracking/events, with camera health beside them. */
+  cameraPipeline(): Module[] {
+    const cameras = this.cameras();
+    return this.deps.config.cameras.length === 0 ? [] : cameras.modules();
+  }
+
+  /** Last: its READY=1 to systemd means every module before it has started. */
+  watchdog(): Module {
+    return this.side().watchdog;
+  }
+
+  private readonly dir = once(() => {
+    const { config, ports, logger } = this.deps;
+    return new DataDir({
+      dir: config.storage.dataDir,
+      fs: ports.fs,
+      logger: logger.child({ module: 'data-dir' }),
+      pid: this.deps.pid ?? process.pid,
+      identify: this.deps.identifyProcess ?? realIdentifyProcess,
+    });
   });
-  // The link starts right after the data dir (its outbox lives there) and stops after every stage.
-  const station = stationLink(deps);
-  // The detector: worker threads holding the model. Each camera's thresholds, zones and masks
-  // judge what any detector finds, and name the zones events report.
-  const detection = deps.detector === undefined ? buildDetection(config, logger) : undefined;
-  const filters = cameraFilters(config);
-  // Model updates beside it: signed bundles staged, self-tested, switched in and tried.
-  const updater = detection === undefined ? undefined : buildModelUpdater({ config, ports, logger, link: station.link, pool: detection.pool });
-  const detector = deps.detector ?? (detection === undefined ? undefined : updater?.watch(detection.pool));
-  const meter = detector === undefined ? undefined : new DetectorMeter(detector);
-  const load = detection === undefined ? undefined : new DetectorLoad(() => detection.pool.stats(), () => ports.clock.monotonicMs());
-  if (detection !== undefined) deps.onDetectorPool?.(detection.pool);
-  // Health, heartbeat, GPIO and patrol sit beside the flow; `side.link` tees camera status and
-  // events to them, so every stage is handed that link. (Their hooks read `cameras` only after start.)
-  const side = buildHealthModules({
-    config, ports, logger, dataDir, link: station.link,
-    hooks: {
-      latestFrame: (camera) => cameras.latestFrame(camera),
-      cameraQuality: (camera) => cameras.quality(camera),
-      ...(meter === undefined ? {} : { cameraDetection: (camera: string) => cameras.detection(camera) }),
+
+  private readonly station = once(() => stationLink(this.deps));
+
+  /** `side().link` tees camera status and events to patrol, relays and the LED; every stage gets that link. */
+  private readonly side = once(() => {
+    const { config, ports, logger } = this.deps;
+    return buildHealthModules({
+      config, ports, logger, dataDir: this.dir(), link: this.station().link,
+      hooks: { ...this.stageHooks(), ...this.deps.hooks },
+      ...definedProps({ notifier: this.deps.notifier, restarts: this.deps.restarts }),
+    });
+  });
+
+  /** What the side modules read from the stages; `cameras()` is read only after start. */
+  private stageHooks(): StageHooks {
+    const meter = this.meter();
+    const updater = this.updater();
+    const detection = this.detection();
+    const load = this.load();
+    return {
+      latestFrame: (camera) => this.cameras().latestFrame(camera),
+      cameraQuality: (camera) => this.cameras().quality(camera),
       ...(meter === undefined ? {} : {
+        cameraDetection: (camera: string) => this.cameras().detection(camera),
         detector: () => ({
           backend: detection === undefined ? 'injected' : detection.pool.stats().backend ?? 'loading',
           avgMs: meter.avgMs(),
@@ -100,34 +167,61 @@ export function buildModules(deps: AgentDeps): Module[] {
         }),
       }),
       ...(updater === undefined ? {} : { modelVersion: () => updater.modelVersion() }),
-      ...deps.hooks,
-    },
-    ...(deps.notifier === undefined ? {} : { notifier: deps.notifier }),
-    ...(deps.restarts === undefined ? {} : { restarts: deps.restarts }),
+    };
+  }
+
+  /** Built only when no detector is injected and some camera detects. */
+  private readonly detection = once(() => {
+    if (this.deps.detector !== undefined) return undefined;
+    const detection = buildDetection(this.deps.config, this.deps.logger);
+    if (detection !== undefined) this.deps.onDetectorPool?.(detection.pool);
+    return detection;
   });
-  // cameras → sampling → motion → detection → tracking/events, with camera health beside them.
-  const cameras = new CameraPipeline({
-    config, ports, logger, link: side.link,
-    detector: meter,
-    // Every worker busy, and one frame more waiting at the pool, so no worker waits on the main thread.
-    detectorConcurrency: deps.detectorConcurrency ?? (detection === undefined ? 1 : detection.pool.size + 1),
-    filterDetections: deps.filterDetections ?? ((camera, found) => {
-      const filter = filters.get(camera);
-      return filter === undefined ? [] : filterDetections(found, filter);
-    }),
-    zonesOf: deps.zonesOf ?? ((camera, box) => {
-      const filter = filters.get(camera);
-      return filter === undefined ? [] : zonesAt(box, filter);
-    }),
-    sources: deps.sources,
-    onPoll: config.cameras.length === 0 ? undefined : side.progress.loop('cameras'),
+
+  private readonly updater = once(() => {
+    const detection = this.detection();
+    const { config, ports, logger } = this.deps;
+    return detection === undefined ? undefined : buildModelUpdater({ config, ports, logger, link: this.station().link, pool: detection.pool });
   });
-  deps.onCameraPipeline?.(cameras);
-  const cameraModules = config.cameras.length === 0 ? [] : cameras.modules();
-  // The updater starts first: it tells the pool which installed model to load.
-  const detectionModules = detection === undefined || updater === undefined ? [] : [updater, detection.pool];
-  // The watchdog stays last: its READY=1 means every module before it has started.
-  return [dataDir, ...station.modules, ...side.modules, ...detectionModules, ...cameraModules, side.watchdog];
+
+  /** The detector the cameras use, metered for the heartbeat: injected, or the pool behind the updater. */
+  private readonly meter = once(() => {
+    const detection = this.detection();
+    const detector = this.deps.detector ?? (detection === undefined ? undefined : this.updater()?.watch(detection.pool));
+    return detector === undefined ? undefined : new DetectorMeter(detector);
+  });
+
+  private readonly load = once(() => {
+    const detection = this.detection();
+    const clock = this.deps.ports.clock;
+    return detection === undefined ? undefined : new DetectorLoad(() => detection.pool.stats(), () => clock.monotonicMs());
+  });
+
+  /** Each camera's thresholds, zones and masks judge what any detector finds and name the zones events report. */
+  private readonly cameras = once(() => {
+    const { config, ports, logger } = this.deps;
+    const filters = cameraFilters(config);
+    const detection = this.detection();
+    const side = this.side();
+    const cameras = new CameraPipeline({
+      config, ports, logger, link: side.link, alerts: side.alerts,
+      detector: this.meter(),
+      // Every worker busy, and one frame more waiting at the pool, so no worker waits on the main thread.
+      detectorConcurrency: this.deps.detectorConcurrency ?? (detection === undefined ? 1 : detection.pool.size + 1),
+      filterDetections: this.deps.filterDetections ?? ((camera, found) => {
+        const filter = filters.get(camera);
+        return filter === undefined ? [] : filterDetections(found, filter);
+      }),
+      zonesOf: this.deps.zonesOf ?? ((camera, box) => {
+        const filter = filters.get(camera);
+        return filter === undefined ? [] : zonesAt(box, filter);
+      }),
+      sources: this.deps.sources,
+      onPoll: config.cameras.length === 0 ? undefined : side.progress.loop('cameras'),
+    });
+    this.deps.onCameraPipeline?.(cameras);
+    return cameras;
+  });
 }
 
 /** The MQTT link built from `config.mqtt`, unless the caller passed its own (tests). */

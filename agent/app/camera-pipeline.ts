@@ -1,7 +1,7 @@
 import { createFrameSource } from '../edge/cameras/index.js';
 import { CameraHealth, type CameraQuality } from '../edge/camera-health/camera-health.js';
 import type { CameraConfig, Config } from '../config/schema.js';
-import type { StationLink } from '../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../link/contract/link.js';
 import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '../link/contract/v1.js';
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -17,12 +17,15 @@ import { CameraPoller } from '../edge/sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
 import { expand } from '../edge/box.js';
 import { EventsStage, type EventsSummary } from '../edge/tracking/events-stage.js';
+import { definedProps } from '../core/defined-props.js';
 
 export interface CameraPipelineDeps {
   config: Config;
   ports: HostPorts;
   logger: Logger;
   link: StationLink;
+  /** Where camera health raises and clears its alerts: the host's alert board. */
+  alerts: HealthReporter;
   detector?: Detector | undefined;
   /** Per-camera filter of raw detections (zones, masks, min score); identity when absent. */
   filterDetections?: ((camera: string, detections: Detection[]) => Detection[]) | undefined;
@@ -79,6 +82,7 @@ export class CameraPipeline {
         return { id: c.id, intervalMs: c.interval, faults: c.faults, restarts: () => source?.restarts?.() ?? 0 };
       }),
       link,
+      alerts: deps.alerts,
       clock: ports.clock,
       logger: logger.child({ module: 'camera-health' }),
     });
@@ -90,7 +94,7 @@ export class CameraPipeline {
       clock: ports.clock,
       scheduler: ports.scheduler,
       logger: logger.child({ module: 'events' }),
-      ...(deps.zonesOf === undefined ? {} : { zonesOf: deps.zonesOf }),
+      ...definedProps({ zonesOf: deps.zonesOf }),
     });
     this.handoff = new LatestFrameHandoff<DetectionJob>({
       concurrency: deps.detectorConcurrency ?? 1,

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { StationLink } from '../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../link/contract/link.js';
 import type { CameraDetectionSummary, CameraStatusPayload, HealthKind } from '../link/contract/v1.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
@@ -24,6 +24,7 @@ import type { RestartHistory } from '../host/state/restart-record.js';
 import { ProgressTracker } from '../host/watchdog/progress.js';
 import { Watchdog } from '../host/watchdog/watchdog.js';
 import { tapLink } from './link-taps.js';
+import { definedProps } from '../core/defined-props.js';
 
 /** Providers other stages will give the side modules; each is optional until its stage is merged. */
 export interface StageHooks {
@@ -42,6 +43,8 @@ export interface StageHooks {
 export interface HealthModules {
   /** The link with camera-status and event taps: hand this one to every stage. */
   link: StationLink;
+  /** The alert board every stage raises its health alerts on (heartbeat `alerts`, patrol `openAlerts`). */
+  alerts: HealthReporter;
   /** Loops register here (`progress.loop('cameras')`) and call back when they make progress. */
   progress: ProgressTracker;
   /** Health, heartbeat, GPIO, patrol and schedules, in start order. */
@@ -96,20 +99,19 @@ export function buildHealthModules(deps: {
         const status = cameraStatus.get(c.id);
         return {
           id: c.id, state: status?.state ?? 'offline', reason: status?.reason ?? null,
-          ...(quality === undefined ? {} : { quality }), ...(detection === undefined ? {} : { detection }),
+          ...definedProps({ quality, detection }),
         };
       }),
       link: () => link.state(),
       eventLoop: () => eventLoop.read(),
-      ...(hooks.detector === undefined ? {} : { detector: hooks.detector }),
-      ...(hooks.modelVersion === undefined ? {} : { modelVersion: hooks.modelVersion }),
+      ...definedProps({ detector: hooks.detector, modelVersion: hooks.modelVersion }),
     },
   });
   const patrol = new PatrolReporter({
     link, clock, fs, logger: logger.child({ module: 'patrol' }), cameras: config.cameras, tileWidth: config.patrol.tileWidth,
     archiveDir: dataDir.path('patrol'),
     sources: {
-      ...(hooks.latestFrame === undefined ? {} : { latestFrame: hooks.latestFrame }),
+      ...definedProps({ latestFrame: hooks.latestFrame }),
       diskTrends: () => health.diskTrends(),
       openAlerts: () => health.snapshot().alerts.map(({ kind, subject, severity, since }) => ({ kind, subject, severity, since })),
     },
@@ -149,5 +151,5 @@ export function buildHealthModules(deps: {
     env: ports.env, clock, logger: logger.child({ module: 'watchdog' }), progress, maxQuietMs: config.watchdog.maxQuiet,
     notifier: deps.notifier ?? systemdNotifier({ processes: ports.processes, clock, env: ports.env }),
   });
-  return { link, progress, modules, watchdog };
+  return { link, alerts: health.alerts, progress, modules, watchdog };
 }

@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import './meta.js';
 import { formatDuration } from './duration.js';
 import { formatByteSize } from './size.js';
+import { definedProps } from '../core/defined-props.js';
 
 /** How the example generator reads one config key's schema through zod 4's public definitions. */
 
@@ -33,7 +34,7 @@ export function describeField(schema: Schema): Field {
     if (def.type === 'default' || def.type === 'prefault') fallback ??= { value: def.defaultValue, input: def.type === 'prefault' };
     current = next;
   }
-  return { core: current, meta: Object.assign({}, ...metas) as Meta, optional, ...(fallback === undefined ? {} : { fallback }) };
+  return { core: current, meta: Object.assign({}, ...metas) as Meta, optional, ...definedProps({ fallback }) };
 }
 
 function unwrapOnce(def: Def): Schema | undefined {

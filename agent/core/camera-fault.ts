@@ -1,12 +1,13 @@
 import type { CameraFaultReason } from '../link/contract/v1.js';
 import { AgentError, isAgentError } from './errors.js';
+import { definedProps } from './defined-props.js';
 
 /**
  * A camera that did not give a usable frame, with the reason the station sees
  * (`camera/<cam>/status`). Sources throw it; sampling and camera health read the reason.
  */
 export function cameraFault(reason: CameraFaultReason, message: string, cause?: unknown): AgentError {
-  return new AgentError('camera.fault', message, { details: { reason }, ...(cause === undefined ? {} : { cause }) });
+  return new AgentError('camera.fault', message, { details: { reason }, ...definedProps({ cause }) });
 }
 
 const REASONS: readonly CameraFaultReason[] = ['unreachable', 'timeout', 'auth', 'bad_image', 'black', 'frozen', 'covered', 'blurred', 'moved'];

@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
 import { parseMessage, type Delivery, type ParseResult } from './messages.js';
 import type { ApplyResult, StationState } from './state.js';
+import { definedProps } from '../core/defined-props.js';
 
 export interface BrokerOptions {
   url: string;
@@ -100,9 +101,7 @@ export class StationSubscriber implements Module {
       clean: true,
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
-      ...(broker.username === undefined ? {} : { username: broker.username }),
-      ...(broker.password === undefined ? {} : { password: broker.password }),
-      ...(broker.ca === undefined ? {} : { ca: broker.ca }),
+      ...definedProps({ username: broker.username, password: broker.password, ca: broker.ca }),
     };
   }
 

@@ -8,6 +8,7 @@ import { parseConfigText } from '../../agent/config/load.js';
 import type { Config } from '../../agent/config/schema.js';
 import type { DetectorConfig } from '../../agent/config/sections/detector.js';
 import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
+import { AlertBoard } from '../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
@@ -81,6 +82,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const filter = cameraFilter(detectorConfig, camera.detect);
   const pipeline = new CameraPipeline({
     config: evalConfig, ports, logger: silentLogger(), link, detector: metered,
+    alerts: new AlertBoard({ link, clock, logger: silentLogger() }),
     filterDetections: (_camera, found) => filterDetections(found, filter),
     sources: new Map([[camera.id, source]]),
   });

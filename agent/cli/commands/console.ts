@@ -12,6 +12,7 @@ import type { BrokerOptions } from '../../station/subscriber.js';
 import { DEFAULT_LISTEN, isLoopback, parseListen } from '../../station/web/listen.js';
 import { hashPassword, readUsersFile, withUser } from '../../station/web/passwords.js';
 import type { CliIO, Command, OptionValues } from '../command.js';
+import { definedProps } from '../../core/defined-props.js';
 
 const DEFAULT_URL = 'mqtt://127.0.0.1:1883';
 const DEFAULT_STALE = '90s';
@@ -132,10 +133,10 @@ async function brokerOptions(values: OptionValues): Promise<BrokerOptions> {
   const username = str(values, 'username');
   return {
     url,
-    ...(username === undefined ? {} : { username }),
+    ...definedProps({ username }),
     ...(passwordFile === undefined ? {} : { password: await readSecretFile(passwordFile, '--password-file') }),
     ...(ca === undefined ? {} : { ca: await readOption(ca, '--ca') }),
-    ...(share === undefined ? {} : { shareGroup: share }),
+    ...definedProps({ shareGroup: share }),
   };
 }
 

@@ -6,6 +6,7 @@ import { readLogin } from '../../field/discovery/login.js';
 import { isolatedOnvifClient } from '../../field/discovery/onvif/isolated.js';
 import { buildSnippet, type Snippet } from '../../field/discovery/snippet.js';
 import type { CliIO, Command, OptionValues } from '../command.js';
+import { definedProps } from '../../core/defined-props.js';
 
 const NONE_FOUND_HINTS = [
   'the host and the cameras must be on the same subnet: WS-Discovery multicast does not cross routers',
@@ -60,8 +61,7 @@ export const discoverCommand: Command = {
         logger,
         probeTimeoutMs,
         deviceTimeoutMs,
-        ...(interfaceName === undefined ? {} : { interfaceName }),
-        ...(login === undefined ? {} : { credentials: login.credentials }),
+        ...definedProps({ interfaceName, credentials: login?.credentials }),
       });
       const snippet = buildSnippet(result.reports, login?.snippet);
       if (values['json'] === true) io.stdout.write(`${JSON.stringify(jsonReport(result, snippet))}\n`);
@@ -101,11 +101,11 @@ function jsonReport(result: DiscoveryResult, snippet: Snippet) {
     devices: snippet.cameras.map(({ report, id, entry, skipped }) => ({
       ...report.device,
       status: report.failure === undefined ? 'ok' : 'failed',
-      ...(report.failure === undefined ? {} : { failure: report.failure }),
+      ...definedProps({ failure: report.failure }),
       profiles: report.profiles,
       id,
       camera: entry ?? null,
-      ...(skipped === undefined ? {} : { skipped }),
+      ...definedProps({ skipped }),
     })),
     ignored: result.ignored,
     snippet: snippet.text,

@@ -1,6 +1,7 @@
 import { AgentError, EXIT, type ExitCode } from '../../core/errors.js';
 import { provisionBootPartition, type WifiSettings } from '../../field/release/provision.js';
 import type { Command, OptionValues } from '../command.js';
+import { definedProps } from '../../core/defined-props.js';
 
 function text(values: OptionValues, name: string): string | undefined {
   const v = values[name];
@@ -56,8 +57,7 @@ export const provisionCommand: Command = {
       config: required(values, 'config'),
       publicKey: required(values, 'pubkey'),
       secrets: Array.isArray(secrets) ? secrets.filter((s): s is string => typeof s === 'string') : [],
-      ...(sshKey === undefined ? {} : { sshKey }),
-      ...(wifi === undefined ? {} : { wifi }),
+      ...definedProps({ sshKey, wifi }),
     });
     for (const file of report.written) io.stdout.write(`wrote ${file}\n`);
     io.stdout.write(`card ready: minwang ${report.version} installs on first boot\n`);

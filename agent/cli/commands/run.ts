@@ -9,6 +9,7 @@ import { withBudget } from '../budget.js';
 import { RestartRecord } from '../../host/state/restart-record.js';
 import { waitBeforeRestart } from '../../host/watchdog/restart-backoff.js';
 import { systemdNotifier } from '../../host/watchdog/notifier.js';
+import { definedProps } from '../../core/defined-props.js';
 
 /** Shutdown is bounded: after this the process exits even if a module hangs. */
 const SHUTDOWN_BUDGET_MS = 15_000;
@@ -41,7 +42,7 @@ export const runCommand: Command = {
       // systemd restarts the agent forever; after failures in a row it waits longer and says why.
       const history = await record.begin();
       const notifier = io.env['NOTIFY_SOCKET'] ? systemdNotifier({ processes: ports.processes, clock: ports.clock, env: io.env }) : undefined;
-      await waitBeforeRestart({ history, clock: ports.clock, logger: log, signal: aborted.signal, ...(notifier === undefined ? {} : { notifier }) });
+      await waitBeforeRestart({ history, clock: ports.clock, logger: log, signal: aborted.signal, ...definedProps({ notifier }) });
       if (aborted.signal.aborted) {
         await record.clear();
         return EXIT.OK;

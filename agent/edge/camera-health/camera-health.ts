@@ -1,14 +1,14 @@
 // One file: each camera's verdict (online/offline/degraded) is one state machine over frames, failures and
 // picture checks, with its debounce and publication; split, its transitions could not be read in one place.
-import { randomUUID } from 'node:crypto';
 import type { FaultsConfig } from '../../config/sections/camera-pipeline.js';
-import type { StationLink } from '../../link/contract/link.js';
-import type { CameraFaultReason, CameraState, CameraStatusPayload, HealthBody } from '../../link/contract/v1.js';
+import type { HealthReporter, StationLink } from '../../link/contract/link.js';
+import type { CameraFaultReason, CameraState, CameraStatusPayload } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import { judgePicture, measurePicture, samePixels, type PictureMeasures, type PictureVerdict, type Reference } from './picture-checks.js';
 import type { GreyImage } from '../imaging/grey.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface HealthCamera {
   id: string;
@@ -20,12 +20,13 @@ export interface HealthCamera {
 
 export interface CameraHealthOptions {
   cameras: readonly HealthCamera[];
-  link: StationLink;
+  /** Camera status goes to the link; alerts go through the reporter (the host's alert board). */
+  link: Pick<StationLink, 'setCameraStatus'>;
+  alerts: HealthReporter;
   clock: Clock;
   logger: Logger;
   /** How often connectivity is re-judged without frames arriving. */
   tickMs?: number;
-  newId?: () => string;
 }
 
 export interface CameraQuality {
@@ -223,7 +224,7 @@ export class CameraHealth implements Module {
     if (!record.framed) return undefined;
     const verdict = record.verdict;
     const picture: Condition | undefined = verdict.reason === null ? undefined
-      : { state: 'degraded', reason: verdict.reason, ...(verdict.detail === undefined ? {} : { detail: verdict.detail }) };
+      : { state: 'degraded', reason: verdict.reason, ...definedProps({ detail: verdict.detail }) };
     // A black or covered picture is also identical from frame to frame: say what it is, not that it froze.
     if (picture !== undefined && (verdict.reason === 'black' || verdict.reason === 'covered')) return picture;
     if (record.identicalSince !== undefined && now - record.identicalSince >= faults.frozenAfter) {
@@ -271,29 +272,26 @@ export class CameraHealth implements Module {
     record.published = { ...condition, since: ts };
     const status: CameraStatusPayload = {
       ts, camera: record.camera.id, state: condition.state, reason: condition.reason, since: ts,
-      ...(condition.detail === undefined ? {} : { detail: condition.detail }),
+      ...definedProps({ detail: condition.detail }),
     };
     link.setCameraStatus(status);
     const log = this.options.logger.child({ camera: record.camera.id });
     log.info({ state: condition.state, reason: condition.reason, detail: condition.detail }, 'camera state changed');
-    if (previous !== undefined && previous.state !== 'online') this.alert(record.camera.id, previous, 'cleared', ts, log);
-    if (condition.state !== 'online') this.alert(record.camera.id, condition, 'raised', ts, log);
+    if (previous !== undefined && previous.state !== 'online') this.alert(record.camera.id, previous, 'cleared');
+    if (condition.state !== 'online') this.alert(record.camera.id, condition, 'raised');
   }
 
-  private alert(camera: string, condition: Condition, state: 'raised' | 'cleared', ts: string, log: Logger): void {
+  private alert(camera: string, condition: Condition, state: 'raised' | 'cleared'): void {
     const offline = condition.state === 'offline';
-    const what = offline ? `offline (${condition.reason ?? 'unknown'})` : `degraded (${condition.reason ?? 'unknown'})`;
-    const body: HealthBody = {
-      ts,
-      id: (this.options.newId ?? randomUUID)(),
-      kind: offline ? 'camera_offline' : 'camera_degraded',
-      state,
-      subject: camera,
-      severity: state === 'cleared' ? 'info' : offline ? 'critical' : 'warning',
-      message: state === 'raised' ? `camera ${camera} is ${what}${condition.detail === undefined ? '' : `: ${condition.detail}`}` : `camera ${camera} is no longer ${what}`,
-      details: { reason: condition.reason },
-    };
-    this.options.link.publishHealth(body).catch((err: unknown) => log.error({ err }, 'camera health alert could not be queued'));
+    const kind = offline ? 'camera_offline' : 'camera_degraded';
+    const what = `${condition.state} (${condition.reason ?? 'unknown'})`;
+    const details = { reason: condition.reason };
+    if (state === 'cleared') {
+      this.options.alerts.clear(kind, camera, `camera ${camera} is no longer ${what}`, details);
+      return;
+    }
+    const message = `camera ${camera} is ${what}${condition.detail === undefined ? '' : `: ${condition.detail}`}`;
+    this.options.alerts.raise(kind, camera, { severity: offline ? 'critical' : 'warning', message, details });
   }
 }
 

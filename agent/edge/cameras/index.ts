@@ -7,6 +7,7 @@ import { FileSource } from './file-source.js';
 import { rtspArgs } from './rtsp-args.js';
 import { SnapshotSource } from './snapshot-source.js';
 import { urlPassword } from '../../core/redact.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export { FfmpegSource } from './ffmpeg-source.js';
 export { FileSource } from './file-source.js';
@@ -21,8 +22,7 @@ export function createFrameSource(camera: CameraConfig, ports: SourcePorts, logg
     return new SnapshotSource({
       camera: camera.id,
       url: camera.snapshot.url,
-      ...(camera.snapshot.username === undefined ? {} : { username: camera.snapshot.username }),
-      ...(camera.snapshot.password === undefined ? {} : { password: camera.snapshot.password }),
+      ...definedProps({ username: camera.snapshot.username, password: camera.snapshot.password }),
       auth: camera.snapshot.auth,
       http: ports.http,
       clock: ports.clock,
@@ -33,8 +33,7 @@ export function createFrameSource(camera: CameraConfig, ports: SourcePorts, logg
       camera: camera.id,
       args: rtspArgs({
         url: camera.rtsp.url,
-        ...(camera.rtsp.username === undefined ? {} : { username: camera.rtsp.username }),
-        ...(camera.rtsp.password === undefined ? {} : { password: camera.rtsp.password }),
+        ...definedProps({ username: camera.rtsp.username, password: camera.rtsp.password }),
         intervalMs: camera.interval,
         timeoutMs: camera.timeout,
       }),

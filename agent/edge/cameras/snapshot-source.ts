@@ -4,6 +4,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Http } from '../../ports/http.js';
 import { HttpAuthSession } from './http-auth.js';
 import type { Frame, FrameSource } from '../types.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface SnapshotSourceOptions {
   camera: string;
@@ -82,7 +83,7 @@ export class SnapshotSource implements FrameSource {
       return await this.options.http.fetch(this.url, {
         signal,
         redirect: 'error',
-        headers: authorization === undefined ? {} : { authorization },
+        headers: definedProps({ authorization }),
       });
     } catch (err) {
       throw classify(err, signal);

@@ -16,6 +16,7 @@ import { judge, type ConfidenceRules } from './confidence.js';
 import { FloodGuard } from './flood.js';
 import { ObjectTracker, type Track } from './object-tracker.js';
 import { makeThumbnail } from './thumbnail.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface EventsCamera {
   id: string;
@@ -290,8 +291,7 @@ export class EventsStage implements Module {
       ...(ended ? { endedAt: track.lastSeenAt.toISOString() } : {}),
       thumbnail: state.thumbnail,
       alert: state.alert,
-      ...(state.quiet === undefined ? {} : { quiet: state.quiet }),
-      ...(reason === undefined ? {} : { reason }),
+      ...definedProps({ quiet: state.quiet, reason }),
     };
     try {
       await this.options.link.publishEvent(body);

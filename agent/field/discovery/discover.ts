@@ -6,6 +6,7 @@ import type { OnvifClient } from './onvif/client.js';
 import { parseDeviceReading, parseProbeAnswer } from './onvif/responses.js';
 import { compareAddresses } from './snippet.js';
 import type { DeviceReport, DiscoveredDevice, OnvifCredentials } from './types.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface DiscoverOptions {
   client: OnvifClient;
@@ -35,7 +36,7 @@ export async function discoverCameras(options: DiscoverOptions): Promise<Discove
   if (options.interfaceName !== undefined) checkInterface(options.interfaceName, options.interfaces ?? networkInterfaces);
   const outcome = await options.client.probe({
     timeoutMs: options.probeTimeoutMs,
-    ...(options.interfaceName === undefined ? {} : { interfaceName: options.interfaceName }),
+    ...definedProps({ interfaceName: options.interfaceName }),
   });
   const { devices, ignored } = uniqueDevices(outcome.answers.map(parseProbeAnswer));
   ignored.push(...outcome.problems);

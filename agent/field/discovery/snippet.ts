@@ -4,6 +4,7 @@ import { formatPath } from '../../config/load.js';
 import { assignCameraIds } from './camera-ids.js';
 import type { DeviceReport, MediaProfile, PasswordReference } from './types.js';
 import { printable } from './onvif/responses.js';
+import { definedProps } from '../../core/defined-props.js';
 
 /** How the snippet tells the agent to log in; the password itself is never in it. */
 export interface SnippetLogin {
@@ -55,7 +56,7 @@ function snippetCamera(report: DeviceReport, id: string, login: SnippetLogin | u
   if (source === undefined) return { report, id, skipped: report.profiles.length === 0 ? 'the device has no media profiles' : 'no profile gave a usable snapshot or RTSP URI' };
   const entry: CameraEntry = {
     id,
-    ...(report.device.name === undefined ? {} : { name: report.device.name }),
+    ...definedProps({ name: report.device.name }),
     [source.kind]: { url: source.url, ...(login === undefined ? {} : { username: login.username, ...login.password }) },
   };
   const checked = cameraSchema.safeParse(entry);

@@ -1,3 +1,4 @@
+import { definedProps } from '../../core/defined-props.js';
 /** One line of the doctor's checklist. `warn` is worth reading but does not fail the check. */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -28,6 +29,6 @@ export interface Check {
   run(signal: AbortSignal): Promise<CheckOutcome>;
 }
 
-export const pass = (message: string, details?: Record<string, unknown>): CheckOutcome => ({ status: 'pass', message, ...(details === undefined ? {} : { details }) });
-export const warn = (message: string, hint: string, details?: Record<string, unknown>): CheckOutcome => ({ status: 'warn', message, hint, ...(details === undefined ? {} : { details }) });
-export const fail = (message: string, hint: string, details?: Record<string, unknown>): CheckOutcome => ({ status: 'fail', message, hint, ...(details === undefined ? {} : { details }) });
+export const pass = (message: string, details?: Record<string, unknown>): CheckOutcome => ({ status: 'pass', message, ...definedProps({ details }) });
+export const warn = (message: string, hint: string, details?: Record<string, unknown>): CheckOutcome => ({ status: 'warn', message, hint, ...definedProps({ details }) });
+export const fail = (message: string, hint: string, details?: Record<string, unknown>): CheckOutcome => ({ status: 'fail', message, hint, ...definedProps({ details }) });

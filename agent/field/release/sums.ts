@@ -4,11 +4,12 @@
  * Keys are PEM: PKCS8 private, SPKI public — the same format as the model bundle keys, so
  * `openssl pkeyutl -verify -rawin` can check a bundle on a host where no Node.js is trusted yet.
  */
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { AgentError } from '../../core/errors.js';
+import { ed25519Key, signEd25519, verifyEd25519, type KeyFailures } from '../../core/signing.js';
 
 export const SUMS_FILE = 'SHA256SUMS';
 export const SIGNATURE_FILE = 'SHA256SUMS.sig';
@@ -59,27 +60,22 @@ export function parseSums(text: string, file: string): FileSum[] {
 }
 
 export function loadPrivateKey(pem: string, file: string): KeyObject {
-  const key = tryKey(() => createPrivateKey(pem), file, 'a PEM PKCS8 private key');
-  if (key.asymmetricKeyType !== 'ed25519') throw new AgentError('release.invalid', `${file}: an ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
-  return key;
+  return ed25519Key(() => createPrivateKey(pem), keyFailures(file, 'a PEM PKCS8 private key'));
 }
 
 export function loadPublicKey(pem: string, file: string): KeyObject {
-  const key = tryKey(() => createPublicKey(pem), file, 'a PEM SPKI public key');
-  if (key.asymmetricKeyType !== 'ed25519') throw new AgentError('release.invalid', `${file}: an ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
-  return key;
+  return ed25519Key(() => createPublicKey(pem), keyFailures(file, 'a PEM SPKI public key'));
 }
 
-function tryKey(make: () => KeyObject, file: string, what: string): KeyObject {
-  try {
-    return make();
-  } catch (err) {
-    throw new AgentError('release.invalid', `${file}: not ${what} (${err instanceof Error ? err.message : String(err)})`);
-  }
+function keyFailures(file: string, what: string): KeyFailures {
+  return {
+    unreadable: (reason) => new AgentError('release.invalid', `${file}: not ${what} (${reason})`),
+    notEd25519: (type) => new AgentError('release.invalid', `${file}: an ${type} key, not Ed25519`),
+  };
 }
 
 export function signSums(sumsText: string, privateKey: KeyObject): Buffer {
-  return sign(null, Buffer.from(sumsText), privateKey);
+  return signEd25519(Buffer.from(sumsText), privateKey);
 }
 
 /**
@@ -93,7 +89,7 @@ export async function verifyBundleDir(root: string, publicKey: KeyObject): Promi
   const signature = await readFile(join(root, SIGNATURE_FILE)).catch(() => {
     throw new AgentError('release.invalid', `${root}: no ${SIGNATURE_FILE}: the bundle is unsigned`);
   });
-  if (!verify(null, Buffer.from(sumsText), publicKey, signature)) {
+  if (!verifyEd25519(Buffer.from(sumsText), publicKey, signature)) {
     throw new AgentError('release.invalid', `${root}: the signature of ${SUMS_FILE} does not verify with the given public key`);
   }
   const listed = parseSums(sumsText, join(root, SUMS_FILE));

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { definedProps } from '../../core/defined-props.js';
 
 interface RtspRequest {
   method: string;
@@ -143,7 +144,7 @@ export class RtspRelay {
         this.playsStarted++;
         return reply({ Session: req.headers['session'] ?? '' , Range: 'npt=0.000-' });
       default:
-        return reply(req.headers['session'] === undefined ? {} : { Session: req.headers['session'] });
+        return reply(definedProps({ Session: req.headers['session'] }));
     }
   }
 

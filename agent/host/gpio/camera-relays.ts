@@ -4,7 +4,7 @@ import type { Module } from '../../core/module.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Gpio, GpioPin } from '../../ports/gpio.js';
 import { openOptional } from './open-optional.js';
-import type { HealthReporter } from './reporter.js';
+import type { HealthReporter } from '../../link/contract/link.js';
 
 export interface RelayPolicy {
   checkEvery: number;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { StationLink } from '../../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../../link/contract/link.js';
 import type { HealthBody, HealthKind } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Clock } from '../../ports/clock.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface ActiveAlert {
   kind: HealthKind;
@@ -24,7 +25,7 @@ export interface AlertChange {
  * (raise below a threshold, clear above threshold + margin). A failed publish (the outbox's
  * disk may be the one that is full) is logged and never thrown: health keeps running.
  */
-export class AlertBoard {
+export class AlertBoard implements HealthReporter {
   private readonly active = new Map<string, ActiveAlert>();
 
   constructor(private readonly deps: { link: StationLink; clock: Clock; logger: Logger }) {}
@@ -51,7 +52,7 @@ export class AlertBoard {
     this.active.delete(key(kind, subject));
     const ts = this.deps.clock.now().toISOString();
     this.deps.logger.info({ kind, subject, details }, message);
-    this.publish({ ts, id: randomUUID(), kind, state: 'cleared', subject, severity: 'info', message, ...(details === undefined ? {} : { details }) });
+    this.publish({ ts, id: randomUUID(), kind, state: 'cleared', subject, severity: 'info', message, ...definedProps({ details }) });
   }
 
   private publish(alert: HealthBody): void {

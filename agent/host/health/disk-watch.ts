@@ -3,6 +3,7 @@ import type { FileSystem } from '../../ports/fs.js';
 import type { AlertBoard } from './alerts.js';
 import { readDiskStats, type DiskStats } from './disk-stats.js';
 import { probeWritable, type ProbeResult } from './write-probe.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface DiskReport extends Partial<DiskStats> {
   path: string;
@@ -73,7 +74,7 @@ export class DiskWatch {
       stats.freeInodesPercent < minFreeInodesPercent + extra;
     const details = {
       freeBytes: stats.freeBytes, freePercent: stats.freePercent, freeInodesPercent: stats.freeInodesPercent,
-      minFreePercent, minFreeInodesPercent, ...(minFreeBytes === undefined ? {} : { minFreeBytes }), ...(full ? { code: 'ENOSPC' } : {}),
+      minFreePercent, minFreeInodesPercent, ...definedProps({ minFreeBytes }), ...(full ? { code: 'ENOSPC' } : {}),
     };
     if (below(0)) {
       const severity = full || stats.freePercent < minFreePercent / 2 ? 'critical' : 'warning';

@@ -11,6 +11,7 @@ import { DiskTrendLog, type DiskTrend } from './disk-trend.js';
 import { DiskWatch, type DiskReport } from './disk-watch.js';
 import { HostStatsReader, type HostPaths, type HostStats } from './host-stats.js';
 import { RecorderWatch, type RecorderReport } from './recorder-watch.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface HealthSnapshot {
   disks: DiskReport[];
@@ -58,7 +59,7 @@ export class HealthMonitor implements Module {
     this.disks = watchedDisks(config).map((disk) => new DiskWatch(disk, { fs, alerts: this.alerts, hysteresisPercent }));
     const recorder = config.health.recorder;
     this.recorder = recorder === undefined ? undefined : new RecorderWatch(recorder, { fs, clock, alerts: this.alerts, logger });
-    this.host = new HostStatsReader({ fs, clock, processes: deps.processes, vcgencmd: 'vcgencmd', ...(deps.hostPaths === undefined ? {} : { paths: deps.hostPaths }) });
+    this.host = new HostStatsReader({ fs, clock, processes: deps.processes, vcgencmd: 'vcgencmd', ...definedProps({ paths: deps.hostPaths }) });
   }
 
   start(): Promise<void> {

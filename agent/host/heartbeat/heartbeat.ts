@@ -1,5 +1,6 @@
 import type { StationLink } from '../../link/contract/link.js';
 import type { HeartbeatBody } from '../../link/contract/v1.js';
+import { definedProps } from '../../core/defined-props.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
@@ -65,17 +66,12 @@ export class Heartbeat implements Module {
       version,
       intervalS: this.deps.interval / 1000,
       ...(host === null ? {} : { host }),
-      ...optional('disks', sources.disks?.()),
-      ...optional('alerts', sources.alerts?.()),
-      ...optional('cameras', sources.cameras?.()),
-      ...optional('detector', sources.detector?.()),
-      ...optional('eventLoop', sources.eventLoop?.()),
+      ...definedProps({
+        disks: sources.disks?.(), alerts: sources.alerts?.(), cameras: sources.cameras?.(),
+        detector: sources.detector?.(), eventLoop: sources.eventLoop?.(),
+      }),
       ...(link === undefined ? {} : { outbox: { connected: link.connected, depth: link.outboxDepth, dropped: link.dropped } }),
       ...(model === undefined ? {} : { model: { version: model } }),
     };
   }
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

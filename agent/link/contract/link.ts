@@ -5,7 +5,7 @@
  * The composition root gives every module the same link.
  */
 import type { CommandAnswer, CommandOp, CommandParams } from './commands.js';
-import type { CameraStatusPayload, EventBody, HealthBody, HeartbeatBody, ModelPayload, PatrolBody } from './payloads.js';
+import type { CameraStatusPayload, EventBody, HealthBody, HealthKind, HeartbeatBody, ModelPayload, PatrolBody } from './payloads.js';
 
 export interface CommandContext {
   /** The request id, for logs. */
@@ -47,4 +47,14 @@ export interface StationLink {
   /** Answers `cmd/<op>` requests of a contract op with this handler. One handler per op. */
   registerCommand<Op extends CommandOp>(op: Op, run: CommandRun<Op>): void;
   state(): LinkState;
+}
+
+/**
+ * Where a module raises and clears health alerts: the health monitor's alert board, passed in by the
+ * composition root, so every alert open on the Pi shows in the heartbeat and patrol's `openAlerts`.
+ * Raise and clear are idempotent per kind and subject; only transitions reach the station.
+ */
+export interface HealthReporter {
+  raise(kind: HealthKind, subject: string, change: { severity: HealthBody['severity']; message: string; details?: Record<string, unknown> }): void;
+  clear(kind: HealthKind, subject: string, message: string, details?: Record<string, unknown>): void;
 }

@@ -19,6 +19,7 @@ import { readTlsMaterial } from './client-options.js';
 import { OutboxSender } from './outbox-sender.js';
 import { RetainedState, type OutgoingMessage } from './retained-state.js';
 import { SessionCounter } from './session-counter.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface MqttLinkDeps {
   config: Config;
@@ -87,7 +88,7 @@ export class MqttStationLink implements StationLink, Module {
       tls,
       will: (session) => this.retained.status('offline', session, ports.clock.now()),
       handlers: { up: (up) => this.onUp(up), down: () => this.sender.detach(), message: (t, p, retained) => this.onMessage(t, p, retained) },
-      ...(this.deps.random === undefined ? {} : { random: this.deps.random }),
+      ...definedProps({ random: this.deps.random }),
     });
     this.connection.start();
   }

@@ -11,6 +11,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { BlobStore } from './blob-store.js';
 import { Journal } from './journal.js';
 import { cursorSchema, parseJournalRecord, type Cursor, type JournalRecord, type OutboxInput, type QueuedMessage } from './messages.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface OutboxLimits {
   maxBytes: number;
@@ -135,7 +136,7 @@ export class Outbox {
   /** The bytes to publish: the JSON body with `seq` (plus `extra`), or the stored blob. */
   async payload(message: QueuedMessage, extra: Record<string, unknown> = {}): Promise<Buffer> {
     if (message.blob !== undefined) return this.blobs.get(message.blob);
-    return Buffer.from(JSON.stringify({ ...message.body, ...(message.seq === undefined ? {} : { seq: message.seq }), ...extra }));
+    return Buffer.from(JSON.stringify({ ...message.body, ...definedProps({ seq: message.seq }), ...extra }));
   }
 
   /** The broker acknowledged it: it leaves the outbox. */

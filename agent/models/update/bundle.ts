@@ -1,9 +1,10 @@
-import { sign, verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { AgentError } from '../../core/errors.js';
 import { modelManifestSchema } from '../manifest.js';
 import { sha256Of } from '../store.js';
 import { parsePublicKey, publicKeyString } from './keys.js';
+import { signEd25519, verifyEd25519 } from '../../core/signing.js';
 
 /**
  * A model bundle is one file:
@@ -68,7 +69,7 @@ export function writeBundle(manifest: BundleManifest, files: ReadonlyMap<string,
     }
   }
   const manifestBytes = Buffer.from(canonicalJson(parsed), 'utf8');
-  const signature = sign(null, manifestBytes, privateKey).toString('base64');
+  const signature = signEd25519(manifestBytes, privateKey).toString('base64');
   const signatureBytes = Buffer.from(JSON.stringify({ key: publicKeyString(publicKey), signature }), 'utf8');
   const parts: Buffer[] = [BUNDLE_MAGIC, u32(manifestBytes.length), manifestBytes, u32(signatureBytes.length), signatureBytes];
   for (const file of parsed.model.files) {
@@ -123,13 +124,7 @@ function checkSignature(manifestBytes: Buffer, signatureBytes: Buffer, trustedKe
     return refuse('unsigned', 'bundle carries no readable signature');
   }
   if (!trustedKeys.includes(block.key)) refuse('unknown_key', `bundle is signed by ${block.key}, which is not among the trusted keys`);
-  const signature = Buffer.from(block.signature, 'base64');
-  let ok = false;
-  try {
-    ok = signature.length === 64 && verify(null, manifestBytes, parsePublicKey(block.key), signature);
-  } catch {
-    ok = false;
-  }
+  const ok = verifyEd25519(manifestBytes, () => parsePublicKey(block.key), Buffer.from(block.signature, 'base64'));
   if (!ok) refuse('bad_signature', `bundle signature does not verify with key ${block.key}`);
   return block.key;
 }

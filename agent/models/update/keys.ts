@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AgentError } from '../../core/errors.js';
+import { ed25519Key } from '../../core/signing.js';
 
 /**
  * Maintainer keys are Ed25519. A public key travels as the base64 of its 32 raw bytes (44
@@ -31,12 +32,8 @@ export function parsePublicKey(text: string): KeyObject {
 }
 
 export function parsePrivateKey(pem: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(pem);
-  } catch (err) {
-    throw new AgentError('usage', `not a PEM private key: ${(err as Error).message}`, { cause: err });
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new AgentError('usage', `the private key is ${key.asymmetricKeyType ?? 'unknown'}, not ed25519`);
-  return key;
+  return ed25519Key(() => createPrivateKey(pem), {
+    unreadable: (reason, cause) => new AgentError('usage', `not a PEM private key: ${reason}`, { cause }),
+    notEd25519: (type) => new AgentError('usage', `the private key is ${type}, not ed25519`),
+  });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CameraHealth } from '../../../agent/edge/camera-health/camera-health.js';
 import { faultsSchema } from '../../../agent/config/sections/camera-pipeline.js';
+import { AlertBoard } from '../../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { GreyImage } from '../../../agent/edge/imaging/grey.js';
@@ -29,9 +30,9 @@ function setup() {
   const clock = new FakeClock();
   const link = new MemoryStationLink();
   const faults = faultsSchema.parse({ debounce: '2s', window: '5s', frozenAfter: '10s' });
-  let n = 0;
-  const health = new CameraHealth({ cameras: [{ id: 'gate', intervalMs: 1000, faults }], link, clock, logger: silentLogger(), newId: () => `h${++n}` });
-  return { clock, link, health };
+  const alerts = new AlertBoard({ link, clock, logger: silentLogger() });
+  const health = new CameraHealth({ cameras: [{ id: 'gate', intervalMs: 1000, faults }], link, alerts, clock, logger: silentLogger() });
+  return { clock, link, alerts, health };
 }
 
 /** Feeds one frame a second for `seconds` seconds. */
@@ -57,12 +58,14 @@ describe('camera health', () => {
     expect(ctx.clock.monotonicMs() - silentFrom).toBeLessThanOrEqual(3 * 1000 + 2000);
     expect(ctx.link.cameraStatus.get('gate')).toMatchObject({ state: 'offline', reason: 'timeout' });
     expect(ctx.link.health.at(-1)).toMatchObject({ kind: 'camera_offline', state: 'raised', subject: 'gate', severity: 'critical' });
+    expect(ctx.alerts.list()).toMatchObject([{ kind: 'camera_offline', subject: 'gate', severity: 'critical' }]);
 
     await feed(ctx, 1, (i) => picture(100 + i));
     expect(ctx.link.cameraStatus.get('gate')?.state).toBe('offline'); // debounced
     await feed(ctx, 3, (i) => picture(200 + i));
     expect(ctx.link.cameraStatus.get('gate')).toMatchObject({ state: 'online' });
     expect(ctx.link.health.at(-1)).toMatchObject({ kind: 'camera_offline', state: 'cleared' });
+    expect(ctx.alerts.list()).toEqual([]);
     await ctx.health.stop();
   });
 

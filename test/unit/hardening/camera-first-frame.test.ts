@@ -3,6 +3,7 @@ import { createAgent } from '../../../agent/app/agent.js';
 import { CameraHealth } from '../../../agent/edge/camera-health/camera-health.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { faultsSchema } from '../../../agent/config/sections/camera-pipeline.js';
+import { AlertBoard } from '../../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
 import type { CameraStatusPayload } from '../../../agent/link/contract/v1.js';
 import { cameraFault } from '../../../agent/core/camera-fault.js';
@@ -34,7 +35,7 @@ describe('a camera is never online before its first picture', () => {
     const link = new StatusHistoryLink();
     const faults = faultsSchema.parse({ debounce: '2s' });
     const health = new CameraHealth({
-      cameras: [{ id: 'slow', intervalMs: 1000, faults }, { id: 'wrong-pw', intervalMs: 1000, faults }], link, clock, logger: silentLogger(),
+      cameras: [{ id: 'slow', intervalMs: 1000, faults }, { id: 'wrong-pw', intervalMs: 1000, faults }], link, alerts: new AlertBoard({ link, clock, logger: silentLogger() }), clock, logger: silentLogger(),
     });
     await health.start();
     await clock.advance(2500); // no frame yet from either: nothing to say
@@ -75,5 +76,36 @@ cameras:
     }
     expect(link.history[0]).toMatchObject({ camera: 'gate', state: 'offline', reason: 'auth' });
     expect(link.history.some((s) => s.state === 'online')).toBe(false);
+  });
+
+  it('raises the camera alert on the host alert board, so the heartbeat lists it with every other alert', async () => {
+    const source: FrameSource = {
+      camera: 'gate', start: () => Promise.resolve(), stop: () => Promise.resolve(),
+      grab: () => Promise.reject(cameraFault('auth', 'HTTP 401')),
+    };
+    const dir = await tempDir();
+    const config = parseConfigText(`
+host: { id: board-host }
+mqtt: { url: mqtt://127.0.0.1:1 }
+storage: { dataDir: ${dir}/data }
+heartbeat: { interval: 5s }
+cameras:
+  - id: gate
+    file: { path: /dev/null }
+    interval: 100ms
+    faults: { debounce: 100ms }
+    detect: { enabled: false }
+`, 'board.yaml');
+    const link = new StatusHistoryLink();
+    const alerts = () => (link.heartbeat?.['alerts'] ?? []) as { kind: string }[];
+    const agent = createAgent({ config, ports: realHostPorts(), logger: silentLogger(), link, sources: new Map([['gate', source]]) });
+    await agent.start();
+    try {
+      await waitFor(() => alerts().some((a) => a.kind === 'camera_offline'), 15_000, 'camera_offline in the heartbeat');
+    } finally {
+      await agent.stop();
+    }
+    expect(alerts()).toContainEqual(expect.objectContaining({ kind: 'camera_offline', subject: 'gate', severity: 'critical' }));
+    expect(link.health.filter((h) => h.kind === 'camera_offline' && h.state === 'raised')).toHaveLength(1);
   });
 });

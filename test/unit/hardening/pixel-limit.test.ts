@@ -4,6 +4,7 @@ import { createAgent } from '../../../agent/app/agent.js';
 import { CameraHealth } from '../../../agent/edge/camera-health/camera-health.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { faultsSchema } from '../../../agent/config/sections/camera-pipeline.js';
+import { AlertBoard } from '../../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { decodeImage } from '../../../agent/edge/detection/tf-detector.js';
@@ -36,7 +37,7 @@ describe('pixel bombs from a camera', () => {
     const clock = new FakeClock();
     const link = new MemoryStationLink();
     const faults = faultsSchema.parse({ debounce: '2s', window: '2s' });
-    const health = new CameraHealth({ cameras: [{ id: 'gate', intervalMs: 1000, faults }], link, clock, logger: silentLogger() });
+    const health = new CameraHealth({ cameras: [{ id: 'gate', intervalMs: 1000, faults }], link, alerts: new AlertBoard({ link, clock, logger: silentLogger() }), clock, logger: silentLogger() });
     await health.start();
     for (let i = 0; i < 6; i++) {
       health.badImage('gate', 'a 16383×16383 JPEG is refused');

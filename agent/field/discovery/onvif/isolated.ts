@@ -3,6 +3,7 @@ import type { OnvifCredentials } from '../types.js';
 import type { OnvifClient, ProbeOptions, ProbeOutcome, ReadOutcome } from './client.js';
 import { WorkerPool, type JobResult } from './worker-pool.js';
 import type { WorkerJob } from './worker-protocol.js';
+import { definedProps } from '../../../core/defined-props.js';
 
 /** Extra time the probe's worker gets past its listening time (thread start-up, loading the library). */
 const PROBE_GRACE_MS = 3000;
@@ -24,12 +25,12 @@ export function isolatedOnvifClient(script = new URL('./worker.js', import.meta.
       const result = await pool.run({ kind: 'probe', options }, options.timeoutMs + PROBE_GRACE_MS);
       if (result.kind === 'probed') return result.outcome;
       if (result.kind === 'probe-failed') {
-        throw new AgentError('discovery.probe_failed', `cannot send the WS-Discovery probe: ${result.message}`, { details: result.code === undefined ? {} : { code: result.code } });
+        throw new AgentError('discovery.probe_failed', `cannot send the WS-Discovery probe: ${result.message}`, { details: definedProps({ code: result.code }) });
       }
       throw new AgentError('discovery.probe_failed', `the WS-Discovery probe failed: ${describe(result)}`);
     },
     async readDevice(serviceUrl: string, credentials: OnvifCredentials | undefined, timeoutMs: number): Promise<ReadOutcome> {
-      const job: WorkerJob = { kind: 'read', serviceUrl, timeoutMs, ...(credentials === undefined ? {} : { credentials }) };
+      const job: WorkerJob = { kind: 'read', serviceUrl, timeoutMs, ...definedProps({ credentials }) };
       const result = await pool.run(job, timeoutMs);
       if (result.kind === 'read') return result.outcome;
       if (result.kind === 'timeout') return { ok: false, failure: { code: 'timeout', message: `no complete answer within ${timeoutMs} ms` } };

@@ -2,6 +2,7 @@ import onvif from 'onvif';
 import type { OnvifCredentials } from '../types.js';
 import { checkMulticastRoute } from './multicast-route.js';
 import type { ClientFailure, OnvifClient, ProbeOptions, ProbeOutcome, RawDeviceReading, RawProfileUris } from './client.js';
+import { definedProps } from '../../../core/defined-props.js';
 
 type Callback<T> = (err: Error | null, data?: T) => void;
 
@@ -55,7 +56,7 @@ function probeWithLibrary(options: ProbeOptions): Promise<ProbeOutcome> {
       if (err instanceof Error) reject(err);
       else resolve(outcome);
     };
-    const probeOptions = { timeout: options.timeoutMs, resolve: false, ...(options.interfaceName === undefined ? {} : { device: options.interfaceName }) };
+    const probeOptions = { timeout: options.timeoutMs, resolve: false, ...definedProps({ device: options.interfaceName }) };
     onvif.Discovery.probe(probeOptions, (err) => settle(err));
   });
 }

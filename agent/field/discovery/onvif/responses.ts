@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cleanUri } from '../uris.js';
 import type { DiscoveredDevice, MediaProfile } from '../types.js';
 import type { RawDeviceReading, RawProbeAnswer } from './client.js';
+import { definedProps } from '../../../core/defined-props.js';
 
 /** Text as the library gives it: it turns numeric-looking text into numbers. */
 const text = z.union([z.string(), z.number()]).transform(String);
@@ -35,8 +36,7 @@ export function parseProbeAnswer(answer: RawProbeAnswer): ProbeParse {
       address: answer.from,
       endpoint: match.endpointReference.address,
       serviceUrl,
-      ...(scopes.name === undefined ? {} : { name: scopes.name }),
-      ...(scopes.hardware === undefined ? {} : { hardware: scopes.hardware }),
+      ...definedProps({ name: scopes.name, hardware: scopes.hardware }),
     },
   };
 }
@@ -122,8 +122,7 @@ function toProfile(p: z.output<typeof profileSchema>, uris: RawDeviceReading['ur
     ...(p.name === undefined ? {} : { name: printable(p.name) }),
     ...(encoder?.encoding === undefined ? {} : { encoding: printable(encoder.encoding, 16) }),
     ...(encoder?.resolution === undefined ? {} : { width: encoder.resolution.width, height: encoder.resolution.height }),
-    ...(stream.uri === undefined ? {} : { rtsp: stream.uri }),
-    ...(snapshot.uri === undefined ? {} : { snapshot: snapshot.uri }),
+    ...definedProps({ rtsp: stream.uri, snapshot: snapshot.uri }),
     notes: [...stream.notes, ...snapshot.notes],
   };
 }
