@@ -3,6 +3,7 @@ import { AgentError } from '../../core/errors.js';
 import type { FileSystem } from '../../ports/fs.js';
 import type { Http } from '../../ports/http.js';
 import { refuse } from './bundle.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface DownloadOptions {
   http: Http;
@@ -74,7 +75,7 @@ async function fetchOnce(start: URL, options: DownloadOptions): Promise<void> {
 async function fetchSameOrigin(start: URL, http: Http, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
   let url = start;
   for (let hop = 0; hop < 5; hop++) {
-    const response = await http.fetch(url, { redirect: 'manual', headers, ...(signal === undefined ? {} : { signal }) });
+    const response = await http.fetch(url, { redirect: 'manual', headers, ...definedProps({ signal }) });
     if (response.status < 300 || response.status >= 400) return response;
     await response.body?.cancel();
     const next = new URL(response.headers.get('location') ?? '', url);

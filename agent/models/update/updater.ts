@@ -16,6 +16,7 @@ import { checkInstallPolicy } from './policy.js';
 import { SlotStore, type ModelTarget, type SlotRef, type SlotState } from './slots.js';
 import { ChunkReceiver, downloadIncoming, pruneIncoming } from './transfer.js';
 import { recoverAtBoot, TrialJudge } from './trial.js';
+import { definedProps } from '../../core/defined-props.js';
 
 export interface SelfTestOutcome {
   ok: boolean;
@@ -141,7 +142,7 @@ export class ModelUpdater implements Module {
       await this.switchTo(ref);
     } catch (err) {
       const current = this.update?.state;
-      if (current !== 'rolled_back') this.progress({ state: 'failed', ...(this.update?.version === undefined ? {} : { version: this.update.version }), error: errorMessage(err) });
+      if (current !== 'rolled_back') this.progress({ state: 'failed', ...definedProps({ version: this.update?.version }), error: errorMessage(err) });
       throw err;
     } finally {
       await this.deps.fs.rm(file, { force: true });
@@ -245,7 +246,7 @@ export class ModelUpdater implements Module {
   private downloadProgress(received: number, total: number | undefined): void {
     // 0..1 as the contract says, in steps of 1%, so a download sends at most 101 progress messages.
     const progress = total === undefined ? undefined : Math.floor((100 * received) / total) / 100;
-    if (progress !== this.update?.progress) this.progress({ state: 'downloading', ...(progress === undefined ? {} : { progress }) });
+    if (progress !== this.update?.progress) this.progress({ state: 'downloading', ...definedProps({ progress }) });
   }
 
   private progress(update: UpdateState): void {
@@ -258,7 +259,7 @@ export class ModelUpdater implements Module {
     this.deps.link.setModel({
       ts: this.deps.clock.now().toISOString(),
       installed: { id: current.id, version: current.bundleVersion, sha256: current.sha256 },
-      ...(this.update === undefined ? {} : { update: this.update }),
+      ...definedProps({ update: this.update }),
     });
   }
 
