@@ -1,7 +1,7 @@
 /**
  * Pure scoring for `npm run eval`: image level (count-based and presence), precision/recall
  * curves, threshold selection with a held-out half, and event level (visits found, duplicates,
- * false events). No I/O here, so every rule is unit-tested (test/unit/eval-scoring.test.ts).
+ * false events). No I/O here, so every rule is unit-tested (test/unit/scripts/eval-scoring.test.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Label } from '../../agent/edge/types.js';

@@ -1,0 +1,134 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../../agent/config/load.js';
+import { brokerChecks } from '../../../../agent/field/doctor/broker-check.js';
+import { runChecks } from '../../../../agent/field/doctor/run-checks.js';
+import type { DoctorReport } from '../../../../agent/field/doctor/report.js';
+import { realFileSystem } from '../../../../agent/ports/fs.js';
+import { realMqttConnector } from '../../../../agent/ports/mqtt.js';
+import { decodeVideoFrames } from '../../../../agent/field/sim/footage-frames.js';
+import { HttpCameraSim } from '../../../../agent/field/sim/http-camera-sim.js';
+import { makePasswordFile } from '../../../helpers/certs.js';
+import { runCli } from '../../../helpers/cli.js';
+import { footage } from '../../../helpers/footage.js';
+import { TestBroker, freePort } from '../../../helpers/mosquitto.js';
+import { tempDir } from '../../../helpers/tmp.js';
+
+/**
+ * `minwang check` as the installer runs it: the built bin against simulated Digest cameras on
+ * 127.0.0.1 (one good, one whose password was changed, one that is not there at all) and a real
+ * mosquitto with the shipped ACL and a password file.
+ */
+const SHIPPED_ACL = fileURLToPath(new URL('../../../../config/mosquitto/minwang.acl', import.meta.url));
+const sim = new HttpCameraSim({ username: 'admin', password: 'cam-pw' });
+let simPort: number;
+let deadPort: number;
+let broker: TestBroker;
+let openBroker: TestBroker;
+let dir: string;
+
+beforeAll(async () => {
+  const frames = await decodeVideoFrames(footage('opencv/vtest.avi'), { fps: 5, maxFrames: 30 });
+  sim.add({ name: 'gate', frames, fps: 5 });
+  sim.add({ name: 'lane', frames, fps: 5 });
+  sim.setFault('lane', 'wrong-password');
+  simPort = await sim.start();
+  deadPort = await freePort();
+  dir = await tempDir();
+  const passwd = join(dir, 'passwd');
+  await makePasswordFile(passwd, { 'host-a': 'a-pw' });
+  broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous false', `password_file ${passwd}`, `acl_file ${SHIPPED_ACL}`] });
+  openBroker = await TestBroker.start({ dir: join(dir, 'open-broker') });
+}, 60_000);
+
+afterAll(async () => {
+  await broker?.stop();
+  await openBroker?.stop();
+  await sim.stop();
+});
+
+function configYaml(cameras: string[], url = broker.url): string {
+  return [
+    'host: { id: host-a }',
+    `mqtt: { url: "${url}", username: host-a, password: a-pw, connectTimeout: 5s }`,
+    `storage: { dataDir: "${join(dir, 'data')}" }`,
+    // The full frame only: the model check stays quick on a loaded test machine.
+    'detector: { tiling: { grids: [] } }',
+    'cameras:',
+    ...cameras,
+  ].join('\n');
+}
+
+const camera = (id: string, url: string, password = 'cam-pw') =>
+  `  - { id: ${id}, snapshot: { url: "${url}", username: admin, password: ${password} }, timeout: 2s }`;
+
+async function check(yaml: string): Promise<{ code: number | null; report: DoctorReport; stderr: string }> {
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'data'), { recursive: true });
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(file, yaml);
+  const result = await runCli(['check', '--config', file, '--json']);
+  return { code: result.code, report: JSON.parse(result.stdout) as DoctorReport, stderr: result.stderr };
+}
+
+describe('minwang check', () => {
+  it('reports a good camera, a wrong password and a dead camera accurately, and exits 1', async () => {
+    const { code, report } = await check(configYaml([
+      camera('gate', sim.url(simPort, 'gate')),
+      camera('lane', sim.url(simPort, 'lane')),
+      camera('dead', `http://127.0.0.1:${deadPort}/snapshot.jpg`),
+    ]));
+    const byId = new Map(report.checks.map((c) => [c.id, c]));
+    expect(byId.get('camera:gate')).toMatchObject({ status: 'pass', details: { width: 768, height: 576 } });
+    expect(byId.get('camera:lane')).toMatchObject({ status: 'fail', details: { reason: 'auth' } });
+    expect(byId.get('camera:lane')?.message).toMatch(/login refused/);
+    expect(byId.get('camera:dead')).toMatchObject({ status: 'fail', details: { reason: 'unreachable' } });
+    expect(byId.get('camera:dead')?.hint).toMatch(/address/);
+    expect(byId.get('broker')?.status).toBe('pass');
+    expect(byId.get('broker:own-topics')?.status).toBe('pass');
+    expect(byId.get('broker:other-topics')).toMatchObject({ status: 'pass' });
+    expect(byId.get('broker:other-topics')?.message).toMatch(/refused/);
+    expect(report.ok).toBe(false);
+    expect(report.counts.fail).toBe(2);
+    expect(code).toBe(1);
+  }, 150_000);
+
+  it('exits 0 when every check passes, and measures the model', async () => {
+    const { code, report } = await check(configYaml([camera('gate', sim.url(simPort, 'gate'))]));
+    const failed = report.checks.filter((c) => c.status === 'fail');
+    expect(failed).toEqual([]);
+    const model = report.checks.find((c) => c.id === 'model');
+    expect(model?.details?.['inferenceMs']).toBeGreaterThan(0);
+    expect(report.checks.find((c) => c.id === `disk:${join(dir, 'data')}`)?.status).toBe('pass');
+    expect(code).toBe(0);
+  }, 150_000);
+
+  it('exits 2 with the config error on a bad config', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'host: { id: "Not Valid" }\n');
+    const result = await runCli(['check', '--config', file, '--json']);
+    const report = JSON.parse(result.stdout) as DoctorReport;
+    expect(result.code).toBe(2);
+    expect(report.checks[0]).toMatchObject({ id: 'config', status: 'fail' });
+    expect(report.checks[0]?.message).toMatch(/host\.id/);
+  }, 30_000);
+});
+
+describe('broker checks without an ACL', () => {
+  it('fails "other hosts\' topics" with the hint to install the shipped ACL', async () => {
+    const config = parseConfigText(configYaml([], openBroker.url).replace('cameras:', 'cameras: []'), 'test.yaml');
+    const results = await runChecks(brokerChecks(config, { connector: realMqttConnector, fs: realFileSystem }));
+    expect(results.map((r) => [r.id, r.status])).toEqual([['broker', 'pass'], ['broker:own-topics', 'pass'], ['broker:other-topics', 'fail']]);
+    expect(results[2]?.hint).toMatch(/config\/mosquitto\/minwang\.acl/);
+  }, 60_000);
+
+  it('says the login was refused, and skips the publish checks', async () => {
+    const config = parseConfigText(configYaml([]).replace('password: a-pw', 'password: wrong').replace('cameras:', 'cameras: []'), 'test.yaml');
+    const results = await runChecks(brokerChecks(config, { connector: realMqttConnector, fs: realFileSystem }));
+    expect(results[0]).toMatchObject({ status: 'fail', details: { kind: 'auth' } });
+    expect(results[0]?.hint).toMatch(/mosquitto_passwd/);
+    expect(results[1]?.message).toMatch(/not checked/);
+  }, 60_000);
+});

@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../agent/core/logger.js';
+import { FakeClock } from '../../fakes/clock.js';
+import { StationState } from '../../../agent/station/state.js';
+import { ConsoleStore } from '../../../agent/station/web/store.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { T0, at, event, msg, topic } from './fixtures.js';
+
+const live = (clock: FakeClock) => ({ receivedAt: clock.now(), retained: false });
+
+/** A good village's 5 real alerts, then a compromised host's 1000 events dated 2099. */
+function floodedState(clock: FakeClock, maxAlerts = 100): StationState {
+  const state = new StationState({ clock, staleAfterMs: 90_000, maxAlerts });
+  for (let i = 1; i <= 5; i++) {
+    clock.jumpWall(1000);
+    state.apply(msg(topic.events('good'), event(`real-${i}`, i, { startedAt: clock.now().toISOString(), ts: clock.now().toISOString() })), live(clock));
+  }
+  for (let i = 1; i <= 1000; i++) {
+    state.apply(msg(topic.events('evil'), event(`fake-${i}`, i, { startedAt: new Date(Date.UTC(2099, 0, 1, 0, 0, i)).toISOString() })), live(clock));
+  }
+  return state;
+}
+
+describe('one host cannot hide another village\'s alerts', () => {
+  it('keeps every real alert when a host floods the feed with events dated in the future', () => {
+    const clock = new FakeClock(new Date(T0));
+    const state = floodedState(clock);
+    const keys = state.alerts().map((a) => a.key);
+    expect(keys).toHaveLength(100);
+    for (let i = 1; i <= 5; i++) expect(keys).toContain(`good/real-${i}`);
+    // Future times are clamped to arrival: the flood is not "newer" than alerts that arrive after it.
+    clock.jumpWall(1000);
+    state.apply(msg(topic.events('good'), event('real-6', 6, { startedAt: clock.now().toISOString(), ts: clock.now().toISOString() })), live(clock));
+    expect(state.alerts()[0]?.key).toBe('good/real-6');
+    expect(state.alerts().find((a) => a.host === 'evil')?.sortAt).toBe(new Date(T0 + 5000).toISOString());
+    expect(state.alerts().find((a) => a.host === 'evil')?.startedAt).toMatch(/^2099-/); // shown as sent, only ordered by arrival
+  });
+
+  it('and after a restart of the console, from its store', async () => {
+    const clock = new FakeClock(new Date(T0));
+    const state = floodedState(clock);
+    const store = new ConsoleStore(join(await tempDir(), 'console.sqlite'), 100, silentLogger());
+    // The store saw every alert as it came (the flood included), not only what the feed kept.
+    const all = floodedState(new FakeClock(new Date(T0)), 10_000).alerts();
+    for (const entry of all) store.saveAlert(entry);
+    store.prune();
+    const restored = store.load().alerts.map((a) => a.key);
+    for (let i = 1; i <= 5; i++) expect(restored).toContain(`good/real-${i}`);
+    expect(restored.length).toBeLessThanOrEqual(100);
+    expect(state.alerts().length).toBe(100);
+    store.close();
+  });
+
+  it('a few minutes of clock skew still sort by the host time', () => {
+    const clock = new FakeClock(new Date(T0));
+    const state = new StationState({ clock, staleAfterMs: 90_000 });
+    state.apply(msg(topic.events('h1'), event('a', 1, { startedAt: at(120) })), live(clock));
+    state.apply(msg(topic.events('h1'), event('b', 2, { startedAt: at(60) })), live(clock));
+    expect(state.alerts().map((a) => a.id)).toEqual(['a', 'b']);
+  });
+});
