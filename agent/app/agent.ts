@@ -181,7 +181,12 @@ class StartSteps {
   private readonly updater = once(() => {
     const detection = this.detection();
     const { config, ports, logger } = this.deps;
-    return detection === undefined ? undefined : buildModelUpdater({ config, ports, logger, link: this.station().link, pool: detection.pool });
+    return detection === undefined ? undefined : buildModelUpdater({
+      config, ports, logger, link: this.station().link, pool: detection.pool,
+      // The board is built with the health modules, which themselves ask the updater for the model version:
+      // reach it when an alert happens (after both are built), not now.
+      alerts: { raise: (...args) => this.side().alerts.raise(...args), clear: (...args) => this.side().alerts.clear(...args) },
+    });
   });
 
   /** The detector the cameras use, metered for the heartbeat: injected, or the pool behind the updater. */

@@ -1,18 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { StationLink } from '../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../link/contract/link.js';
 import type { Logger } from '../core/logger.js';
 import { agentVersion } from '../core/version.js';
 import { workerSetup } from '../edge/detection/from-config.js';
 import { DetectorPool } from '../edge/detection/pool.js';
 import { runSelfTest } from '../edge/detection/self-test.js';
 import type { WorkerSetup } from '../edge/detection/worker-protocol.js';
-import { ModelUpdater, type AlertRaiser } from '../models/update/updater.js';
+import { ModelUpdater } from '../models/update/updater.js';
 import type { ModelTarget } from '../models/update/slots.js';
 import { loadInstalledModel, modelPaths, PACKAGED_MODELS_DIR, sha256Of } from '../models/store.js';
-import type { Clock } from '../ports/clock.js';
 import type { HostPorts } from '../ports/index.js';
 
 export interface ModelUpdateWiring {
@@ -21,20 +19,22 @@ export interface ModelUpdateWiring {
   logger: Logger;
   link: StationLink;
   pool: DetectorPool;
+  /** The host's alert board (a rollback stays raised until a model passes its trial). */
+  alerts: HealthReporter;
 }
 
 /**
  * The model updater beside the detector: it self-tests a new model in a one-worker pool of its
  * own, then switches the detector's pool to it. Installed models live under `<dataDir>/models`.
  */
-export function buildModelUpdater({ config, ports, logger, link, pool }: ModelUpdateWiring): ModelUpdater {
+export function buildModelUpdater({ config, ports, logger, link, pool, alerts }: ModelUpdateWiring): ModelUpdater {
   const cameras = config.cameras.filter((c) => c.detect.enabled).map((c) => c.detect);
   const setupFor = (target: ModelTarget): WorkerSetup => ({ ...workerSetup(config.detector, cameras, target.modelsRoot), modelId: target.modelId });
   const log = logger.child({ module: 'model-update' });
   return new ModelUpdater({
     root: join(config.storage.dataDir, 'models'),
     config: config.models,
-    link, health: eventAlerts(link, ports.clock, log), logger: log, clock: ports.clock, http: ports.http, fs: ports.fs,
+    link, health: alerts, logger: log, clock: ports.clock, http: ports.http, fs: ports.fs,
     agentVersion: agentVersion(),
     packaged: { slot: null, id: config.detector.model, bundleVersion: 0, sha256: packagedManifestSha(config.detector.model), modelsRoot: PACKAGED_MODELS_DIR },
     selfTest: async (target) => {
@@ -59,15 +59,3 @@ function packagedManifestSha(id: string): string {
   }
 }
 
-/**
- * A rollback is an event, not a condition that clears: each one reaches the station as its own
- * `raised` alert (the health monitor's AlertBoard would keep it open and swallow a second one).
- */
-function eventAlerts(link: StationLink, clock: Clock, logger: Logger): AlertRaiser {
-  return {
-    raise: (kind, subject, change) => {
-      link.publishHealth({ ts: clock.now().toISOString(), id: randomUUID(), kind, state: 'raised', subject, ...change })
-        .catch((err: unknown) => logger.error({ err, kind }, 'could not queue a health alert'));
-    },
-  };
-}

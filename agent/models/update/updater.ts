@@ -1,6 +1,6 @@
 import type { ModelsConfig } from '../../config/sections/models.js';
-import type { StationLink } from '../../link/contract/link.js';
-import type { HealthBody, HealthKind, ModelPayload } from '../../link/contract/v1.js';
+import type { StationLink, HealthReporter } from '../../link/contract/link.js';
+import type { ModelPayload } from '../../link/contract/v1.js';
 import { CommandError } from '../../link/commands/dispatcher.js';
 import { AgentError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -23,20 +23,13 @@ export interface SelfTestOutcome {
   problems: string[];
 }
 
-/**
- * Where the updater raises its `model_rollback` alert: the shape of the GPIO modules'
- * HealthReporter, passed in by the composition root.
- */
-export interface AlertRaiser {
-  raise(kind: HealthKind, subject: string, change: { severity: HealthBody['severity']; message: string; details?: Record<string, unknown> }): void;
-}
-
 export interface ModelUpdaterDeps {
   /** `<dataDir>/models`. */
   root: string;
   config: ModelsConfig;
   link: StationLink;
-  health: AlertRaiser;
+  /** The host's alert board: `model_rollback` is raised on a rollback and cleared when a model passes its trial. */
+  health: HealthReporter;
   logger: Logger;
   clock: Clock;
   http: Http;
@@ -186,7 +179,10 @@ export class ModelUpdater implements Module {
     if (verdict.kind === 'rollback') return this.startRollback(verdict.reason);
     if (verdict.kind === 'continue') return;
     this.state = { ...this.state, trial: null };
-    this.serially('commit', () => this.slots.writeState(this.state).then(() => this.deps.logger.info({ slot: this.state.current }, 'model trial passed; committed')), false);
+    this.serially('commit', () => this.slots.writeState(this.state).then(() => {
+      this.deps.logger.info({ slot: this.state.current }, 'model trial passed; committed');
+      this.deps.health.clear('model_rollback', 'model', 'a model passed its trial and is committed');
+    }), false);
   }
 
   private startRollback(reason: string): void {

@@ -12,6 +12,8 @@ import { PACKAGED_MODELS_DIR, sha256Of } from '../../../agent/models/store.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 import { testKey } from '../../helpers/model-bundles.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { AlertBoard } from '../../../agent/host/health/alerts.js';
+import { systemClock } from '../../../agent/ports/clock.js';
 
 const maintainer = testKey();
 const CHUNK = 44 * 1024;
@@ -33,7 +35,8 @@ describe('model update with the real detector', () => {
     const setModel = link.setModel.bind(link);
     link.setModel = (m) => { states.push(m); setModel(m); };
     const pool = createDetectorPool({ detector: config.detector, logger: silentLogger() });
-    const updater = buildModelUpdater({ config, ports: realHostPorts(), logger: silentLogger(), link, pool });
+    const alerts = new AlertBoard({ link, clock: systemClock, logger: silentLogger() });
+    const updater = buildModelUpdater({ config, ports: realHostPorts(), logger: silentLogger(), link, pool, alerts });
     await updater.start();
     await pool.start();
     stops.push(() => pool.stop());

@@ -30,7 +30,7 @@ describe('model bundle over MQTT chunks (real mosquitto)', () => {
     const link = new MqttStationLink({ config, ports: { clock: systemClock, fs: realFileSystem, mqtt: realMqttConnector }, logger: silentLogger(), version: '0.0.0-test' });
     await writeTinyModelDir(join(dir, 'packaged'));
     const updater = new ModelUpdater({
-      fs: realFileSystem, health: { raise: () => undefined }, root: join(dir, 'data', 'models'), config: config.models, link, logger: silentLogger(), clock: systemClock,
+      fs: realFileSystem, health: { raise: () => undefined, clear: () => undefined }, root: join(dir, 'data', 'models'), config: config.models, link, logger: silentLogger(), clock: systemClock,
       http: { fetch: () => Promise.reject(new Error('offline')) }, agentVersion: '0.1.0',
       packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'a'.repeat(64), modelsRoot: join(dir, 'packaged') },
       selfTest: () => Promise.resolve({ ok: true, problems: [] }),

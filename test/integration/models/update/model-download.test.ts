@@ -112,7 +112,7 @@ describe('model download over HTTPS (test CA)', () => {
     await writeTinyModelDir(join(dir, 'packaged'));
     const link = new MemoryStationLink();
     const updater = new ModelUpdater({
-      fs: realFileSystem, health: { raise: () => undefined }, root: join(dir, 'models'), link, logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')), http: httpsWithCa(ca),
+      fs: realFileSystem, health: { raise: () => undefined, clear: () => undefined }, root: join(dir, 'models'), link, logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')), http: httpsWithCa(ca),
       config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: [origin] }),
       agentVersion: '0.1.0',
       packaged: { slot: null, id: 'tiny', bundleVersion: 0, sha256: 'a'.repeat(64), modelsRoot: join(dir, 'packaged') },

@@ -40,7 +40,7 @@ async function installThenKill(dir: string, from: number, afterLines: number, de
 async function bootOn(dir: string): Promise<{ updater: ModelUpdater; active: ModelTarget }> {
   let active: ModelTarget | undefined;
   const updater = new ModelUpdater({
-    fs: realFileSystem, health: { raise: () => undefined }, root: join(dir, 'models'), link: new MemoryStationLink(), logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')),
+    fs: realFileSystem, health: { raise: () => undefined, clear: () => undefined }, root: join(dir, 'models'), link: new MemoryStationLink(), logger: silentLogger(), clock: new FakeClock(new Date('2026-06-01T00:00:00Z')),
     http: { fetch: () => Promise.reject(new Error('offline')) },
     config: modelsSchema.parse({ trustedKeys: [pair.publicKey], trial: { maxBoots: 20 } }),
     agentVersion: '0.1.0',

@@ -24,6 +24,7 @@ interface Harness {
   link: MemoryStationLink;
   /** The health alerts the updater raised, in order. */
   raised: { kind: HealthKind; subject: string; message: string }[];
+  cleared: { kind: HealthKind; subject: string }[];
   updates: ModelPayload[];
   activated: ModelTarget[];
   selfTests: ModelTarget[];
@@ -45,8 +46,9 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
   const selfTests: ModelTarget[] = [];
   const root = join(dir, 'data', 'models');
   const raised: Harness['raised'] = [];
+  const cleared: Harness['cleared'] = [];
   const updater = new ModelUpdater({
-    fs: options.fs ?? realFileSystem, health: { raise: (kind, subject, { message }) => raised.push({ kind, subject, message }) }, root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
+    fs: options.fs ?? realFileSystem, health: { raise: (kind, subject, { message }) => raised.push({ kind, subject, message }), clear: (kind, subject) => cleared.push({ kind, subject }) }, root, link, logger: silentLogger(), clock: options.clock ?? new FakeClock(new Date('2026-06-01T00:00:00Z')),
     http: options.http ?? { fetch: () => Promise.reject(new Error('no network in this test')) },
     config: modelsSchema.parse({ trustedKeys: [maintainer.publicKey], allowedOrigins: ['https://models.example.org'], maxBundleBytes: '1MiB', trial: { inferences: options.trial ?? 3 } }),
     agentVersion: '0.1.0',
@@ -56,7 +58,7 @@ async function harness(options: { clock?: FakeClock; dir?: string; http?: Http; 
   });
   await updater.start();
   const command = (op: string, params: Record<string, unknown>) => link.command(op, params);
-  return { updater, link, raised, updates, activated, selfTests, root, packagedRoot, command };
+  return { updater, link, raised, cleared, updates, activated, selfTests, root, packagedRoot, command };
 }
 
 async function sendChunks(h: Harness, bundle: Buffer, transfer = 't1'): Promise<unknown[]> {
@@ -310,6 +312,8 @@ describe('model updater', () => {
     await h.updater.idle();
     const state = JSON.parse(await readFile(join(h.root, 'state.json'), 'utf8')) as { trial: unknown };
     expect(state.trial).toBeNull();
+    // A committed model ends any rollback condition on the host's alert board.
+    expect(h.cleared).toEqual([{ kind: 'model_rollback', subject: 'model' }]);
     failing = true;
     await infer(detector, 1);
     await h.updater.idle();
