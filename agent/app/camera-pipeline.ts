@@ -91,6 +91,7 @@ export class CameraPipeline {
       host: config.events,
       timezone: config.host.timezone,
       link,
+      alerts: deps.alerts,
       clock: ports.clock,
       scheduler: ports.scheduler,
       logger: logger.child({ module: 'events' }),

@@ -22,6 +22,7 @@ import { parseConfigText } from '../../agent/config/load.js';
 import { detectorSchema } from '../../agent/config/sections/detector.js';
 import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
+import { AlertBoard } from '../../agent/host/health/alerts.js';
 import { NO_TILES } from '../../agent/edge/detection/crops.js';
 import { workerSetup } from '../../agent/edge/detection/from-config.js';
 import { DetectorPool } from '../../agent/edge/detection/pool.js';
@@ -80,7 +81,9 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
   const config = parseConfigText('host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: /tmp }\ncameras:\n  - { id: c0, snapshot: { url: "http://127.0.0.1:1/" } }\n', 'bench.yaml');
   const camera = config.cameras[0] as (typeof config.cameras)[number];
   const ports = realHostPorts();
-  const events = new EventsStage({ cameras: config.cameras, host: config.events, timezone: config.host.timezone, link: new MemoryStationLink(), clock: ports.clock, scheduler: ports.scheduler, logger: silentLogger() });
+  const link = new MemoryStationLink();
+  const alerts = new AlertBoard({ link, clock: ports.clock, logger: silentLogger() });
+  const events = new EventsStage({ cameras: config.cameras, host: config.events, timezone: config.host.timezone, link, alerts, clock: ports.clock, scheduler: ports.scheduler, logger: silentLogger() });
   await events.start();
   const setup = workerSetup(config.detector, [camera.detect]);
   const detector = await TfDetector.create({ model: await loadInstalledModel(setup.modelId), backend: 'wasm', tiling: setup.tiling, minScore: setup.minScore, fit: setup.fit });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventsConfig, ArmWindow, HostEventsConfig } from '../../config/sections/camera-pipeline.js';
 import { DEFAULT_LABEL_RULES } from '../../config/sections/detector.js';
 import type { Polygon } from '../../config/sections/regions.js';
-import type { StationLink } from '../../link/contract/link.js';
+import type { HealthReporter, StationLink } from '../../link/contract/link.js';
 import type { EventBody, EventEndReason, EventQuiet } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
@@ -32,6 +32,8 @@ export interface EventsStageOptions {
   host: HostEventsConfig;
   timezone: string;
   link: StationLink;
+  /** Where the flood guard raises and clears `event_flood`: the host's alert board. */
+  alerts: HealthReporter;
   clock: Clock;
   scheduler: Scheduler;
   logger: Logger;
@@ -153,7 +155,7 @@ export class EventsStage implements Module {
   }
 
   private buildCamera(camera: EventsCamera): CameraEvents {
-    const { clock, link, logger } = this.options;
+    const { clock } = this.options;
     const newId = this.options.newId ?? ((id: string) => defaultEventId(id, clock.now()));
     const defaults = { person: DEFAULT_LABEL_RULES.person.minScore, ebike: DEFAULT_LABEL_RULES.ebike.minScore };
     const states = new Map<string, EventState>();
@@ -165,7 +167,7 @@ export class EventsStage implements Module {
       camera,
       tracker: new ObjectTracker({ iou: camera.events.iou, mayJump, newId: () => newId(camera.id) }),
       arming: new ArmingSchedule(camera.id, camera.arm, { scheduler: this.options.scheduler, clock, timezone: this.options.timezone }),
-      flood: new FloodGuard(camera.id, camera.events.floodPerMinute, { clock, link, logger }),
+      flood: new FloodGuard(camera.id, camera.events.floodPerMinute, { clock, alerts: this.options.alerts }),
       confidence: { minScore: camera.minScore ?? defaults, stillScore: camera.events.stillScore, minMove: camera.events.minMove },
       states,
       lastAlert: new Map(),

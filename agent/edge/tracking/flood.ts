@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { StationLink } from '../../link/contract/link.js';
-import type { Logger } from '../../core/logger.js';
+import type { HealthReporter } from '../../link/contract/link.js';
 import type { Clock } from '../../ports/clock.js';
 import { RateCap } from './arming.js';
 
@@ -30,7 +28,7 @@ export class FloodGuard {
   constructor(
     private readonly camera: string,
     private readonly perMinute: number,
-    private readonly deps: { clock: Clock; link: StationLink; logger: Logger },
+    private readonly deps: { clock: Clock; alerts: HealthReporter },
   ) {
     this.cap = new RateCap(perMinute, deps.clock);
   }
@@ -51,7 +49,9 @@ export class FloodGuard {
     if (this.deps.clock.monotonicMs() - this.lastHeldMono < FLOOD_CALM_MS) return;
     const since = this.raisedAt;
     this.raisedAt = undefined;
-    this.publish('cleared', 'info', `camera ${this.camera} calmed down: ${this.inFlood} new objects were counted but not published during the flood`, { since, notPublished: this.inFlood });
+    this.deps.alerts.clear('event_flood', this.camera,
+      `camera ${this.camera} calmed down: ${this.inFlood} new objects were counted but not published during the flood`,
+      { since, notPublished: this.inFlood });
     this.inFlood = 0;
   }
 
@@ -61,16 +61,10 @@ export class FloodGuard {
 
   private raise(): void {
     this.raisedAt = this.deps.clock.now().toISOString();
-    this.publish('raised', 'warning',
-      `camera ${this.camera} sees more than ${this.perMinute} new objects a minute (a swaying tree, rain, a crowd?): further ones are counted, not published, until it calms down`,
-      { perMinute: this.perMinute });
-  }
-
-  private publish(state: 'raised' | 'cleared', severity: 'warning' | 'info', message: string, details: Record<string, unknown>): void {
-    const log = state === 'raised' ? this.deps.logger.warn.bind(this.deps.logger) : this.deps.logger.info.bind(this.deps.logger);
-    log({ camera: this.camera, details }, message);
-    const ts = this.deps.clock.now().toISOString();
-    this.deps.link.publishHealth({ ts, id: randomUUID(), kind: 'event_flood', state, subject: this.camera, severity, message, details })
-      .catch((err: unknown) => this.deps.logger.error({ err, camera: this.camera }, 'could not queue the event_flood alert'));
+    this.deps.alerts.raise('event_flood', this.camera, {
+      severity: 'warning',
+      message: `camera ${this.camera} sees more than ${this.perMinute} new objects a minute (a swaying tree, rain, a crowd?): further ones are counted, not published, until it calms down`,
+      details: { perMinute: this.perMinute },
+    });
   }
 }

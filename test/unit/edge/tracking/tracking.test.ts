@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { eventsSchema, hostEventsSchema, type ArmWindow } from '../../../../agent/config/sections/camera-pipeline.js';
 import { MemoryStationLink } from '../../../fakes/memory-link.js';
 import { silentLogger } from '../../../../agent/core/logger.js';
+import { AlertBoard } from '../../../../agent/host/health/alerts.js';
 import type { Box, Detection, Frame, Label } from '../../../../agent/edge/types.js';
 import { FakeClock } from '../../../fakes/clock.js';
 import type { Scheduler } from '../../../../agent/ports/scheduler.js';
@@ -26,6 +27,7 @@ async function setup(options: { events?: Record<string, unknown>; maxPerMinute?:
     host: hostEventsSchema.parse({ maxPerMinute: options.maxPerMinute ?? 30 }),
     timezone: 'UTC',
     link,
+    alerts: new AlertBoard({ link, clock, logger: silentLogger() }),
     clock,
     scheduler: fakeScheduler(options.armedHours ?? (() => true)),
     logger: silentLogger(),
