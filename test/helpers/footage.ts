@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { footageDir as footageDirIn } from '../../agent/field/demo/footage.js';
 
 /** Where scripts/fetch-footage.sh puts the real footage (pinned Debian packages). */
 export function footageDir(): string {
-  const cache = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
-  return process.env['MINWANG_FOOTAGE_DIR'] ?? join(cache, 'minwang', 'footage');
+  return footageDirIn(process.env);
 }
 
 /** Path of one footage file, e.g. footage('opencv/vtest.avi'); fails clearly when not fetched. */
