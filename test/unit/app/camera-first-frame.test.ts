@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAgent } from '../../../agent/app/agent.js';
 import { CameraHealth } from '../../../agent/edge/camera-health/camera-health.js';
-import { parseConfigText } from '../../../agent/config/load.js';
 import { faultsSchema } from '../../../agent/config/sections/camera-pipeline.js';
 import { AlertBoard } from '../../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
@@ -14,6 +13,7 @@ import { FakeClock } from '../../fakes/clock.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 import { waitFor } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { scriptedCameraConfig } from '../../helpers/config.js';
 
 /** A link that keeps every camera status it was given, in order (the retained topic's history). */
 class StatusHistoryLink extends MemoryStationLink {
@@ -55,17 +55,7 @@ describe('a camera is never online before its first picture', () => {
       grab: () => Promise.reject(cameraFault('auth', 'HTTP 401: the camera refused the user name or password')),
     };
     const dir = await tempDir();
-    const config = parseConfigText(`
-host: { id: auth-host }
-mqtt: { url: mqtt://127.0.0.1:1 }
-storage: { dataDir: ${dir}/data }
-cameras:
-  - id: gate
-    file: { path: /dev/null }
-    interval: 100ms
-    faults: { debounce: 100ms }
-    detect: { enabled: false }
-`, 'auth.yaml');
+    const config = scriptedCameraConfig({ host: 'auth-host', dataDir: `${dir}/data` });
     const link = new StatusHistoryLink();
     const agent = createAgent({ config, ports: realHostPorts(), logger: silentLogger(), link, sources: new Map([['gate', source]]) });
     await agent.start();
@@ -84,18 +74,7 @@ cameras:
       grab: () => Promise.reject(cameraFault('auth', 'HTTP 401')),
     };
     const dir = await tempDir();
-    const config = parseConfigText(`
-host: { id: board-host }
-mqtt: { url: mqtt://127.0.0.1:1 }
-storage: { dataDir: ${dir}/data }
-heartbeat: { interval: 5s }
-cameras:
-  - id: gate
-    file: { path: /dev/null }
-    interval: 100ms
-    faults: { debounce: 100ms }
-    detect: { enabled: false }
-`, 'board.yaml');
+    const config = scriptedCameraConfig({ host: 'board-host', dataDir: `${dir}/data`, extra: 'heartbeat: { interval: 5s }' });
     const link = new StatusHistoryLink();
     const alerts = () => (link.heartbeat?.['alerts'] ?? []) as { kind: string }[];
     const agent = createAgent({ config, ports: realHostPorts(), logger: silentLogger(), link, sources: new Map([['gate', source]]) });

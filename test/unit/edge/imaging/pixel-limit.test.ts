@@ -2,7 +2,6 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createAgent } from '../../../../agent/app/agent.js';
 import { CameraHealth } from '../../../../agent/edge/camera-health/camera-health.js';
-import { parseConfigText } from '../../../../agent/config/load.js';
 import { faultsSchema } from '../../../../agent/config/sections/camera-pipeline.js';
 import { AlertBoard } from '../../../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../../fakes/memory-link.js';
@@ -16,6 +15,7 @@ import { realHostPorts } from '../../../../agent/ports/index.js';
 import { waitFor } from '../../../helpers/cli.js';
 import { pixelBomb } from '../../../helpers/jpeg-bombs.js';
 import { tempDir } from '../../../helpers/tmp.js';
+import { scriptedCameraConfig } from '../../../helpers/config.js';
 
 const REFUSED = /16383×16383 JPEG is refused: more than 16777216 pixels/;
 
@@ -57,17 +57,7 @@ describe('pixel bombs from a camera', () => {
       grab: (): Promise<Frame> => Promise.resolve({ camera: 'gate', capturedAt: new Date(), mono: performance.now(), jpeg: bomb }),
     };
     const dir = await tempDir();
-    const config = parseConfigText(`
-host: { id: bomb-host }
-mqtt: { url: mqtt://127.0.0.1:1 }
-storage: { dataDir: ${dir}/data }
-cameras:
-  - id: gate
-    file: { path: /dev/null }
-    interval: 100ms
-    faults: { debounce: 100ms, window: 100ms }
-    detect: { enabled: false }
-`, 'bomb.yaml');
+    const config = scriptedCameraConfig({ host: 'bomb-host', dataDir: `${dir}/data`, faults: 'debounce: 100ms, window: 100ms' });
     const link = new MemoryStationLink();
     const agent = createAgent({ config, ports: realHostPorts(), logger: silentLogger(), link, sources: new Map([['gate', source]]) });
     await agent.start();
