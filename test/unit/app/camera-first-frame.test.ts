@@ -3,8 +3,7 @@ import { createAgent } from '../../../agent/app/agent.js';
 import { CameraHealth } from '../../../agent/edge/camera-health/camera-health.js';
 import { faultsSchema } from '../../../agent/config/sections/camera-pipeline.js';
 import { AlertBoard } from '../../../agent/host/health/alerts.js';
-import { MemoryStationLink } from '../../fakes/memory-link.js';
-import type { CameraStatusPayload } from '../../../agent/link/contract/v1.js';
+import { StatusHistoryLink } from '../../fakes/status-history-link.js';
 import { cameraFault } from '../../../agent/core/camera-fault.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import type { GreyImage } from '../../../agent/edge/imaging/grey.js';
@@ -14,15 +13,6 @@ import { realHostPorts } from '../../../agent/ports/index.js';
 import { waitFor } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { scriptedCameraConfig } from '../../helpers/config.js';
-
-/** A link that keeps every camera status it was given, in order (the retained topic's history). */
-class StatusHistoryLink extends MemoryStationLink {
-  readonly history: CameraStatusPayload[] = [];
-  override setCameraStatus(status: CameraStatusPayload): void {
-    this.history.push(status);
-    super.setCameraStatus(status);
-  }
-}
 
 function picture(seed: number): GreyImage {
   const data = new Uint8Array(64 * 48).map((_, i) => ((i >> 3) % 2) * 120 + 60 + ((i + seed) % 5));
