@@ -42,6 +42,7 @@ interface DetectionJob {
   camera: string;
   mono: number;
   frame: Frame;
+  /** Where to look; empty: the whole frame (full frame and tiles). */
   regions: Box[];
 }
 
@@ -57,6 +58,8 @@ interface CameraRuntime {
   poller: CameraPoller;
   motion: MotionDetector;
   detect: boolean;
+  /** When the whole frame was last searched (monotonic ms); undefined before the first frame. */
+  lastScanMono: number | undefined;
   lastFrame: Frame | undefined;
   nextFrameWaiters: ((frame: Frame) => void)[];
 }
@@ -176,6 +179,7 @@ export class CameraPipeline {
       source,
       motion: new MotionDetector(camera.motion),
       detect: camera.detect.enabled,
+      lastScanMono: undefined,
       lastFrame: undefined,
       nextFrameWaiters: [],
       poller: undefined as unknown as CameraPoller,
@@ -212,15 +216,32 @@ export class CameraPipeline {
     this.health.feed(r.config.id, grey);
     const motion = r.motion.detect(grey);
     if (!r.detect || this.deps.detector === undefined) return;
+    if (this.wholeFrameDue(r, frame.mono, motion.lightingChange)) {
+      r.lastScanMono = frame.mono;
+      this.handoff.offer({ camera: r.config.id, mono: frame.mono, frame: decoded, regions: [] });
+      return;
+    }
     const tracked = this.events.activeBoxes(r.config.id).map((box) => expand(box, 0.25));
     const regions = [...motion.regions, ...tracked];
     if (regions.length > 0) this.handoff.offer({ camera: r.config.id, mono: frame.mono, frame: decoded, regions });
   }
 
+  /**
+   * Motion alone misses whoever is already in view when the background is taken (the first frame,
+   * and after a lighting change, which also fires when a rider fills the picture or a crowd
+   * crosses), and whoever stands still long enough to fade into it. Those frames, and one every
+   * `motion.scanEvery`, are searched whole.
+   */
+  private wholeFrameDue(r: CameraRuntime, mono: number, lightingChange: boolean): boolean {
+    if (r.lastScanMono === undefined || lightingChange) return true;
+    const every = r.config.motion.scanEvery;
+    return every > 0 && mono - r.lastScanMono >= every;
+  }
+
   private async detect(job: DetectionJob): Promise<void> {
     const detector = this.deps.detector;
     if (detector === undefined) return;
-    const result = await detector.detect(job.frame.jpeg, { regions: job.regions });
+    const result = await detector.detect(job.frame.jpeg, job.regions.length > 0 ? { regions: job.regions } : {});
     const detections = this.deps.filterDetections?.(job.camera, result.detections) ?? result.detections;
     await this.events.observe(job.frame, detections);
   }
