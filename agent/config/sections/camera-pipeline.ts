@@ -19,9 +19,9 @@ export const motionSchema = z.strictObject({
     .describe('how fast the background follows the scene (fraction per frame)'),
   lightingChange: z.number().min(0.05).max(1).default(0.5)
     .describe('fraction of the frame changing at once that is taken as a lighting change, not motion'),
-  scanEvery: duration({ min: 0, max: 3_600_000 }).default(30_000)
+  scanEvery: duration({ min: 0, max: 3_600_000 }).default(300_000)
     .describe('how often the whole frame (full frame and tiles) is also searched when nothing moves, so a person standing still is found; the first frame and every lighting change are always searched whole; 0 turns the periodic search off'),
-}).default({ width: 160, threshold: 25, minArea: 0.002, backgroundRate: 0.05, lightingChange: 0.5, scanEvery: 30_000 });
+}).default({ width: 160, threshold: 25, minArea: 0.002, backgroundRate: 0.05, lightingChange: 0.5, scanEvery: 300_000 });
 
 export const faultsSchema = z.strictObject({
   offlineAfter: z.number().int().min(1).max(100).default(3)

@@ -23,7 +23,7 @@ describe('camera pipeline config', () => {
     const camera = config.cameras[0];
     expect(camera).toMatchObject({ timeout: 3000, detect: { enabled: true } });
     expect(camera?.arm).toBeUndefined();
-    expect(camera?.motion).toEqual({ width: 160, threshold: 25, minArea: 0.002, backgroundRate: 0.05, lightingChange: 0.5, scanEvery: 30_000 });
+    expect(camera?.motion).toEqual({ width: 160, threshold: 25, minArea: 0.002, backgroundRate: 0.05, lightingChange: 0.5, scanEvery: 300_000 });
     expect(camera?.faults).toMatchObject({ offlineAfter: 3, debounce: 5000, window: 20_000, frozenAfter: 30_000 });
     expect(camera?.events).toMatchObject({ minHits: 2, endAfter: 5000, cooldown: 30_000, minMove: 0.4, stillScore: { person: 0.6, ebike: 0.5 }, floodPerMinute: 120 });
     expect(config.events).toEqual({ maxPerMinute: 30 });
