@@ -142,7 +142,7 @@ describe('web console on loopback without login', () => {
     broker = await startMosquitto();
     const db = join(await tempDir(), 'console.db');
     app = new ConsoleApp(
-      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users: null, tls: null, dbPath: db } },
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users: null, tls: null, lang: null, dbPath: db } },
       { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
     );
     await app.startOutputs();
@@ -187,7 +187,7 @@ describe('login throttle against guesses sent at once', () => {
     const db = join(await tempDir(), 'console.db');
     const users = new Map([['alice', await hashPassword('correct horse battery', { ln: 12, r: 8, p: 1 })]]);
     app = new ConsoleApp(
-      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, dbPath: db } },
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, lang: null, dbPath: db } },
       { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
     );
     await app.startOutputs();
