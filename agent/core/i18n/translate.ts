@@ -9,7 +9,8 @@ import type { Lang } from './lang.js';
 export type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never;
 
 type ParamValue = string | number;
-type ParamsOf<S extends string> = [Placeholders<S>] extends [never] ? [] : [params: Readonly<Record<Placeholders<S>, ParamValue>>];
+/** The parameters `t(key, ...)` takes for a text `S`: none, or one value per placeholder. */
+export type ParamsOf<S extends string, V = ParamValue> = [Placeholders<S>] extends [never] ? [] : [params: Readonly<Record<Placeholders<S>, V>>];
 
 /** Another language's catalogue for the English `E`: the same keys, each a text. */
 export type Catalogue<E> = { readonly [K in keyof E]: string };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../../agent/config/load.js';
 import { brokerChecks } from '../../../../agent/field/doctor/broker-check.js';
 import { runChecks } from '../../../../agent/field/doctor/run-checks.js';
-import type { DoctorReport } from '../../../../agent/field/doctor/report.js';
+import { inWords, type DoctorReport } from '../../../../agent/field/doctor/report.js';
 import { realFileSystem } from '../../../../agent/ports/fs.js';
 import { realMqttConnector } from '../../../../agent/ports/mqtt.js';
 import { decodeVideoFrames } from '../../../../agent/field/sim/footage-frames.js';
@@ -119,14 +119,14 @@ describe('minwang check', () => {
 describe('broker checks without an ACL', () => {
   it('fails "other hosts\' topics" with the hint to install the shipped ACL', async () => {
     const config = parseConfigText(configYaml([], openBroker.url).replace('cameras:', 'cameras: []'), 'test.yaml');
-    const results = await runChecks(brokerChecks(config, { connector: realMqttConnector, fs: realFileSystem }));
+    const results = (await runChecks(brokerChecks(config, { connector: realMqttConnector, fs: realFileSystem }))).map((r) => inWords(r, 'en'));
     expect(results.map((r) => [r.id, r.status])).toEqual([['broker', 'pass'], ['broker:own-topics', 'pass'], ['broker:other-topics', 'fail']]);
     expect(results[2]?.hint).toMatch(/config\/mosquitto\/minwang\.acl/);
   }, 60_000);
 
   it('says the login was refused, and skips the publish checks', async () => {
     const config = parseConfigText(configYaml([]).replace('password: a-pw', 'password: wrong').replace('cameras:', 'cameras: []'), 'test.yaml');
-    const results = await runChecks(brokerChecks(config, { connector: realMqttConnector, fs: realFileSystem }));
+    const results = (await runChecks(brokerChecks(config, { connector: realMqttConnector, fs: realFileSystem }))).map((r) => inWords(r, 'en'));
     expect(results[0]).toMatchObject({ status: 'fail', details: { kind: 'auth' } });
     expect(results[0]?.hint).toMatch(/mosquitto_passwd/);
     expect(results[1]?.message).toMatch(/not checked/);
