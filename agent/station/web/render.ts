@@ -103,7 +103,7 @@ function renderHost(t: WebText, host: HostView): Html {
     <header><h3>${host.id}</h3><span class="badge ${host.liveness}">${t(`liveness.${host.liveness}`)}</span>
       ${host.lastSeenAt === null ? '' : html`<span class="age" data-seen="${host.lastSeenAt.getTime()}">${t('host.seen', { age: ageText(t, host.ageMs) })}</span>`}</header>
     <p class="meta">${renderModel(t, host)}${host.status === null ? '' : html` · ${t('host.agent', { version: host.status.version ?? '?', session: host.status.session })}`}${host.seq.missing > 0 ? html` · <strong>${t('host.missing', { n: host.seq.missing })}</strong>` : ''}</p>
-    ${host.activeHealth.length === 0 ? '' : html`<ul class="host-health">${host.activeHealth.map((h) => html`<li class="${h.severity}">${valueText(t, 'healthKind', h.kind)}: ${h.message}</li>`)}</ul>`}
+    ${host.activeHealth.length === 0 ? '' : html`<ul class="host-health">${host.activeHealth.map((h) => html`<li class="${h.severity}">${t('health.hostLine', { kind: valueText(t, 'healthKind', h.kind), message: h.message })}</li>`)}</ul>`}
     <div class="cams">${host.cameras.map((c) => renderCamera(t, host.id, c))}</div>
     ${host.patrol?.sheet === true ? html`<details class="sheet"><summary>${t('host.sheet', { id: host.patrol.id })}</summary><img src="/sheet/${host.id}/${host.patrol.id}.jpg" alt="${t('host.sheetAlt', { id: host.patrol.id })}" loading="lazy"></details>` : ''}
   </article>`;
@@ -141,7 +141,7 @@ export function renderHealth(state: StationState, lang: Lang): Html {
 }
 
 function healthRow(t: WebText, h: HealthEntry): Html {
-  return html`<li class="${h.severity} ${h.state}"><span class="badge ${h.severity}">${t(`severity.${h.severity}`)}</span> <strong>${h.host}</strong> ${valueText(t, 'healthKind', h.kind)} · ${h.subject}: ${h.message} <time datetime="${h.ts}">${clock(h.ts)}</time>${h.delayed ? html` <span class="badge delayed">${t('badge.delayed')}</span>` : ''}</li>`;
+  return html`<li class="${h.severity} ${h.state}"><span class="badge ${h.severity}">${t(`severity.${h.severity}`)}</span> <strong>${h.host}</strong> ${t('health.line', { kind: valueText(t, 'healthKind', h.kind), subject: h.subject, message: h.message })} <time datetime="${h.ts}">${clock(h.ts)}</time>${h.delayed ? html` <span class="badge delayed">${t('badge.delayed')}</span>` : ''}</li>`;
 }
 
 export function renderFeed(state: StationState, viewer: Viewer): Html {

@@ -8,7 +8,7 @@ export const zhCN = {
   'mark.warn': '注意',
   'mark.fail': '失败',
   'report.heading': 'minwang 安装自检：主机 {host}（配置文件 {config}）',
-  'report.noHost': '（主机未知）',
+  'report.noHost': '未知',
   'report.allPassed': '全部 {n} 项检查通过。',
   'report.allPassedWarned': '全部 {n} 项检查通过（其中 {warned} 项需要注意）。',
   'report.failed': '共 {n} 项检查，{failed} 项未通过。',

@@ -77,6 +77,8 @@ export const en = {
   'fault.moved': 'moved',
 
   'health.empty': 'No health alert raised.',
+  'health.hostLine': '{kind}: {message}',
+  'health.line': '{kind} · {subject}: {message}',
   'health.recentlyCleared': 'recently cleared ({n})',
   'severity.info': 'info',
   'severity.warning': 'warning',

@@ -50,7 +50,7 @@ export const zhCN = {
   'liveness.unknown': '未知',
 
   'model.unknown': '模型未知',
-  'model.none': '未安装模型',
+  'model.none': '未安装',
   'model.installed': '模型 {model}',
   'model.update': '模型 {model} · 升级：{state}',
   'model.updateTo': '模型 {model} · 升级到 v{version}：{state}',
@@ -78,6 +78,8 @@ export const zhCN = {
   'fault.moved': '摄像头被移动',
 
   'health.empty': '没有设备告警。',
+  'health.hostLine': '{kind}：{message}',
+  'health.line': '{kind} · {subject}：{message}',
   'health.recentlyCleared': '最近已恢复（{n}）',
   'severity.info': '提示',
   'severity.warning': '警告',
