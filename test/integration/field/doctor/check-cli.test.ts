@@ -116,6 +116,35 @@ describe('minwang check', () => {
   }, 30_000);
 });
 
+describe('minwang check in the installer\'s language', () => {
+  it('prints the checklist in Chinese on a zh_CN locale, and --json in English with the same ids', async () => {
+    const file = join(dir, 'bad-zh.yaml');
+    await writeFile(file, 'host: { id: "Not Valid" }\n');
+    const chinese = await runCli(['check', '--config', file], { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' });
+    expect(chinese.code).toBe(2);
+    expect(chinese.stdout).toMatch(/^minwang 安装自检：主机 未知（配置文件 .*bad-zh\.yaml）$/m);
+    expect(chinese.stdout).toMatch(/^\[失败\] 配置文件\s+配置文件有误：.*host\.id/m);
+    expect(chinese.stdout).toContain('→ 改正配置文件后再运行一次检查');
+    expect(chinese.stdout).toMatch(/共 1 项检查，1 项未通过。\n$/);
+
+    const json = await runCli(['check', '--config', file, '--json'], { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' });
+    const report = JSON.parse(json.stdout) as DoctorReport;
+    expect(report.checks[0]).toMatchObject({ id: 'config', title: 'config', status: 'fail', hint: 'fix the config file, then run the check again' });
+
+    const asked = await runCli(['check', '--config', file, '--json', '--lang', 'zh-CN'], { LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '' });
+    expect((JSON.parse(asked.stdout) as DoctorReport).checks[0]).toMatchObject({ id: 'config', title: '配置文件', status: 'fail' });
+
+    const english = await runCli(['check', '--config', file, '--lang', 'en'], { LC_ALL: 'zh_CN.UTF-8' });
+    expect(english.stdout).toMatch(/^\[FAIL\] config\s+.*host\.id/m);
+  }, 30_000);
+
+  it('refuses a language it does not have', async () => {
+    const result = await runCli(['check', '--config', join(dir, 'missing.yaml'), '--lang', 'fr']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--lang "fr": expected one of en, zh-CN/);
+  }, 30_000);
+});
+
 describe('broker checks without an ACL', () => {
   it('fails "other hosts\' topics" with the hint to install the shipped ACL', async () => {
     const config = parseConfigText(configYaml([], openBroker.url).replace('cameras:', 'cameras: []'), 'test.yaml');
