@@ -118,6 +118,15 @@ describe('web console in Chinese and English, in Chromium', () => {
     await zhPage.screenshot({ path: join(SCREENSHOTS, 'station-console-zh-CN-1366x768.png') });
   });
 
+  it('fits a phone screen in Chinese', async () => {
+    const phone = await chinese.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, deviceScaleFactor: 2 });
+    await phone.goto(url);
+    await expect.poll(() => phone.locator('#feed li').count(), { timeout: BOUND_MS }).toBe(2);
+    expect(await phone.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: join(SCREENSHOTS, 'station-console-zh-CN-phone.png'), fullPage: true });
+    await phone.close();
+  });
+
   it('lets the operator switch language on the page, and keeps the choice', async () => {
     await enPage.getByRole('link', { name: '简体中文' }).click();
     await expect.poll(() => enPage.getAttribute('html', 'lang'), { timeout: BOUND_MS }).toBe('zh-CN');

@@ -8,7 +8,7 @@
 export const CONSOLE_CSS = `
 :root{--bg:#f3f4f6;--card:#fff;--ink:#1d2329;--muted:#5c6670;--ok:#1b7f3b;--warn:#b26a00;--bad:#b3261e;--line:#d9dde2}
 *{box-sizing:border-box}
-body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC",sans-serif;background:var(--bg);color:var(--ink)}
+body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Microsoft YaHei","PingFang SC","WenQuanYi Micro Hei",sans-serif;background:var(--bg);color:var(--ink)}
 header.top{position:sticky;top:0;z-index:2;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;padding:.5rem 1rem;background:#1d2329;color:#fff}
 header.top h1{font-size:1.05rem;margin:0}header.top h1 span{font-weight:400;color:#b8c0c8}
 #summary{color:#dfe3e7}header.top nav.lang{margin-left:auto}.logout button{background:none;color:#fff;border:1px solid #55606b}
