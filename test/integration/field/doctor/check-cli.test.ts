@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,6 @@ const camera = (id: string, url: string, password = 'cam-pw') =>
   `  - { id: ${id}, snapshot: { url: "${url}", username: admin, password: ${password} }, timeout: 2s }`;
 
 async function check(yaml: string): Promise<{ code: number | null; report: DoctorReport; stderr: string }> {
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(join(dir, 'data'), { recursive: true });
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   await writeFile(file, yaml);
@@ -137,6 +136,26 @@ describe('minwang check in the installer\'s language', () => {
     const english = await runCli(['check', '--config', file, '--lang', 'en'], { LC_ALL: 'zh_CN.UTF-8' });
     expect(english.stdout).toMatch(/^\[FAIL\] config\s+.*host\.id/m);
   }, 30_000);
+
+  it('words a real run in Chinese: a live camera, a wrong password, a dead camera, the broker', async () => {
+    const file = join(dir, 'zh-real.yaml');
+    await mkdir(join(dir, 'data'), { recursive: true });
+    await writeFile(file, configYaml([
+      camera('gate', sim.url(simPort, 'gate')),
+      camera('lane', sim.url(simPort, 'lane')),
+      camera('dead', `http://127.0.0.1:${deadPort}/snapshot.jpg`),
+    ]));
+    const result = await runCli(['check', '--config', file, '--lang', 'zh-CN']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^\[通过\] 摄像头 gate\s+画面 768×576，正常实时$/m);
+    expect(result.stdout).toMatch(/^\[失败\] 摄像头 lane\s+登录被拒绝：/m);
+    expect(result.stdout).toContain('→ 用户名或密码不对：用配置文件里的用户名和密码登录摄像头的网页试试');
+    expect(result.stdout).toMatch(/^\[失败\] 摄像头 dead\s+连不上：/m);
+    expect(result.stdout).toMatch(/^\[通过\] 消息服务器登录\s+已用 MQTT 5 连接到 mqtt:\/\/127\.0\.0\.1:\d+$/m);
+    expect(result.stdout).toMatch(/^\[通过\] 消息服务器：拒绝冒充其他主机\s+冒充其他主机的发布被拒绝（/m);
+    expect(result.stdout).toMatch(/^\[通过\] 识别模型 \S+\s+.* 校验通过；自检识别出 .*；在 \S+ 上每帧 \d+ 毫秒$/m);
+    expect(result.stdout).toMatch(/共 \d+ 项检查，2 项未通过。\n$/);
+  }, 150_000);
 
   it('refuses a language it does not have', async () => {
     const result = await runCli(['check', '--config', join(dir, 'missing.yaml'), '--lang', 'fr']);
