@@ -1,9 +1,11 @@
+import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { LANGS, type Lang } from '../../../agent/core/i18n/lang.js';
 import { placeholdersOf } from '../../../agent/core/i18n/translate.js';
 import { CAMERA_FAULT_REASONS, CAMERA_STATES, EVENT_QUIET, HEALTH_KINDS, LABELS, SEVERITIES } from '../../../agent/link/contract/v1.js';
 import { StationState } from '../../../agent/station/state.js';
 import { CONSOLE_JS } from '../../../agent/station/web/assets.js';
+import { SseHub } from '../../../agent/station/web/sse.js';
 import { CLIENT_KEYS, WEB_CATALOGUES, clientTexts, webText } from '../../../agent/station/web/i18n/index.js';
 import { LOCAL_OPERATOR, renderAlert, renderFeed, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from '../../../agent/station/web/render.js';
 import { FakeClock } from '../../fakes/clock.js';
@@ -148,5 +150,28 @@ describe('every web page in both languages', () => {
       expect(page).toContain(words);
     }
     expect(webText('zh-CN')('host.seen', { age: webText('zh-CN')('age.minutes', { n: 3 }) })).toBe('3 分钟前上报');
+  });
+});
+
+describe('pushing to pages in different languages', () => {
+  it('renders each fragment once per language in use and sends each page its own', () => {
+    const hub = new SseHub();
+    const pages = (['en', 'zh-CN', 'zh-CN'] as const).map((lang) => {
+      const written: string[] = [];
+      const res = { writeHead: () => res, write: (chunk: string) => written.push(chunk), on: () => res } as unknown as ServerResponse;
+      hub.add(res, null, lang);
+      return written;
+    });
+    const rendered: Lang[] = [];
+    hub.broadcastInLanguage('summary', (lang) => {
+      rendered.push(lang);
+      return { html: renderSummary(new StationState({ clock: new FakeClock() }), lang).value };
+    });
+    expect(rendered).toEqual(['en', 'zh-CN']);
+    expect(pages.map((written) => written.at(-1))).toEqual([
+      `event: summary\ndata: ${JSON.stringify({ html: '0 villages · 0 not online · 0 cameras faulty · 0 unacknowledged' })}\n\n`,
+      `event: summary\ndata: ${JSON.stringify({ html: '共 0 个村 · 0 个不在线 · 0 个摄像头故障 · 0 条告警未确认' })}\n\n`,
+      `event: summary\ndata: ${JSON.stringify({ html: '共 0 个村 · 0 个不在线 · 0 个摄像头故障 · 0 条告警未确认' })}\n\n`,
+    ]);
   });
 });
