@@ -4,7 +4,7 @@ import { createDetector } from '../../edge/detection/create.js';
 import { workerSetup } from '../../edge/detection/from-config.js';
 import { runSelfTest } from '../../edge/detection/self-test.js';
 import { loadInstalledModel, PACKAGED_MODELS_DIR } from '../../models/store.js';
-import { say, sayValue } from './i18n/index.js';
+import { labelText, say } from './i18n/index.js';
 import { fail, pass, warn, type Check, type CheckOutcome } from './types.js';
 
 /** Loading the model and two inferences on a busy Pi: generous, but bounded. */
@@ -40,7 +40,7 @@ async function checkModel(config: Config, modelsRoot: string): Promise<CheckOutc
     await runSelfTest(detector, model);
     const report = await runSelfTest(detector, model);
     const details = { version: model.manifest.version, backend: detector.backend, inferenceMs: report.ms, found: report.found };
-    const found = Object.entries(report.found).map(([label, n]) => say('model.found', { n, label: sayValue('model.label', label) }));
+    const found = Object.entries(report.found).map(([label, n]) => say('model.found', { n, label: labelText(label) }));
     if (!report.ok) return fail(say('model.selfTestFailed', { problems: report.problems.join('; ') }), say('model.selfTestFailedHint'), details);
     const summary = say('model.verified', { id: model.manifest.id, version: model.manifest.version, found, ms: report.ms, backend: detector.backend });
     // `auto` falling back to wasm is the normal case off a host with tfjs-node; a named backend that failed is not.

@@ -26,10 +26,10 @@ export function say<K extends DoctorKey>(key: K, ...params: ParamsOf<(typeof en)
   return values === undefined ? { key } : { key, params: values };
 }
 
-/** `say('cameraFault.<reason>')` and the like, for a value the types only know as a string union. */
-export function sayValue(prefix: 'cameraFault' | 'cameraHint' | 'brokerFault' | 'model.label', value: string): Text | string {
-  const key = `${prefix}.${value}`;
-  return Object.hasOwn(en, key) ? { key: key as DoctorKey } : value;
+/** A detection label in words; a label the catalogue does not know (a new model's) is shown as it is. */
+export function labelText(label: string): Text | string {
+  const key = `model.label.${label}`;
+  return Object.hasOwn(en, key) ? { key: key as DoctorKey } : label;
 }
 
 export function textIn(lang: Lang, text: Text): string {
