@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
 import { readSecretFile } from '../../config/load.js';
 import { AgentError, EXIT, errorMessage, type ExitCode } from '../../core/errors.js';
+import { LANGS, parseLang, type Lang } from '../../core/i18n/lang.js';
 import { createLogger } from '../../core/logger.js';
 import { systemClock } from '../../ports/clock.js';
 import { realMqttConnector } from '../../ports/mqtt.js';
@@ -20,7 +21,7 @@ const DEFAULT_STALE = '90s';
 export const consoleCommand: Command = {
   name: 'console',
   summary: 'station-side live view of hosts, cameras and alerts: terminal, JSON lines or a web page',
-  usage: 'console [--url URL] [--json] [--save DIR] [--web [--listen HOST:PORT] [--users-file FILE]]',
+  usage: 'console [--url URL] [--json] [--save DIR] [--web [--listen HOST:PORT] [--users-file FILE] [--lang en|zh-CN]]',
   help: [
     'Subscribes to minwang/# on the station broker and shows every host, camera and alert live.',
     '',
@@ -48,6 +49,8 @@ export const consoleCommand: Command = {
     '                          (default $XDG_STATE_HOME/minwang/console.db)',
     '    --add-user NAME       read a password from stdin, store its scrypt hash for NAME in',
     '                          --users-file, and exit',
+    '    --lang en|zh-CN       write every page in this language (default: each browser\'s',
+    '                          Accept-Language; a choice made on the page still wins)',
     '',
     'Exits 0 after Ctrl-C or SIGTERM, 1 when the broker refuses the connection or the web',
     'server cannot start, 2 on a usage error.',
@@ -68,6 +71,7 @@ export const consoleCommand: Command = {
     'tls-key': { type: 'string' },
     db: { type: 'string' },
     'add-user': { type: 'string' },
+    lang: { type: 'string' },
   },
   async run({ io, values, logLevel, logFormat }): Promise<ExitCode> {
     const addUser = str(values, 'add-user');
@@ -101,7 +105,7 @@ export const consoleCommand: Command = {
 
 async function consoleOptions(values: OptionValues, io: CliIO): Promise<ConsoleAppOptions> {
   const web = values['web'] === true;
-  for (const flag of ['listen', 'users-file', 'tls-cert', 'tls-key', 'db']) {
+  for (const flag of ['listen', 'users-file', 'tls-cert', 'tls-key', 'db', 'lang']) {
     if (!web && values[flag] !== undefined) throw new AgentError('usage', `--${flag} needs --web`);
   }
   const json = values['json'] === true;
@@ -155,6 +159,7 @@ async function webOptions(values: OptionValues, env: NodeJS.ProcessEnv): Promise
     users: usersFile === undefined ? null : await readUsersFile(usersFile),
     tls: cert === undefined || key === undefined ? null : { cert: await readOption(cert, '--tls-cert'), key: await readOption(key, '--tls-key') },
     dbPath: str(values, 'db') ?? join(env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'minwang', 'console.db'),
+    lang: langOption(str(values, 'lang')),
   };
 }
 
@@ -178,6 +183,13 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function langOption(text: string | undefined): Lang | null {
+  if (text === undefined) return null;
+  const lang = parseLang(text);
+  if (lang === undefined) throw new AgentError('usage', `--lang ${JSON.stringify(text)}: expected one of ${LANGS.join(', ')}`);
+  return lang;
 }
 
 function staleAfter(text: string): number {

@@ -6,13 +6,14 @@ import { connectOptions, readTlsMaterial } from '../../link/mqtt/client-options.
 import { probeBroker } from '../../link/mqtt/probe.js';
 import type { FileSystem } from '../../ports/fs.js';
 import type { MqttClient, MqttConnector } from '../../ports/mqtt.js';
+import { say, type Text } from './i18n/index.js';
 import { fail, pass, type Check, type CheckOutcome } from './types.js';
 
+const ACL_HINT: Text = say('broker.aclHint');
 /** How long a probe message may take to come back over the subscription. */
 const ECHO_WAIT_MS = 3000;
 /** A host id no real host has (ids are [a-z0-9-], so "." cannot clash). */
 const OTHER_HOST = 'check.other-host';
-const ACL_HINT = 'install the shipped ACL (config/mosquitto/minwang.acl, see config/mosquitto/README.md) so each host may publish only under minwang/<its id>/, and log in with the host id as user name';
 
 export interface BrokerDeps {
   connector: MqttConnector;
@@ -36,24 +37,21 @@ export function brokerChecks(config: Config, deps: BrokerDeps): Check[] {
   let session: Promise<BrokerFindings> | undefined;
   const findings = (): Promise<BrokerFindings> => (session ??= investigate(config, deps));
   const timeoutMs = 2 * config.mqtt.connectTimeout + 2 * ECHO_WAIT_MS + 5000;
-  const skipped = (): CheckOutcome => fail('not checked: the broker refused the connection', 'fix the broker connection first (the line above)');
+  const skipped = (): CheckOutcome => fail(say('broker.skipped'), say('broker.skippedHint'));
   return [
-    { id: 'broker', title: 'broker login', timeoutMs, run: async () => (await findings()).connect },
-    { id: 'broker:own-topics', title: 'broker: publish own topics', timeoutMs, run: async () => (await findings()).own ?? skipped() },
-    { id: 'broker:other-topics', title: 'broker: refuse other hosts\' topics', timeoutMs, run: async () => (await findings()).foreign ?? skipped() },
+    { id: 'broker', title: say('broker.title'), timeoutMs, run: async () => (await findings()).connect },
+    { id: 'broker:own-topics', title: say('broker.ownTitle'), timeoutMs, run: async () => (await findings()).own ?? skipped() },
+    { id: 'broker:other-topics', title: say('broker.otherTitle'), timeoutMs, run: async () => (await findings()).foreign ?? skipped() },
   ];
 }
 
 async function investigate(config: Config, deps: BrokerDeps): Promise<BrokerFindings> {
   const probe = await probeBroker(config.mqtt, config.host.id, deps);
   if (!probe.ok) {
-    const hint = probe.kind === 'auth'
-      ? 'check mqtt.username and the password; on the broker, `mosquitto_passwd /etc/mosquitto/minwang.passwd <host id>` sets it'
-      : probe.kind === 'tls' ? 'check mqtt.tls.ca (the station CA), mqtt.tls.servername and the broker certificate\'s dates'
-        : 'check mqtt.url (host and port), that the broker runs, and that the uplink and firewall let this host through';
-    return { connect: fail(probe.message, hint, { kind: probe.kind }) };
+    const hint = probe.kind === 'auth' ? say('broker.authHint') : probe.kind === 'tls' ? say('broker.tlsHint') : say('broker.networkHint');
+    return { connect: fail(say('broker.failed', { what: say(`brokerFault.${probe.kind}`), detail: probe.message }), hint, { kind: probe.kind }) };
   }
-  const connect = pass(probe.message, { protocolVersion: probe.protocolVersion });
+  const connect = pass(say('broker.connected', { url: config.mqtt.url, version: probe.protocolVersion === 5 ? '5' : '3.1.1' }), { protocolVersion: probe.protocolVersion });
   let client: MqttClient | undefined;
   try {
     client = await open(config, probe.protocolVersion, deps);
@@ -61,7 +59,7 @@ async function investigate(config: Config, deps: BrokerDeps): Promise<BrokerFind
     const foreign = await otherTopics(client, probe.protocolVersion);
     return { connect, own, foreign };
   } catch (err) {
-    const failed = fail(`the probe session failed: ${errorMessage(err)}`, 'run the check again; if it repeats, look at the broker\'s log');
+    const failed = fail(say('broker.sessionFailed', { error: errorMessage(err) }), say('broker.sessionFailedHint'));
     return { connect, own: failed, foreign: failed };
   } finally {
     client?.end(true);
@@ -85,19 +83,16 @@ async function open(config: Config, protocolVersion: 4 | 5, deps: BrokerDeps): P
 async function ownTopics(client: MqttClient, hostId: string): Promise<CheckOutcome> {
   // cmd/ is the only subtree the shipped ACL lets a host read; a payload without "id" is ignored by a running agent.
   const result = await echo(client, topic.command(hostId, 'check-probe'));
-  if (result.kind === 'refused') return fail(`the broker refused a publish on ${result.topic} (${result.detail})`, `the broker must let user "${hostId}" publish under minwang/${hostId}/: ${ACL_HINT}`);
-  if (result.kind === 'lost') return fail(`a message published on ${result.topic} never came back`, `the host must be able to read minwang/${hostId}/cmd/# or it will never see commands: ${ACL_HINT}`);
-  return pass(`published and read back on ${result.topic}`);
+  if (result.kind === 'refused') return fail(say('broker.ownRefused', { topic: result.topic, detail: result.detail }), say('broker.ownRefusedHint', { host: hostId, acl: ACL_HINT }));
+  if (result.kind === 'lost') return fail(say('broker.ownLost', { topic: result.topic }), say('broker.ownLostHint', { host: hostId, acl: ACL_HINT }));
+  return pass(say('broker.ownOk', { topic: result.topic }));
 }
 
 async function otherTopics(client: MqttClient, protocolVersion: 4 | 5): Promise<CheckOutcome> {
   const result = await echo(client, `minwang/${OTHER_HOST}/check-probe`);
-  if (result.kind === 'refused') return pass(`a publish for another host was refused (${result.detail})`);
-  if (result.kind === 'delivered') {
-    return fail('not restricted: this host may publish (and read) other hosts\' topics, so one stolen login could fake alerts for the whole station', ACL_HINT);
-  }
-  const how = protocolVersion === 4 ? ' (MQTT 3.1.1 brokers drop refused messages silently)' : '';
-  return pass(`a publish for another host was accepted but never delivered${how}`);
+  if (result.kind === 'refused') return pass(say('broker.otherRefused', { detail: result.detail }));
+  if (result.kind === 'delivered') return fail(say('broker.otherDelivered'), ACL_HINT);
+  return pass(protocolVersion === 4 ? say('broker.otherDroppedSilently') : say('broker.otherDropped'));
 }
 
 type EchoResult =

@@ -4,6 +4,7 @@ import { createDetector } from '../../edge/detection/create.js';
 import { workerSetup } from '../../edge/detection/from-config.js';
 import { runSelfTest } from '../../edge/detection/self-test.js';
 import { loadInstalledModel, PACKAGED_MODELS_DIR } from '../../models/store.js';
+import { labelText, say } from './i18n/index.js';
 import { fail, pass, warn, type Check, type CheckOutcome } from './types.js';
 
 /** Loading the model and two inferences on a busy Pi: generous, but bounded. */
@@ -19,7 +20,7 @@ const SLOW_MS = 2000;
 export function modelCheck(config: Config, modelsRoot: string = PACKAGED_MODELS_DIR): Check {
   return {
     id: 'model',
-    title: `model ${config.detector.model}`,
+    title: say('model.title', { id: config.detector.model }),
     timeoutMs: MODEL_CHECK_TIMEOUT_MS,
     heavy: true,
     run: () => checkModel(config, modelsRoot),
@@ -31,22 +32,20 @@ async function checkModel(config: Config, modelsRoot: string): Promise<CheckOutc
   try {
     model = await loadInstalledModel(config.detector.model, modelsRoot);
   } catch (err) {
-    const hint = isAgentError(err, 'model.corrupt')
-      ? 'a model file was damaged (failing SD card?): reinstall the package, or roll back to the previous model'
-      : 'run `npm run provision-models` (or reinstall with scripts/install.sh) so the model files are in place, or fix detector.model';
-    return fail(errorMessage(err), hint);
+    const hint = isAgentError(err, 'model.corrupt') ? say('model.corruptHint') : say('model.missingHint');
+    return fail(say('model.loadFailed', { error: errorMessage(err) }), hint);
   }
   const detector = await createDetector(workerSetup(config.detector, config.cameras.map((c) => c.detect), modelsRoot));
   try {
     await runSelfTest(detector, model);
     const report = await runSelfTest(detector, model);
     const details = { version: model.manifest.version, backend: detector.backend, inferenceMs: report.ms, found: report.found };
-    const found = Object.entries(report.found).map(([label, n]) => `${n} ${label}`).join(', ');
-    if (!report.ok) return fail(report.problems.join('; '), 'the model or the backend misbehaves: reinstall the model, or set detector.backend to another backend', details);
-    const summary = `${model.manifest.id} ${model.manifest.version} verified; self-test found ${found}; ${report.ms} ms per frame on ${detector.backend}`;
+    const found = Object.entries(report.found).map(([label, n]) => say('model.found', { n, label: labelText(label) }));
+    if (!report.ok) return fail(say('model.selfTestFailed', { problems: report.problems.join('; ') }), say('model.selfTestFailedHint'), details);
+    const summary = say('model.verified', { id: model.manifest.id, version: model.manifest.version, found, ms: report.ms, backend: detector.backend });
     // `auto` falling back to wasm is the normal case off a host with tfjs-node; a named backend that failed is not.
-    if (config.detector.backend !== 'auto' && detector.fallbackReason !== undefined) return warn(`${summary} (fell back: ${detector.fallbackReason})`, 'the configured backend could not start; see detector.backend', details);
-    if (report.ms > SLOW_MS) return warn(`${summary}: slow`, 'sample cameras less often (cameras[].interval), or use fewer tiles (detector.tiling.grids: [])', details);
+    if (config.detector.backend !== 'auto' && detector.fallbackReason !== undefined) return warn(say('model.fellBack', { summary, reason: detector.fallbackReason }), say('model.fellBackHint'), details);
+    if (report.ms > SLOW_MS) return warn(say('model.slow', { summary }), say('model.slowHint'), details);
     return pass(summary, details);
   } finally {
     detector.dispose();

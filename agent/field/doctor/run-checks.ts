@@ -1,19 +1,20 @@
 import { formatDuration } from '../../config/duration.js';
 import { errorMessage } from '../../core/errors.js';
-import type { Check, CheckOutcome, CheckResult } from './types.js';
+import { say } from './i18n/index.js';
+import type { Check, CheckFinding, CheckOutcome } from './types.js';
 
 /**
  * Runs every light check at once (they mostly wait on the network), then the heavy ones one by
  * one, each under its own time limit. Results keep the order the checks were given in.
  */
-export async function runChecks(checks: readonly Check[], now: () => number = () => performance.now()): Promise<CheckResult[]> {
-  const results = new Map<Check, CheckResult>();
+export async function runChecks(checks: readonly Check[], now: () => number = () => performance.now()): Promise<CheckFinding[]> {
+  const results = new Map<Check, CheckFinding>();
   await Promise.all(checks.filter((c) => c.heavy !== true).map(async (c) => results.set(c, await runOne(c, now))));
   for (const check of checks.filter((c) => c.heavy === true)) results.set(check, await runOne(check, now));
-  return checks.map((c) => results.get(c) as CheckResult);
+  return checks.map((c) => results.get(c) as CheckFinding);
 }
 
-export async function runOne(check: Check, now: () => number): Promise<CheckResult> {
+export async function runOne(check: Check, now: () => number): Promise<CheckFinding> {
   const started = now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -22,15 +23,15 @@ export async function runOne(check: Check, now: () => number): Promise<CheckResu
       controller.abort(new Error(`time limit ${formatDuration(check.timeoutMs)}`));
       resolve({
         status: 'fail',
-        message: `no answer within ${formatDuration(check.timeoutMs)}`,
-        hint: 'the check was abandoned so the others could finish; see the hint of the check itself once it answers',
+        message: say('run.timeout', { limit: formatDuration(check.timeoutMs) }),
+        hint: say('run.timeoutHint'),
       });
     }, check.timeoutMs);
   });
   const work = check.run(controller.signal).catch((err: unknown): CheckOutcome => ({
     status: 'fail',
-    message: errorMessage(err),
-    hint: 'an unexpected error; run with --log-level debug for details',
+    message: say('run.error', { error: errorMessage(err) }),
+    hint: say('run.errorHint'),
   }));
   try {
     const outcome = await Promise.race([work, deadline]);

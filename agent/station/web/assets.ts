@@ -2,15 +2,16 @@
  * The page's stylesheet and its small client, served as /static/console.css and
  * /static/console.js (same origin, so the CSP can forbid inline script and style).
  * The client listens to /events (Server-Sent Events) and swaps in the fragments the server
- * renders; it never builds HTML from data itself.
+ * renders; it never builds HTML from data itself. Its own few words come from the page
+ * (`<meta name="console-text">`, from the catalogues in ./i18n/), in the page's language.
  */
 export const CONSOLE_CSS = `
 :root{--bg:#f3f4f6;--card:#fff;--ink:#1d2329;--muted:#5c6670;--ok:#1b7f3b;--warn:#b26a00;--bad:#b3261e;--line:#d9dde2}
 *{box-sizing:border-box}
-body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC",sans-serif;background:var(--bg);color:var(--ink)}
+body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Microsoft YaHei","PingFang SC","WenQuanYi Micro Hei",sans-serif;background:var(--bg);color:var(--ink)}
 header.top{position:sticky;top:0;z-index:2;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;padding:.5rem 1rem;background:#1d2329;color:#fff}
 header.top h1{font-size:1.05rem;margin:0}header.top h1 span{font-weight:400;color:#b8c0c8}
-#summary{color:#dfe3e7}.logout{margin-left:auto}.logout button{background:none;color:#fff;border:1px solid #55606b}
+#summary{color:#dfe3e7}header.top nav.lang{margin-left:auto}.logout button{background:none;color:#fff;border:1px solid #55606b}
 main{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;padding:.75rem 1rem}
 @media (max-width:900px){main{grid-template-columns:minmax(0,1fr);padding:.5rem}main>.col:last-child{order:-1}}
 h2{font-size:.95rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:.5rem 0}
@@ -48,6 +49,7 @@ button{font:inherit;padding:.3rem .7rem;border-radius:4px;border:1px solid #8a94
 main.login{display:flex;justify-content:center;padding-top:10vh}
 .login form{display:flex;flex-direction:column;gap:.7rem;background:var(--card);padding:1.5rem;border-radius:8px;border:1px solid var(--line);min-width:min(320px,90vw)}
 .login input{display:block;width:100%;font:inherit;padding:.4rem;margin-top:.2rem}.login .error{color:var(--bad)}
+nav.lang a{color:#dfe3e7;font-size:.85rem}main.login{flex-direction:column;align-items:center;gap:.6rem}main.login nav.lang a{color:var(--muted)}
 `;
 
 export const CONSOLE_JS = `
@@ -57,6 +59,10 @@ export const CONSOLE_JS = `
   if (!feed) return;
   var MAX_ROWS = 300;
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var texts = JSON.parse(document.querySelector('meta[name="console-text"]').content);
+  function text(key, params) {
+    return texts[key].replace(/\\{(\\w+)\\}/g, function (whole, name) { return params && name in params ? String(params[name]) : whole; });
+  }
   var filters = ['host', 'camera', 'label'].map(function (k) { return { key: k, el: document.getElementById('f-' + k) }; });
   var link = document.getElementById('link');
 
@@ -82,7 +88,9 @@ export const CONSOLE_JS = `
       var values = {};
       Array.prototype.forEach.call(feed.children, function (li) { values[li.dataset[f.key]] = true; });
       var keep = f.el.value;
-      var options = [new Option('all', '')].concat(Object.keys(values).sort().map(function (v) { return new Option(v, v); }));
+      var options = [new Option(text('filter.all'), '')].concat(Object.keys(values).sort().map(function (v) {
+        return new Option(f.key === 'label' && texts['label.' + v] ? text('label.' + v) : v, v);
+      }));
       f.el.replaceChildren.apply(f.el, options);
       f.el.value = values[keep] ? keep : '';
     });
@@ -98,7 +106,8 @@ export const CONSOLE_JS = `
   function tick() {
     document.querySelectorAll('[data-seen]').forEach(function (el) {
       var s = Math.max(0, Math.round((Date.now() - Number(el.dataset.seen)) / 1000));
-      el.textContent = 'seen ' + (s < 120 ? s + 's' : s < 7200 ? Math.round(s / 60) + 'm' : Math.round(s / 3600) + 'h') + ' ago';
+      var age = s < 120 ? text('age.seconds', { n: s }) : s < 7200 ? text('age.minutes', { n: Math.round(s / 60) }) : text('age.hours', { n: Math.round(s / 3600) });
+      el.textContent = text('host.seen', { age: age });
     });
   }
   setInterval(tick, 1000);
@@ -110,16 +119,17 @@ export const CONSOLE_JS = `
     var body = new URLSearchParams(new FormData(form));
     fetch('/ack', { method: 'POST', body: body, headers: { accept: 'application/json', 'x-csrf-token': csrf }, credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); })
-      .catch(function (err) { form.querySelector('button').textContent = 'retry (' + err.message + ')'; });
+      .catch(function (err) { form.querySelector('button').textContent = text('alert.retry', { error: err.message }); });
   });
 
   function setLink(state, text) { link.className = 'badge ' + state; link.textContent = text; }
-  var events = new EventSource('/events');
-  events.onopen = function () { setLink('online', 'live'); };
-  events.onerror = function () { setLink('offline', 'reconnecting…'); };
+  // Pushed fragments come in the page's language, whatever the cookie or the browser say by now.
+  var events = new EventSource('/events?lang=' + encodeURIComponent(document.documentElement.lang));
+  events.onopen = function () { setLink('online', text('link.live')); };
+  events.onerror = function () { setLink('offline', text('link.reconnecting')); };
   events.addEventListener('link', function (e) {
     var d = JSON.parse(e.data);
-    setLink(d.connected ? 'online' : 'offline', d.connected ? 'live' : 'broker unreachable');
+    setLink(d.connected ? 'online' : 'offline', d.connected ? text('link.live') : text('link.brokerUnreachable'));
   });
   events.addEventListener('hosts', function (e) { replace('hosts', JSON.parse(e.data).html); tick(); });
   events.addEventListener('health', function (e) { replace('health', JSON.parse(e.data).html); });

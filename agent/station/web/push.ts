@@ -2,6 +2,7 @@
  * Turns state changes into pushed fragments. Changes are gathered for a moment and sent
  * together, so a burst of heartbeats or a historical backlog costs one render, not hundreds.
  */
+import type { Lang } from '../../core/i18n/lang.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { StationChange, StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
@@ -12,7 +13,7 @@ const GATHER_MS = 150;
 /** Ages and the stale state move with time alone: refresh the host list this often. */
 const REFRESH_MS = 5000;
 /** Pushed rows carry no CSRF token: the client sends its own in a header. */
-const BROADCAST_VIEWER: Viewer = { user: null, csrf: '' };
+const broadcastViewer = (lang: Lang): Viewer => ({ user: null, csrf: '', lang });
 
 export class PushScheduler {
   private hosts = false;
@@ -60,14 +61,14 @@ export class PushScheduler {
     this.hosts = false;
     this.health = false;
     if (hub.size() === 0) return;
-    if (hosts || alerts.length > 0) hub.broadcast('hosts', { html: renderHosts(state).value });
-    if (health) hub.broadcast('health', { html: renderHealth(state).value });
+    if (hosts || alerts.length > 0) hub.broadcastInLanguage('hosts', (lang) => ({ html: renderHosts(state, lang).value }));
+    if (health) hub.broadcastInLanguage('health', (lang) => ({ html: renderHealth(state, lang).value }));
     for (const key of alerts) {
       const alert = state.alert(key);
       if (alert === undefined) continue;
-      const html = renderAlert(alert, state.hasImage('thumbnail', alert.host, alert.id), BROADCAST_VIEWER).value;
-      hub.broadcast('alert', { key, html });
+      const hasThumbnail = state.hasImage('thumbnail', alert.host, alert.id);
+      hub.broadcastInLanguage('alert', (lang) => ({ key, html: renderAlert(alert, hasThumbnail, broadcastViewer(lang)).value }));
     }
-    hub.broadcast('summary', { html: renderSummary(state).value });
+    hub.broadcastInLanguage('summary', (lang) => ({ html: renderSummary(state, lang).value }));
   }
 }

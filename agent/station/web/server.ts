@@ -10,6 +10,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../core/errors.js';
+import type { Lang } from '../../core/i18n/lang.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { Clock } from '../../ports/clock.js';
@@ -18,10 +19,12 @@ import type { StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { readForm, redirect, sameOrigin, send, sendHtml, sendText } from './http.js';
+import { webText } from './i18n/index.js';
+import { chosenLang, langCookie, requestLang } from './language.js';
 import { formatAddress, isLoopback, loopbackHostHeaders, type ListenAddress } from './listen.js';
 import { verifyPassword } from './passwords.js';
 import { PushScheduler } from './push.js';
-import { renderFeed, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from './render.js';
+import { LOCAL_OPERATOR, renderFeed, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from './render.js';
 import { SESSION_COOKIE, SessionStore, clearedSessionCookie, readCookie, sameToken, sessionCookie, token, type Session } from './sessions.js';
 import { SseHub } from './sse.js';
 import type { ConsoleStore } from './store.js';
@@ -32,6 +35,8 @@ export interface WebConsoleOptions {
   /** Operators (name → scrypt PHC). Required off loopback; on loopback it turns login on. */
   users: Map<string, string> | null;
   tls: { cert: Buffer; key: Buffer } | null;
+  /** `--lang`: every page in this language unless one is chosen on the page; null lets the browser decide. */
+  lang: Lang | null;
 }
 
 export interface WebConsoleDeps {
@@ -42,10 +47,10 @@ export interface WebConsoleDeps {
   logger: Logger;
 }
 
-/** Who acknowledges on a loopback console without login. */
-const LOCAL_OPERATOR = 'local operator';
-
-type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+type Route = (req: IncomingMessage, res: ServerResponse, lang: Lang) => Promise<void> | void;
+type AuthedViewer = Viewer & { session: Session | null };
+/** Pages that take a `?lang=` choice (and then drop it from the address). */
+const PAGES = new Set(['/', '/login']);
 
 export class WebConsole implements Module {
   readonly name = 'web-console';
@@ -101,15 +106,20 @@ export class WebConsole implements Module {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let lang: Lang = this.options.lang ?? 'en';
     try {
       const url = new URL(req.url ?? '/', 'http://console.invalid');
-      if (!this.loginRequired() && !this.hostHeaderAllowed(req)) return sendText(res, 403, 'this console answers to 127.0.0.1, localhost and [::1] only');
+      lang = requestLang(req, url, this.options.lang);
+      const t = webText(lang);
+      if (!this.loginRequired() && !this.hostHeaderAllowed(req)) return sendText(res, 403, t('http.loopbackOnly'));
+      const chosen = chosenLang(url);
+      if (req.method === 'GET' && PAGES.has(url.pathname) && chosen !== undefined) return redirect(res, url.pathname, { 'set-cookie': langCookie(chosen) });
       const route = this.route(req.method ?? 'GET', url.pathname);
-      if (route === undefined) return sendText(res, 404, 'not found');
-      await route(req, res, url);
+      if (route === undefined) return sendText(res, 404, t('http.notFound'));
+      await route(req, res, lang);
     } catch (err) {
       this.deps.logger.error({ err: errorMessage(err), url: req.url }, 'web request failed');
-      if (!res.headersSent) sendText(res, 500, 'internal error');
+      if (!res.headersSent) sendText(res, 500, webText(lang)('http.internalError'));
       else res.end();
     }
   }
@@ -117,27 +127,27 @@ export class WebConsole implements Module {
   private route(method: string, path: string): Route | undefined {
     if (method === 'GET' && path === '/static/console.css') return (_q, res) => send(res, 200, 'text/css; charset=utf-8', CONSOLE_CSS, { 'cache-control': 'no-cache' });
     if (method === 'GET' && path === '/static/console.js') return (_q, res) => send(res, 200, 'text/javascript; charset=utf-8', CONSOLE_JS, { 'cache-control': 'no-cache' });
-    if (method === 'GET' && path === '/login') return (req, res) => this.loginPage(req, res);
-    if (method === 'POST' && path === '/login') return (req, res) => this.login(req, res);
+    if (method === 'GET' && path === '/login') return (_q, res, lang) => this.loginPage(res, lang);
+    if (method === 'POST' && path === '/login') return (req, res, lang) => this.login(req, res, lang);
     if (method === 'POST' && path === '/logout') return this.authed((req, res, viewer) => this.logout(req, res, viewer));
-    if (method === 'GET' && path === '/') return this.authed((_q, res, viewer) => sendHtml(res, 200, renderPage(this.deps.state, viewer)));
+    if (method === 'GET' && path === '/') return this.authed((_q, res, viewer) => sendHtml(res, 200, renderPage(this.deps.state, viewer), { 'content-language': viewer.lang }));
     if (method === 'GET' && path === '/events') return this.authed((_q, res, viewer) => this.events(res, viewer));
     if (method === 'POST' && path === '/ack') return this.authed((req, res, viewer) => this.acknowledge(req, res, viewer));
     const image = /^\/(thumb|sheet)\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
-    if (method === 'GET' && image !== null) return this.authed((_q, res) => this.image(res, image[1] === 'thumb' ? 'thumbnail' : 'sheet', image[2]!, image[3]!));
+    if (method === 'GET' && image !== null) return this.authed((_q, res, viewer) => this.image(res, viewer.lang, image[1] === 'thumb' ? 'thumbnail' : 'sheet', image[2]!, image[3]!));
     return undefined;
   }
 
-  private authed(next: (req: IncomingMessage, res: ServerResponse, viewer: Viewer & { session: Session | null }) => Promise<void> | void): Route {
-    return (req, res) => {
-      if (!this.loginRequired()) return next(req, res, { user: null, csrf: this.localCsrf, session: null });
+  private authed(next: (req: IncomingMessage, res: ServerResponse, viewer: AuthedViewer) => Promise<void> | void): Route {
+    return (req, res, lang) => {
+      if (!this.loginRequired()) return next(req, res, { user: null, csrf: this.localCsrf, session: null, lang });
       const session = this.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
       if (session === undefined) {
-        const wantsPage = req.method === 'GET' && req.url === '/';
+        const wantsPage = req.method === 'GET' && new URL(req.url ?? '/', 'http://console.invalid').pathname === '/';
         const headers = { 'www-authenticate': 'Cookie realm="minwang console"' };
-        return wantsPage ? sendHtml(res, 401, renderLoginPage(null), headers) : sendText(res, 401, 'log in first', headers);
+        return wantsPage ? sendHtml(res, 401, renderLoginPage(lang, null), { ...headers, 'content-language': lang }) : sendText(res, 401, webText(lang)('http.logInFirst'), headers);
       }
-      return next(req, res, { user: session.user, csrf: session.csrf, session });
+      return next(req, res, { user: session.user, csrf: session.csrf, session, lang });
     };
   }
 
@@ -146,29 +156,29 @@ export class WebConsole implements Module {
     return loopbackHostHeaders(port).has(req.headers.host ?? '');
   }
 
-  private loginPage(_req: IncomingMessage, res: ServerResponse): void {
+  private loginPage(res: ServerResponse, lang: Lang): void {
     if (!this.loginRequired()) return redirect(res, '/');
-    sendHtml(res, 200, renderLoginPage(null));
+    sendHtml(res, 200, renderLoginPage(lang, null), { 'content-language': lang });
   }
 
-  private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async login(req: IncomingMessage, res: ServerResponse, lang: Lang): Promise<void> {
     if (!this.loginRequired()) return redirect(res, '/');
-    if (!sameOrigin(req, this.scheme())) return sendText(res, 403, 'cross-site request refused');
+    if (!sameOrigin(req, this.scheme())) return sendText(res, 403, webText(lang)('http.crossSite'));
     const address = req.socket.remoteAddress ?? 'unknown';
     // Counted before the first await: guesses sent at once cannot all be checked.
     const refused = this.throttle.begin(address);
     if (refused !== undefined) {
       if (refused !== 'blocked') this.deps.logger.warn({ address, refused }, 'login attempt refused unchecked');
-      return sendHtml(res, 429, renderLoginPage(refused === 'blocked' ? 'Too many failed attempts. Wait five minutes.' : 'Another login is being checked. Try again in a moment.'));
+      return sendHtml(res, 429, renderLoginPage(lang, refused === 'blocked' ? 'login.blocked' : 'login.busy'));
     }
     try {
-      await this.checkLogin(req, res, address);
+      await this.checkLogin(req, res, address, lang);
     } finally {
       this.throttle.end(address);
     }
   }
 
-  private async checkLogin(req: IncomingMessage, res: ServerResponse, address: string): Promise<void> {
+  private async checkLogin(req: IncomingMessage, res: ServerResponse, address: string, lang: Lang): Promise<void> {
     const form = await readForm(req);
     const user = form?.get('user') ?? '';
     const password = form?.get('password') ?? '';
@@ -177,7 +187,7 @@ export class WebConsole implements Module {
     const ok = await verifyPassword(password, phc ?? DUMMY_HASH) && phc !== undefined;
     if (!ok) {
       this.deps.logger.warn({ user, address }, 'failed login');
-      return sendHtml(res, 401, renderLoginPage('Wrong user name or password.'));
+      return sendHtml(res, 401, renderLoginPage(lang, 'login.wrong'));
     }
     this.throttle.succeeded(address);
     const session = this.sessions.create(user);
@@ -185,34 +195,35 @@ export class WebConsole implements Module {
     redirect(res, '/', { 'set-cookie': sessionCookie(session) });
   }
 
-  private async logout(req: IncomingMessage, res: ServerResponse, viewer: Viewer & { session: Session | null }): Promise<void> {
+  private async logout(req: IncomingMessage, res: ServerResponse, viewer: AuthedViewer): Promise<void> {
     const form = await readForm(req);
     if (viewer.session === null) return redirect(res, '/');
-    if (!sameOrigin(req, this.scheme()) || !sameToken(form?.get('csrf') ?? undefined, viewer.csrf)) return sendText(res, 403, 'bad CSRF token');
+    if (!sameOrigin(req, this.scheme()) || !sameToken(form?.get('csrf') ?? undefined, viewer.csrf)) return sendText(res, 403, webText(viewer.lang)('http.badCsrf'));
     this.sessions.delete(viewer.session.id);
     this.hub.closeSession(viewer.session.id);
     redirect(res, '/', { 'set-cookie': clearedSessionCookie() });
   }
 
-  private events(res: ServerResponse, viewer: Viewer & { session: Session | null }): void {
+  private events(res: ServerResponse, viewer: AuthedViewer): void {
     const { state, subscriber } = this.deps;
-    const sendTo = this.hub.add(res, viewer.session?.id ?? null);
+    const sendTo = this.hub.add(res, viewer.session?.id ?? null, viewer.lang);
     sendTo('link', { connected: subscriber.connected() });
-    sendTo('summary', { html: renderSummary(state).value });
-    sendTo('hosts', { html: renderHosts(state).value });
-    sendTo('health', { html: renderHealth(state).value });
+    sendTo('summary', { html: renderSummary(state, viewer.lang).value });
+    sendTo('hosts', { html: renderHosts(state, viewer.lang).value });
+    sendTo('health', { html: renderHealth(state, viewer.lang).value });
     sendTo('feed', { html: renderFeed(state, viewer).value });
   }
 
   private async acknowledge(req: IncomingMessage, res: ServerResponse, viewer: Viewer): Promise<void> {
-    if (!sameOrigin(req, this.scheme())) return sendText(res, 403, 'cross-site request refused');
+    const t = webText(viewer.lang);
+    if (!sameOrigin(req, this.scheme())) return sendText(res, 403, t('http.crossSite'));
     const form = await readForm(req);
     const header = req.headers['x-csrf-token'];
     const presented = typeof header === 'string' ? header : form?.get('csrf') ?? undefined;
-    if (!sameToken(presented, viewer.csrf)) return sendText(res, 403, 'bad CSRF token');
+    if (!sameToken(presented, viewer.csrf)) return sendText(res, 403, t('http.badCsrf'));
     const key = form?.get('key') ?? '';
     const ack = { by: viewer.user ?? LOCAL_OPERATOR, at: this.deps.clock.now().toISOString() };
-    if (this.deps.state.alert(key) === undefined) return sendText(res, 404, 'no such alert');
+    if (this.deps.state.alert(key) === undefined) return sendText(res, 404, t('http.noSuchAlert'));
     // Stored first: an acknowledgement the page showed must survive a crash.
     this.deps.store?.saveAck(key, ack);
     this.deps.state.acknowledge(key, ack);
@@ -221,9 +232,9 @@ export class WebConsole implements Module {
     else redirect(res, '/');
   }
 
-  private image(res: ServerResponse, kind: 'thumbnail' | 'sheet', host: string, id: string): void {
+  private image(res: ServerResponse, lang: Lang, kind: 'thumbnail' | 'sheet', host: string, id: string): void {
     const jpeg = HOST_ID.test(host) && ITEM_ID.test(id) ? this.deps.state.image(kind, host, id) : undefined;
-    if (jpeg === undefined) return sendText(res, 404, 'no such image');
+    if (jpeg === undefined) return sendText(res, 404, webText(lang)('http.noSuchImage'));
     send(res, 200, 'image/jpeg', jpeg, { 'cache-control': 'private, max-age=60' });
   }
 

@@ -1,9 +1,12 @@
 /** Browsers connected to /events (Server-Sent Events), and what is pushed to them. */
 import type { ServerResponse } from 'node:http';
+import type { Lang } from '../../core/i18n/lang.js';
 
 interface Client {
   res: ServerResponse;
   sessionId: string | null;
+  /** The language of the page that opened the stream: fragments pushed to it are in it too. */
+  lang: Lang;
 }
 
 export class SseHub {
@@ -14,7 +17,7 @@ export class SseHub {
   }
 
   /** Takes over the response; returns a function that sends to this client only. */
-  add(res: ServerResponse, sessionId: string | null): (event: string, data: unknown) => void {
+  add(res: ServerResponse, sessionId: string | null, lang: Lang): (event: string, data: unknown) => void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -22,7 +25,7 @@ export class SseHub {
     });
     // Reconnect quickly after a console restart.
     res.write('retry: 2000\n\n');
-    const client = { res, sessionId };
+    const client = { res, sessionId, lang };
     this.clients.add(client);
     res.on('close', () => this.clients.delete(client));
     return (event, data) => send(res, event, data);
@@ -30,6 +33,15 @@ export class SseHub {
 
   broadcast(event: string, data: unknown): void {
     for (const client of this.clients) send(client.res, event, data);
+  }
+
+  /** Sends what `render` makes for each client's language, rendering once per language in use. */
+  broadcastInLanguage(event: string, render: (lang: Lang) => unknown): void {
+    const rendered = new Map<Lang, unknown>();
+    for (const client of this.clients) {
+      if (!rendered.has(client.lang)) rendered.set(client.lang, render(client.lang));
+      send(client.res, event, rendered.get(client.lang));
+    }
   }
 
   /** A comment line keeps proxies and idle timers from closing quiet streams. */

@@ -142,7 +142,7 @@ describe('web console on loopback without login', () => {
     broker = await startMosquitto();
     const db = join(await tempDir(), 'console.db');
     app = new ConsoleApp(
-      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users: null, tls: null, dbPath: db } },
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users: null, tls: null, lang: null, dbPath: db } },
       { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
     );
     await app.startOutputs();
@@ -187,7 +187,7 @@ describe('login throttle against guesses sent at once', () => {
     const db = join(await tempDir(), 'console.db');
     const users = new Map([['alice', await hashPassword('correct horse battery', { ln: 12, r: 8, p: 1 })]]);
     app = new ConsoleApp(
-      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, dbPath: db } },
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, lang: null, dbPath: db } },
       { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
     );
     await app.startOutputs();
@@ -211,5 +211,61 @@ describe('login throttle against guesses sent at once', () => {
     for (let i = checked; i < 5; i++) expect((await fetchRaw(`${base}/login`, { method: 'POST', headers, body })).status).toBe(401);
     const right = await fetchRaw(`${base}/login`, { method: 'POST', headers, body: form({ user: 'alice', password: 'correct horse battery' }).body });
     expect(right.status).toBe(429);
+  });
+});
+
+describe('the language a request is answered in', () => {
+  let app: ConsoleApp;
+  let base: string;
+  let broker: Broker;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    const db = join(await tempDir(), 'console.db');
+    const users = new Map([['alice', await hashPassword('correct horse battery', { ln: 12, r: 8, p: 1 })]]);
+    app = new ConsoleApp(
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, lang: null, dbPath: db } },
+      { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
+    );
+    await app.startOutputs();
+    await app.connect();
+    base = app.web!.url().replace(/\/$/, '');
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await broker?.stop();
+  });
+
+  it('follows Accept-Language on the login page and its errors, and says so in Content-Language', async () => {
+    const chinese = { 'accept-language': 'en;q=0.5, zh-CN' };
+    const page = await fetchRaw(`${base}/`, { headers: chinese });
+    expect(page.status).toBe(401);
+    expect(page.headers['content-language']).toBe('zh-CN');
+    expect(page.body).toContain('<html lang="zh-CN">');
+    expect(page.body).toContain('<label>用户名 <input name="user"');
+    const { body, ...headers } = form({ user: 'alice', password: 'wrong password' });
+    const refused = await fetchRaw(`${base}/login`, { method: 'POST', headers: { ...headers, ...chinese }, body });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toContain('<p class="error">用户名或密码错误。</p>');
+    expect((await fetchRaw(`${base}/events`, { headers: chinese })).body).toBe('请先登录\n');
+    const english = await fetchRaw(`${base}/`, { headers: { 'accept-language': 'zh-TW, fr' } });
+    expect(english.body).toContain('<html lang="en">');
+  });
+
+  it('keeps a ?lang= choice in a cookie that wins over the browser, and ignores a forged one', async () => {
+    const chosen = await fetchRaw(`${base}/login?lang=zh-CN`);
+    expect(chosen.status).toBe(303);
+    expect(chosen.headers.location).toBe('/login');
+    const cookie = String(chosen.headers['set-cookie']);
+    expect(cookie).toMatch(/^minwang_lang=zh-CN; Path=\/; Secure; SameSite=Lax; Max-Age=\d+$/);
+    const page = await fetchRaw(`${base}/login`, { headers: { cookie: 'minwang_lang=zh-CN', 'accept-language': 'en' } });
+    expect(page.body).toContain('<html lang="zh-CN">');
+    const forged = await fetchRaw(`${base}/login`, { headers: { cookie: 'minwang_lang=<script>', 'accept-language': 'en' } });
+    expect(forged.body).toContain('<html lang="en">');
+    expect(forged.body).not.toContain('<script>');
+    const unknown = await fetchRaw(`${base}/login?lang=xx`);
+    expect(unknown.status).toBe(200);
+    expect(unknown.headers['set-cookie']).toBeUndefined();
   });
 });

@@ -44,7 +44,7 @@ describe('terminal screen', () => {
 describe('web rendering', () => {
   it('renders hosts, camera state and update progress', () => {
     const { state } = station();
-    const hosts = renderHosts(state).value;
+    const hosts = renderHosts(state, 'en').value;
     expect(hosts).toContain('<span class="badge offline">offline</span>');
     expect(hosts).toContain('degraded · covered');
     expect(hosts).toContain('<progress max="100" value="45">');
@@ -53,13 +53,13 @@ describe('web rendering', () => {
 
   it('lists quiet events without highlight or acknowledgement, and counts only alerting ones as unacknowledged', () => {
     const { state } = station();
-    const page = renderPage(state, { user: null, csrf: 'tok' });
+    const page = renderPage(state, { user: null, csrf: 'tok', lang: 'en' });
     expect(page).toContain('2 unacknowledged'); // e1 and e0 alert; e2 is quiet
-    const quiet = renderAlert(state.alert('xidian-01/e2')!, false, { user: null, csrf: 'tok' }).value;
+    const quiet = renderAlert(state.alert('xidian-01/e2')!, false, { user: null, csrf: 'tok', lang: 'en' }).value;
     expect(quiet).toContain('class="alert quiet"');
     expect(quiet).toContain('quiet: cooldown');
     expect(quiet).not.toContain('Acknowledge');
-    const ringing = renderAlert(state.alert('xidian-01/e1')!, true, { user: null, csrf: 'tok' }).value;
+    const ringing = renderAlert(state.alert('xidian-01/e1')!, true, { user: null, csrf: 'tok', lang: 'en' }).value;
     expect(ringing).toContain('class="alert open"');
     expect(ringing).toContain('Acknowledge');
   });
@@ -68,7 +68,7 @@ describe('web rendering', () => {
     const clock = new FakeClock();
     const state = new StationState({ clock });
     state.apply(msg(topic.events('h1'), { ...event('e1', 1), label: '<script>alert(1)</script>' }), { receivedAt: clock.now(), retained: false });
-    const row = renderAlert(state.alert('h1/e1')!, false, { user: null, csrf: 't"k' }).value;
+    const row = renderAlert(state.alert('h1/e1')!, false, { user: null, csrf: 't"k', lang: 'en' }).value;
     expect(row).not.toContain('<script>');
     expect(row).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(row).toContain('value="t&quot;k"');
@@ -76,7 +76,7 @@ describe('web rendering', () => {
 
   it('puts the viewer\'s CSRF token in the page and in each acknowledgement form', () => {
     const { state } = station();
-    const page = renderPage(state, { user: 'alice', csrf: 'TOKEN123' });
+    const page = renderPage(state, { user: 'alice', csrf: 'TOKEN123', lang: 'en' });
     expect(page).toContain('<meta name="csrf-token" content="TOKEN123">');
     expect(page.match(/name="csrf" value="TOKEN123"/g)?.length).toBe(3); // two alerts and log out
     expect(page).toMatch(/class="alert open delayed"[^>]*data-key="xidian-01\/e0"/);
