@@ -148,14 +148,33 @@ export class StationState {
     return updated;
   }
 
-  /** Seeds alerts and their thumbnails kept from an earlier run (the web console's store). */
-  restore(entries: readonly AlertEntry[], thumbnails: ReadonlyMap<string, Buffer>): void {
+  /** Seeds what the store kept from an earlier run: events, their thumbnails, raised health. */
+  restore(entries: readonly AlertEntry[], thumbnails: ReadonlyMap<string, Buffer>, health: readonly HealthEntry[] = []): void {
     for (const entry of entries) {
       this.feed.put(entry);
       this.seen.add(`event#${entry.key}#${entry.seq}`);
       const jpeg = thumbnails.get(entry.key);
       if (jpeg !== undefined) this.images.put('thumbnail', entry.host, entry.id, jpeg);
     }
+    for (const entry of health) this.board.restore(entry);
+  }
+
+  /** An event as the store holds it (folded from every console's messages) replaces this console's copy. */
+  putStored(entry: AlertEntry): void {
+    this.seen.add(`event#${entry.key}#${entry.seq}`);
+    if (this.feed.put(entry)) this.emit({ kind: 'alert', key: entry.key });
+  }
+
+  /** A stored health entry (another console received its message). */
+  putHealth(entry: HealthEntry): void {
+    this.board.restore(entry);
+    this.emit({ kind: 'health', host: entry.host, key: entry.key });
+    this.emit({ kind: 'host', host: entry.host });
+  }
+
+  /** A stored thumbnail (another console received it). */
+  putThumbnail(host: string, id: string, jpeg: Buffer): void {
+    for (const change of this.applyImage('thumbnail', host, id, jpeg).changes) this.emit(change);
   }
 
   private route(message: StationMessage, delivery: Delivery): ApplyResult {

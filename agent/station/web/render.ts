@@ -23,6 +23,7 @@ export function renderPage(state: StationState, viewer: Viewer): string {
       <h1>minwang <span>station console</span></h1>
       <span id="summary">${renderSummary(state)}</span>
       <span id="link" class="badge unknown">connecting…</span>
+      <a class="nav" href="/history">history</a>
       ${viewer.user === null ? '' : html`<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf" value="${viewer.csrf}"><button>${viewer.user} · log out</button></form>`}
     </header>
     <main>
@@ -57,7 +58,7 @@ export function renderLoginPage(message: string | null): string {
     </main>`);
 }
 
-function document(title: string, body: Html): string {
+export function document(title: string, body: Html): string {
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title><link rel="stylesheet" href="/static/console.css"><script src="/static/console.js" defer></script></head>
 <body>${body}</body></html>`.value}`;

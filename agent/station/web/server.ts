@@ -17,14 +17,16 @@ import { ITEM_ID, HOST_ID } from '../schemas.js';
 import type { StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
-import { readForm, redirect, sameOrigin, send, sendHtml, sendText } from './http.js';
+import { SECURITY_HEADERS, readForm, redirect, sameOrigin, send, sendHtml, sendText } from './http.js';
 import { formatAddress, isLoopback, loopbackHostHeaders, type ListenAddress } from './listen.js';
 import { verifyPassword } from './passwords.js';
 import { PushScheduler } from './push.js';
 import { renderFeed, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from './render.js';
 import { SESSION_COOKIE, SessionStore, clearedSessionCookie, readCookie, sameToken, sessionCookie, token, type Session } from './sessions.js';
 import { SseHub } from './sse.js';
-import type { ConsoleStore } from './store.js';
+import type { StationStore } from '../store/store.js';
+import { parseEventQuery } from '../store/search.js';
+import { exportCsv, renderEvent, renderHistory } from './history.js';
 import { LoginThrottle } from './throttle.js';
 
 export interface WebConsoleOptions {
@@ -37,7 +39,7 @@ export interface WebConsoleOptions {
 export interface WebConsoleDeps {
   state: StationState;
   subscriber: StationSubscriber;
-  store: ConsoleStore | null;
+  store: StationStore;
   clock: Clock;
   logger: Logger;
 }
@@ -125,19 +127,24 @@ export class WebConsole implements Module {
     if (method === 'POST' && path === '/ack') return this.authed((req, res, viewer) => this.acknowledge(req, res, viewer));
     const image = /^\/(thumb|sheet)\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
     if (method === 'GET' && image !== null) return this.authed((_q, res) => this.image(res, image[1] === 'thumb' ? 'thumbnail' : 'sheet', image[2]!, image[3]!));
+    if (method === 'GET' && path === '/history') return this.authed((_q, res, _v, url) => this.history(res, url, 'html'));
+    if (method === 'GET' && path === '/api/events') return this.authed((_q, res, _v, url) => this.history(res, url, 'json'));
+    if (method === 'GET' && path === '/history.csv') return this.authed((_q, res, _v, url) => this.history(res, url, 'csv'));
+    const event = /^\/event\/([^/]+)\/([^/]+)$/.exec(path);
+    if (method === 'GET' && event !== null) return this.authed((_q, res) => this.event(res, event[1]!, event[2]!));
     return undefined;
   }
 
-  private authed(next: (req: IncomingMessage, res: ServerResponse, viewer: Viewer & { session: Session | null }) => Promise<void> | void): Route {
-    return (req, res) => {
-      if (!this.loginRequired()) return next(req, res, { user: null, csrf: this.localCsrf, session: null });
+  private authed(next: (req: IncomingMessage, res: ServerResponse, viewer: Viewer & { session: Session | null }, url: URL) => Promise<void> | void): Route {
+    return (req, res, url) => {
+      if (!this.loginRequired()) return next(req, res, { user: null, csrf: this.localCsrf, session: null }, url);
       const session = this.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
       if (session === undefined) {
         const wantsPage = req.method === 'GET' && req.url === '/';
         const headers = { 'www-authenticate': 'Cookie realm="minwang console"' };
         return wantsPage ? sendHtml(res, 401, renderLoginPage(null), headers) : sendText(res, 401, 'log in first', headers);
       }
-      return next(req, res, { user: session.user, csrf: session.csrf, session });
+      return next(req, res, { user: session.user, csrf: session.csrf, session }, url);
     };
   }
 
@@ -211,20 +218,52 @@ export class WebConsole implements Module {
     const presented = typeof header === 'string' ? header : form?.get('csrf') ?? undefined;
     if (!sameToken(presented, viewer.csrf)) return sendText(res, 403, 'bad CSRF token');
     const key = form?.get('key') ?? '';
-    const ack = { by: viewer.user ?? LOCAL_OPERATOR, at: this.deps.clock.now().toISOString() };
-    if (this.deps.state.alert(key) === undefined) return sendText(res, 404, 'no such alert');
-    // Stored first: an acknowledgement the page showed must survive a crash.
-    this.deps.store?.saveAck(key, ack);
-    this.deps.state.acknowledge(key, ack);
+    // Stored first: an acknowledgement the page showed must survive a crash. The first one wins
+    // (two desks clicking together both see who was first); every console hears of it from the store.
+    const ack = await this.deps.store.acknowledge(key, { by: viewer.user ?? LOCAL_OPERATOR, at: this.deps.clock.now().toISOString() });
+    if (ack === undefined) return sendText(res, 404, 'no such alert');
+    if (this.deps.state.acknowledge(key, ack) === undefined) {
+      const stored = await this.deps.store.alert(key);
+      if (stored !== undefined) this.deps.state.putStored(stored);
+    }
     this.deps.logger.info({ key, by: ack.by }, 'alert acknowledged');
     if ((req.headers.accept ?? '').includes('application/json')) send(res, 200, 'application/json', JSON.stringify({ ok: true, key, ack }));
     else redirect(res, '/');
   }
 
-  private image(res: ServerResponse, kind: 'thumbnail' | 'sheet', host: string, id: string): void {
-    const jpeg = HOST_ID.test(host) && ITEM_ID.test(id) ? this.deps.state.image(kind, host, id) : undefined;
+  private async image(res: ServerResponse, kind: 'thumbnail' | 'sheet', host: string, id: string): Promise<void> {
+    const valid = HOST_ID.test(host) && ITEM_ID.test(id);
+    // Memory holds the recent ones; an older event's thumbnail (history) comes from the store.
+    const jpeg = valid ? this.deps.state.image(kind, host, id) ?? (kind === 'thumbnail' ? await this.deps.store.thumbnail(host, id) : undefined) : undefined;
     if (jpeg === undefined) return sendText(res, 404, 'no such image');
     send(res, 200, 'image/jpeg', jpeg, { 'cache-control': 'private, max-age=60' });
+  }
+
+  private async history(res: ServerResponse, url: URL, as: 'html' | 'json' | 'csv'): Promise<void> {
+    let query;
+    try {
+      query = parseEventQuery(url.searchParams);
+    } catch (err) {
+      return sendText(res, 400, errorMessage(err));
+    }
+    const { store } = this.deps;
+    if (as === 'csv') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="minwang-events.csv"', 'cache-control': 'no-store' });
+      await exportCsv(query, (q) => store.search(q), (chunk) => res.write(chunk));
+      res.end();
+      return;
+    }
+    const page = await store.search(query);
+    if (as === 'json') return send(res, 200, 'application/json', JSON.stringify(page));
+    sendHtml(res, 200, renderHistory(query, page, store.engine));
+  }
+
+  private async event(res: ServerResponse, host: string, id: string): Promise<void> {
+    if (!HOST_ID.test(host) || !ITEM_ID.test(id)) return sendText(res, 404, 'no such event');
+    const entry = this.deps.state.alert(`${host}/${id}`) ?? await this.deps.store.alert(`${host}/${id}`);
+    if (entry === undefined) return sendText(res, 404, 'no such event');
+    const hasThumbnail = this.deps.state.hasImage('thumbnail', host, id) || await this.deps.store.thumbnail(host, id) !== undefined;
+    sendHtml(res, 200, renderEvent(entry, hasThumbnail));
   }
 
   private scheme(): 'http' | 'https' {

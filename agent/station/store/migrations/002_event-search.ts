@@ -1,0 +1,18 @@
+/**
+ * Version 2: indexes for the investigator's search (village, camera, label, alert/quiet, each
+ * with the time order the results come in).
+ */
+import type { MigrationBuilder } from 'node-pg-migrate';
+
+export function up(pgm: MigrationBuilder): void {
+  pgm.sql(`
+    CREATE INDEX events_host_sort ON events (host, sort_at DESC, event_id);
+    CREATE INDEX events_camera_sort ON events (host, camera, sort_at DESC, event_id);
+    CREATE INDEX events_label_sort ON events (label, sort_at DESC);
+    CREATE INDEX events_alert_sort ON events (alert, sort_at DESC);
+  `);
+}
+
+export function down(pgm: MigrationBuilder): void {
+  pgm.sql('DROP INDEX events_host_sort, events_camera_sort, events_label_sort, events_alert_sort');
+}

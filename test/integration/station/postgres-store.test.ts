@@ -1,0 +1,105 @@
+/**
+ * The PostgreSQL engine against the real server (127.0.0.1:5432): migrations on an empty database
+ * and from the previous schema, idempotent writes, folding, health, acknowledgements, search.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../agent/core/logger.js';
+import { migrate } from '../../../agent/station/store/migrate.js';
+import { PostgresStore } from '../../../agent/station/store/postgres.js';
+import { parseEventQuery } from '../../../agent/station/store/search.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
+import { JPEG, T0, at, camera, event, health, msg, topic } from '../../unit/station/fixtures.js';
+
+const live = (seconds = 0) => ({ receivedAt: new Date(T0 + seconds * 1000), retained: false });
+
+describe('PostgreSQL store', () => {
+  let db: TestDatabase | undefined;
+  let store: PostgresStore | undefined;
+
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    await db?.drop();
+    db = undefined;
+  });
+
+  it('migrates an empty database to the newest schema, once', async () => {
+    db = await createTestDatabase();
+    expect(await migrate(db.url, silentLogger())).toEqual(['001_station', '002_event-search']);
+    expect(await migrate(db.url, silentLogger())).toEqual([]);
+    const indexes = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
+    expect(indexes.rows.map((r) => r.indexname)).toContain('events_camera_sort');
+  });
+
+  it('migrates from the previous schema and keeps its data', async () => {
+    db = await createTestDatabase();
+    expect(await migrate(db.url, silentLogger(), { count: 1 })).toEqual(['001_station']);
+    await db.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, type, ts, seq, thumbnail, alert, delayed)
+      VALUES ('h1', 'old-1', 'gate', 'person', 0.8, 0.8, '[0,0,1,1]', '[]', $1, $2, 'new', $1, 1, false, true, false)`, [at(1), at(1)]);
+    store = await PostgresStore.open(db.url, silentLogger());
+    const migrations = await db.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY id');
+    expect(migrations.rows.map((r) => r.name)).toEqual(['001_station', '002_event-search']);
+    expect(await store.alert('h1/old-1')).toMatchObject({ camera: 'gate', label: 'person', seq: 1 });
+    expect((await store.search(parseEventQuery(new URLSearchParams('camera=gate')))).events.map((e) => e.key)).toEqual(['h1/old-1']);
+  });
+
+  it('stores a message delivered twice once, and folds an event whatever the order', async () => {
+    db = await createTestDatabase();
+    store = await PostgresStore.open(db.url, silentLogger());
+    const end = msg(topic.events('h1'), event('e1', 3, { type: 'end', endedAt: at(3), score: 0.5 }));
+    expect(await store.record(end, live(3))).toBe('stored');
+    expect(await store.record(end, live(4))).toBe('duplicate');
+    expect(await store.record(msg(topic.events('h1'), event('e1', 1, { score: 0.9 })), live(5))).toBe('stored');
+    expect(await store.record(msg(topic.events('h1'), event('e1', 2, { type: 'update', score: 0.7 })), live(6))).toBe('stored');
+    expect(await store.alert('h1/e1')).toMatchObject({ type: 'end', seq: 3, maxScore: 0.9, endedAt: at(3), delayed: true, ack: null });
+    const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_messages');
+    expect(rows.rows[0]?.n).toBe(3);
+
+    expect(await store.record(msg(topic.eventThumbnail('h1', 'e1'), JPEG), live(7))).toBe('stored');
+    expect(await store.record(msg(topic.eventThumbnail('h1', 'e1'), JPEG), live(8))).toBe('duplicate');
+    expect(await store.thumbnail('h1', 'e1')).toEqual(JPEG);
+
+    expect(await store.acknowledge('h1/e1', { by: 'alice', at: at(9) })).toEqual({ by: 'alice', at: at(9) });
+    expect(await store.acknowledge('h1/e1', { by: 'bob', at: at(10) })).toEqual({ by: 'alice', at: at(9) });
+    expect(await store.acknowledge('h1/none', { by: 'bob', at: at(10) })).toBeUndefined();
+  });
+
+  it('keeps health, cameras and hosts, newest by ts and bounded per host', async () => {
+    db = await createTestDatabase();
+    store = await PostgresStore.open(db.url, silentLogger());
+    expect(await store.record(msg(topic.health('h1'), health('a', 5)), live())).toBe('stored');
+    expect(await store.record(msg(topic.health('h1'), health('a', 5)), live())).toBe('duplicate');
+    // A late raise older than the clear that is stored does not flip it back.
+    expect(await store.record(msg(topic.health('h1'), health('b', 7, { state: 'cleared' })), live())).toBe('stored');
+    expect(await store.record(msg(topic.health('h1'), health('c', 6)), live())).toBe('ignored');
+    expect(await store.health('h1/camera_offline/gate')).toMatchObject({ state: 'cleared', seq: 7 });
+    expect((await store.load({ alerts: 10, thumbnailBytes: 0 })).health).toEqual([]);
+
+    expect(await store.record(msg(topic.cameraStatus('h1', 'gate'), camera('gate', 'offline', 'timeout', 10)), live())).toBe('stored');
+    expect(await store.record(msg(topic.cameraStatus('h1', 'gate'), camera('gate', 'online', null, 5)), live())).toBe('ignored');
+    const cameras = await db.query<{ state: string }>("SELECT status->>'state' AS state FROM cameras WHERE host = 'h1'");
+    expect(cameras.rows).toEqual([{ state: 'offline' }]);
+  });
+
+  it('searches by village, camera, label, alert/quiet and time, in pages', async () => {
+    db = await createTestDatabase();
+    store = await PostgresStore.open(db.url, silentLogger());
+    for (let i = 1; i <= 12; i++) {
+      const host = i % 2 === 0 ? 'dongcun' : 'xicun';
+      await store.record(msg(topic.events(host), event(`e${i}`, i, { camera: i % 3 === 0 ? 'road' : 'gate', label: i % 4 === 0 ? 'ebike' : 'person', alert: i % 5 !== 0, ...(i % 5 === 0 ? { quiet: 'cooldown' as const } : {}) })), live(i));
+    }
+    const search = (q: string) => store!.search(parseEventQuery(new URLSearchParams(q)));
+    expect((await search('host=dongcun')).events.map((e) => e.id)).toEqual(['e12', 'e10', 'e8', 'e6', 'e4', 'e2']);
+    expect((await search('host=dongcun&camera=road')).events.map((e) => e.id)).toEqual(['e12', 'e6']);
+    expect((await search('label=ebike')).events.map((e) => e.id)).toEqual(['e12', 'e8', 'e4']);
+    expect((await search('kind=quiet')).events.map((e) => e.id)).toEqual(['e10', 'e5']);
+    expect((await search(`from=${at(3)}&to=${at(6)}`)).events.map((e) => e.id)).toEqual(['e5', 'e4', 'e3']);
+    const first = await search('limit=5');
+    expect(first.events.map((e) => e.id)).toEqual(['e12', 'e11', 'e10', 'e9', 'e8']);
+    const second = await search(`limit=5&after=${first.next}`);
+    expect(second.events.map((e) => e.id)).toEqual(['e7', 'e6', 'e5', 'e4', 'e3']);
+    const third = await search(`limit=5&after=${second.next}`);
+    expect(third.events.map((e) => e.id)).toEqual(['e2', 'e1']);
+    expect(third.next).toBeNull();
+  });
+});
