@@ -73,9 +73,11 @@ export class PostgresStore implements StationStore {
   }
 
   async load(limits: { alerts: number; thumbnailBytes: number }): Promise<Restored> {
-    // Each host's newest `alerts` at most, then the feed's own fairness over them.
-    const rows = await this.pool.query<EventRow>(`SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY host ORDER BY sort_at DESC) AS rank FROM events) ranked
-      WHERE rank <= $1 ORDER BY sort_at DESC, host, event_id LIMIT $2`, [limits.alerts, limits.alerts * 20]);
+    // Each host's newest `alerts` at most (from the host index, not a scan of the history), then
+    // the feed's own fairness over them: the biggest host's oldest go first.
+    const rows = await this.pool.query<EventRow>(`SELECT e.* FROM hosts h
+      CROSS JOIN LATERAL (SELECT * FROM events WHERE events.host = h.host ORDER BY sort_at DESC, event_id DESC LIMIT $1) e
+      ORDER BY e.sort_at DESC, e.host, e.event_id`, [limits.alerts]);
     const alerts = rows.rows.map(toEntry);
     while (alerts.length > limits.alerts) alerts.splice(evictionIndex(alerts), 1);
     const health = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE raised ORDER BY ts DESC LIMIT 2000');
@@ -139,6 +141,8 @@ export class PostgresStore implements StationStore {
         [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
       if (inserted.rowCount === 0) return 'duplicate';
       const delayed = event.historical === true || await this.behindNewerSeq(c, host, event.seq);
+      // Every host with events has a row: the restore reads each host's newest events through it.
+      await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
       const existing = await c.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, event.id]);
       const current = existing.rows[0];
       const entry = current === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(current), event, delayed, delivery.receivedAt);

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { migrate } from '../../../agent/station/store/migrate.js';
+import { openStore } from '../../../agent/station/store/open.js';
 import { PostgresStore } from '../../../agent/station/store/postgres.js';
 import { parseEventQuery } from '../../../agent/station/store/search.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
@@ -41,6 +42,23 @@ describe('PostgreSQL store', () => {
     expect(migrations.rows.map((r) => r.name)).toEqual(['001_station', '002_event-search']);
     expect(await store.alert('h1/old-1')).toMatchObject({ camera: 'gate', label: 'person', seq: 1 });
     expect((await store.search(parseEventQuery(new URLSearchParams('camera=gate')))).events.map((e) => e.key)).toEqual(['h1/old-1']);
+    expect((await store.load({ alerts: 10, thumbnailBytes: 0 })).alerts.map((e) => e.key)).toEqual(['h1/old-1']);
+  });
+
+  it('restores each host a fair share of the feed when one host floods it', async () => {
+    db = await createTestDatabase();
+    store = await PostgresStore.open(db.url, silentLogger());
+    for (let i = 1; i <= 3; i++) await store.record(msg(topic.events('good'), event(`real-${i}`, i)), live(i));
+    for (let i = 1; i <= 40; i++) await store.record(msg(topic.events('evil'), event(`flood-${i}`, i, { startedAt: at(100 + i) })), live(100 + i));
+    const restored = (await store.load({ alerts: 10, thumbnailBytes: 0 })).alerts.map((e) => e.key);
+    expect(restored).toHaveLength(10);
+    expect(restored.filter((k) => k.startsWith('good/'))).toEqual(['good/real-3', 'good/real-2', 'good/real-1']);
+  });
+
+  it('never shows the password of a database it cannot open', async () => {
+    const failed = openStore('postgres://postgres:s3cret-pw@127.0.0.1:1/none', 10, silentLogger());
+    await expect(failed).rejects.toThrow('cannot open the database postgres://postgres:***@127.0.0.1:1/none: connect ECONNREFUSED');
+    await expect(failed).rejects.not.toThrow(/s3cret/);
   });
 
   it('stores a message delivered twice once, and folds an event whatever the order', async () => {
