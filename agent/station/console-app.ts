@@ -123,7 +123,11 @@ export class ConsoleApp {
   /** Another console (or this one) changed the store: this console's view follows. */
   private async refresh(store: StationStore, change: StoreChange): Promise<void> {
     try {
-      if (change.kind === 'alert') {
+      if (change.kind === 'resync') {
+        const restored = await store.load({ alerts: FEED_LENGTH, thumbnailBytes: 0 });
+        for (const entry of [...restored.alerts].reverse()) this.state.putStored(entry);
+        for (const entry of restored.health) this.state.putHealth(entry);
+      } else if (change.kind === 'alert') {
         const entry = await store.alert(change.key);
         if (entry !== undefined) this.state.putStored(entry);
       } else if (change.kind === 'health') {

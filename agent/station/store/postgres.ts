@@ -129,7 +129,9 @@ export class PostgresStore implements StationStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.listener?.end().catch(() => undefined);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
     await this.pool.end();
   }
 
@@ -246,16 +248,24 @@ export class PostgresStore implements StationStore {
     await c.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...change, origin: this.origin })]);
   }
 
-  /** One connection held for LISTEN; reconnects (and tells listeners to reload nothing: pages re-sync on their own pushes). */
+  /** One connection held for LISTEN; after losing it, reconnects and tells listeners to reload. */
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, types: TYPES });
     client.on('notification', (n) => this.dispatch(n.payload));
-    client.on('error', (err) => {
-      this.logger.warn({ err: errorMessage(err) }, 'lost the database notification connection; reconnecting');
+    const lost = (err?: Error) => {
+      if (this.listener !== client) return;
+      this.logger.warn({ err: err === undefined ? 'closed' : errorMessage(err) }, 'lost the database notification connection; reconnecting');
       this.relisten();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
     this.listener = client;
   }
 
@@ -265,15 +275,19 @@ export class PostgresStore implements StationStore {
     void old?.end().catch(() => undefined);
     if (this.closed) return;
     setTimeout(() => {
-      if (!this.closed) this.listen().catch(() => this.relisten());
+      if (this.closed) return;
+      this.listen().then(() => {
+        this.logger.info('listening for database changes again');
+        for (const listener of this.listeners) listener({ kind: 'resync' });
+      }, () => this.relisten());
     }, 1000).unref();
   }
 
   private dispatch(payload: string | undefined): void {
     let change: StoreChange;
     try {
-      const parsed = JSON.parse(payload ?? '') as StoreChange;
-      if (!['alert', 'thumbnail', 'health'].includes(parsed.kind) || typeof parsed.key !== 'string') return;
+      const parsed = JSON.parse(payload ?? '') as { kind?: unknown; key?: unknown };
+      if ((parsed.kind !== 'alert' && parsed.kind !== 'thumbnail' && parsed.kind !== 'health') || typeof parsed.key !== 'string') return;
       change = { kind: parsed.kind, key: parsed.key };
     } catch {
       return;

@@ -21,7 +21,9 @@ export type RecordOutcome =
 export type StoreChange =
   | { kind: 'alert'; key: string }
   | { kind: 'thumbnail'; key: string }
-  | { kind: 'health'; key: string };
+  | { kind: 'health'; key: string }
+  /** Changes may have been missed (the notification connection was lost and is back): reload. */
+  | { kind: 'resync' };
 
 export interface Restored {
   alerts: AlertEntry[];

@@ -8,6 +8,7 @@ import { migrate } from '../../../agent/station/store/migrate.js';
 import { openStore } from '../../../agent/station/store/open.js';
 import { PostgresStore } from '../../../agent/station/store/postgres.js';
 import { parseEventQuery } from '../../../agent/station/store/search.js';
+import type { StoreChange } from '../../../agent/station/store/store.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { JPEG, T0, at, camera, event, health, msg, topic } from '../../unit/station/fixtures.js';
 
@@ -53,6 +54,29 @@ describe('PostgreSQL store', () => {
     const restored = (await store.load({ alerts: 10, thumbnailBytes: 0 })).alerts.map((e) => e.key);
     expect(restored).toHaveLength(10);
     expect(restored.filter((k) => k.startsWith('good/'))).toEqual(['good/real-3', 'good/real-2', 'good/real-1']);
+  });
+
+  it('tells every store on the database what changed, and to reload after losing the notification connection', async () => {
+    db = await createTestDatabase();
+    store = await PostgresStore.open(db.url, silentLogger());
+    const other = await PostgresStore.open(db.url, silentLogger());
+    try {
+      const seen: StoreChange[] = [];
+      store.watch((change) => seen.push(change));
+      await other.record(msg(topic.events('h1'), event('e1', 1)), live(1));
+      await other.acknowledge('h1/e1', { by: 'alice', at: at(2) });
+      await other.record(msg(topic.health('h1'), health('a', 2)), live(2));
+      await other.record(msg(topic.eventThumbnail('h1', 'e1'), JPEG), live(3));
+      await expect.poll(() => seen.length, { timeout: 5000 }).toBe(4);
+      expect(seen).toEqual([{ kind: 'alert', key: 'h1/e1' }, { kind: 'alert', key: 'h1/e1' }, { kind: 'health', key: 'h1/camera_offline/gate' }, { kind: 'thumbnail', key: 'h1/e1' }]);
+      // A rolled-back write notifies nobody: a duplicate changes nothing.
+      await other.record(msg(topic.events('h1'), event('e1', 1)), live(4));
+      await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN minwang_station' AND pid <> pg_backend_pid()");
+      await expect.poll(() => seen.filter((c) => c.kind === 'resync').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+      expect(seen.slice(4).filter((c) => c.kind !== 'resync')).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('never shows the password of a database it cannot open', async () => {
