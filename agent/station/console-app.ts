@@ -79,9 +79,14 @@ export class ConsoleApp {
     if (web !== null) {
       const store = await openStore(web.db, FEED_LENGTH, this.logger.child({ module: 'console-store', engine: isPostgresUrl(web.db) ? 'postgres' : 'sqlite' }));
       this.store = store;
+      // Changes from the moment the view is read are queued, then applied on top of it.
+      const early: StoreChange[] = [];
+      let restoring = true;
+      this.unwatch = store.watch((change) => (restoring ? early.push(change) : void this.refresh(store, change)));
       const restored = await store.load({ alerts: FEED_LENGTH, thumbnailBytes: THUMBNAIL_BUDGET_BYTES });
-      this.state.restore(restored.alerts, restored.thumbnails, restored.health);
-      this.unwatch = store.watch((change) => void this.refresh(store, change));
+      this.state.restore(restored.alerts, restored.thumbnails, restored.health, restored.seqs);
+      restoring = false;
+      for (const change of early) void this.refresh(store, change);
       this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }) });
       this.outputs.unshift(this.web);
     }
@@ -128,9 +133,11 @@ export class ConsoleApp {
         for (const entry of [...restored.alerts].reverse()) this.state.putStored(entry);
         for (const entry of restored.health) this.state.putHealth(entry);
       } else if (change.kind === 'alert') {
+        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
         const entry = await store.alert(change.key);
         if (entry !== undefined) this.state.putStored(entry);
       } else if (change.kind === 'health') {
+        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
         const entry = await store.health(change.key);
         if (entry !== undefined) this.state.putHealth(entry);
       } else {

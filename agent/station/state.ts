@@ -85,6 +85,7 @@ export class StationState {
   private readonly board = new HealthBoard(200);
   private readonly images: ImageStore;
   private readonly seen = new RecentKeys(50_000);
+  private readonly seedSeqs = new Map<string, readonly number[]>();
   private readonly listeners = new Set<Listener>();
   private readonly staleAfterMs: number;
 
@@ -149,7 +150,9 @@ export class StationState {
   }
 
   /** Seeds what the store kept from an earlier run: events, their thumbnails, raised health. */
-  restore(entries: readonly AlertEntry[], thumbnails: ReadonlyMap<string, Buffer>, health: readonly HealthEntry[] = []): void {
+  restore(entries: readonly AlertEntry[], thumbnails: ReadonlyMap<string, Buffer>, health: readonly HealthEntry[] = [], seqs: ReadonlyMap<string, readonly number[]> = new Map()): void {
+    // Applied when the host is first heard of, so a host known only from old events is not listed.
+    for (const [host, list] of seqs) this.seedSeqs.set(host, list);
     for (const entry of entries) {
       this.feed.put(entry);
       this.seen.add(`event#${entry.key}#${entry.seq}`);
@@ -163,6 +166,11 @@ export class StationState {
   putStored(entry: AlertEntry): void {
     this.seen.add(`event#${entry.key}#${entry.seq}`);
     if (this.feed.put(entry)) this.emit({ kind: 'alert', key: entry.key });
+  }
+
+  /** A message another console stored: its seq counts as received here (no false gaps when sharing). */
+  noteSeq(hostId: string, seq: number): void {
+    if (this.record(hostId).seqs.add(seq)) this.emit({ kind: 'host', host: hostId });
   }
 
   /** A stored health entry (another console received its message). */
@@ -280,6 +288,8 @@ export class StationState {
     let host = this.hostsById.get(hostId);
     if (host === undefined) {
       host = newHostRecord(hostId);
+      for (const seq of this.seedSeqs.get(hostId) ?? []) host.seqs.add(seq);
+      this.seedSeqs.delete(hostId);
       this.hostsById.set(hostId, host);
     }
     return host;

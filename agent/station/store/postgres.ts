@@ -17,7 +17,7 @@ import type { CameraStatusMessage, EventMessage, HealthMessage } from '../schema
 import { MAX_CAMERAS_PER_HOST } from '../state.js';
 import { migrate } from './migrate.js';
 import { encodeCursor, type EventPage, type EventQuery } from './search.js';
-import type { RecordOutcome, Restored, StationStore, StoreChange } from './store.js';
+import { SEQ_MEMORY, type RecordOutcome, type Restored, type StationStore, type StoreChange } from './store.js';
 
 const CHANNEL = 'minwang_station';
 const INT8 = 20;
@@ -81,7 +81,18 @@ export class PostgresStore implements StationStore {
     const alerts = rows.rows.map(toEntry);
     while (alerts.length > limits.alerts) alerts.splice(evictionIndex(alerts), 1);
     const health = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE raised ORDER BY ts DESC LIMIT 2000');
-    return { alerts, thumbnails: await this.thumbnailsOf(alerts, limits.thumbnailBytes), health: health.rows.map((r) => r.entry) };
+    return { alerts, thumbnails: await this.thumbnailsOf(alerts, limits.thumbnailBytes), health: health.rows.map((r) => r.entry), seqs: await this.recentSeqs() };
+  }
+
+  private async recentSeqs(): Promise<Map<string, number[]>> {
+    const rows = await this.pool.query<{ host: string; seq: number }>(`SELECT host, seq FROM (
+        SELECT host, seq, row_number() OVER (PARTITION BY host ORDER BY seq DESC) AS rank FROM (
+          SELECT host, seq FROM event_messages WHERE received_at > now() - make_interval(hours => $1)
+          UNION ALL SELECT host, seq FROM health_messages WHERE received_at > now() - make_interval(hours => $1)) recent) ranked
+      WHERE rank <= $2`, [SEQ_MEMORY.hours, SEQ_MEMORY.perHost]);
+    const seqs = new Map<string, number[]>();
+    for (const { host, seq } of rows.rows) seqs.set(host, [...(seqs.get(host) ?? []), seq]);
+    return seqs;
   }
 
   async alert(key: string): Promise<AlertEntry | undefined> {
@@ -154,7 +165,7 @@ export class PostgresStore implements StationStore {
           ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18`,
       [host, event.id, entry.camera, entry.label, entry.score, entry.maxScore, JSON.stringify(entry.box), JSON.stringify(entry.zones), entry.startedAt, entry.sortAt,
         entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed]);
-      await this.notify(c, { kind: 'alert', key });
+      await this.notify(c, { kind: 'alert', key, seq: event.seq });
       return 'stored';
     });
   }
@@ -188,7 +199,7 @@ export class PostgresStore implements StationStore {
         ON CONFLICT (host, kind, subject) DO UPDATE SET entry = excluded.entry, ts = excluded.ts, raised = excluded.raised WHERE health.ts <= excluded.ts`,
       [host, entry.kind, entry.subject, entry, entry.ts, entry.state === 'raised']);
       if (written.rowCount === 0) return 'ignored';
-      await this.notify(c, { kind: 'health', key: entry.key });
+      await this.notify(c, { kind: 'health', key: entry.key, seq: health.seq });
       return 'stored';
     });
   }
@@ -286,9 +297,9 @@ export class PostgresStore implements StationStore {
   private dispatch(payload: string | undefined): void {
     let change: StoreChange;
     try {
-      const parsed = JSON.parse(payload ?? '') as { kind?: unknown; key?: unknown };
+      const parsed = JSON.parse(payload ?? '') as { kind?: unknown; key?: unknown; seq?: unknown };
       if ((parsed.kind !== 'alert' && parsed.kind !== 'thumbnail' && parsed.kind !== 'health') || typeof parsed.key !== 'string') return;
-      change = { kind: parsed.kind, key: parsed.key };
+      change = parsed.kind !== 'thumbnail' && typeof parsed.seq === 'number' ? { kind: parsed.kind, key: parsed.key, seq: parsed.seq } : { kind: parsed.kind, key: parsed.key };
     } catch {
       return;
     }

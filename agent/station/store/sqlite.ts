@@ -15,7 +15,7 @@ import { MAX_HEALTH_KEYS_PER_HOST, healthEntry, type HealthEntry } from '../heal
 import type { Delivery, StationMessage } from '../messages.js';
 import type { EventMessage, HealthMessage } from '../schemas.js';
 import { encodeCursor, type EventPage, type EventQuery } from './search.js';
-import type { RecordOutcome, Restored, StationStore, StoreChange } from './store.js';
+import { SEQ_MEMORY, type RecordOutcome, type Restored, type StationStore, type StoreChange } from './store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS alerts (key TEXT PRIMARY KEY, started_at TEXT NOT NULL, entry TEXT NOT NULL);
@@ -85,7 +85,13 @@ export class SqliteStore implements StationStore {
       .filter((entry): entry is AlertEntry => entry !== undefined);
     while (alerts.length > limits.alerts) alerts.splice(evictionIndex(alerts), 1);
     const health = (this.db.prepare('SELECT entry FROM health WHERE raised = 1 ORDER BY ts DESC').all() as { entry: string }[]).map((r) => JSON.parse(r.entry) as HealthEntry);
-    return Promise.resolve({ alerts, thumbnails: this.loadThumbnails(alerts, limits.thumbnailBytes), health });
+    const seqs = new Map<string, number[]>();
+    const rows = this.db.prepare('SELECT host, seq FROM event_messages UNION SELECT host, seq FROM health_messages ORDER BY seq DESC').all() as { host: string; seq: number }[];
+    for (const { host, seq } of rows) {
+      const list = seqs.get(host) ?? [];
+      if (list.length < SEQ_MEMORY.perHost) seqs.set(host, [...list, seq]);
+    }
+    return Promise.resolve({ alerts, thumbnails: this.loadThumbnails(alerts, limits.thumbnailBytes), health, seqs });
   }
 
   alert(key: string): Promise<AlertEntry | undefined> {

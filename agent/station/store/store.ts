@@ -19,9 +19,10 @@ export type RecordOutcome =
 
 /** What changed in the store, so every console (and every page) can refresh it. */
 export type StoreChange =
-  | { kind: 'alert'; key: string }
+  /** `seq`: of the message stored (absent for an acknowledgement), for every console's seq accounting. */
+  | { kind: 'alert'; key: string; seq?: number }
   | { kind: 'thumbnail'; key: string }
-  | { kind: 'health'; key: string }
+  | { kind: 'health'; key: string; seq?: number }
   /** Changes may have been missed (the notification connection was lost and is back): reload. */
   | { kind: 'resync' };
 
@@ -29,7 +30,12 @@ export interface Restored {
   alerts: AlertEntry[];
   thumbnails: Map<string, Buffer>;
   health: HealthEntry[];
+  /** Per host, the events/health seqs stored lately, so a restarted console counts only real gaps. */
+  seqs: Map<string, number[]>;
 }
+
+/** How far back (and how many per host) a restarted console's seq accounting reaches. */
+export const SEQ_MEMORY = { hours: 24, perHost: 20_000 } as const;
 
 export interface StationStore {
   readonly engine: 'sqlite' | 'postgres';

@@ -68,7 +68,7 @@ describe('PostgreSQL store', () => {
       await other.record(msg(topic.health('h1'), health('a', 2)), live(2));
       await other.record(msg(topic.eventThumbnail('h1', 'e1'), JPEG), live(3));
       await expect.poll(() => seen.length, { timeout: 5000 }).toBe(4);
-      expect(seen).toEqual([{ kind: 'alert', key: 'h1/e1' }, { kind: 'alert', key: 'h1/e1' }, { kind: 'health', key: 'h1/camera_offline/gate' }, { kind: 'thumbnail', key: 'h1/e1' }]);
+      expect(seen).toEqual([{ kind: 'alert', key: 'h1/e1', seq: 1 }, { kind: 'alert', key: 'h1/e1' }, { kind: 'health', key: 'h1/camera_offline/gate', seq: 2 }, { kind: 'thumbnail', key: 'h1/e1' }]);
       // A rolled-back write notifies nobody: a duplicate changes nothing.
       await other.record(msg(topic.events('h1'), event('e1', 1)), live(4));
       await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN minwang_station' AND pid <> pg_backend_pid()");
@@ -116,6 +116,9 @@ describe('PostgreSQL store', () => {
     expect(await store.record(msg(topic.health('h1'), health('c', 6)), live())).toBe('ignored');
     expect(await store.health('h1/camera_offline/gate')).toMatchObject({ state: 'cleared', seq: 7 });
     expect((await store.load({ alerts: 10, thumbnailBytes: 0 })).health).toEqual([]);
+    // What a restarted console seeds its seq accounting with: the messages stored in the last day, by host.
+    await store.record(msg(topic.health('h1'), health('d', 8, { subject: 'road', state: 'cleared' })), { receivedAt: new Date(), retained: false });
+    expect((await store.load({ alerts: 10, thumbnailBytes: 0 })).seqs).toEqual(new Map([['h1', [8]]]));
 
     expect(await store.record(msg(topic.cameraStatus('h1', 'gate'), camera('gate', 'offline', 'timeout', 10)), live())).toBe('stored');
     expect(await store.record(msg(topic.cameraStatus('h1', 'gate'), camera('gate', 'online', null, 5)), live())).toBe('ignored');

@@ -117,5 +117,11 @@ describe('two consoles on one PostgreSQL and one broker', () => {
     const pictures = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM thumbnails');
     expect(pictures.rows[0]!.n).toBe(total);
     expect(atKill).toBeLessThan(total);
+    // Each console counts every message as received (its own share, the others' through the
+    // database, what was stored before it started): no village shows messages missing.
+    for (const console of consoles.filter((c) => c.run.child.exitCode === null && c.run.child.signalCode === null)) {
+      for (let i = 0; i < 250 && (await getText(`${console.base}/`)).body.includes('messages missing'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await getText(`${console.base}/`)).body).not.toContain('messages missing');
+    }
   });
 });
