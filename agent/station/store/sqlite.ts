@@ -1,5 +1,3 @@
-// One file: the SQLite engine mirrors the PostgreSQL one (idempotent record, fold, search) for a
-// single console, with its schema, pruning and restore next to the SQL that depends on them.
 /**
  * The embedded engine (the default, nothing to install): one SQLite file (better-sqlite3) for one
  * console. It keeps the newest `keep` events (each host a fair share, as the feed does) with their
