@@ -5,12 +5,15 @@
  * doubles nothing.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makePasswordFile } from '../../helpers/certs.js';
 import { waitFor } from '../../helpers/cli.js';
 import { TestBroker } from '../../helpers/mosquitto.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
 import { EventStream, acknowledge, getText, startWebConsole, stopWebConsole, type ConsoleProcess } from '../../helpers/station/console.js';
 import { SimulatedHost, realThumbnails } from '../../helpers/station/host.js';
+import { Station } from '../../helpers/station.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const BOUND_MS = 20_000;
@@ -141,6 +144,32 @@ describe('two consoles on one PostgreSQL and one broker', () => {
     for (const console of consoles.filter((c) => c.run.child.exitCode === null && c.run.child.signalCode === null)) {
       for (let i = 0; i < 250 && (await getText(`${console.base}/`)).body.includes('messages missing'); i++) await new Promise((r) => setTimeout(r, 20));
       expect((await getText(`${console.base}/`)).body).not.toContain('messages missing');
+    }
+  });
+});
+
+describe('the shipped broker ACL and shared consoles', () => {
+  it('lets the station user share the streams ($share/GROUP/minwang/+/events) under its read rule', async () => {
+    const dir = await tempDir();
+    const passwd = join(dir, 'passwd');
+    await makePasswordFile(passwd, { station: 'station-pw', 'host-a': 'a-pw' });
+    const acl = fileURLToPath(new URL('../../../config/mosquitto/minwang.acl', import.meta.url));
+    const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`] });
+    const desks = [] as Station[];
+    try {
+      for (let i = 0; i < 2; i++) desks.push(await Station.connect(broker.url, ['$share/desks/minwang/+/events'], { username: 'station', password: 'station-pw' }));
+      const host = await Station.connect(broker.url, [], { username: 'host-a', password: 'a-pw' });
+      desks.push(host);
+      for (let i = 0; i < 10; i++) await host.client.publishAsync('minwang/host-a/events', JSON.stringify({ n: i }), { qos: 1 });
+      const [a, b] = desks;
+      await waitFor(() => a!.received.length + b!.received.length === 10, BOUND_MS, 'the ten events, shared');
+      // Each desk got a share, and no message went to both.
+      expect(a!.received.length).toBeGreaterThan(0);
+      expect(b!.received.length).toBeGreaterThan(0);
+      expect(new Set([...a!.received, ...b!.received].map((m) => m.payload.toString())).size).toBe(10);
+    } finally {
+      for (const desk of desks) await desk.close();
+      await broker.stop();
     }
   });
 });
