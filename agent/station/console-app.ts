@@ -12,6 +12,7 @@ import type { MqttConnector } from '../ports/mqtt.js';
 import type { Delivery, StationMessage } from './messages.js';
 import { StationState } from './state.js';
 import { isPostgresUrl, openStore } from './store/open.js';
+import { StateWriter } from './store/state-writer.js';
 import type { StationStore, StoreChange } from './store/store.js';
 import { StationSubscriber, redact, type BrokerOptions } from './subscriber.js';
 import { ImageSaver } from './terminal/saver.js';
@@ -49,6 +50,7 @@ export class ConsoleApp {
   private store: StationStore | null = null;
   private unwatch: (() => void) | undefined;
   private stopping = false;
+  private stateWriter: StateWriter | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: ConsoleAppOptions, private readonly ports: ConsoleAppPorts) {
@@ -103,16 +105,23 @@ export class ConsoleApp {
     await this.subscriber.stop();
     for (const output of [...this.outputs].reverse()) await output.stop();
     this.unwatch?.();
+    await this.stateWriter?.stop();
     await this.store?.close();
   }
 
   /**
-   * Stored before the broker is acknowledged. While the database is unreachable the message is
-   * retried (ingest pauses; the broker holds the rest); a stopping console gives up, unacknowledged.
+   * Events, thumbnails and health are stored before the broker is acknowledged. While the database
+   * is unreachable the message is retried (ingest pauses; the broker holds the rest); a stopping
+   * console gives up, unacknowledged. Retained host state goes through the StateWriter instead.
    */
   private async storeDurably(message: StationMessage, delivery: Delivery): Promise<void> {
     const store = this.store;
     if (store === null) return;
+    if (StateWriter.takes(message)) {
+      this.stateWriter ??= new StateWriter((m, d) => store.record(m, d), this.logger.child({ module: 'console-store' }));
+      this.stateWriter.put(message, delivery);
+      return;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         await store.record(message, delivery);

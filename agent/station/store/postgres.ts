@@ -40,7 +40,7 @@ export class PostgresStore implements StationStore {
   /** Connects, migrates to the newest schema and starts listening for other consoles' changes. */
   static async open(url: string, logger: Logger): Promise<PostgresStore> {
     await migrate(url, logger);
-    const pool = new pg.Pool({ connectionString: url, max: 4, types: TYPES });
+    const pool = new pg.Pool({ connectionString: url, max: 4, types: TYPES, connectionTimeoutMillis: 10_000 });
     pool.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'database connection lost'));
     const store = new PostgresStore(pool, url, logger);
     await store.listen();

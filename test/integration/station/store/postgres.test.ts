@@ -3,14 +3,14 @@
  * and from the previous schema, idempotent writes, folding, health, acknowledgements, search.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../agent/core/logger.js';
-import { migrate } from '../../../agent/station/store/migrate.js';
-import { openStore } from '../../../agent/station/store/open.js';
-import { PostgresStore } from '../../../agent/station/store/postgres.js';
-import { parseEventQuery } from '../../../agent/station/store/search.js';
-import type { StoreChange } from '../../../agent/station/store/store.js';
-import { createTestDatabase, type TestDatabase } from '../../helpers/postgres.js';
-import { JPEG, T0, at, camera, event, health, msg, topic } from '../../unit/station/fixtures.js';
+import { silentLogger } from '../../../../agent/core/logger.js';
+import { migrate } from '../../../../agent/station/store/migrate.js';
+import { openStore } from '../../../../agent/station/store/open.js';
+import { PostgresStore } from '../../../../agent/station/store/postgres.js';
+import { parseEventQuery } from '../../../../agent/station/store/search.js';
+import type { StoreChange } from '../../../../agent/station/store/store.js';
+import { createTestDatabase, type TestDatabase } from '../../../helpers/postgres.js';
+import { JPEG, T0, at, camera, event, health, msg, topic } from '../../../unit/station/fixtures.js';
 
 const live = (seconds = 0) => ({ receivedAt: new Date(T0 + seconds * 1000), retained: false });
 

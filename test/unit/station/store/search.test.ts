@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvRow, parseEventQuery } from '../../../agent/station/store/search.js';
+import { csvCell, csvRow, parseEventQuery } from '../../../../agent/station/store/search.js';
 
 const parse = (q: string) => parseEventQuery(new URLSearchParams(q));
 
