@@ -47,8 +47,8 @@ export function renderHistory(query: EventQuery, page: EventPage, engine: string
     <header class="top"><h1>minwang <span>${TEXT.heading}</span></h1><a class="nav" href="/">${TEXT.back}</a><span class="meta">${TEXT.stored}: ${engine}</span></header>
     <main class="history">
       <form method="get" action="/history" class="filters search">
-        <label>${TEXT.village} <input name="host" value="${query.host ?? ''}" pattern="[a-z0-9-]{1,64}"></label>
-        <label>${TEXT.camera} <input name="camera" value="${query.camera ?? ''}" pattern="[a-z0-9-]{1,32}"></label>
+        <label>${TEXT.village} <input name="host" value="${query.host ?? ''}" pattern="[a-z0-9\\-]{1,64}"></label>
+        <label>${TEXT.camera} <input name="camera" value="${query.camera ?? ''}" pattern="[a-z0-9\\-]{1,32}"></label>
         <label>${TEXT.label} <input name="label" value="${query.label ?? ''}" maxlength="32"></label>
         <label>${TEXT.kind} <select name="kind">${[['', TEXT.any], ['alert', TEXT.alert], ['quiet', TEXT.quiet]].map(([value, text]) =>
           html`<option value="${value}"${selected(value === (query.alert === undefined ? '' : query.alert ? 'alert' : 'quiet'))}>${text}</option>`)}</select></label>
