@@ -73,11 +73,12 @@ export class PostgresStore implements StationStore {
   }
 
   async load(limits: { alerts: number; thumbnailBytes: number }): Promise<Restored> {
-    // Each host's newest `alerts` at most (from the host index, not a scan of the history), then
-    // the feed's own fairness over them: the biggest host's oldest go first.
+    // Each host's newest `alerts` at most (from the host index, not a scan of the history), the
+    // newest 5 × `alerts` of those (a flooding host holds at most a fifth), then the feed's own
+    // fairness over them: the biggest host's oldest go first.
     const rows = await this.pool.query<EventRow>(`SELECT e.* FROM hosts h
       CROSS JOIN LATERAL (SELECT * FROM events WHERE events.host = h.host ORDER BY sort_at DESC, event_id DESC LIMIT $1) e
-      ORDER BY e.sort_at DESC, e.host, e.event_id`, [limits.alerts]);
+      ORDER BY e.sort_at DESC, e.host, e.event_id LIMIT $2`, [limits.alerts, limits.alerts * 5]);
     const alerts = rows.rows.map(toEntry);
     while (alerts.length > limits.alerts) alerts.splice(evictionIndex(alerts), 1);
     const health = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE raised ORDER BY ts DESC LIMIT 2000');
