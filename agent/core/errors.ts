@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   PROVISION_FAILED: 'provision.failed',
   // model updates: a bundle refused (details.reason says why)
   MODEL_REFUSED: 'model.refused',
+  // the station console: its database cannot be reached or migrated
+  STATION_DATABASE: 'station.database',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -1,18 +1,23 @@
 /**
  * The station side put together: one subscriber feeding one state model, read by the terminal
- * console and/or the web console. `minwang console` and tests build it here.
+ * console and/or the web console. With the web console, every message is written to the store
+ * (SQLite or PostgreSQL) before the broker is acknowledged, and what other consoles store on the
+ * same database comes back into this console's state. `minwang console` and tests build it here.
  */
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
-import type { Clock } from '../ports/clock.js';
+import { sleepWith, type Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
+import type { Delivery, StationMessage } from './messages.js';
 import { StationState } from './state.js';
+import { isPostgresUrl, openStore } from './store/open.js';
+import { StateWriter } from './store/state-writer.js';
+import type { StationStore, StoreChange } from './store/store.js';
 import { StationSubscriber, redact, type BrokerOptions } from './subscriber.js';
 import { ImageSaver } from './terminal/saver.js';
 import { TerminalConsole, type TerminalMode, type TerminalOutput } from './terminal/terminal-console.js';
-import { persistTo } from './web/persist.js';
 import { WebConsole, type WebConsoleOptions } from './web/server.js';
-import { ConsoleStore } from './web/store.js';
 
 export interface ConsoleAppOptions {
   broker: BrokerOptions;
@@ -20,7 +25,8 @@ export interface ConsoleAppOptions {
   /** Terminal output, or null when only the web console runs. */
   terminal: { mode: TerminalMode; out: TerminalOutput } | null;
   saveDir: string | null;
-  web: (WebConsoleOptions & { dbPath: string }) | null;
+  /** `db`: a SQLite file path or a postgres:// URL. */
+  web: (WebConsoleOptions & { db: string }) | null;
 }
 
 export interface ConsoleAppPorts {
@@ -29,28 +35,32 @@ export interface ConsoleAppPorts {
   logger: Logger;
 }
 
-/** Alerts kept in memory and in the web console's store. */
+/** Alerts kept in memory (and by the SQLite engine). */
 const FEED_LENGTH = 1000;
+/** Thumbnails read back into memory at start. */
+const THUMBNAIL_BUDGET_BYTES = 64 * 1024 * 1024;
+/** Between attempts to store a message while the database is unreachable. */
+const RETRY_MS = [250, 1000, 2000, 5000] as const;
 
 export class ConsoleApp {
   readonly state: StationState;
   readonly subscriber: StationSubscriber;
-  readonly web: WebConsole | null = null;
+  web: WebConsole | null = null;
   private readonly outputs: Module[] = [];
-  private readonly store: ConsoleStore | null = null;
-  private unpersist: (() => void) | undefined;
+  private store: StationStore | null = null;
+  private unwatch: (() => void) | undefined;
+  private stopping = false;
+  private stateWriter: StateWriter | undefined;
   private readonly logger: Logger;
 
-  constructor(options: ConsoleAppOptions, ports: ConsoleAppPorts) {
+  constructor(private readonly options: ConsoleAppOptions, private readonly ports: ConsoleAppPorts) {
     const { clock, logger } = ports;
     this.logger = logger;
     this.state = new StationState({ clock, staleAfterMs: options.staleAfterMs, maxAlerts: FEED_LENGTH });
-    this.subscriber = new StationSubscriber({ broker: options.broker, connect: ports.mqtt, state: this.state, clock, logger: logger.child({ module: 'station-subscriber' }) });
-    if (options.web !== null) {
-      this.store = new ConsoleStore(options.web.dbPath, FEED_LENGTH, logger.child({ module: 'console-store' }));
-      this.web = new WebConsole(options.web, { state: this.state, subscriber: this.subscriber, store: this.store, clock, logger: logger.child({ module: 'web-console' }) });
-      this.outputs.push(this.web);
-    }
+    this.subscriber = new StationSubscriber({
+      broker: options.broker, connect: ports.mqtt, state: this.state, clock, logger: logger.child({ module: 'station-subscriber' }),
+      ...(options.web === null ? {} : { sink: (message, delivery) => this.storeDurably(message, delivery) }),
+    });
     if (options.terminal !== null || options.saveDir !== null) {
       this.outputs.push(new TerminalConsole({
         mode: options.terminal?.mode ?? 'none',
@@ -65,12 +75,22 @@ export class ConsoleApp {
     }
   }
 
-  /** Restores the stored feed and starts the outputs (the web server binds here). */
+  /** Opens the store (migrating a PostgreSQL database), restores its view and starts the outputs. */
   async startOutputs(): Promise<void> {
-    if (this.store !== null) {
-      const restored = this.store.load();
-      this.state.restore(restored.alerts, restored.thumbnails);
-      this.unpersist = persistTo(this.store, this.state, this.subscriber, this.logger.child({ module: 'console-store' }));
+    const web = this.options.web;
+    if (web !== null) {
+      const store = await openStore(web.db, FEED_LENGTH, this.logger.child({ module: 'console-store', engine: isPostgresUrl(web.db) ? 'postgres' : 'sqlite' }));
+      this.store = store;
+      // Changes from the moment the view is read are queued, then applied on top of it.
+      const early: StoreChange[] = [];
+      let restoring = true;
+      this.unwatch = store.watch((change) => (restoring ? early.push(change) : void this.refresh(store, change)));
+      const restored = await store.load({ alerts: FEED_LENGTH, thumbnailBytes: THUMBNAIL_BUDGET_BYTES });
+      this.state.restore(restored.alerts, restored.thumbnails, restored.health, restored.seqs);
+      restoring = false;
+      for (const change of early) void this.refresh(store, change);
+      this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }) });
+      this.outputs.unshift(this.web);
     }
     for (const output of this.outputs) await output.start();
   }
@@ -81,9 +101,63 @@ export class ConsoleApp {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.subscriber.stop();
     for (const output of [...this.outputs].reverse()) await output.stop();
-    this.unpersist?.();
-    this.store?.close();
+    this.unwatch?.();
+    await this.stateWriter?.stop();
+    await this.store?.close();
+  }
+
+  /**
+   * Events, thumbnails and health are stored before the broker is acknowledged. While the database
+   * is unreachable the message is retried (ingest pauses; the broker holds the rest); a stopping
+   * console gives up, unacknowledged. Retained host state goes through the StateWriter instead.
+   */
+  private async storeDurably(message: StationMessage, delivery: Delivery): Promise<void> {
+    const store = this.store;
+    if (store === null) return;
+    if (StateWriter.takes(message)) {
+      this.stateWriter ??= new StateWriter((m, d) => store.record(m, d), this.logger.child({ module: 'console-store' }));
+      this.stateWriter.put(message, delivery);
+      return;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await store.record(message, delivery);
+        return;
+      } catch (err) {
+        if (this.stopping) throw err;
+        this.logger.error({ err: errorMessage(err), kind: message.kind, host: message.host, attempt }, 'could not store a message; retrying');
+        await sleepWith(this.ports.clock, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
+      }
+    }
+  }
+
+  /** Another console (or this one) changed the store: this console's view follows. */
+  private async refresh(store: StationStore, change: StoreChange): Promise<void> {
+    try {
+      if (change.kind === 'resync') {
+        const restored = await store.load({ alerts: FEED_LENGTH, thumbnailBytes: 0 });
+        for (const entry of [...restored.alerts].reverse()) this.state.putStored(entry);
+        for (const entry of restored.health) this.state.putHealth(entry);
+      } else if (change.kind === 'alert') {
+        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
+        const entry = await store.alert(change.key);
+        if (entry !== undefined) this.state.putStored(entry);
+      } else if (change.kind === 'health') {
+        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
+        const entry = await store.health(change.key);
+        if (entry !== undefined) this.state.putHealth(entry);
+      } else {
+        const slash = change.key.indexOf('/');
+        const [host, id] = [change.key.slice(0, slash), change.key.slice(slash + 1)];
+        if (this.state.hasImage('thumbnail', host, id)) return;
+        const jpeg = await store.thumbnail(host, id);
+        if (jpeg !== undefined) this.state.putThumbnail(host, id, jpeg);
+      }
+    } catch (err) {
+      if (!this.stopping) this.logger.warn({ err: errorMessage(err), change }, 'could not read a change from the store');
+    }
   }
 }

@@ -30,18 +30,7 @@ export class HealthBoard {
 
   /** Applies a message; returns the entry when the board changed, `over_limit` for a new key past the host's bound. */
   apply(host: string, message: HealthMessage, delayed: boolean): HealthEntry | 'over_limit' | undefined {
-    const entry: HealthEntry = {
-      key: `${host}/${message.kind}/${message.subject}`,
-      host,
-      kind: message.kind,
-      subject: message.subject,
-      state: message.state,
-      severity: message.severity,
-      message: message.message,
-      ts: message.ts,
-      seq: message.seq,
-      delayed,
-    };
+    const entry = healthEntry(host, message, delayed);
     const existing = this.current.get(entry.key);
     if (existing === undefined && (this.keysPerHost.get(host) ?? 0) >= MAX_HEALTH_KEYS_PER_HOST) return 'over_limit';
     this.addToLog(entry);
@@ -49,6 +38,18 @@ export class HealthBoard {
     if (existing === undefined) this.keysPerHost.set(host, (this.keysPerHost.get(host) ?? 0) + 1);
     this.current.set(entry.key, entry);
     return entry;
+  }
+
+  /** Puts a stored entry (another console's, or from before a restart) in place of an older one. */
+  restore(entry: HealthEntry): void {
+    const existing = this.current.get(entry.key);
+    if (existing !== undefined && Date.parse(existing.ts) > Date.parse(entry.ts)) return;
+    if (existing === undefined) {
+      if ((this.keysPerHost.get(entry.host) ?? 0) >= MAX_HEALTH_KEYS_PER_HOST) return;
+      this.keysPerHost.set(entry.host, (this.keysPerHost.get(entry.host) ?? 0) + 1);
+    }
+    if (existing?.seq !== entry.seq) this.addToLog(entry);
+    this.current.set(entry.key, entry);
   }
 
   /** Alerts raised and not cleared, most severe first, then newest. */
@@ -68,6 +69,21 @@ export class HealthBoard {
     this.log.splice(at === -1 ? this.log.length : at, 0, entry);
     if (this.log.length > this.logLimit) this.log.length = this.logLimit;
   }
+}
+
+export function healthEntry(host: string, message: HealthMessage, delayed: boolean): HealthEntry {
+  return {
+    key: `${host}/${message.kind}/${message.subject}`,
+    host,
+    kind: message.kind,
+    subject: message.subject,
+    state: message.state,
+    severity: message.severity,
+    message: message.message,
+    ts: message.ts,
+    seq: message.seq,
+    delayed,
+  };
 }
 
 const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;

@@ -85,6 +85,7 @@ export class StationState {
   private readonly board = new HealthBoard(200);
   private readonly images: ImageStore;
   private readonly seen = new RecentKeys(50_000);
+  private readonly seedSeqs = new Map<string, readonly number[]>();
   private readonly listeners = new Set<Listener>();
   private readonly staleAfterMs: number;
 
@@ -148,14 +149,40 @@ export class StationState {
     return updated;
   }
 
-  /** Seeds alerts and their thumbnails kept from an earlier run (the web console's store). */
-  restore(entries: readonly AlertEntry[], thumbnails: ReadonlyMap<string, Buffer>): void {
+  /** Seeds what the store kept from an earlier run: events, their thumbnails, raised health. */
+  restore(entries: readonly AlertEntry[], thumbnails: ReadonlyMap<string, Buffer>, health: readonly HealthEntry[] = [], seqs: ReadonlyMap<string, readonly number[]> = new Map()): void {
+    // Applied when the host is first heard of, so a host known only from old events is not listed.
+    for (const [host, list] of seqs) this.seedSeqs.set(host, list);
     for (const entry of entries) {
       this.feed.put(entry);
       this.seen.add(`event#${entry.key}#${entry.seq}`);
       const jpeg = thumbnails.get(entry.key);
       if (jpeg !== undefined) this.images.put('thumbnail', entry.host, entry.id, jpeg);
     }
+    for (const entry of health) this.board.restore(entry);
+  }
+
+  /** An event as the store holds it (folded from every console's messages) replaces this console's copy. */
+  putStored(entry: AlertEntry): void {
+    this.seen.add(`event#${entry.key}#${entry.seq}`);
+    if (this.feed.put(entry)) this.emit({ kind: 'alert', key: entry.key });
+  }
+
+  /** A message another console stored: its seq counts as received here (no false gaps when sharing). */
+  noteSeq(hostId: string, seq: number): void {
+    if (this.record(hostId).seqs.add(seq)) this.emit({ kind: 'host', host: hostId });
+  }
+
+  /** A stored health entry (another console received its message). */
+  putHealth(entry: HealthEntry): void {
+    this.board.restore(entry);
+    this.emit({ kind: 'health', host: entry.host, key: entry.key });
+    this.emit({ kind: 'host', host: entry.host });
+  }
+
+  /** A stored thumbnail (another console received it). */
+  putThumbnail(host: string, id: string, jpeg: Buffer): void {
+    for (const change of this.applyImage('thumbnail', host, id, jpeg).changes) this.emit(change);
   }
 
   private route(message: StationMessage, delivery: Delivery): ApplyResult {
@@ -261,6 +288,8 @@ export class StationState {
     let host = this.hostsById.get(hostId);
     if (host === undefined) {
       host = newHostRecord(hostId);
+      for (const seq of this.seedSeqs.get(hostId) ?? []) host.seqs.add(seq);
+      this.seedSeqs.delete(hostId);
       this.hostsById.set(hostId, host);
     }
     return host;

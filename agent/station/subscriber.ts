@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
-import { parseMessage, type Delivery, type ParseResult } from './messages.js';
+import { parseMessage, type Delivery, type ParseResult, type StationMessage } from './messages.js';
 import type { ApplyResult, StationState } from './state.js';
 import { definedProps } from '../core/defined-props.js';
 
@@ -22,6 +22,11 @@ export interface BrokerOptions {
   ca?: Buffer;
   /** Share the event streams with other consoles of this group (`$share/<group>/...`). */
   shareGroup?: string;
+  /**
+   * A fixed client id with a persistent session (clean: false, kept `SESSION_EXPIRY_S`): what the
+   * broker queued for this console while it was down is delivered when it comes back.
+   */
+  clientId?: string;
   /** MQTT 5 unless the broker speaks only 3.1.1 (the demo's embedded broker). */
   protocolVersion?: 4 | 5;
 }
@@ -48,6 +53,16 @@ export function subscriptions(shareGroup?: string): string[] {
   ];
 }
 
+/** How long the broker keeps a persistent console session (and what is queued for it) while it is away. */
+export const SESSION_EXPIRY_S = 24 * 3600;
+
+/**
+ * Called for every valid message before the broker gets its acknowledgement (PUBACK): a store
+ * that resolves only once the message is durable makes ingest at-least-once. Messages are handled
+ * one at a time, in arrival order.
+ */
+export type MessageSink = (message: StationMessage, delivery: Delivery) => Promise<void>;
+
 export class StationSubscriber implements Module {
   readonly name = 'station-subscriber';
   private client: MqttClient | undefined;
@@ -57,7 +72,7 @@ export class StationSubscriber implements Module {
   private abandonStart: (() => void) | undefined;
 
   constructor(
-    private readonly deps: { broker: BrokerOptions; connect: MqttConnector; state: StationState; clock: Clock; logger: Logger },
+    private readonly deps: { broker: BrokerOptions; connect: MqttConnector; state: StationState; clock: Clock; logger: Logger; sink?: MessageSink },
   ) {}
 
   onReceived(listener: (received: Received) => void): () => void {
@@ -78,7 +93,11 @@ export class StationSubscriber implements Module {
     const { broker, logger } = this.deps;
     const client = this.deps.connect(broker.url, this.clientOptions());
     this.client = client;
-    client.on('message', (topic, payload, packet) => this.handle(topic, payload, packet.retain));
+    // mqtt.js sends the PUBACK when this calls back, and reads the next message after it.
+    client.handleMessage = (packet, done) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      this.handle(packet.topic, payload, packet.retain).then(() => done(), (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
+    };
     client.on('offline', () => logger.warn({ url: redact(broker.url) }, 'broker unreachable; retrying'));
     client.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'broker connection error'));
     client.on('connect', () => logger.info({ url: redact(broker.url) }, 'connected to the station broker'));
@@ -96,9 +115,10 @@ export class StationSubscriber implements Module {
   private clientOptions(): IClientOptions {
     const { broker } = this.deps;
     return {
-      clientId: `minwang-console-${randomBytes(6).toString('hex')}`,
+      clientId: broker.clientId ?? `minwang-console-${randomBytes(6).toString('hex')}`,
       protocolVersion: broker.protocolVersion ?? 5,
-      clean: true,
+      clean: broker.clientId === undefined,
+      ...(broker.clientId === undefined || broker.protocolVersion === 4 ? {} : { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } }),
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
       ...definedProps({ username: broker.username, password: broker.password, ca: broker.ca }),
@@ -142,7 +162,7 @@ export class StationSubscriber implements Module {
     });
   }
 
-  private handle(topic: string, payload: Buffer, retained: boolean): void {
+  private async handle(topic: string, payload: Buffer, retained: boolean): Promise<void> {
     const delivery: Delivery = { receivedAt: this.deps.clock.now(), retained };
     const parsed = parseMessage(topic, payload);
     const received: Received = { topic, bytes: payload.length, delivery, parsed };
@@ -153,6 +173,7 @@ export class StationSubscriber implements Module {
       this.deps.logger.warn({ topic, error: parsed.error }, 'ignored an invalid message');
     }
     for (const listener of this.listeners) listener(received);
+    if (parsed.ok && this.deps.sink !== undefined) await this.deps.sink(parsed.message, delivery);
   }
 }
 

@@ -118,6 +118,24 @@ describe('web console in Chromium', () => {
     expect(await row('dongcun-02/evt-b').locator('form.ack').count()).toBe(1);
   });
 
+  it('searches the history, opens an event with its picture, under the same content security policy', async () => {
+    const history = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const blocked: string[] = [];
+    history.on('console', (m) => { if (m.type() === 'error') blocked.push(m.text()); });
+    await history.goto(`${url}history`);
+    await history.selectOption('select[name="kind"]', 'alert');
+    await history.fill('input[name="camera"]', 'road');
+    await history.click('form.search button');
+    expect(new URL(history.url()).searchParams.get('camera')).toBe('road');
+    expect(await history.evaluate<string[]>("[...document.querySelectorAll('table.events tbody tr')].map((r) => r.dataset.key)")).toEqual(['dongcun-02/evt-b', 'dongcun-02/evt-a']);
+    await history.click('tr[data-key="dongcun-02/evt-a"] td:nth-child(2) a');
+    await expect.poll(() => history.evaluate<number>("document.querySelector('img.picture')?.naturalWidth ?? 0"), { timeout: BOUND_MS }).toBe(120);
+    expect(await history.locator('dl').textContent()).toMatch(/local operator/);
+    await history.screenshot({ path: join(SCREENSHOTS, 'station-console-event.png') });
+    expect(blocked).toEqual([]);
+    await history.close();
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, deviceScaleFactor: 2 });
     await phone.goto(url);

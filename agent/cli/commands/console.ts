@@ -31,6 +31,9 @@ export const consoleCommand: Command = {
     '    --password-file FILE  broker password, read from FILE (must not be world-readable)',
     '    --ca FILE             PEM CA bundle for an mqtts:// broker with a private CA',
     '    --share GROUP         share events/health/patrol with other consoles of GROUP ($share/GROUP/...)',
+    '    --client-id ID        fixed MQTT client id with a persistent session: what the broker queued',
+    '                          for this console while it was down comes when it is back (use one id',
+    '                          per console process, e.g. with --share and --db postgres://...)',
     `    --stale-after DUR     a host silent this long is "stale" (default ${DEFAULT_STALE})`,
     '',
     'terminal:',
@@ -45,8 +48,10 @@ export const consoleCommand: Command = {
     '                          --tls-cert and --tls-key, when HOST is not 127.0.0.1 or ::1',
     '    --tls-cert FILE       PEM certificate for https',
     '    --tls-key FILE        PEM private key for https',
-    '    --db FILE             where alerts and acknowledgements are kept',
-    '                          (default $XDG_STATE_HOME/minwang/console.db)',
+    '    --db FILE|URL         where events, thumbnails, health and acknowledgements are kept: a',
+    '                          SQLite file (default $XDG_STATE_HOME/minwang/console.db) or a',
+    '                          postgres://user@host/db URL, shared by several consoles (also from',
+    '                          the environment: MINWANG_CONSOLE_DB; the flag wins)',
     '    --add-user NAME       read a password from stdin, store its scrypt hash for NAME in',
     '                          --users-file, and exit',
     '    --lang en|zh-CN       write every page in this language (default: each browser\'s',
@@ -61,6 +66,7 @@ export const consoleCommand: Command = {
     'password-file': { type: 'string' },
     ca: { type: 'string' },
     share: { type: 'string' },
+    'client-id': { type: 'string' },
     'stale-after': { type: 'string' },
     json: { type: 'boolean' },
     save: { type: 'string' },
@@ -135,12 +141,14 @@ async function brokerOptions(values: OptionValues): Promise<BrokerOptions> {
   const share = str(values, 'share');
   if (share !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(share)) throw new AgentError('usage', `--share ${JSON.stringify(share)}: use 1-64 of A-Z a-z 0-9 _ -`);
   const username = str(values, 'username');
+  const clientId = str(values, 'client-id');
+  if (clientId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(clientId)) throw new AgentError('usage', `--client-id ${JSON.stringify(clientId)}: use 1-64 of A-Z a-z 0-9 _ -`);
   return {
     url,
     ...definedProps({ username }),
     ...(passwordFile === undefined ? {} : { password: await readSecretFile(passwordFile, '--password-file') }),
     ...(ca === undefined ? {} : { ca: await readOption(ca, '--ca') }),
-    ...definedProps({ shareGroup: share }),
+    ...definedProps({ shareGroup: share, clientId }),
   };
 }
 
@@ -158,7 +166,7 @@ async function webOptions(values: OptionValues, env: NodeJS.ProcessEnv): Promise
     listen,
     users: usersFile === undefined ? null : await readUsersFile(usersFile),
     tls: cert === undefined || key === undefined ? null : { cert: await readOption(cert, '--tls-cert'), key: await readOption(key, '--tls-key') },
-    dbPath: str(values, 'db') ?? join(env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'minwang', 'console.db'),
+    db: databaseOption(str(values, 'db') ?? nonEmpty(env['MINWANG_CONSOLE_DB']) ?? join(env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'minwang', 'console.db')),
     lang: langOption(str(values, 'lang')),
   };
 }
@@ -190,6 +198,25 @@ function langOption(text: string | undefined): Lang | null {
   const lang = parseLang(text);
   if (lang === undefined) throw new AgentError('usage', `--lang ${JSON.stringify(text)}: expected one of ${LANGS.join(', ')}`);
   return lang;
+}
+
+/** A postgres:// URL must parse (its password is never echoed); anything else is a SQLite file path. */
+function databaseOption(db: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) return db;
+  let url: URL | undefined;
+  try {
+    url = new URL(db);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')) {
+    throw new AgentError('usage', `--db: expected a SQLite file path or a postgres://user@host:5432/database URL, not ${url?.protocol ?? 'an unreadable URL'}`);
+  }
+  return db;
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === '' ? undefined : text;
 }
 
 function staleAfter(text: string): number {

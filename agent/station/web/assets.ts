@@ -50,6 +50,11 @@ main.login{display:flex;justify-content:center;padding-top:10vh}
 .login form{display:flex;flex-direction:column;gap:.7rem;background:var(--card);padding:1.5rem;border-radius:8px;border:1px solid var(--line);min-width:min(320px,90vw)}
 .login input{display:block;width:100%;font:inherit;padding:.4rem;margin-top:.2rem}.login .error{color:var(--bad)}
 nav.lang a{color:#dfe3e7;font-size:.85rem}main.login{flex-direction:column;align-items:center;gap:.6rem}main.login nav.lang a{color:var(--muted)}
+header.top a.nav{color:#fff}header.top .meta{color:#b8c0c8}
+main.history{display:block}.search{align-items:end}.search input,.search select{font:inherit;padding:.15rem}
+table.events{width:100%;border-collapse:collapse;background:var(--card)}table.events th,table.events td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid var(--line)}
+table.events .thumb{width:96px;height:72px;object-fit:cover}table.events tr.quiet{color:var(--muted)}
+.event .picture{max-width:min(100%,640px);display:block;margin-bottom:.75rem}.event dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}.event dt{color:var(--muted)}
 `;
 
 export const CONSOLE_JS = `

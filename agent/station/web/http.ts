@@ -1,7 +1,7 @@
 /** Small HTTP helpers for the web console: headers every answer carries, bodies, forms. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -34,6 +34,7 @@ export function renderPage(state: StationState, viewer: Viewer): string {
       <h1>${t('page.brand')} <span>${t('page.subtitle')}</span></h1>
       <span id="summary">${renderSummary(state, viewer.lang)}</span>
       <span id="link" class="badge unknown">${t('link.connecting')}</span>
+      <a class="nav" href="/history">${t('page.history')}</a>
       ${languageChoice(t)}
       ${viewer.user === null ? '' : html`<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf" value="${viewer.csrf}"><button>${t('page.logout', { user: viewer.user })}</button></form>`}
     </header>
@@ -71,7 +72,7 @@ export function renderLoginPage(lang: Lang, problem: LoginProblem | null): strin
     </main>`);
 }
 
-function document(t: WebText, title: string, body: Html): string {
+export function document(t: WebText, title: string, body: Html): string {
   return `<!doctype html>${html`<html lang="${t.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title><link rel="stylesheet" href="/static/console.css"><script src="/static/console.js" defer></script></head>
 <body>${body}</body></html>`.value}`;

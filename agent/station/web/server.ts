@@ -18,7 +18,7 @@ import { ITEM_ID, HOST_ID } from '../schemas.js';
 import type { StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
-import { readForm, redirect, sameOrigin, send, sendHtml, sendText } from './http.js';
+import { SECURITY_HEADERS, readForm, redirect, sameOrigin, send, sendHtml, sendText } from './http.js';
 import { webText } from './i18n/index.js';
 import { chosenLang, langCookie, requestLang } from './language.js';
 import { formatAddress, isLoopback, loopbackHostHeaders, type ListenAddress } from './listen.js';
@@ -27,7 +27,9 @@ import { PushScheduler } from './push.js';
 import { LOCAL_OPERATOR, renderFeed, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from './render.js';
 import { SESSION_COOKIE, SessionStore, clearedSessionCookie, readCookie, sameToken, sessionCookie, token, type Session } from './sessions.js';
 import { SseHub } from './sse.js';
-import type { ConsoleStore } from './store.js';
+import type { StationStore } from '../store/store.js';
+import { parseEventQuery } from '../store/search.js';
+import { exportCsv, renderEvent, renderHistory } from './history.js';
 import { LoginThrottle } from './throttle.js';
 
 export interface WebConsoleOptions {
@@ -42,12 +44,12 @@ export interface WebConsoleOptions {
 export interface WebConsoleDeps {
   state: StationState;
   subscriber: StationSubscriber;
-  store: ConsoleStore | null;
+  store: StationStore;
   clock: Clock;
   logger: Logger;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse, lang: Lang) => Promise<void> | void;
+type Route = (req: IncomingMessage, res: ServerResponse, lang: Lang, url: URL) => Promise<void> | void;
 type AuthedViewer = Viewer & { session: Session | null };
 /** Pages that take a `?lang=` choice (and then drop it from the address). */
 const PAGES = new Set(['/', '/login']);
@@ -116,7 +118,7 @@ export class WebConsole implements Module {
       if (req.method === 'GET' && PAGES.has(url.pathname) && chosen !== undefined) return redirect(res, url.pathname, { 'set-cookie': langCookie(chosen) });
       const route = this.route(req.method ?? 'GET', url.pathname);
       if (route === undefined) return sendText(res, 404, t('http.notFound'));
-      await route(req, res, lang);
+      await route(req, res, lang, url);
     } catch (err) {
       this.deps.logger.error({ err: errorMessage(err), url: req.url }, 'web request failed');
       if (!res.headersSent) sendText(res, 500, webText(lang)('http.internalError'));
@@ -135,19 +137,24 @@ export class WebConsole implements Module {
     if (method === 'POST' && path === '/ack') return this.authed((req, res, viewer) => this.acknowledge(req, res, viewer));
     const image = /^\/(thumb|sheet)\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
     if (method === 'GET' && image !== null) return this.authed((_q, res, viewer) => this.image(res, viewer.lang, image[1] === 'thumb' ? 'thumbnail' : 'sheet', image[2]!, image[3]!));
+    if (method === 'GET' && path === '/history') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'html'));
+    if (method === 'GET' && path === '/api/events') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'json'));
+    if (method === 'GET' && path === '/history.csv') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'csv'));
+    const event = /^\/event\/([^/]+)\/([^/]+)$/.exec(path);
+    if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.event(res, viewer.lang, event[1]!, event[2]!));
     return undefined;
   }
 
-  private authed(next: (req: IncomingMessage, res: ServerResponse, viewer: AuthedViewer) => Promise<void> | void): Route {
-    return (req, res, lang) => {
-      if (!this.loginRequired()) return next(req, res, { user: null, csrf: this.localCsrf, session: null, lang });
+  private authed(next: (req: IncomingMessage, res: ServerResponse, viewer: AuthedViewer, url: URL) => Promise<void> | void): Route {
+    return (req, res, lang, url) => {
+      if (!this.loginRequired()) return next(req, res, { user: null, csrf: this.localCsrf, session: null, lang }, url);
       const session = this.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
       if (session === undefined) {
         const wantsPage = req.method === 'GET' && new URL(req.url ?? '/', 'http://console.invalid').pathname === '/';
         const headers = { 'www-authenticate': 'Cookie realm="minwang console"' };
         return wantsPage ? sendHtml(res, 401, renderLoginPage(lang, null), { ...headers, 'content-language': lang }) : sendText(res, 401, webText(lang)('http.logInFirst'), headers);
       }
-      return next(req, res, { user: session.user, csrf: session.csrf, session, lang });
+      return next(req, res, { user: session.user, csrf: session.csrf, session, lang }, url);
     };
   }
 
@@ -222,20 +229,53 @@ export class WebConsole implements Module {
     const presented = typeof header === 'string' ? header : form?.get('csrf') ?? undefined;
     if (!sameToken(presented, viewer.csrf)) return sendText(res, 403, t('http.badCsrf'));
     const key = form?.get('key') ?? '';
-    const ack = { by: viewer.user ?? LOCAL_OPERATOR, at: this.deps.clock.now().toISOString() };
-    if (this.deps.state.alert(key) === undefined) return sendText(res, 404, t('http.noSuchAlert'));
-    // Stored first: an acknowledgement the page showed must survive a crash.
-    this.deps.store?.saveAck(key, ack);
-    this.deps.state.acknowledge(key, ack);
+    // Stored first: an acknowledgement the page showed must survive a crash. The first one wins
+    // (two desks clicking together both see who was first); every console hears of it from the store.
+    const ack = await this.deps.store.acknowledge(key, { by: viewer.user ?? LOCAL_OPERATOR, at: this.deps.clock.now().toISOString() });
+    if (ack === undefined) return sendText(res, 404, t('http.noSuchAlert'));
+    if (this.deps.state.acknowledge(key, ack) === undefined) {
+      const stored = await this.deps.store.alert(key);
+      if (stored !== undefined) this.deps.state.putStored(stored);
+    }
     this.deps.logger.info({ key, by: ack.by }, 'alert acknowledged');
     if ((req.headers.accept ?? '').includes('application/json')) send(res, 200, 'application/json', JSON.stringify({ ok: true, key, ack }));
     else redirect(res, '/');
   }
 
-  private image(res: ServerResponse, lang: Lang, kind: 'thumbnail' | 'sheet', host: string, id: string): void {
-    const jpeg = HOST_ID.test(host) && ITEM_ID.test(id) ? this.deps.state.image(kind, host, id) : undefined;
+  private async image(res: ServerResponse, lang: Lang, kind: 'thumbnail' | 'sheet', host: string, id: string): Promise<void> {
+    const valid = HOST_ID.test(host) && ITEM_ID.test(id);
+    // Memory holds the recent ones; an older event's thumbnail (history) comes from the store.
+    const jpeg = valid ? this.deps.state.image(kind, host, id) ?? (kind === 'thumbnail' ? await this.deps.store.thumbnail(host, id) : undefined) : undefined;
     if (jpeg === undefined) return sendText(res, 404, webText(lang)('http.noSuchImage'));
     send(res, 200, 'image/jpeg', jpeg, { 'cache-control': 'private, max-age=60' });
+  }
+
+  private async history(res: ServerResponse, url: URL, lang: Lang, as: 'html' | 'json' | 'csv'): Promise<void> {
+    let query;
+    try {
+      query = parseEventQuery(url.searchParams);
+    } catch (err) {
+      return sendText(res, 400, errorMessage(err));
+    }
+    const { store } = this.deps;
+    if (as === 'csv') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="minwang-events.csv"', 'cache-control': 'no-store' });
+      await exportCsv(query, (q) => store.search(q), (chunk) => res.write(chunk));
+      res.end();
+      return;
+    }
+    const page = await store.search(query);
+    if (as === 'json') return send(res, 200, 'application/json', JSON.stringify(page));
+    sendHtml(res, 200, renderHistory(query, page, store.engine, lang));
+  }
+
+  private async event(res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
+    const missing = () => sendText(res, 404, webText(lang)('http.noSuchEvent'));
+    if (!HOST_ID.test(host) || !ITEM_ID.test(id)) return missing();
+    const entry = this.deps.state.alert(`${host}/${id}`) ?? await this.deps.store.alert(`${host}/${id}`);
+    if (entry === undefined) return missing();
+    const hasThumbnail = this.deps.state.hasImage('thumbnail', host, id) || await this.deps.store.thumbnail(host, id) !== undefined;
+    sendHtml(res, 200, renderEvent(entry, hasThumbnail, lang));
   }
 
   private scheme(): 'http' | 'https' {

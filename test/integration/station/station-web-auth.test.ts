@@ -88,7 +88,7 @@ describe('web console off loopback (127.0.0.2, https, real process)', () => {
     await broker?.stop();
   });
 
-  it.each(['/', '/events', '/thumb/dongcun-02/evt-1.jpg'])('answers 401 to an unauthenticated GET %s', async (path) => {
+  it.each(['/', '/events', '/thumb/dongcun-02/evt-1.jpg', '/history', '/api/events', '/history.csv', '/event/dongcun-02/evt-1'])('answers 401 to an unauthenticated GET %s', async (path) => {
     const answer = await fetchRaw(`${base}${path}`);
     expect(answer.status).toBe(401);
     expect(answer.headers['content-type']).not.toBe('image/jpeg');
@@ -142,7 +142,7 @@ describe('web console on loopback without login', () => {
     broker = await startMosquitto();
     const db = join(await tempDir(), 'console.db');
     app = new ConsoleApp(
-      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users: null, tls: null, lang: null, dbPath: db } },
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users: null, tls: null, lang: null, db } },
       { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
     );
     await app.startOutputs();
@@ -187,7 +187,7 @@ describe('login throttle against guesses sent at once', () => {
     const db = join(await tempDir(), 'console.db');
     const users = new Map([['alice', await hashPassword('correct horse battery', { ln: 12, r: 8, p: 1 })]]);
     app = new ConsoleApp(
-      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, lang: null, dbPath: db } },
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, lang: null, db } },
       { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
     );
     await app.startOutputs();
@@ -224,7 +224,7 @@ describe('the language a request is answered in', () => {
     const db = join(await tempDir(), 'console.db');
     const users = new Map([['alice', await hashPassword('correct horse battery', { ln: 12, r: 8, p: 1 })]]);
     app = new ConsoleApp(
-      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, lang: null, dbPath: db } },
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir: null, web: { listen: { host: '127.0.0.1', port: 0 }, users, tls: null, lang: null, db } },
       { clock: systemClock, mqtt: realMqttConnector, logger: silentLogger() },
     );
     await app.startOutputs();

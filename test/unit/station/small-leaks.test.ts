@@ -5,7 +5,8 @@ import { redactSecrets } from '../../../agent/link/commands/redact.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { ImageSaver } from '../../../agent/station/terminal/saver.js';
-import { ConsoleStore } from '../../../agent/station/web/store.js';
+import { SqliteStore } from '../../../agent/station/store/sqlite.js';
+import { JPEG, msg, topic } from './fixtures.js';
 import { configProblems } from '../../helpers/config.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -39,11 +40,11 @@ cameras:
 
   it('the console database and saved pictures are readable by the console user only', async () => {
     const dir = await tempDir();
-    const store = new ConsoleStore(join(dir, 'state', 'console.sqlite'), 10, silentLogger());
-    store.saveThumbnail('k', Buffer.from('jpeg'));
+    const store = new SqliteStore(join(dir, 'state', 'console.sqlite'), 10, silentLogger());
+    await store.record(msg(topic.eventThumbnail('h', 'e1'), JPEG), { receivedAt: new Date(), retained: false });
     expect(mode(await stat(join(dir, 'state', 'console.sqlite')))).toBe('600');
     expect(mode(await stat(join(dir, 'state', 'console.sqlite-wal')))).toBe('600');
-    store.close();
+    await store.close();
     const saved = await new ImageSaver(join(dir, 'saved')).save({ kind: 'thumbnail', host: 'h', eventId: 'e1', jpeg: Buffer.from('jpeg') });
     expect(mode(await stat(saved ?? ''))).toBe('600');
     expect(mode(await stat(join(dir, 'saved', 'h', 'thumbnails')))).toBe('700');

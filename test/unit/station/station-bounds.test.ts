@@ -4,9 +4,9 @@ import { silentLogger } from '../../../agent/core/logger.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { MAX_HEALTH_KEYS_PER_HOST } from '../../../agent/station/health.js';
 import { MAX_CAMERAS_PER_HOST, StationState } from '../../../agent/station/state.js';
-import { ConsoleStore } from '../../../agent/station/web/store.js';
+import { SqliteStore } from '../../../agent/station/store/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { T0, camera, event, health, msg, topic } from './fixtures.js';
+import { JPEG, T0, camera, event, health, msg, topic } from './fixtures.js';
 
 const live = (clock: FakeClock) => ({ receivedAt: clock.now(), retained: false });
 
@@ -35,20 +35,18 @@ describe('one host cannot slow or fill the console', () => {
   });
 
   it('reads only the thumbnails of kept alerts at start, within a byte budget', async () => {
-    const store = new ConsoleStore(join(await tempDir(), 'console.sqlite'), 10, silentLogger(), 3 * 1024 * 1024);
+    const store = new SqliteStore(join(await tempDir(), 'console.sqlite'), 10, silentLogger());
     const clock = new FakeClock(new Date(T0));
-    const state = new StationState({ clock, maxAlerts: 10_000 });
-    const big = Buffer.alloc(1024 * 1024, 0xff);
+    const big = Buffer.concat([JPEG.subarray(0, 4), Buffer.alloc(1024 * 1024, 0xff)]);
     for (let i = 1; i <= 30; i++) {
       clock.jumpWall(1000);
-      state.apply(msg(topic.events('h1'), event(`e${i}`, i, { startedAt: clock.now().toISOString() })), live(clock));
-      store.saveThumbnail(`h1/e${i}`, big);
-      store.saveThumbnail(`h1/orphan-${i}`, big);
+      await store.record(msg(topic.events('h1'), event(`e${i}`, i, { startedAt: clock.now().toISOString() })), live(clock));
+      await store.record(msg(topic.eventThumbnail('h1', `e${i}`), Buffer.concat([big, Buffer.from([i])])), live(clock));
+      await store.record(msg(topic.eventThumbnail('h1', `orphan-${i}`), Buffer.concat([big, Buffer.from([i])])), live(clock));
     }
-    for (const alert of state.alerts()) store.saveAlert(alert);
-    const restored = store.load();
+    const restored = await store.load({ alerts: 10, thumbnailBytes: 3 * 1024 * 1024 + 100 });
     expect(restored.alerts).toHaveLength(10);
     expect([...restored.thumbnails.keys()]).toEqual(['h1/e30', 'h1/e29', 'h1/e28']);
-    store.close();
+    await store.close();
   });
 });

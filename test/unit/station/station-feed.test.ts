@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { StationState } from '../../../agent/station/state.js';
-import { ConsoleStore } from '../../../agent/station/web/store.js';
+import { SqliteStore } from '../../../agent/station/store/sqlite.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { T0, at, event, msg, topic } from './fixtures.js';
 
@@ -40,16 +40,22 @@ describe('one host cannot hide another village\'s alerts', () => {
   it('and after a restart of the console, from its store', async () => {
     const clock = new FakeClock(new Date(T0));
     const state = floodedState(clock);
-    const store = new ConsoleStore(join(await tempDir(), 'console.sqlite'), 100, silentLogger());
-    // The store saw every alert as it came (the flood included), not only what the feed kept.
-    const all = floodedState(new FakeClock(new Date(T0)), 10_000).alerts();
-    for (const entry of all) store.saveAlert(entry);
+    const store = new SqliteStore(join(await tempDir(), 'console.sqlite'), 100, silentLogger());
+    // The store saw every message as it came (the flood included), not only what the feed kept.
+    const storeClock = new FakeClock(new Date(T0));
+    for (let i = 1; i <= 5; i++) {
+      storeClock.jumpWall(1000);
+      await store.record(msg(topic.events('good'), event(`real-${i}`, i, { startedAt: storeClock.now().toISOString(), ts: storeClock.now().toISOString() })), live(storeClock));
+    }
+    for (let i = 1; i <= 1000; i++) {
+      await store.record(msg(topic.events('evil'), event(`fake-${i}`, i, { startedAt: new Date(Date.UTC(2099, 0, 1, 0, 0, i)).toISOString() })), live(storeClock));
+    }
     store.prune();
-    const restored = store.load().alerts.map((a) => a.key);
+    const restored = (await store.load({ alerts: 100, thumbnailBytes: 0 })).alerts.map((a) => a.key);
     for (let i = 1; i <= 5; i++) expect(restored).toContain(`good/real-${i}`);
     expect(restored.length).toBeLessThanOrEqual(100);
     expect(state.alerts().length).toBe(100);
-    store.close();
+    await store.close();
   });
 
   it('a few minutes of clock skew still sort by the host time', () => {

@@ -8,6 +8,7 @@ import { CONSOLE_JS } from '../../../agent/station/web/assets.js';
 import { SseHub } from '../../../agent/station/web/sse.js';
 import { CLIENT_KEYS, WEB_CATALOGUES, clientTexts, webText } from '../../../agent/station/web/i18n/index.js';
 import { LOCAL_OPERATOR, renderAlert, renderFeed, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from '../../../agent/station/web/render.js';
+import { renderEvent, renderHistory } from '../../../agent/station/web/history.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { JPEG, T0, at, camera, event, health, msg, status, topic } from './fixtures.js';
 
@@ -17,7 +18,7 @@ const KEYS = Object.keys(en) as (keyof typeof en)[];
 /** Strings a host sent (ids, its own messages): shown as they came, in any language. */
 const HOST_DATA = [
   'xidian-01', 'dongcun-02', 'nanzhuang-03', 'gate', 'road', 'lane', 'mb3-centernet', 'bad signature', 'disk turned read-only',
-  'camera road does not answer', 'camera lane does not answer', 'camera lane is back', 'lens covered by a bag', '/var/lib/minwang', 'alice', '0.1.0', 'p1',
+  'camera road does not answer', 'camera lane does not answer', 'camera lane is back', 'lens covered by a bag', '/var/lib/minwang', 'alice', '0.1.0', 'p1', 'sqlite',
 ];
 
 /** A station with one of everything the page can show. */
@@ -61,7 +62,13 @@ function everything(lang: Lang): string {
   const fragments = [renderSummary(state, lang), renderHosts(state, lang), renderHealth(state, lang), renderFeed(state, viewer), renderHosts(empty, lang), renderHealth(empty, lang)]
     .map((h) => h.value);
   const alert = state.alert('xidian-01/e1');
-  return [renderPage(state, viewer), renderPage(state, { ...viewer, user: null }), ...loginPages, ...fragments, renderAlert(alert!, false, viewer).value].join('\n');
+  const stored = state.alerts().map((a, i) => ({ ...a, hasThumbnail: i % 2 === 0 }));
+  const history = [
+    renderHistory({ limit: 50, host: 'xidian-01', alert: true }, { events: stored, next: 'cursor' }, 'sqlite', lang),
+    renderHistory({ limit: 50 }, { events: [], next: null }, 'sqlite', lang),
+    ...stored.flatMap((e) => [renderEvent(e, true, lang), renderEvent({ ...e, ack: null, endedAt: null }, false, lang)]),
+  ];
+  return [renderPage(state, viewer), renderPage(state, { ...viewer, user: null }), ...loginPages, ...fragments, renderAlert(alert!, false, viewer).value, ...history].join('\n');
 }
 
 /** What a reader sees: text between tags, and the attributes a browser shows (title, alt, aria-label). The language links are left out: each is named in its own language. */
@@ -72,9 +79,12 @@ function visible(page: string): string {
   return [text, ...attributes].join(' ').replace(/&[a-z]+;|&#\d+;/g, ' ');
 }
 
+/** Names a Chinese screen writes in Latin letters too (the time standard, the file format). */
+const TECHNICAL_NAMES = ['UTC', 'CSV'];
+
 function withoutHostData(text: string): string {
   let out = text.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, ' ');
-  for (const data of [...HOST_DATA].sort((a, b) => b.length - a.length)) out = out.split(data).join(' ');
+  for (const data of [...HOST_DATA, ...TECHNICAL_NAMES].sort((a, b) => b.length - a.length)) out = out.split(data).join(' ');
   return out;
 }
 

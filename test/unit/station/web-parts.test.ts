@@ -5,7 +5,7 @@ import { StationState } from '../../../agent/station/state.js';
 import { isLoopback, parseListen } from '../../../agent/station/web/listen.js';
 import { hashPassword, verifyPassword, withUser } from '../../../agent/station/web/passwords.js';
 import { SessionStore } from '../../../agent/station/web/sessions.js';
-import { ConsoleStore } from '../../../agent/station/web/store.js';
+import { SqliteStore } from '../../../agent/station/store/sqlite.js';
 import { LoginThrottle } from '../../../agent/station/web/throttle.js';
 import { JPEG, event, msg, topic } from './fixtures.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -60,39 +60,53 @@ describe('sessions and throttling', () => {
   });
 });
 
-describe('console store', () => {
+describe('console store (SQLite)', () => {
+  const limits = { alerts: 100, thumbnailBytes: 1024 * 1024 };
+
   it('restores alerts, thumbnails and acknowledgements after a restart', async () => {
     const path = join(await tempDir(), 'console.db');
     const clock = new FakeClock();
-    const before = new StationState({ clock });
-    const store = new ConsoleStore(path, 100, silentLogger());
+    const store = new SqliteStore(path, 100, silentLogger());
     const live = { receivedAt: clock.now(), retained: false };
-    before.apply(msg(topic.events('h1'), event('e1', 1)), live);
-    before.apply(msg(topic.events('h1'), event('e2', 2, { alert: false, quiet: 'rate' })), live);
-    for (const alert of before.alerts()) store.saveAlert(alert);
-    store.saveThumbnail('h1/e1', JPEG);
-    store.saveAck('h1/e1', { by: 'alice', at: '2026-01-01T00:00:09.000Z' });
-    store.close();
+    await store.record(msg(topic.events('h1'), event('e1', 1)), live);
+    await store.record(msg(topic.events('h1'), event('e2', 2, { alert: false, quiet: 'rate' })), live);
+    await store.record(msg(topic.eventThumbnail('h1', 'e1'), JPEG), live);
+    expect(await store.acknowledge('h1/e1', { by: 'alice', at: '2026-01-01T00:00:09.000Z' })).toEqual({ by: 'alice', at: '2026-01-01T00:00:09.000Z' });
+    // The first acknowledgement wins.
+    expect(await store.acknowledge('h1/e1', { by: 'bob', at: '2026-01-01T00:00:10.000Z' })).toEqual({ by: 'alice', at: '2026-01-01T00:00:09.000Z' });
+    expect(await store.acknowledge('h1/nope', { by: 'bob', at: '2026-01-01T00:00:10.000Z' })).toBeUndefined();
+    await store.close();
 
-    const reopened = new ConsoleStore(path, 100, silentLogger());
-    const restored = reopened.load();
+    const reopened = new SqliteStore(path, 100, silentLogger());
+    const restored = await reopened.load(limits);
     const after = new StationState({ clock });
-    after.restore(restored.alerts, restored.thumbnails);
-    reopened.close();
+    after.restore(restored.alerts, restored.thumbnails, restored.health);
+    // A stored message delivered again is stored once.
+    expect(await reopened.record(msg(topic.events('h1'), event('e2', 2)), live)).toBe('duplicate');
+    await reopened.close();
     expect(after.alerts().map((a) => [a.id, a.ack?.by ?? null, a.alert, a.quiet])).toEqual([['e2', null, false, 'rate'], ['e1', 'alice', true, null]]);
     expect(after.image('thumbnail', 'h1', 'e1')).toEqual(JPEG);
     // A replay of a stored message is still recognised as a duplicate.
     expect(after.apply(msg(topic.events('h1'), event('e2', 2)), live).outcome).toBe('duplicate');
   });
 
-  it('keeps only the newest alerts when pruning', () => {
+  it('folds new, update and end of one event in any order', async () => {
     const clock = new FakeClock();
-    const state = new StationState({ clock });
-    const store = new ConsoleStore(':memory:', 2, silentLogger());
-    for (const seq of [1, 2, 3]) state.apply(msg(topic.events('h1'), event(`e${seq}`, seq)), { receivedAt: clock.now(), retained: false });
-    for (const alert of state.alerts()) store.saveAlert(alert);
+    const store = new SqliteStore(':memory:', 100, silentLogger());
+    const live = { receivedAt: clock.now(), retained: false };
+    await store.record(msg(topic.events('h1'), event('e1', 3, { type: 'end', endedAt: '2026-01-01T00:00:03.000Z', score: 0.5 })), live);
+    await store.record(msg(topic.events('h1'), event('e1', 1, { score: 0.9 })), live);
+    await store.record(msg(topic.events('h1'), event('e1', 2, { type: 'update', score: 0.7 })), live);
+    expect(await store.alert('h1/e1')).toMatchObject({ type: 'end', seq: 3, maxScore: 0.9, endedAt: '2026-01-01T00:00:03.000Z', delayed: true });
+    await store.close();
+  });
+
+  it('keeps only the newest alerts when pruning', async () => {
+    const clock = new FakeClock();
+    const store = new SqliteStore(':memory:', 2, silentLogger());
+    for (const seq of [1, 2, 3]) await store.record(msg(topic.events('h1'), event(`e${seq}`, seq)), { receivedAt: clock.now(), retained: false });
     store.prune();
-    expect(store.load().alerts.map((a) => a.id)).toEqual(['e3', 'e2']);
-    store.close();
+    expect((await store.load(limits)).alerts.map((a) => a.id)).toEqual(['e3', 'e2']);
+    await store.close();
   });
 });

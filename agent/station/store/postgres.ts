@@ -1,0 +1,331 @@
+// One file: the PostgreSQL engine keeps every write of one message (idempotency key, fold, notify)
+// in one transaction, and the row mapping next to the SQL that reads it.
+/**
+ * The PostgreSQL engine (`--db postgres://...`): several consoles share one database. Each message
+ * is written in one transaction: its (host, id, seq) row first — a second copy stops there — then
+ * the event or health entry it folds into, under an advisory lock on that entry so two consoles
+ * folding messages of one event never lose each other's. A NOTIFY on commit tells every console.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { alertKey, evictionIndex, mergeAlert, newAlert, type Acknowledgement, type AlertEntry } from '../alerts.js';
+import { MAX_HEALTH_KEYS_PER_HOST, healthEntry, type HealthEntry } from '../health.js';
+import type { Delivery, StationMessage } from '../messages.js';
+import type { CameraStatusMessage, EventMessage, HealthMessage } from '../schemas.js';
+import { MAX_CAMERAS_PER_HOST } from '../state.js';
+import { migrate } from './migrate.js';
+import { encodeCursor, type EventPage, type EventQuery } from './search.js';
+import { SEQ_MEMORY, type RecordOutcome, type Restored, type StationStore, type StoreChange } from './store.js';
+
+const CHANNEL = 'minwang_station';
+const INT8 = 20;
+/** seq fits a double: read int8 as a number, not a string. */
+const defaultParser = pg.types.getTypeParser as (oid: number, format?: string) => (value: string) => unknown;
+const TYPES = { getTypeParser: (oid: number, format?: string) => (oid === INT8 ? Number : defaultParser(oid, format)) } as pg.CustomTypesConfig;
+
+type Tx = pg.PoolClient;
+
+export class PostgresStore implements StationStore {
+  readonly engine = 'postgres';
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private listener: pg.Client | undefined;
+  private closed = false;
+  /** Marks this console's notifications in logs; every console (this one too) applies every change. */
+  private readonly origin = randomBytes(4).toString('hex');
+
+  private constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly logger: Logger) {}
+
+  /** Connects, migrates to the newest schema and starts listening for other consoles' changes. */
+  static async open(url: string, logger: Logger): Promise<PostgresStore> {
+    await migrate(url, logger);
+    const pool = new pg.Pool({ connectionString: url, max: 4, types: TYPES, connectionTimeoutMillis: 10_000 });
+    pool.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'database connection lost'));
+    const store = new PostgresStore(pool, url, logger);
+    await store.listen();
+    return store;
+  }
+
+  async record(message: StationMessage, delivery: Delivery): Promise<RecordOutcome> {
+    switch (message.kind) {
+      case 'event': return this.recordEvent(message.host, message.payload, delivery);
+      case 'thumbnail': return this.recordThumbnail(message.host, message.eventId, message.jpeg, delivery);
+      case 'health': return this.recordHealth(message.host, message.payload, delivery);
+      case 'cameraStatus': return this.recordCamera(message.host, message.payload);
+      case 'status': return this.upsertHost(message.host, 'status', message.payload, message.payload.state === 'online' ? delivery : null);
+      case 'heartbeat': return this.upsertHost(message.host, 'heartbeat', message.payload, delivery);
+      case 'model': return this.upsertHost(message.host, 'model', message.payload, null);
+      default: return 'ignored';
+    }
+  }
+
+  async acknowledge(key: string, ack: Acknowledgement): Promise<Acknowledgement | undefined> {
+    const [host, id] = splitKey(key);
+    return this.tx(async (c) => {
+      const updated = await c.query('UPDATE events SET ack_by = $3, ack_at = $4 WHERE host = $1 AND event_id = $2 AND ack_by IS NULL', [host, id, ack.by, ack.at]);
+      const row = await c.query<{ ack_by: string | null; ack_at: string | null }>('SELECT ack_by, ack_at FROM events WHERE host = $1 AND event_id = $2', [host, id]);
+      const stored = row.rows[0];
+      if (stored?.ack_by == null || stored.ack_at === null) return undefined;
+      if (updated.rowCount === 1) await this.notify(c, { kind: 'alert', key });
+      return { by: stored.ack_by, at: stored.ack_at };
+    });
+  }
+
+  async load(limits: { alerts: number; thumbnailBytes: number }): Promise<Restored> {
+    // Each host's newest `alerts` at most (from the host index, not a scan of the history), the
+    // newest 5 × `alerts` of those (a flooding host holds at most a fifth), then the feed's own
+    // fairness over them: the biggest host's oldest go first.
+    const rows = await this.pool.query<EventRow>(`SELECT e.* FROM hosts h
+      CROSS JOIN LATERAL (SELECT * FROM events WHERE events.host = h.host ORDER BY sort_at DESC, event_id DESC LIMIT $1) e
+      ORDER BY e.sort_at DESC, e.host, e.event_id LIMIT $2`, [limits.alerts, limits.alerts * 5]);
+    const alerts = rows.rows.map(toEntry);
+    while (alerts.length > limits.alerts) alerts.splice(evictionIndex(alerts), 1);
+    const health = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE raised ORDER BY ts DESC LIMIT 2000');
+    return { alerts, thumbnails: await this.thumbnailsOf(alerts, limits.thumbnailBytes), health: health.rows.map((r) => r.entry), seqs: await this.recentSeqs() };
+  }
+
+  private async recentSeqs(): Promise<Map<string, number[]>> {
+    const rows = await this.pool.query<{ host: string; seq: number }>(`SELECT host, seq FROM (
+        SELECT host, seq, row_number() OVER (PARTITION BY host ORDER BY seq DESC) AS rank FROM (
+          SELECT host, seq FROM event_messages WHERE received_at > now() - make_interval(hours => $1)
+          UNION ALL SELECT host, seq FROM health_messages WHERE received_at > now() - make_interval(hours => $1)) recent) ranked
+      WHERE rank <= $2`, [SEQ_MEMORY.hours, SEQ_MEMORY.perHost]);
+    const seqs = new Map<string, number[]>();
+    for (const { host, seq } of rows.rows) seqs.set(host, [...(seqs.get(host) ?? []), seq]);
+    return seqs;
+  }
+
+  async alert(key: string): Promise<AlertEntry | undefined> {
+    const [host, id] = splitKey(key);
+    const rows = await this.pool.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, id]);
+    return rows.rows[0] === undefined ? undefined : toEntry(rows.rows[0]);
+  }
+
+  async health(key: string): Promise<HealthEntry | undefined> {
+    const [host, kind, ...subject] = key.split('/');
+    const rows = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE host = $1 AND kind = $2 AND subject = $3', [host, kind, subject.join('/')]);
+    return rows.rows[0]?.entry;
+  }
+
+  async thumbnail(host: string, id: string): Promise<Buffer | undefined> {
+    const rows = await this.pool.query<{ jpeg: Buffer }>('SELECT jpeg FROM thumbnails WHERE host = $1 AND event_id = $2', [host, id]);
+    return rows.rows[0]?.jpeg;
+  }
+
+  async search(query: EventQuery): Promise<EventPage> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]) => {
+      where.push(sql.replace(/\?/g, () => `$${args.push(values.shift())}`));
+    };
+    if (query.host !== undefined) add('e.host = ?', query.host);
+    if (query.camera !== undefined) add('e.camera = ?', query.camera);
+    if (query.label !== undefined) add('e.label = ?', query.label);
+    if (query.alert !== undefined) add('e.alert = ?', query.alert);
+    if (query.from !== undefined) add('e.sort_at >= ?', query.from);
+    if (query.to !== undefined) add('e.sort_at < ?', query.to);
+    if (query.after !== undefined) add('(e.sort_at, e.host || \'/\' || e.event_id) < (?, ?)', query.after.sortAt, query.after.key);
+    const rows = await this.pool.query<EventRow & { has_thumbnail: boolean }>(`SELECT e.*, EXISTS (SELECT 1 FROM thumbnails t WHERE t.host = e.host AND t.event_id = e.event_id) AS has_thumbnail
+      FROM events e ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+      ORDER BY e.sort_at DESC, e.host || '/' || e.event_id DESC LIMIT ${query.limit + 1}`, args);
+    const events = rows.rows.slice(0, query.limit).map((r) => ({ ...toEntry(r), hasThumbnail: r.has_thumbnail }));
+    const last = events.at(-1);
+    return { events, next: rows.rows.length > query.limit && last !== undefined ? encodeCursor(last) : null };
+  }
+
+  watch(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private async recordEvent(host: string, event: EventMessage, delivery: Delivery): Promise<RecordOutcome> {
+    const key = alertKey(host, event.id);
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`event/${key}`]);
+      const inserted = await c.query('INSERT INTO event_messages (host, event_id, seq, type, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+        [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
+      if (inserted.rowCount === 0) return 'duplicate';
+      const delayed = event.historical === true || await this.behindNewerSeq(c, host, event.seq);
+      // Every host with events has a row: the restore reads each host's newest events through it.
+      await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
+      const existing = await c.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, event.id]);
+      const current = existing.rows[0];
+      const entry = current === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(current), event, delayed, delivery.receivedAt);
+      await c.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+        ON CONFLICT (host, event_id) DO UPDATE SET camera = $3, label = $4, score = $5, max_score = $6, box = $7, zones = $8, started_at = $9, sort_at = $10,
+          ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18`,
+      [host, event.id, entry.camera, entry.label, entry.score, entry.maxScore, JSON.stringify(entry.box), JSON.stringify(entry.zones), entry.startedAt, entry.sortAt,
+        entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed]);
+      await this.notify(c, { kind: 'alert', key, seq: event.seq });
+      return 'stored';
+    });
+  }
+
+  private async behindNewerSeq(c: Tx, host: string, seq: number): Promise<boolean> {
+    const newer = await c.query(`SELECT 1 FROM event_messages WHERE host = $1 AND seq > $2
+      UNION ALL SELECT 1 FROM health_messages WHERE host = $1 AND seq > $2 LIMIT 1`, [host, seq]);
+    return (newer.rowCount ?? 0) > 0;
+  }
+
+  private recordThumbnail(host: string, id: string, jpeg: Buffer, delivery: Delivery): Promise<RecordOutcome> {
+    return this.tx(async (c) => {
+      const written = await c.query(`INSERT INTO thumbnails (host, event_id, jpeg, received_at) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg`, [host, id, jpeg, delivery.receivedAt]);
+      if (written.rowCount === 0) return 'duplicate';
+      await this.notify(c, { kind: 'thumbnail', key: alertKey(host, id) });
+      return 'stored';
+    });
+  }
+
+  private recordHealth(host: string, health: HealthMessage, delivery: Delivery): Promise<RecordOutcome> {
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`health/${host}`]);
+      const inserted = await c.query('INSERT INTO health_messages (host, health_id, seq, payload, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+        [host, health.id, health.seq, health, delivery.receivedAt]);
+      if (inserted.rowCount === 0) return 'duplicate';
+      const entry = healthEntry(host, health, health.historical === true || await this.behindNewerSeq(c, host, health.seq));
+      const written = await c.query(`INSERT INTO health (host, kind, subject, entry, ts, raised)
+        SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM health WHERE host = $1 AND kind = $2 AND subject = $3)
+          OR (SELECT count(*) FROM health WHERE host = $1) < ${MAX_HEALTH_KEYS_PER_HOST}
+        ON CONFLICT (host, kind, subject) DO UPDATE SET entry = excluded.entry, ts = excluded.ts, raised = excluded.raised WHERE health.ts <= excluded.ts`,
+      [host, entry.kind, entry.subject, entry, entry.ts, entry.state === 'raised']);
+      if (written.rowCount === 0) return 'ignored';
+      await this.notify(c, { kind: 'health', key: entry.key, seq: health.seq });
+      return 'stored';
+    });
+  }
+
+  private async recordCamera(host: string, camera: CameraStatusMessage): Promise<RecordOutcome> {
+    const written = await this.pool.query(`INSERT INTO cameras (host, camera, ts, status)
+      SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM cameras WHERE host = $1 AND camera = $2)
+        OR (SELECT count(*) FROM cameras WHERE host = $1) < ${MAX_CAMERAS_PER_HOST}
+      ON CONFLICT (host, camera) DO UPDATE SET ts = excluded.ts, status = excluded.status WHERE cameras.ts <= excluded.ts`, [host, camera.camera, camera.ts, camera]);
+    return written.rowCount === 0 ? 'ignored' : 'stored';
+  }
+
+  /** Latest retained state of a host; the console's memory applies the session rules, this keeps the newest copy by `ts`. */
+  private async upsertHost(host: string, column: 'status' | 'heartbeat' | 'model', payload: { ts: string }, alive: Delivery | null): Promise<RecordOutcome> {
+    const seen = alive === null ? null : alive.retained ? new Date(Math.min(Date.parse(payload.ts), alive.receivedAt.getTime())) : alive.receivedAt;
+    const written = await this.pool.query(`INSERT INTO hosts (host, ${column}, last_seen_at) VALUES ($1, $2, $3)
+      ON CONFLICT (host) DO UPDATE SET ${column} = excluded.${column}, last_seen_at = GREATEST(hosts.last_seen_at, excluded.last_seen_at)
+      WHERE hosts.${column} IS NULL OR (hosts.${column}->>'ts')::timestamptz <= (excluded.${column}->>'ts')::timestamptz`, [host, payload, seen]);
+    return written.rowCount === 0 ? 'ignored' : 'stored';
+  }
+
+  private async thumbnailsOf(alerts: readonly AlertEntry[], budget: number): Promise<Map<string, Buffer>> {
+    const thumbnails = new Map<string, Buffer>();
+    if (alerts.length === 0) return thumbnails;
+    const sizes = await this.pool.query<{ host: string; event_id: string; bytes: number }>(
+      'SELECT host, event_id, octet_length(jpeg) AS bytes FROM thumbnails WHERE (host, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
+      [alerts.map((a) => a.host), alerts.map((a) => a.id)]);
+    const bytesOf = new Map(sizes.rows.map((r) => [alertKey(r.host, r.event_id), r.bytes]));
+    let bytes = 0;
+    for (const alert of alerts) {
+      const size = bytesOf.get(alert.key);
+      if (size === undefined || bytes + size > budget) continue;
+      bytes += size;
+      const jpeg = await this.thumbnail(alert.host, alert.id);
+      if (jpeg !== undefined) thumbnails.set(alert.key, jpeg);
+    }
+    return thumbnails;
+  }
+
+  private async tx<T>(work: (c: Tx) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const result = await work(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Delivered to every listening console when the transaction commits, never before. */
+  private async notify(c: Tx, change: StoreChange): Promise<void> {
+    await c.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...change, origin: this.origin })]);
+  }
+
+  /** One connection held for LISTEN; after losing it, reconnects and tells listeners to reload. */
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url, types: TYPES });
+    client.on('notification', (n) => this.dispatch(n.payload));
+    const lost = (err?: Error) => {
+      if (this.listener !== client) return;
+      this.logger.warn({ err: err === undefined ? 'closed' : errorMessage(err) }, 'lost the database notification connection; reconnecting');
+      this.relisten();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    this.listener = client;
+  }
+
+  private relisten(): void {
+    const old = this.listener;
+    this.listener = undefined;
+    void old?.end().catch(() => undefined);
+    if (this.closed) return;
+    setTimeout(() => {
+      if (this.closed) return;
+      this.listen().then(() => {
+        this.logger.info('listening for database changes again');
+        for (const listener of this.listeners) listener({ kind: 'resync' });
+      }, () => this.relisten());
+    }, 1000).unref();
+  }
+
+  private dispatch(payload: string | undefined): void {
+    let change: StoreChange;
+    try {
+      const parsed = JSON.parse(payload ?? '') as { kind?: unknown; key?: unknown; seq?: unknown };
+      if ((parsed.kind !== 'alert' && parsed.kind !== 'thumbnail' && parsed.kind !== 'health') || typeof parsed.key !== 'string') return;
+      change = parsed.kind !== 'thumbnail' && typeof parsed.seq === 'number' ? { kind: parsed.kind, key: parsed.key, seq: parsed.seq } : { kind: parsed.kind, key: parsed.key };
+    } catch {
+      return;
+    }
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+interface EventRow {
+  host: string; event_id: string; camera: string; label: string; score: number; max_score: number;
+  box: [number, number, number, number]; zones: string[]; started_at: string; sort_at: Date; ended_at: string | null;
+  type: AlertEntry['type']; ts: string; seq: number; thumbnail: boolean; alert: boolean; quiet: AlertEntry['quiet'];
+  delayed: boolean; ack_by: string | null; ack_at: string | null;
+}
+
+function toEntry(r: EventRow): AlertEntry {
+  return {
+    key: alertKey(r.host, r.event_id), host: r.host, id: r.event_id, camera: r.camera, label: r.label, score: r.score, maxScore: r.max_score,
+    box: r.box, zones: r.zones, startedAt: r.started_at, sortAt: r.sort_at.toISOString(), endedAt: r.ended_at, type: r.type, ts: r.ts, seq: r.seq,
+    thumbnail: r.thumbnail, alert: r.alert, quiet: r.quiet, delayed: r.delayed,
+    ack: r.ack_by === null || r.ack_at === null ? null : { by: r.ack_by, at: r.ack_at },
+  };
+}
+
+/** `<host>/<event id>`: a host id has no `/`, so the first one splits. */
+function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return slash < 0 ? [key, ''] : [key.slice(0, slash), key.slice(slash + 1)];
+}
