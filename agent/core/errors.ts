@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   // release bundles and provisioning: a bundle that does not verify, a card that cannot be written
   RELEASE_INVALID: 'release.invalid',
   PROVISION_FAILED: 'provision.failed',
+  // event clips: recording, cutting or storing a clip failed (details.code: ENOSPC, EROFS...)
+  CLIP_FAILED: 'clips.failed',
   // model updates: a bundle refused (details.reason says why)
   MODEL_REFUSED: 'model.refused',
 } as const;

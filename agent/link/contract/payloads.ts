@@ -68,6 +68,16 @@ export const EVENT_END_REASONS = ['gone', 'shutdown'] as const;
 export type EventQuiet = (typeof EVENT_QUIET)[number];
 export type EventEndReason = (typeof EVENT_END_REASONS)[number];
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'sha256, 64 lowercase hex digits');
+
+/** The event's MP4 on the host, on `end` once it is made; fetched with `cmd/events/clip`. */
+export const clipInfoSchema = z.strictObject({
+  bytes: z.int().positive(),
+  durationS: z.number().nonnegative(),
+  sha256: sha256Hex,
+});
+export type ClipInfo = z.infer<typeof clipInfoSchema>;
+
 export const eventBodyFields = {
   ts: timestamp,
   /** One id per tracked object, for its whole life. */
@@ -88,6 +98,8 @@ export const eventBodyFields = {
   quiet: z.enum(EVENT_QUIET).optional(),
   /** On `end`: `gone` (not seen for `endAfter`) or `shutdown` (the agent stopped while it was open). */
   reason: z.enum(EVENT_END_REASONS).optional(),
+  /** On `end`: the event's clip, when one was made (the `end` waits for it, docs/clips.md). */
+  clip: clipInfoSchema.optional(),
 };
 export const eventBodySchema = z.strictObject(eventBodyFields);
 export const eventSchema = z.strictObject({ ...eventBodyFields, ...sequencedFields });
