@@ -18,8 +18,7 @@ import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-f
 import { expand } from '../edge/box.js';
 import { EventsStage, type EventsSummary } from '../edge/tracking/events-stage.js';
 import { definedProps } from '../core/defined-props.js';
-import type { ClipMaker } from '../edge/clips/clip-maker.js';
-import { buildClipMaker } from './clips.js';
+import { buildClipMaker, type ClipMaker } from './clips.js';
 
 export interface CameraPipelineDeps {
   config: Config;
@@ -167,10 +166,7 @@ export class CameraPipeline {
 
   /** The child process pids of sources that run one (RTSP, video replay): for tests and `check`. */
   pids(): number[] {
-    const sources = [...this.runtimes.values()].flatMap((r) => {
-      const pid = (r.source as { pid?: () => number | undefined }).pid?.();
-      return pid === undefined ? [] : [pid];
-    });
+    const sources = [...this.runtimes.values()].flatMap((r) => (r.source as { pid?: () => number | undefined }).pid?.() ?? []);
     return [...sources, ...this.clips?.pids() ?? []];
   }
 

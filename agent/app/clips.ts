@@ -5,6 +5,8 @@ import type { Logger } from '../core/logger.js';
 import { urlPassword } from '../core/redact.js';
 import { rtspRecordArgs } from '../edge/cameras/rtsp-args.js';
 import { ClipMaker, type ClipCamera } from '../edge/clips/clip-maker.js';
+
+export type { ClipMaker };
 import type { HealthReporter, StationLink } from '../link/contract/link.js';
 import type { HostPorts } from '../ports/index.js';
 

@@ -2,12 +2,14 @@
  * The station side put together: one subscriber feeding one state model, read by the terminal
  * console and/or the web console. `minwang console` and tests build it here.
  */
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
 import { StationState } from './state.js';
 import { StationSubscriber, redact, type BrokerOptions } from './subscriber.js';
+import { ClipFetcher } from './clip-fetcher.js';
 import { ImageSaver } from './terminal/saver.js';
 import { TerminalConsole, type TerminalMode, type TerminalOutput } from './terminal/terminal-console.js';
 import { persistTo } from './web/persist.js';
@@ -36,6 +38,8 @@ export class ConsoleApp {
   readonly state: StationState;
   readonly subscriber: StationSubscriber;
   readonly web: WebConsole | null = null;
+  /** With `--save`: fetches the clip of every ended event that has one, beside the thumbnails. */
+  readonly clips: ClipFetcher | null = null;
   private readonly outputs: Module[] = [];
   private readonly store: ConsoleStore | null = null;
   private unpersist: (() => void) | undefined;
@@ -63,6 +67,19 @@ export class ConsoleApp {
         url: redact(options.broker.url),
       }));
     }
+    if (options.saveDir !== null) this.clips = this.clipFetcher(options.broker, options.saveDir, ports);
+  }
+
+  private clipFetcher(broker: BrokerOptions, dir: string, ports: ConsoleAppPorts): ClipFetcher {
+    const log = ports.logger.child({ module: 'clip-fetcher' });
+    const clips = new ClipFetcher({ broker, connect: ports.mqtt, dir, clock: ports.clock, logger: log });
+    this.outputs.push(clips);
+    this.subscriber.onReceived((received) => {
+      const m = received.parsed.ok ? received.parsed.message : undefined;
+      if (m?.kind !== 'event' || m.payload.type !== 'end' || m.payload.clip === undefined) return;
+      clips.fetch(m.host, m.payload.id, m.payload.clip).catch((err: unknown) => log.warn({ err: errorMessage(err), event: m.payload.id }, 'clip not fetched'));
+    });
+    return clips;
   }
 
   /** Restores the stored feed and starts the outputs (the web server binds here). */

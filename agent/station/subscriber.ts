@@ -94,15 +94,7 @@ export class StationSubscriber implements Module {
   }
 
   private clientOptions(): IClientOptions {
-    const { broker } = this.deps;
-    return {
-      clientId: `minwang-console-${randomBytes(6).toString('hex')}`,
-      protocolVersion: broker.protocolVersion ?? 5,
-      clean: true,
-      reconnectPeriod: 2000,
-      connectTimeout: 10_000,
-      ...definedProps({ username: broker.username, password: broker.password, ca: broker.ca }),
-    };
+    return brokerClientOptions(this.deps.broker, 'minwang-console');
   }
 
   /**
@@ -154,6 +146,18 @@ export class StationSubscriber implements Module {
     }
     for (const listener of this.listeners) listener(received);
   }
+}
+
+/** How a station part connects: a fresh random client id (clean session), reconnecting every 2 s. */
+export function brokerClientOptions(broker: BrokerOptions, idPrefix: string): IClientOptions {
+  return {
+    clientId: `${idPrefix}-${randomBytes(6).toString('hex')}`,
+    protocolVersion: broker.protocolVersion ?? 5,
+    clean: true,
+    reconnectPeriod: 2000,
+    connectTimeout: 10_000,
+    ...definedProps({ username: broker.username, password: broker.password, ca: broker.ca }),
+  };
 }
 
 /** CONNACK codes that retrying will not fix: MQTT 5 (128+) and 3.1.1 (1-5). */

@@ -1,0 +1,191 @@
+/**
+ * Fetches event clips from hosts with `cmd/events/clip`, chunk by chunk, into
+ * `<dir>/<host>/clips/<event id>.mp4`: each chunk checked against its sha256, the whole file against
+ * the clip's. Resumable: the bytes so far stay in `<event id>.mp4.part` beside a note of what is
+ * wanted (`.want.json`), so a broken link, a host restart or a console restart continues from
+ * the last whole chunk instead of starting again.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdir, readFile, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  CLIP_CHUNK_DEFAULT, clipInfoSchema, commandResponseSchema, eventClipAnswerSchema, HOST_ID_RE, ITEM_ID_RE, topic, type ClipInfo,
+} from '../link/contract/v1.js';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Module } from '../core/module.js';
+import type { Clock } from '../ports/clock.js';
+import type { MqttClient, MqttConnector } from '../ports/mqtt.js';
+import { brokerClientOptions, type BrokerOptions } from './subscriber.js';
+
+export interface ClipFetcherDeps {
+  broker: BrokerOptions;
+  connect: MqttConnector;
+  dir: string;
+  clock: Clock;
+  logger: Logger;
+  chunkBytes?: number;
+  /** An answer not received in this long: the chunk is asked for again. */
+  answerTimeoutMs?: number;
+}
+
+const wantSchema = z.strictObject({
+  host: z.string().regex(HOST_ID_RE),
+  event: z.string().regex(ITEM_ID_RE),
+  clip: clipInfoSchema,
+});
+type Want = z.infer<typeof wantSchema>;
+
+const RETRY_MS = { min: 500, max: 30_000 };
+/** A chunk asked this many times without an answer gives the clip up (it stays resumable on disk). */
+const MAX_TRIES = 200;
+
+export class ClipFetcher implements Module {
+  readonly name = 'clip-fetcher';
+  private client: MqttClient | undefined;
+  private readonly waiting = new Map<string, (payload: Buffer) => void>();
+  private queue: Promise<void> = Promise.resolve();
+  private readonly queued = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly deps: ClipFetcherDeps) {}
+
+  /** Connects, and resumes the fetches a previous run left unfinished. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const client = this.deps.connect(this.deps.broker.url, brokerClientOptions(this.deps.broker, 'minwang-clips'));
+    this.client = client;
+    client.on('message', (t, payload) => this.onAnswer(payload));
+    client.on('error', (err) => this.deps.logger.warn({ err: errorMessage(err) }, 'clip fetcher: broker connection error'));
+    client.subscribe(`${topic.commandResponse('+', 'events/clip')}`, { qos: 1 });
+    for (const want of await this.unfinished()) this.fetch(want.host, want.event, want.clip).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const resolve of this.waiting.values()) resolve(Buffer.alloc(0));
+    await this.queue.catch(() => undefined);
+    await this.client?.endAsync(true);
+    this.client = undefined;
+  }
+
+  /** Path where a host's clip is (or will be) saved. */
+  path(host: string, event: string): string {
+    return join(this.deps.dir, host, 'clips', `${event}.mp4`);
+  }
+
+  /** Queues a clip (one transfer at a time); resolves with its path once verified. */
+  fetch(host: string, event: string, clip: ClipInfo): Promise<string> {
+    const want = wantSchema.parse({ host, event, clip });
+    const key = `${host}/${event}`;
+    if (this.queued.has(key)) return Promise.resolve(this.path(host, event));
+    this.queued.add(key);
+    const run = this.queue.then(() => this.transfer(want)).finally(() => this.queued.delete(key));
+    this.queue = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async transfer(want: Want): Promise<string> {
+    const final = this.path(want.host, want.event);
+    if (await stat(final).then((s) => s.size === want.clip.bytes, () => false)) return final;
+    await mkdir(join(this.deps.dir, want.host, 'clips'), { recursive: true, mode: 0o700 });
+    const part = `${final}.part`;
+    await writeFile(`${final}.want.json`, JSON.stringify(want), { mode: 0o600 });
+    let offset = await stat(part).then((s) => Math.min(s.size, want.clip.bytes), () => 0);
+    await truncate(part, offset).catch(() => writeFile(part, Buffer.alloc(0), { mode: 0o600 }));
+    let tries = 0;
+    while (offset < want.clip.bytes) {
+      if (this.stopped) throw new Error('the clip fetcher stopped');
+      const answer = await this.ask(want, offset);
+      if (answer === 'again') {
+        if (++tries > MAX_TRIES) throw new Error(`no answer from ${want.host} for the clip of ${want.event}; it stays resumable`);
+        await this.deps.clock.sleep(Math.min(RETRY_MS.max, RETRY_MS.min * 2 ** Math.min(tries, 6)));
+        continue;
+      }
+      tries = 0;
+      await appendFile(part, answer);
+      offset += answer.length;
+    }
+    const sha256 = await hashFile(part);
+    if (sha256 !== want.clip.sha256) {
+      await rm(part, { force: true });
+      throw new Error(`the clip of ${want.event} does not match its sha256 (got ${sha256}); it will be fetched again from the start`);
+    }
+    await rename(part, final);
+    await rm(`${final}.want.json`, { force: true });
+    this.deps.logger.info({ host: want.host, event: want.event, bytes: want.clip.bytes }, 'clip saved');
+    return final;
+  }
+
+  /** One chunk from `offset`: its verified bytes, or `again` (no answer in time, busy, a chunk that fails its check). */
+  private async ask(want: Want, offset: number): Promise<Buffer | 'again'> {
+    const client = this.client;
+    if (client === undefined || !client.connected) return 'again';
+    const id = `clip-${randomBytes(8).toString('hex')}`;
+    const answered = new Promise<Buffer>((resolve) => this.waiting.set(id, resolve));
+    const timeout = new AbortController();
+    const timer = this.deps.clock.sleep(this.deps.answerTimeoutMs ?? 30_000, timeout.signal).then(() => Buffer.alloc(0), () => Buffer.alloc(0));
+    const request = { id, event: want.event, offset, chunkBytes: this.deps.chunkBytes ?? CLIP_CHUNK_DEFAULT };
+    client.publish(topic.command(want.host, 'events/clip'), JSON.stringify(request), { qos: 1 });
+    const payload = await Promise.race([answered, timer]);
+    timeout.abort();
+    this.waiting.delete(id);
+    return this.check(want, offset, payload);
+  }
+
+  private check(want: Want, offset: number, payload: Buffer): Buffer | 'again' {
+    if (payload.length === 0) return 'again';
+    const response = commandResponseSchema.safeParse(parseJson(payload));
+    if (!response.success) return 'again';
+    if (response.data.status === 'error') {
+      if (response.data.error.code === 'busy') return 'again';
+      throw new Error(`${want.host} answered ${response.data.error.code}: ${response.data.error.message}`);
+    }
+    const answer = eventClipAnswerSchema.safeParse(response.data.data);
+    if (!answer.success || answer.data.offset !== offset || answer.data.event !== want.event) return 'again';
+    if (answer.data.clip.sha256 !== want.clip.sha256) throw new Error(`the host's clip of ${want.event} is not the one its end announced`);
+    const data = Buffer.from(answer.data.dataBase64, 'base64');
+    const expected = Math.min(this.deps.chunkBytes ?? CLIP_CHUNK_DEFAULT, want.clip.bytes - offset);
+    if (data.length !== answer.data.length || data.length !== expected) return 'again';
+    if (createHash('sha256').update(data).digest('hex') !== answer.data.sha256) return 'again';
+    return data;
+  }
+
+  private onAnswer(payload: Buffer): void {
+    const id = (parseJson(payload) as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') this.waiting.get(id)?.(payload);
+  }
+
+  /** Fetches noted as wanted and not finished: what a console restart resumes. */
+  private async unfinished(): Promise<Want[]> {
+    const wants: Want[] = [];
+    const hosts = await readdir(this.deps.dir).catch(() => [] as string[]);
+    for (const host of hosts.filter((h) => HOST_ID_RE.test(h))) {
+      const names = await readdir(join(this.deps.dir, host, 'clips')).catch(() => [] as string[]);
+      for (const name of names.filter((n) => n.endsWith('.want.json'))) {
+        const parsed = wantSchema.safeParse(await readFile(join(this.deps.dir, host, 'clips', name), 'utf8').then((t) => JSON.parse(t) as unknown, () => null));
+        if (parsed.success) wants.push(parsed.data);
+      }
+    }
+    return wants;
+  }
+}
+
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const stream = createReadStream(path);
+  stream.on('data', (chunk) => hash.update(chunk));
+  await once(stream, 'end');
+  return hash.digest('hex');
+}
