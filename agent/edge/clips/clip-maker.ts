@@ -190,7 +190,7 @@ export class ClipMaker implements Module {
     const typical = frames.length > 1 ? ((frames.at(-1)?.at ?? first) - first) / (frames.length - 1) : 1000;
     const list = await writeFrameList(this.deps.fs, work, frames, Math.max(40, Math.min(typical, to - (frames.at(-1)?.at ?? to)) || typical));
     const mask = await this.maskFile(camera, work);
-    await runFfmpeg({ processes: this.deps.processes, args: framesToMp4Args(list, mask, out), timeoutMs: CUT_TIMEOUT_MS });
+    await runFfmpeg({ processes: this.deps.processes, clock: this.deps.clock, args: framesToMp4Args(list, mask, out), timeoutMs: CUT_TIMEOUT_MS });
     return true;
   }
 
@@ -205,7 +205,7 @@ export class ClipMaker implements Module {
     const start = Math.max(0, from - first.start);
     const mask = await this.maskFile(camera, work);
     const args = segmentsToMp4Args(list, start / 1000, (to - Math.max(from, first.start)) / 1000, mask, out);
-    await runFfmpeg({ processes: this.deps.processes, args, timeoutMs: CUT_TIMEOUT_MS });
+    await runFfmpeg({ processes: this.deps.processes, clock: this.deps.clock, args, timeoutMs: CUT_TIMEOUT_MS });
     return true;
   }
 

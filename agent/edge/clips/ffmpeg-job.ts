@@ -1,8 +1,10 @@
 import { AgentError } from '../../core/errors.js';
+import type { Clock } from '../../ports/clock.js';
 import type { Processes } from '../../ports/process.js';
 
 export interface FfmpegJobOptions {
   processes: Processes;
+  clock: Clock;
   /** Everything after `ffmpeg`. */
   args: readonly string[];
   /** Killed (SIGKILL) after this long. */
@@ -31,12 +33,12 @@ export function runFfmpeg(options: FfmpegJobOptions): Promise<void> {
     child.stderr?.on('data', (text: string) => {
       stderr = (stderr + text).slice(-STDERR_BYTES);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    const timer = options.clock.setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (err) => {
       stderr += `spawn failed: ${err.message}`;
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      options.clock.clearTimeout(timer);
       if (code === 0) {
         resolve();
         return;
