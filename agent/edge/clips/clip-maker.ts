@@ -63,6 +63,8 @@ interface ClipRequest {
 /** How long an answer of `events/clip` waits for the outbox to empty before it says `busy`. */
 const IDLE_WAIT_MS = 20_000;
 const CUT_TIMEOUT_MS = 300_000;
+/** Errors that mean the clips disk is full (ENOSPC) or cannot be written (the rest), as the disk watch reads them. */
+const DISK_CODES = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOENT', 'ENOTDIR']);
 
 /**
  * A short MP4 for every event, kept on the host and sent in chunks on `cmd/events/clip`. RTSP
@@ -257,7 +259,7 @@ export class ClipMaker implements Module {
     this.log.error({ err }, what);
     if (code === 'EFBIG') {
       this.deps.alerts.raise('disk_low', this.store.dirPath(), { severity: 'warning', message: `${what}: ${errorMessage(err)}`, details: { code } });
-    } else if (typeof code === 'string' && ['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EIO'].includes(code)) {
+    } else if (typeof code === 'string' && DISK_CODES.has(code)) {
       this.diskState(code, `${what}: ${errorMessage(err)}`);
     }
   }

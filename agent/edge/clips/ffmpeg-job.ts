@@ -16,10 +16,12 @@ export interface FfmpegJobOptions {
 const STDERR_BYTES = 4000;
 
 /** What ffmpeg's stderr says about the disk it writes to: the errno a health alert reports. */
-export function diskErrorOf(stderr: string): 'ENOSPC' | 'EROFS' | 'EACCES' | undefined {
+export function diskErrorOf(stderr: string): 'ENOSPC' | 'EROFS' | 'EACCES' | 'ENOTDIR' | 'EIO' | undefined {
   if (/No space left on device/i.test(stderr)) return 'ENOSPC';
   if (/Read-only file system/i.test(stderr)) return 'EROFS';
   if (/Permission denied/i.test(stderr)) return 'EACCES';
+  if (/Not a directory/i.test(stderr)) return 'ENOTDIR';
+  if (/Input\/output error/i.test(stderr)) return 'EIO';
   return undefined;
 }
 

@@ -90,9 +90,10 @@ describe('clips from an RTSP relay of real footage', () => {
     ]);
     await clips.start();
     try {
-      const t0 = Date.now();
-      await waitFor(() => execFileSync('ls', [join(dir, 'ring', 'lane')], { encoding: 'utf8' }).split('\n').filter(Boolean).length >= 3, 30_000, 'three segments');
-      const startedAt = new Date(Math.max(t0, Date.now() - 3000));
+      // Five segments: the ring holds at least the 8 s before now, so the whole window is recorded.
+      const segments = (camera: string) => execFileSync('ls', [join(dir, 'ring', camera)], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+      await waitFor(() => segments('lane') >= 5 && segments('masked') >= 5, 40_000, 'five segments');
+      const startedAt = new Date(Date.now() - 3000);
       const lastSeenAt = new Date(startedAt.getTime() + 2000);
       // window: 2 s pre-roll + 2 s seen + 2 s post-roll = 6 s
       const [plain, burned] = await Promise.all([
@@ -105,12 +106,12 @@ describe('clips from an RTSP relay of real footage', () => {
       const facts = probe(file);
       expect(facts.codec).toBe('h264');
       expect(facts.pixFmt).toBe('yuv420p');
-      expect(Math.abs(facts.durationS - 6)).toBeLessThanOrEqual(1);
+      expect(Math.abs(facts.durationS - 6), `duration ${facts.durationS}`).toBeLessThanOrEqual(1);
       expect(plain?.durationS).toBeCloseTo(facts.durationS, 1);
       expect(plain?.sha256).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
       const maskedFacts = probe(join(dir, 'clips', 'masked-ev-1.mp4'));
       expect(maskedFacts.codec).toBe('h264');
-      expect(Math.abs(maskedFacts.durationS - 6)).toBeLessThanOrEqual(1);
+      expect(Math.abs(maskedFacts.durationS - 6), `masked duration ${maskedFacts.durationS}`).toBeLessThanOrEqual(1);
       // The masked quarter is black in the re-encoded clip.
       const corner = execFileSync('ffmpeg', ['-v', 'error', '-ss', '1', '-i', join(dir, 'clips', 'masked-ev-1.mp4'), '-frames:v', '1', '-vf', 'crop=iw/4:ih/4:0:0,scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1']);
       expect(corner[0]).toBeLessThan(24);
