@@ -48,7 +48,7 @@ export class ClipFetcher implements Module {
   private client: MqttClient | undefined;
   private readonly waiting = new Map<string, (payload: Buffer) => void>();
   private queue: Promise<void> = Promise.resolve();
-  private readonly queued = new Set<string>();
+  private readonly queued = new Map<string, Promise<string>>();
   private stopped = false;
 
   constructor(private readonly deps: ClipFetcherDeps) {}
@@ -81,9 +81,10 @@ export class ClipFetcher implements Module {
   fetch(host: string, event: string, clip: ClipInfo): Promise<string> {
     const want = wantSchema.parse({ host, event, clip });
     const key = `${host}/${event}`;
-    if (this.queued.has(key)) return Promise.resolve(this.path(host, event));
-    this.queued.add(key);
+    const already = this.queued.get(key);
+    if (already !== undefined) return already;
     const run = this.queue.then(() => this.transfer(want)).finally(() => this.queued.delete(key));
+    this.queued.set(key, run);
     this.queue = run.then(() => undefined, () => undefined);
     return run;
   }

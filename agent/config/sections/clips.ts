@@ -10,7 +10,7 @@ export const DEFAULT_CLIPS = {
   maxBytes: 2 * 1024 ** 3,
   maxAge: 14 * 86_400_000,
   segment: 2000,
-  frames: { count: 900, bytes: 64 * 1024 ** 2 },
+  frames: { count: 900, bytes: 32 * 1024 ** 2 },
 };
 
 /** A short MP4 per event (docs/clips.md). */
@@ -31,7 +31,8 @@ export const clipsSchema = z.strictObject({
     .describe('length of one recorded RTSP segment; a clip is cut from the segments covering it'),
   frames: z.strictObject({
     count: z.int().min(10).max(100_000).default(DEFAULT_CLIPS.frames.count).describe('sampled frames kept per snapshot or file camera'),
-    bytes: byteSize({ min: 1024 ** 2, max: 4 * 1024 ** 3 }).default(DEFAULT_CLIPS.frames.bytes).describe('bytes of sampled JPEGs kept in memory per snapshot or file camera'),
+    bytes: byteSize({ min: 1024 ** 2, max: 4 * 1024 ** 3 }).default(DEFAULT_CLIPS.frames.bytes)
+      .describe('bytes of sampled JPEGs kept in memory per snapshot or file camera (RAM: this times such cameras, at most)'),
   }).default(DEFAULT_CLIPS.frames).describe('the in-memory ring of sampled frames a snapshot or file camera makes its clips from'),
 }).default(DEFAULT_CLIPS).describe('a short MP4 for every event, kept on the host and fetched by the station with cmd/events/clip (docs/clips.md)');
 

@@ -83,6 +83,8 @@ export class ClipMaker implements Module {
   private readonly cuts = new Set<Promise<unknown>>();
   private readonly log: Logger;
   private workCount = 0;
+  /** ffmpeg cuts and encodes run one at a time: a burst of events must not start one encoder each on a Pi. */
+  private encoder: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ClipMakerDeps) {
     const { settings, fs, clock, logger } = deps;
@@ -192,7 +194,7 @@ export class ClipMaker implements Module {
     const typical = frames.length > 1 ? ((frames.at(-1)?.at ?? first) - first) / (frames.length - 1) : 1000;
     const list = await writeFrameList(this.deps.fs, work, frames, Math.max(40, Math.min(typical, to - (frames.at(-1)?.at ?? to)) || typical));
     const mask = await this.maskFile(camera, work);
-    await runFfmpeg({ processes: this.deps.processes, clock: this.deps.clock, args: framesToMp4Args(list, mask, out), timeoutMs: CUT_TIMEOUT_MS });
+    await this.ffmpeg(framesToMp4Args(list, mask, out));
     return true;
   }
 
@@ -207,8 +209,19 @@ export class ClipMaker implements Module {
     const start = Math.max(0, from - first.start);
     const mask = await this.maskFile(camera, work);
     const args = segmentsToMp4Args(list, start / 1000, (to - Math.max(from, first.start)) / 1000, mask, out);
-    await runFfmpeg({ processes: this.deps.processes, clock: this.deps.clock, args, timeoutMs: CUT_TIMEOUT_MS });
+    await this.ffmpeg(args);
     return true;
+  }
+
+  /** One ffmpeg job after the ones before it; killed when the agent stops. */
+  private ffmpeg(args: string[]): Promise<void> {
+    const { processes, clock } = this.deps;
+    const run = this.encoder.then(() => {
+      if (this.hurried.signal.aborted) throw new Error('the agent is stopping');
+      return runFfmpeg({ processes, clock, args, timeoutMs: CUT_TIMEOUT_MS, signal: this.hurried.signal });
+    });
+    this.encoder = run.catch(() => undefined);
+    return run;
   }
 
   private async maskFile(camera: ClipCamera, work: string): Promise<string | undefined> {

@@ -11,6 +11,8 @@ export interface FfmpegJobOptions {
   timeoutMs: number;
   /** Runs under `nice -n 19`, so recording and cutting never take CPU from detection. */
   nice?: boolean;
+  /** Kills the job (the agent is stopping). */
+  signal?: AbortSignal;
 }
 
 const STDERR_BYTES = 4000;
@@ -36,11 +38,14 @@ export function runFfmpeg(options: FfmpegJobOptions): Promise<void> {
       stderr = (stderr + text).slice(-STDERR_BYTES);
     });
     const timer = options.clock.setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    const abort = () => child.kill('SIGKILL');
+    options.signal?.addEventListener('abort', abort, { once: true });
     child.on('error', (err) => {
       stderr += `spawn failed: ${err.message}`;
     });
     child.on('close', (code, signal) => {
       options.clock.clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       if (code === 0) {
         resolve();
         return;
