@@ -11,6 +11,7 @@ import type { ClipInfo, HealthBody } from '../../../agent/link/contract/v1.js';
 import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 import { ClipFetcher } from '../../../agent/station/clip-fetcher.js';
+import { ConsoleApp } from '../../../agent/station/console-app.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
 import { startCli, waitFor } from '../../helpers/cli.js';
 import { footage } from '../../helpers/footage.js';
@@ -136,5 +137,47 @@ describe('fetching a clip over a real broker', () => {
     // At most the one chunk already handed to the broker went before it; the transfer went on after it.
     expect(alertAt).toBeLessThanOrEqual(1);
     expect(order.slice(alertAt + 1)).toContain('chunk');
+  }, 120_000);
+
+  it('minwang console --save fetches the clip an end announces beside the thumbnails, and events/query returns the clip', async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir, 'data');
+    const clip = await makeClip(join(dataDir, 'clips'), 'gate-ev-save');
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const link = new MqttStationLink({ config: testConfig({ host: 'save-host', url: broker.url, dataDir }), ports, logger: silentLogger(), version: 'test' });
+    const clips = new ClipMaker({
+      settings: { ...DEFAULT_CLIPS, dir: join(dataDir, 'clips'), disk: dataDir, endAfter: 5000 },
+      cameras: [], link, alerts: { raise: () => undefined, clear: () => undefined },
+      fs: ports.fs, processes: ports.processes, clock: ports.clock, logger: silentLogger(),
+    });
+    await link.start();
+    await clips.start();
+    cleanups.push(async () => { await clips.stop(); await link.stop(); });
+    const saveDir = join(dir, 'saved');
+    const app = new ConsoleApp(
+      { broker: { url: broker.url }, staleAfterMs: 90_000, terminal: null, saveDir, web: null },
+      { clock: ports.clock, mqtt: ports.mqtt, logger: silentLogger() },
+    );
+    await app.startOutputs();
+    await app.connect();
+    cleanups.push(() => app.stop());
+    await waitFor(() => link.state().connected, 10_000, 'the link');
+
+    const now = new Date().toISOString();
+    await link.publishEvent({
+      ts: now, id: 'gate-ev-save', type: 'end', camera: 'gate', label: 'person', score: 0.8, box: [0.1, 0.1, 0.3, 0.6], zones: [],
+      startedAt: now, endedAt: now, thumbnail: false, alert: true, reason: 'gone', clip,
+    });
+    const saved = join(saveDir, 'save-host', 'clips', 'gate-ev-save.mp4');
+    await waitFor(() => existsSync(saved), 60_000, 'the saved clip');
+    expect(sha256(saved)).toBe(clip.sha256);
+
+    const station = await Station.connect(broker.url, ['minwang/save-host/cmd/events/query/response']);
+    cleanups.push(() => station.close());
+    await station.client.publishAsync('minwang/save-host/cmd/events/query', JSON.stringify({ id: 'q1' }), { qos: 1 });
+    await station.waitFor((r) => r.length > 0, 10_000, 'the query answer');
+    const answer = station.received[0]?.json() as { data: { events: { id: string; clip?: unknown }[] } };
+    expect(answer.data.events.find((e) => e.id === 'gate-ev-save')?.clip).toEqual(clip);
   }, 120_000);
 });
