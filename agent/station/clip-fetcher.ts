@@ -30,6 +30,8 @@ export interface ClipFetcherDeps {
   chunkBytes?: number;
   /** An answer not received in this long: the chunk is asked for again. */
   answerTimeoutMs?: number;
+  /** Larger clips are refused (a host cannot fill the station's disk with one announcement). Default 1 GiB. */
+  maxClipBytes?: number;
 }
 
 const wantSchema = z.strictObject({
@@ -80,6 +82,8 @@ export class ClipFetcher implements Module {
   /** Queues a clip (one transfer at a time); resolves with its path once verified. */
   fetch(host: string, event: string, clip: ClipInfo): Promise<string> {
     const want = wantSchema.parse({ host, event, clip });
+    const limit = this.deps.maxClipBytes ?? 1024 ** 3;
+    if (clip.bytes > limit) return Promise.reject(new Error(`the clip of ${event} is ${clip.bytes} bytes, over the station's limit of ${limit}`));
     const key = `${host}/${event}`;
     const already = this.queued.get(key);
     if (already !== undefined) return already;

@@ -72,8 +72,9 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'sha256, 64 lowercase hex d
 
 /** The event's MP4 on the host, on `end` once it is made; fetched with `cmd/events/clip`. */
 export const clipInfoSchema = z.strictObject({
-  bytes: z.int().positive(),
-  durationS: z.number().nonnegative(),
+  /** At most 4 GiB: `clips.maxDuration` is at most 10 min, 4 GiB of it is over 50 Mbit/s. */
+  bytes: z.int().positive().max(2 ** 32),
+  durationS: z.number().nonnegative().max(3600),
   sha256: sha256Hex,
 });
 export type ClipInfo = z.infer<typeof clipInfoSchema>;
