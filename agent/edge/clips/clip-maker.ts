@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Polygon } from '../../config/sections/regions.js';
 import type { HealthReporter, StationLink } from '../../link/contract/link.js';
-import { CommandError, type ClipInfo, type EventClipAnswer, type EventClipParams } from '../../link/contract/v1.js';
+import { CommandError, type CameraClipsSummary, type ClipInfo, type EventClipAnswer, type EventClipParams } from '../../link/contract/v1.js';
 import { errorMessage, isAgentError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
@@ -83,6 +83,7 @@ export class ClipMaker implements Module {
   private readonly cuts = new Set<Promise<unknown>>();
   private readonly log: Logger;
   private workCount = 0;
+  private readonly counts = new Map<string, { made: number; failed: number }>();
   /** ffmpeg cuts and encodes run one at a time: a burst of events must not start one encoder each on a Pi. */
   private encoder: Promise<unknown> = Promise.resolve();
 
@@ -138,6 +139,16 @@ export class ClipMaker implements Module {
     return [...this.recorders.values()].flatMap((r) => r.pid() ?? []);
   }
 
+  /** A camera's clips for the heartbeat: the video held now, clips made and failed since start. */
+  summary(camera: string): CameraClipsSummary | undefined {
+    if (!this.cameras.has(camera)) return undefined;
+    const counts = this.counts.get(camera) ?? { made: 0, failed: 0 };
+    const recorder = this.recorders.get(camera);
+    if (recorder !== undefined) return { source: 'recording', ...recorder.status(), ...counts };
+    const spanMs = this.rings.get(camera)?.spanMs() ?? 0;
+    return { source: 'frames', heldS: Math.round(spanMs / 100) / 10, ...counts };
+  }
+
   /** A sampled frame of a snapshot or file camera, kept for its clips. */
   frame(frame: Frame): void {
     this.rings.get(frame.camera)?.push({ at: frame.capturedAt.getTime(), jpeg: frame.jpeg });
@@ -145,8 +156,15 @@ export class ClipMaker implements Module {
 
   /** Waits for the post-roll, makes and stores the clip; undefined when none could be made (logged, and alerted for disks). */
   clip(request: ClipRequest): Promise<ClipInfo | undefined> {
-    const work = this.cut(request).catch((err: unknown) => {
+    const counts = this.counts.get(request.camera) ?? { made: 0, failed: 0 };
+    this.counts.set(request.camera, counts);
+    const work = this.cut(request).then((info) => {
+      if (info === undefined) counts.failed++;
+      else counts.made++;
+      return info;
+    }, (err: unknown) => {
       if (this.hurried.signal.aborted) return undefined;
+      counts.failed++;
       this.storeFailed(err, `the clip of ${request.event} was not made`);
       return undefined;
     });

@@ -30,6 +30,11 @@ export class FrameRing {
     return this.frames.filter((f) => f.at >= from && f.at <= to);
   }
 
+  /** Milliseconds from the oldest frame held to the newest. */
+  spanMs(): number {
+    return (this.frames.at(-1)?.at ?? 0) - (this.frames[0]?.at ?? 0);
+  }
+
   size(): { count: number; bytes: number } {
     return { count: this.frames.length, bytes: this.bytes };
   }

@@ -41,6 +41,7 @@ export class SegmentRecorder {
   private stderr = '';
   private spawnedAt = 0;
   private diskCode: string | undefined;
+  private held: { spanMs: number; newest: number | undefined } = { spanMs: 0, newest: undefined };
 
   constructor(private readonly options: SegmentRecorderOptions) {}
 
@@ -67,6 +68,13 @@ export class SegmentRecorder {
 
   pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** What the ring held at its last check (every segment): its span, and the age of its newest write. */
+  status(): { heldS: number; lagS: number | null } {
+    const { newest, spanMs } = this.held;
+    const lagS = newest === undefined ? null : Math.max(0, Math.round((this.options.clock.now().getTime() - newest) / 100) / 10);
+    return { heldS: Math.round(spanMs / 100) / 10, lagS };
   }
 
   segments(): Promise<Segment[]> {
@@ -126,6 +134,8 @@ export class SegmentRecorder {
       if (s.end < now - keepMs) await this.options.fs.rm(s.path, { force: true }).catch(() => undefined);
     }
     const newest = segments.at(-1);
+    const kept = segments.filter((s) => s.end >= now - keepMs);
+    this.held = { spanMs: newest === undefined || kept[0] === undefined ? 0 : newest.end - kept[0].start, newest: newest?.end };
     if (newest !== undefined && now - newest.end < 2 * segmentMs + 1000) {
       this.failures = 0;
       if (this.diskCode !== undefined) {

@@ -159,6 +159,19 @@ export const cameraDetectionSummarySchema = z.strictObject({
 });
 export type CameraDetectionSummary = z.infer<typeof cameraDetectionSummarySchema>;
 
+/** A camera's clips in the heartbeat (`cameras[].clips`): what video is held for clips, and clips made since start. */
+export const cameraClipsSummarySchema = z.strictObject({
+  /** `recording`: an RTSP segment ring on disk; `frames`: the sampled frames in memory. */
+  source: z.enum(['recording', 'frames']),
+  /** Seconds of video held now (the oldest to the newest); 0 when none. */
+  heldS: z.number().nonnegative(),
+  /** Recording only: seconds since the newest segment was written (null: none yet). A growing figure means recording stopped. */
+  lagS: z.number().nonnegative().nullable().optional(),
+  made: count,
+  failed: count,
+});
+export type CameraClipsSummary = z.infer<typeof cameraClipsSummarySchema>;
+
 /** The detector's load in the heartbeat (`detector`), over the interval since the last heartbeat. */
 export const detectorLoadSummarySchema = z.strictObject({
   /** Worker threads holding the model. */

@@ -118,6 +118,11 @@ describe('clips from an RTSP relay of real footage', () => {
       // The station gets it back chunk by chunk, each chunk and the whole checked.
       const fetched = await fetchAll(link, 'lane-ev-1');
       expect(createHash('sha256').update(fetched).digest('hex')).toBe(plain?.sha256);
+      // The heartbeat's view: seconds of video held, the recording's lag, clips made.
+      const summary = clips.summary('lane');
+      expect(summary).toMatchObject({ source: 'recording', made: 1, failed: 0 });
+      expect(summary?.heldS).toBeGreaterThan(6);
+      expect(summary?.lagS).toBeLessThan(5);
     } finally {
       await clips.stop();
     }
@@ -143,6 +148,7 @@ describe('clips from sampled frames', () => {
       }
       const info = await clips.clip({ camera: 'gate', event: 'gate-ev-1', startedAt: new Date(base), lastSeenAt: new Date(at) });
       expect(info).toBeDefined();
+      expect(clips.summary('gate')).toEqual({ source: 'frames', heldS: 4.3, made: 1, failed: 0 });
       const facts = probe(join(dir, 'clips', 'gate-ev-1.mp4'));
       expect(facts.codec).toBe('h264');
       expect(facts.pixFmt).toBe('yuv420p');
