@@ -117,6 +117,7 @@ export class ClipMaker implements Module {
     try {
       await this.store.open();
       await this.store.prune();
+      await this.sweepLeftovers();
     } catch (err) {
       this.storeFailed(err, 'the clips directory cannot be prepared');
     }
@@ -132,6 +133,16 @@ export class ClipMaker implements Module {
   /** The agent stops: clips still waiting for their post-roll are given up, so every `end` goes out at once. */
   hurry(): void {
     this.hurried.abort(new Error('the agent is stopping'));
+  }
+
+  /** Work dirs a killed agent left, and the recording rings of cameras no longer configured. */
+  private async sweepLeftovers(): Promise<void> {
+    const { fs, settings } = this.deps;
+    await fs.rm(join(settings.dir, 'work'), { recursive: true, force: true });
+    const rings = await fs.readdir(join(settings.dir, 'ring')).catch(() => [] as string[]);
+    for (const camera of rings.filter((c) => !this.recorders.has(c))) {
+      await fs.rm(join(settings.dir, 'ring', camera), { recursive: true, force: true });
+    }
   }
 
   /** The pids of the recording ffmpegs (tests check none outlives the agent). */
