@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   DEMO_FOOTAGE_MISSING: 'demo.footage_missing',
   // station link: a stage handed over something that cannot be published
   LINK_INVALID_MESSAGE: 'link.invalid_message',
+  // station link: not connected for something that is sent only while connected (pushed clip chunks)
+  LINK_DOWN: 'link.down',
   // models and detection
   MODEL_INVALID: 'model.invalid',
   MODEL_MISSING: 'model.missing',

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import {
   CLIP_CHUNK_DEFAULT, clipInfoSchema, commandResponseSchema, eventClipAnswerSchema, HOST_ID_RE, ITEM_ID_RE, topic, type ClipInfo,
 } from '../link/contract/v1.js';
+import { clipChunkReader } from '../link/contract/readers.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
@@ -32,7 +33,13 @@ export interface ClipFetcherDeps {
   answerTimeoutMs?: number;
   /** Larger clips are refused (a host cannot fill the station's disk with one announcement). Default 1 GiB. */
   maxClipBytes?: number;
+  /** How long a fetch waits for a pushed chunk (`clips.push`) before asking for it. Default 5 s. */
+  pushWaitMs?: number;
 }
+
+/** Pushed chunks kept ahead of the transfer that writes them, per clip; more are dropped (and asked for later). */
+const PUSHED_AHEAD = 32;
+const PUSHED_CLIPS = 8;
 
 const wantSchema = z.strictObject({
   host: z.string().regex(HOST_ID_RE),
@@ -51,6 +58,9 @@ export class ClipFetcher implements Module {
   private readonly waiting = new Map<string, (payload: Buffer) => void>();
   private queue: Promise<void> = Promise.resolve();
   private readonly queued = new Map<string, Promise<string>>();
+  /** Verified pushed chunks by clip (`host/event`) and offset, and when the last one came. */
+  private readonly pushed = new Map<string, { at: number; sha256: string; chunks: Map<number, Buffer> }>();
+  private pushWaiter: (() => void) | undefined;
   private stopped = false;
 
   constructor(private readonly deps: ClipFetcherDeps) {}
@@ -60,9 +70,12 @@ export class ClipFetcher implements Module {
     this.stopped = false;
     const client = this.deps.connect(this.deps.broker.url, brokerClientOptions(this.deps.broker, 'minwang-clips'));
     this.client = client;
-    client.on('message', (t, payload) => this.onAnswer(payload));
+    client.on('message', (t, payload) => {
+      if (t.endsWith('/response')) this.onAnswer(payload);
+      else this.onPushed(t, payload);
+    });
     client.on('error', (err) => this.deps.logger.warn({ err: errorMessage(err) }, 'clip fetcher: broker connection error'));
-    client.subscribe(`${topic.commandResponse('+', 'events/clip')}`, { qos: 1 });
+    client.subscribe([topic.commandResponse('+', 'events/clip'), topic.eventClip('+', '+')], { qos: 1 });
     for (const want of await this.unfinished()) this.fetch(want.host, want.event, want.clip).catch(() => undefined);
   }
 
@@ -79,21 +92,25 @@ export class ClipFetcher implements Module {
     return join(this.deps.dir, host, 'clips', `${event}.mp4`);
   }
 
-  /** Queues a clip (one transfer at a time); resolves with its path once verified. */
-  fetch(host: string, event: string, clip: ClipInfo): Promise<string> {
+  /**
+   * Queues a clip (one transfer at a time); resolves with its path once verified. `expectPush`
+   * (an alerting event, from a host that may have `clips.push` on): wait `pushWaitMs` for its push
+   * to start before asking for it.
+   */
+  fetch(host: string, event: string, clip: ClipInfo, expectPush = false): Promise<string> {
     const want = wantSchema.parse({ host, event, clip });
     const limit = this.deps.maxClipBytes ?? 1024 ** 3;
     if (clip.bytes > limit) return Promise.reject(new Error(`the clip of ${event} is ${clip.bytes} bytes, over the station's limit of ${limit}`));
     const key = `${host}/${event}`;
     const already = this.queued.get(key);
     if (already !== undefined) return already;
-    const run = this.queue.then(() => this.transfer(want)).finally(() => this.queued.delete(key));
+    const run = this.queue.then(() => this.transfer(want, expectPush)).finally(() => this.queued.delete(key));
     this.queued.set(key, run);
     this.queue = run.then(() => undefined, () => undefined);
     return run;
   }
 
-  private async transfer(want: Want): Promise<string> {
+  private async transfer(want: Want, expectPush: boolean): Promise<string> {
     const final = this.path(want.host, want.event);
     if (await stat(final).then((s) => s.size === want.clip.bytes, () => false)) return final;
     await mkdir(join(this.deps.dir, want.host, 'clips'), { recursive: true, mode: 0o700 });
@@ -102,9 +119,10 @@ export class ClipFetcher implements Module {
     let offset = await stat(part).then((s) => Math.min(s.size, want.clip.bytes), () => 0);
     await truncate(part, offset).catch(() => writeFile(part, Buffer.alloc(0), { mode: 0o600 }));
     let tries = 0;
+    const key = `${want.host}/${want.event}`;
     while (offset < want.clip.bytes) {
       if (this.stopped) throw new Error('the clip fetcher stopped');
-      const answer = await this.ask(want, offset);
+      const answer = (await this.takePushed(key, offset, want.clip, expectPush)) ?? await this.ask(want, offset);
       if (answer === 'again') {
         if (++tries > MAX_TRIES) throw new Error(`no answer from ${want.host} for the clip of ${want.event}; it stays resumable`);
         await this.deps.clock.sleep(Math.min(RETRY_MS.max, RETRY_MS.min * 2 ** Math.min(tries, 6)));
@@ -120,6 +138,7 @@ export class ClipFetcher implements Module {
       throw new Error(`the clip of ${want.event} does not match its sha256 (got ${sha256}); it will be fetched again from the start`);
     }
     await rename(part, final);
+    this.pushed.delete(key);
     await rm(`${final}.want.json`, { force: true });
     this.deps.logger.info({ host: want.host, event: want.event, bytes: want.clip.bytes }, 'clip saved');
     return final;
@@ -157,6 +176,55 @@ export class ClipFetcher implements Module {
     if (data.length !== answer.data.length || data.length !== expected) return 'again';
     if (createHash('sha256').update(data).digest('hex') !== answer.data.sha256) return 'again';
     return data;
+  }
+
+  /**
+   * The pushed chunk at `offset`, waiting for it while a push of this clip is under way (a chunk
+   * came within `pushWaitMs`); undefined: ask for it.
+   */
+  private async takePushed(key: string, offset: number, clip: ClipInfo, expectPush: boolean): Promise<Buffer | undefined> {
+    const wait = this.deps.pushWaitMs ?? 5000;
+    const since = this.deps.clock.monotonicMs();
+    for (;;) {
+      const entry = this.pushed.get(key);
+      const chunk = entry?.chunks.get(offset);
+      if (chunk !== undefined && entry !== undefined) {
+        for (const at of entry.chunks.keys()) if (at <= offset) entry.chunks.delete(at);
+        return entry.sha256 === clip.sha256 && offset + chunk.length <= clip.bytes ? chunk : undefined;
+      }
+      const now = this.deps.clock.monotonicMs();
+      const pushing = entry === undefined ? expectPush && offset === 0 && now - since < wait : now - entry.at < wait;
+      if (!pushing || this.stopped) return undefined;
+      await new Promise<void>((resolve) => {
+        const woken = new AbortController();
+        this.pushWaiter = () => woken.abort();
+        void this.deps.clock.sleep(wait, woken.signal).catch(() => undefined).then(() => {
+          this.pushWaiter = undefined;
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** A chunk a host pushed (`clips.push`): verified, kept for the transfer; chunk 0 of a clip not being fetched starts one. */
+  private onPushed(topicName: string, payload: Buffer): void {
+    const [, host, , event] = topicName.split('/');
+    const chunk = clipChunkReader.safeParse(parseJson(payload));
+    if (host === undefined || event === undefined || !HOST_ID_RE.test(host) || !chunk.success || chunk.data.event !== event) return;
+    const data = Buffer.from(chunk.data.dataBase64, 'base64');
+    if (data.length !== chunk.data.length || createHash('sha256').update(data).digest('hex') !== chunk.data.sha256) return;
+    const key = `${host}/${event}`;
+    let entry = this.pushed.get(key);
+    if (entry === undefined) {
+      if (chunk.data.offset !== 0) return; // a push seen from its middle: the fetch asks for what it lacks
+      if (this.pushed.size >= PUSHED_CLIPS) this.pushed.delete(this.pushed.keys().next().value ?? '');
+      entry = { at: 0, sha256: chunk.data.clip.sha256, chunks: new Map() };
+      this.pushed.set(key, entry);
+      this.fetch(host, event, chunk.data.clip).catch((err: unknown) => this.deps.logger.warn({ err: errorMessage(err), event }, 'pushed clip not saved'));
+    }
+    entry.at = this.deps.clock.monotonicMs();
+    if (entry.chunks.size < PUSHED_AHEAD) entry.chunks.set(chunk.data.offset, data);
+    this.pushWaiter?.();
   }
 
   private onAnswer(payload: Buffer): void {

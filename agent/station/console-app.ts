@@ -77,7 +77,7 @@ export class ConsoleApp {
     this.subscriber.onReceived((received) => {
       const m = received.parsed.ok ? received.parsed.message : undefined;
       if (m?.kind !== 'event' || m.payload.type !== 'end' || m.payload.clip === undefined) return;
-      clips.fetch(m.host, m.payload.id, m.payload.clip).catch((err: unknown) => log.warn({ err: errorMessage(err), event: m.payload.id }, 'clip not fetched'));
+      clips.fetch(m.host, m.payload.id, m.payload.clip, m.payload.alert).catch((err: unknown) => log.warn({ err: errorMessage(err), event: m.payload.id }, 'clip not fetched'));
     });
     return clips;
   }

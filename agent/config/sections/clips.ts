@@ -10,6 +10,7 @@ export const DEFAULT_CLIPS = {
   maxBytes: 2 * 1024 ** 3,
   maxAge: 14 * 86_400_000,
   segment: 2000,
+  push: false,
   frames: { count: 900, bytes: 32 * 1024 ** 2 },
 };
 
@@ -27,6 +28,8 @@ export const clipsSchema = z.strictObject({
   maxBytes: byteSize({ min: 1024, max: 2 ** 50 }).default(DEFAULT_CLIPS.maxBytes)
     .describe('bytes the finished clips may use together; the oldest are deleted first. The RTSP recording ring comes on top (docs/clips.md)'),
   maxAge: duration({ min: 3_600_000, max: 3650 * 86_400_000 }).default(DEFAULT_CLIPS.maxAge).describe('clips older than this are deleted'),
+  push: z.boolean().default(DEFAULT_CLIPS.push)
+    .describe('send the clip of every alerting event to the station unasked, on events/<id>/clip in chunks, when nothing else waits to be sent; a station can always fetch any clip with cmd/events/clip'),
   segment: duration({ min: 1000, max: 10_000 }).default(DEFAULT_CLIPS.segment)
     .describe('length of one recorded RTSP segment; a clip is cut from the segments covering it'),
   frames: z.strictObject({

@@ -12,7 +12,7 @@ import type { Processes } from '../../ports/process.js';
 import { privacyMaskPng } from '../imaging/privacy.js';
 import type { Frame } from '../types.js';
 import { framesToMp4Args, segmentsToMp4Args, writeFrameList, writeSegmentList } from './assemble.js';
-import { ClipStore } from './clip-store.js';
+import { ClipStore, type StoredClip } from './clip-store.js';
 import { probeDurationS, runFfmpeg } from './ffmpeg-job.js';
 import { FrameRing } from './frame-ring.js';
 import { covering } from './segment-ring.js';
@@ -35,6 +35,8 @@ export interface ClipSettings {
   maxBytes: number;
   maxAge: number;
   segment: number;
+  /** Push the clips of alerting events unasked (events/<id>/clip). */
+  push: boolean;
   frames: { count: number; bytes: number };
   /** The longest `events.endAfter` of any camera: how long after the object was last seen its `end` comes. */
   endAfter: number;
@@ -43,7 +45,7 @@ export interface ClipSettings {
 export interface ClipMakerDeps {
   settings: ClipSettings;
   cameras: readonly ClipCamera[];
-  link: Pick<StationLink, 'registerCommand' | 'state'>;
+  link: Pick<StationLink, 'registerCommand' | 'state' | 'publishClipChunk'>;
   alerts: HealthReporter;
   fs: FileSystem;
   processes: Processes;
@@ -58,11 +60,17 @@ interface ClipRequest {
   startedAt: Date;
   /** When the object was last seen. */
   lastSeenAt: Date;
+  /** An alerting event's clip is pushed when `clips.push` is on. */
+  alert?: boolean;
 }
 
 /** How long an answer of `events/clip` waits for the outbox to empty before it says `busy`. */
 const IDLE_WAIT_MS = 20_000;
 const CUT_TIMEOUT_MS = 300_000;
+/** Clips waiting to be pushed, at most; more are left for the station to fetch. */
+const PUSH_QUEUE = 16;
+const PUSH_CHUNK = 64 * 1024;
+const PUSH_TRIES = 30;
 /** Errors that mean the clips disk is full (ENOSPC) or cannot be written (the rest), as the disk watch reads them. */
 const DISK_CODES = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOENT', 'ENOTDIR']);
 
@@ -84,6 +92,10 @@ export class ClipMaker implements Module {
   private readonly log: Logger;
   private workCount = 0;
   private readonly counts = new Map<string, { made: number; failed: number }>();
+  /** Clips the station has asked for: a push of one of them stops (the station is pulling it). */
+  private readonly pulled = new Set<string>();
+  private pushing: Promise<void> = Promise.resolve();
+  private pushQueued = 0;
   /** ffmpeg cuts and encodes run one at a time: a burst of events must not start one encoder each on a Pi. */
   private encoder: Promise<unknown> = Promise.resolve();
 
@@ -127,6 +139,7 @@ export class ClipMaker implements Module {
   async stop(): Promise<void> {
     this.hurry();
     await Promise.all(this.cuts);
+    await this.pushing;
     await Promise.all([...this.recorders.values()].map((r) => r.stop()));
   }
 
@@ -172,6 +185,7 @@ export class ClipMaker implements Module {
     const work = this.cut(request).then((info) => {
       if (info === undefined) counts.failed++;
       else counts.made++;
+      if (info !== undefined && request.alert === true && this.deps.settings.push) this.queuePush(request.event);
       return info;
     }, (err: unknown) => {
       if (this.hurried.signal.aborted) return undefined;
@@ -262,17 +276,59 @@ export class ClipMaker implements Module {
 
   /** One chunk of a stored clip, answered only when nothing else waits to go to the station. */
   private async chunk(params: EventClipParams): Promise<EventClipAnswer> {
+    if (this.pulled.size >= 1000) this.pulled.clear();
+    this.pulled.add(params.event);
     const clip = await this.store.get(params.event);
     if (clip === undefined) {
       throw new CommandError('not_found', `no clip of event ${params.event} on this host (not made, still being made, or deleted by clips.maxBytes/maxAge)`);
     }
     if (params.offset > clip.info.bytes) throw new CommandError('bad_request', `offset ${params.offset} is past the clip's end (${clip.info.bytes} bytes)`);
     await this.idleLink();
-    const data = await this.store.read(clip, params.offset, Math.min(params.chunkBytes, clip.info.bytes - params.offset));
+    return this.readChunk(params.event, clip, params.offset, params.chunkBytes);
+  }
+
+  private async readChunk(event: string, clip: StoredClip, offset: number, chunkBytes: number): Promise<EventClipAnswer> {
+    const data = await this.store.read(clip, offset, Math.min(chunkBytes, clip.info.bytes - offset));
     return {
-      event: params.event, contentType: 'video/mp4', clip: clip.info, offset: params.offset, length: data.length,
+      event, contentType: 'video/mp4', clip: clip.info, offset, length: data.length,
       sha256: createHash('sha256').update(data).digest('hex'), dataBase64: data.toString('base64'),
     };
+  }
+
+  /** Pushes happen one clip at a time, after everything else; a full queue leaves the clip for the station to fetch. */
+  private queuePush(event: string): void {
+    if (this.pushQueued >= PUSH_QUEUE) {
+      this.log.warn({ event, queued: this.pushQueued }, 'too many clips waiting to be pushed; this one waits for the station to fetch it');
+      return;
+    }
+    this.pushQueued++;
+    this.pushing = this.pushing.then(() => this.push(event)).catch((err: unknown) => {
+      if (!this.hurried.signal.aborted) this.log.warn({ err, event }, 'clip push stopped; the station can fetch the rest with cmd/events/clip');
+    }).finally(() => { this.pushQueued--; });
+  }
+
+  /** Sends a clip chunk by chunk, each only when the outbox is empty and the broker acknowledged the last. */
+  private async push(event: string): Promise<void> {
+    const clip = await this.store.get(event);
+    if (clip === undefined) return;
+    let tries = 0;
+    for (let offset = 0; offset < clip.info.bytes;) {
+      if (this.hurried.signal.aborted || this.pulled.has(event)) return;
+      const { connected, outboxDepth } = this.deps.link.state();
+      if (!connected || outboxDepth > 0) {
+        await this.deps.clock.sleep(100, this.hurried.signal);
+        continue;
+      }
+      try {
+        await this.deps.link.publishClipChunk(await this.readChunk(event, clip, offset, PUSH_CHUNK));
+        offset += Math.min(PUSH_CHUNK, clip.info.bytes - offset);
+        tries = 0;
+      } catch (err) {
+        if (++tries >= PUSH_TRIES) throw err;
+        await this.deps.clock.sleep(1000, this.hurried.signal);
+      }
+    }
+    this.log.info({ event, bytes: clip.info.bytes }, 'clip pushed');
   }
 
   /** Clips are the lowest priority: a chunk waits until alerts, health, events and thumbnails have gone. */

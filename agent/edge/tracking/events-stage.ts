@@ -47,7 +47,7 @@ export interface EventsStageOptions {
 
 /** The clip maker as the events stage sees it (wired by the composition root). */
 export interface EventClips {
-  clip(request: { camera: string; event: string; startedAt: Date; lastSeenAt: Date }): Promise<ClipInfo | undefined>;
+  clip(request: { camera: string; event: string; startedAt: Date; lastSeenAt: Date; alert: boolean }): Promise<ClipInfo | undefined>;
   /** The agent stops: clips still waiting are given up so every `end` goes out now. */
   hurry(): void;
 }
@@ -281,7 +281,7 @@ export class EventsStage implements Module {
       return;
     }
     // The clip needs the post-roll recorded: the `end` waits for it, without holding up this sweep.
-    const request = { camera: c.camera.id, event: track.id, startedAt: track.startedAt, lastSeenAt: track.lastSeenAt };
+    const request = { camera: c.camera.id, event: track.id, startedAt: track.startedAt, lastSeenAt: track.lastSeenAt, alert: state.alert };
     const work = clips.clip(request).catch(() => undefined).then((clip) => this.emit(c, track, state, 'end', reason, clip));
     this.clipEnds.add(work);
     void work.finally(() => this.clipEnds.delete(work));

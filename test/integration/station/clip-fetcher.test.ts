@@ -180,4 +180,37 @@ describe('fetching a clip over a real broker', () => {
     const answer = station.received[0]?.json() as { data: { events: { id: string; clip?: unknown }[] } };
     expect(answer.data.events.find((e) => e.id === 'gate-ev-save')?.clip).toEqual(clip);
   }, 120_000);
+
+  it('with clips.push, an alerting event\'s clip reaches a saving console unasked, verified', async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir, 'data');
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const link = new MqttStationLink({ config: testConfig({ host: 'push-host', url: broker.url, dataDir }), ports, logger: silentLogger(), version: 'test' });
+    const clips = new ClipMaker({
+      settings: { ...DEFAULT_CLIPS, preRoll: 0, postRoll: 0, push: true, dir: join(dataDir, 'clips'), disk: dataDir, endAfter: 0 },
+      cameras: [{ id: 'gate', privacyMasks: [] }], link, alerts: { raise: () => undefined, clear: () => undefined },
+      fs: ports.fs, processes: ports.processes, clock: ports.clock, logger: silentLogger(),
+    });
+    await link.start();
+    await clips.start();
+    cleanups.push(async () => { await clips.stop(); await link.stop(); });
+    const station = await Station.connect(broker.url, ['minwang/push-host/cmd/events/clip', 'minwang/push-host/events/+/clip']);
+    cleanups.push(() => station.close());
+    const fetcher = new ClipFetcher({ broker: { url: broker.url }, connect: ports.mqtt, dir: join(dir, 'station'), clock: ports.clock, logger: silentLogger() });
+    await fetcher.start();
+    cleanups.push(() => fetcher.stop());
+    await waitFor(() => link.state().connected, 10_000, 'the link');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the fetcher's subscription
+
+    const base = Date.now() - 60_000;
+    for (const [i, jpeg] of frames.entries()) clips.frame({ camera: 'gate', capturedAt: new Date(base + i * 200), mono: 0, jpeg });
+    const clip = await clips.clip({ camera: 'gate', event: 'gate-ev-push', startedAt: new Date(base), lastSeenAt: new Date(base + frames.length * 200), alert: true });
+    expect(clip).toBeDefined();
+    const saved = fetcher.path('push-host', 'gate-ev-push');
+    await waitFor(() => existsSync(saved), 60_000, 'the pushed clip to be saved');
+    expect(sha256(saved)).toBe(clip?.sha256);
+    expect(station.on('minwang/push-host/cmd/events/clip')).toEqual([]); // never asked
+    expect(station.on('minwang/push-host/events/gate-ev-push/clip').length).toBe(Math.ceil((clip?.bytes ?? 0) / 65536));
+  }, 120_000);
 });
