@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Polygon } from '../../config/sections/regions.js';
 import type { HealthReporter, StationLink } from '../../link/contract/link.js';
-import { CommandError, type CameraClipsSummary, type ClipInfo, type EventClipAnswer, type EventClipParams } from '../../link/contract/v1.js';
+import type { CameraClipsSummary, ClipInfo } from '../../link/contract/v1.js';
 import { errorMessage, isAgentError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
@@ -12,7 +11,8 @@ import type { Processes } from '../../ports/process.js';
 import { privacyMaskPng } from '../imaging/privacy.js';
 import type { Frame } from '../types.js';
 import { framesToMp4Args, segmentsToMp4Args, writeFrameList, writeSegmentList } from './assemble.js';
-import { ClipStore, type StoredClip } from './clip-store.js';
+import { ClipSender } from './clip-sender.js';
+import { ClipStore } from './clip-store.js';
 import { probeDurationS, runFfmpeg } from './ffmpeg-job.js';
 import { FrameRing } from './frame-ring.js';
 import { covering } from './segment-ring.js';
@@ -64,13 +64,7 @@ interface ClipRequest {
   alert?: boolean;
 }
 
-/** How long an answer of `events/clip` waits for the outbox to empty before it says `busy`. */
-const IDLE_WAIT_MS = 20_000;
 const CUT_TIMEOUT_MS = 300_000;
-/** Clips waiting to be pushed, at most; more are left for the station to fetch. */
-const PUSH_QUEUE = 16;
-const PUSH_CHUNK = 64 * 1024;
-const PUSH_TRIES = 30;
 /** Errors that mean the clips disk is full (ENOSPC) or cannot be written (the rest), as the disk watch reads them. */
 const DISK_CODES = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOENT', 'ENOTDIR']);
 
@@ -92,10 +86,7 @@ export class ClipMaker implements Module {
   private readonly log: Logger;
   private workCount = 0;
   private readonly counts = new Map<string, { made: number; failed: number }>();
-  /** Clips the station has asked for: a push of one of them stops (the station is pulling it). */
-  private readonly pulled = new Set<string>();
-  private pushing: Promise<void> = Promise.resolve();
-  private pushQueued = 0;
+  private readonly sender: ClipSender;
   /** ffmpeg cuts and encodes run one at a time: a burst of events must not start one encoder each on a Pi. */
   private encoder: Promise<unknown> = Promise.resolve();
 
@@ -103,6 +94,7 @@ export class ClipMaker implements Module {
     const { settings, fs, clock, logger } = deps;
     this.log = logger;
     this.store = new ClipStore({ fs, dir: join(settings.dir, 'clips'), maxBytes: settings.maxBytes, maxAgeMs: settings.maxAge, clock });
+    this.sender = new ClipSender({ store: this.store, link: deps.link, clock, logger, stopping: this.hurried.signal });
     const keepMs = settings.preRoll + settings.maxDuration + settings.postRoll + settings.endAfter + 10_000;
     for (const camera of deps.cameras) {
       this.cameras.set(camera.id, camera);
@@ -125,7 +117,7 @@ export class ClipMaker implements Module {
   }
 
   async start(): Promise<void> {
-    this.deps.link.registerCommand('events/clip', (params) => this.chunk(params));
+    this.deps.link.registerCommand('events/clip', (params) => this.sender.chunk(params));
     try {
       await this.store.open();
       await this.store.prune();
@@ -139,7 +131,7 @@ export class ClipMaker implements Module {
   async stop(): Promise<void> {
     this.hurry();
     await Promise.all(this.cuts);
-    await this.pushing;
+    await this.sender.idle();
     await Promise.all([...this.recorders.values()].map((r) => r.stop()));
   }
 
@@ -185,7 +177,7 @@ export class ClipMaker implements Module {
     const work = this.cut(request).then((info) => {
       if (info === undefined) counts.failed++;
       else counts.made++;
-      if (info !== undefined && request.alert === true && this.deps.settings.push) this.queuePush(request.event);
+      if (info !== undefined && request.alert === true && this.deps.settings.push) this.sender.queuePush(request.event);
       return info;
     }, (err: unknown) => {
       if (this.hurried.signal.aborted) return undefined;
@@ -272,72 +264,6 @@ export class ClipMaker implements Module {
     const path = join(work, 'mask.png');
     await this.deps.fs.writeFile(path, await privacyMaskPng(camera.privacyMasks));
     return path;
-  }
-
-  /** One chunk of a stored clip, answered only when nothing else waits to go to the station. */
-  private async chunk(params: EventClipParams): Promise<EventClipAnswer> {
-    if (this.pulled.size >= 1000) this.pulled.clear();
-    this.pulled.add(params.event);
-    const clip = await this.store.get(params.event);
-    if (clip === undefined) {
-      throw new CommandError('not_found', `no clip of event ${params.event} on this host (not made, still being made, or deleted by clips.maxBytes/maxAge)`);
-    }
-    if (params.offset > clip.info.bytes) throw new CommandError('bad_request', `offset ${params.offset} is past the clip's end (${clip.info.bytes} bytes)`);
-    await this.idleLink();
-    return this.readChunk(params.event, clip, params.offset, params.chunkBytes);
-  }
-
-  private async readChunk(event: string, clip: StoredClip, offset: number, chunkBytes: number): Promise<EventClipAnswer> {
-    const data = await this.store.read(clip, offset, Math.min(chunkBytes, clip.info.bytes - offset));
-    return {
-      event, contentType: 'video/mp4', clip: clip.info, offset, length: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'), dataBase64: data.toString('base64'),
-    };
-  }
-
-  /** Pushes happen one clip at a time, after everything else; a full queue leaves the clip for the station to fetch. */
-  private queuePush(event: string): void {
-    if (this.pushQueued >= PUSH_QUEUE) {
-      this.log.warn({ event, queued: this.pushQueued }, 'too many clips waiting to be pushed; this one waits for the station to fetch it');
-      return;
-    }
-    this.pushQueued++;
-    this.pushing = this.pushing.then(() => this.push(event)).catch((err: unknown) => {
-      if (!this.hurried.signal.aborted) this.log.warn({ err, event }, 'clip push stopped; the station can fetch the rest with cmd/events/clip');
-    }).finally(() => { this.pushQueued--; });
-  }
-
-  /** Sends a clip chunk by chunk, each only when the outbox is empty and the broker acknowledged the last. */
-  private async push(event: string): Promise<void> {
-    const clip = await this.store.get(event);
-    if (clip === undefined) return;
-    let tries = 0;
-    for (let offset = 0; offset < clip.info.bytes;) {
-      if (this.hurried.signal.aborted || this.pulled.has(event)) return;
-      const { connected, outboxDepth } = this.deps.link.state();
-      if (!connected || outboxDepth > 0) {
-        await this.deps.clock.sleep(100, this.hurried.signal);
-        continue;
-      }
-      try {
-        await this.deps.link.publishClipChunk(await this.readChunk(event, clip, offset, PUSH_CHUNK));
-        offset += Math.min(PUSH_CHUNK, clip.info.bytes - offset);
-        tries = 0;
-      } catch (err) {
-        if (++tries >= PUSH_TRIES) throw err;
-        await this.deps.clock.sleep(1000, this.hurried.signal);
-      }
-    }
-    this.log.info({ event, bytes: clip.info.bytes }, 'clip pushed');
-  }
-
-  /** Clips are the lowest priority: a chunk waits until alerts, health, events and thumbnails have gone. */
-  private async idleLink(): Promise<void> {
-    const deadline = this.deps.clock.monotonicMs() + IDLE_WAIT_MS;
-    while (this.deps.link.state().outboxDepth > 0) {
-      if (this.deps.clock.monotonicMs() >= deadline) throw new CommandError('busy', 'the outbox is still sending alerts and events; ask for this chunk again later');
-      await this.deps.clock.sleep(50);
-    }
   }
 
   /** A disk error on the clips dir raises disk_low/disk_readonly on it; a success clears them. */
