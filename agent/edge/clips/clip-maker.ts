@@ -112,7 +112,7 @@ export class ClipMaker implements Module {
   }
 
   /** Where a camera's recording ring lives: `<clips.dir>/ring/<camera>`. */
-  ringDir(camera: string): string {
+  private ringDir(camera: string): string {
     return join(this.deps.settings.dir, 'ring', camera);
   }
 
