@@ -5,7 +5,7 @@ import globals from 'globals';
 
 // Import boundaries (docs/architecture.md): the folders are the product's flow, and these rules keep them so.
 const NO_TESTS = { regex: '(^|/)test/', message: 'shipped code (agent/) never imports tests or test fakes' };
-const EDGE_STAGES = ['cameras', 'sampling', 'motion', 'detection', 'tracking', 'camera-health'];
+const EDGE_STAGES = ['cameras', 'sampling', 'motion', 'detection', 'tracking', 'camera-health', 'clips'];
 const edgeStageRule = (stage) => ({
   group: EDGE_STAGES.filter((other) => other !== stage).map((other) => `../${other}/*`),
   message: 'edge stages never import each other: the composition root (agent/app) passes data between them',

@@ -158,6 +158,7 @@ class StartSteps {
     return {
       latestFrame: (camera) => this.cameras().latestFrame(camera),
       cameraQuality: (camera) => this.cameras().quality(camera),
+      cameraClips: (camera) => this.cameras().clips?.summary(camera),
       ...(meter === undefined ? {} : {
         cameraDetection: (camera: string) => this.cameras().detection(camera),
         detector: () => ({

@@ -18,6 +18,7 @@ import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-f
 import { expand } from '../edge/box.js';
 import { EventsStage, type EventsSummary } from '../edge/tracking/events-stage.js';
 import { definedProps } from '../core/defined-props.js';
+import { buildClipMaker, type ClipMaker } from './clips.js';
 
 export interface CameraPipelineDeps {
   config: Config;
@@ -72,6 +73,7 @@ export class CameraPipeline {
   readonly health: CameraHealth;
   readonly events: EventsStage;
   readonly handoff: LatestFrameHandoff<DetectionJob>;
+  readonly clips: ClipMaker | undefined;
   private readonly runtimes = new Map<string, CameraRuntime>();
   private readonly log: Logger;
 
@@ -89,6 +91,7 @@ export class CameraPipeline {
       clock: ports.clock,
       logger: logger.child({ module: 'camera-health' }),
     });
+    this.clips = buildClipMaker({ config, ports, logger, link, alerts: deps.alerts });
     this.events = new EventsStage({
       cameras: config.cameras.map((c) => ({ ...c, minScore: labelThresholds(config, c) })),
       host: config.events,
@@ -98,7 +101,7 @@ export class CameraPipeline {
       clock: ports.clock,
       scheduler: ports.scheduler,
       logger: logger.child({ module: 'events' }),
-      ...definedProps({ zonesOf: deps.zonesOf }),
+      ...definedProps({ zonesOf: deps.zonesOf, clips: this.clips }),
     });
     this.handoff = new LatestFrameHandoff<DetectionJob>({
       concurrency: deps.detectorConcurrency ?? 1,
@@ -126,7 +129,8 @@ export class CameraPipeline {
       },
       stop: () => Promise.resolve(),
     };
-    return [start, ...sources, this.health, this.events, this.handoff, ...[...this.runtimes.values()].map((r) => r.poller)];
+    const clips = this.clips === undefined ? [] : [this.clips];
+    return [start, ...clips, ...sources, this.health, this.events, this.handoff, ...[...this.runtimes.values()].map((r) => r.poller)];
   }
 
   summary(): CamerasSummary {
@@ -165,10 +169,8 @@ export class CameraPipeline {
 
   /** The child process pids of sources that run one (RTSP, video replay): for tests and `check`. */
   pids(): number[] {
-    return [...this.runtimes.values()].flatMap((r) => {
-      const pid = (r.source as { pid?: () => number | undefined }).pid?.();
-      return pid === undefined ? [] : [pid];
-    });
+    const sources = [...this.runtimes.values()].flatMap((r) => (r.source as { pid?: () => number | undefined }).pid?.() ?? []);
+    return [...sources, ...this.clips?.pids() ?? []];
   }
 
   private buildCamera(camera: CameraConfig): CameraRuntime {
@@ -212,6 +214,7 @@ export class CameraPipeline {
     }
     const decoded: Frame = { ...frame, width: grey.sourceWidth, height: grey.sourceHeight };
     r.lastFrame = decoded;
+    if (r.config.rtsp === undefined) this.clips?.frame(frame);
     for (const waiter of r.nextFrameWaiters.splice(0)) waiter(decoded);
     this.health.feed(r.config.id, grey);
     const motion = r.motion.detect(grey);

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { HealthReporter, StationLink } from '../link/contract/link.js';
-import type { CameraDetectionSummary, CameraStatusPayload, HealthKind } from '../link/contract/v1.js';
+import type { CameraClipsSummary, CameraDetectionSummary, CameraStatusPayload, HealthKind } from '../link/contract/v1.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import { CameraRelays } from '../host/gpio/camera-relays.js';
@@ -34,6 +34,8 @@ export interface StageHooks {
   cameraQuality?: (camera: string) => CameraLinkQuality | undefined;
   /** Detection stage: frames of a camera offered, detected and dropped, and the latency (heartbeat). */
   cameraDetection?: (camera: string) => CameraDetectionSummary | undefined;
+  /** Clips: the video a camera holds for clips and the clips made (heartbeat). */
+  cameraClips?: (camera: string) => CameraClipsSummary | undefined;
   /** Detection stage: backend and recent inference time (heartbeat). */
   detector?: () => DetectorSummary | undefined;
   /** Model updates: the installed model's version (heartbeat). */
@@ -96,10 +98,11 @@ export function buildHealthModules(deps: {
       cameras: () => config.cameras.map((c) => {
         const quality = hooks.cameraQuality?.(c.id);
         const detection = hooks.cameraDetection?.(c.id);
+        const clips = hooks.cameraClips?.(c.id);
         const status = cameraStatus.get(c.id);
         return {
           id: c.id, state: status?.state ?? 'offline', reason: status?.reason ?? null,
-          ...definedProps({ quality, detection }),
+          ...definedProps({ quality, detection, clips }),
         };
       }),
       link: () => link.state(),

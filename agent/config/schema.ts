@@ -13,6 +13,7 @@ import { hostEventsSchema } from './sections/camera-pipeline.js';
 import { eventLogSchema, outboxSchema } from './sections/outbox.js';
 import { detectorSchema } from './sections/detector.js';
 import { modelsSchema } from './sections/models.js';
+import { clipsSchema } from './sections/clips.js';
 
 /**
  * What every host sets (the spec's example): these keys are active in `config/minwang.example.yaml`,
@@ -51,6 +52,7 @@ export const configSchema = z.strictObject({
   eventLog: eventLogSchema,
   detector: detectorSchema,
   models: modelsSchema,
+  clips: clipsSchema,
 }).meta({ example: ESSENTIALS });
 
 export type Config = z.output<typeof configSchema>;

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   DEMO_FOOTAGE_MISSING: 'demo.footage_missing',
   // station link: a stage handed over something that cannot be published
   LINK_INVALID_MESSAGE: 'link.invalid_message',
+  // station link: not connected for something that is sent only while connected (pushed clip chunks)
+  LINK_DOWN: 'link.down',
   // models and detection
   MODEL_INVALID: 'model.invalid',
   MODEL_MISSING: 'model.missing',
@@ -41,6 +43,8 @@ export const ERROR_CODES = {
   // release bundles and provisioning: a bundle that does not verify, a card that cannot be written
   RELEASE_INVALID: 'release.invalid',
   PROVISION_FAILED: 'provision.failed',
+  // event clips: recording, cutting or storing a clip failed (details.code: ENOSPC, EROFS...)
+  CLIP_FAILED: 'clips.failed',
   // model updates: a bundle refused (details.reason says why)
   MODEL_REFUSED: 'model.refused',
   // the station console: its database cannot be reached or migrated

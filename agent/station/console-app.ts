@@ -15,6 +15,7 @@ import { isPostgresUrl, openStore } from './store/open.js';
 import { StateWriter } from './store/state-writer.js';
 import type { StationStore, StoreChange } from './store/store.js';
 import { StationSubscriber, redact, type BrokerOptions } from './subscriber.js';
+import { ClipFetcher } from './clip-fetcher.js';
 import { ImageSaver } from './terminal/saver.js';
 import { TerminalConsole, type TerminalMode, type TerminalOutput } from './terminal/terminal-console.js';
 import { WebConsole, type WebConsoleOptions } from './web/server.js';
@@ -46,6 +47,8 @@ export class ConsoleApp {
   readonly state: StationState;
   readonly subscriber: StationSubscriber;
   web: WebConsole | null = null;
+  /** With `--save`: fetches the clip of every ended event that has one, beside the thumbnails. */
+  readonly clips: ClipFetcher | null = null;
   private readonly outputs: Module[] = [];
   private store: StationStore | null = null;
   private unwatch: (() => void) | undefined;
@@ -73,6 +76,19 @@ export class ConsoleApp {
         url: redact(options.broker.url),
       }));
     }
+    if (options.saveDir !== null) this.clips = this.clipFetcher(options.broker, options.saveDir, ports);
+  }
+
+  private clipFetcher(broker: BrokerOptions, dir: string, ports: ConsoleAppPorts): ClipFetcher {
+    const log = ports.logger.child({ module: 'clip-fetcher' });
+    const clips = new ClipFetcher({ broker, connect: ports.mqtt, dir, clock: ports.clock, logger: log });
+    this.outputs.push(clips);
+    this.subscriber.onReceived((received) => {
+      const m = received.parsed.ok ? received.parsed.message : undefined;
+      if (m?.kind !== 'event' || m.payload.type !== 'end' || m.payload.clip === undefined) return;
+      clips.fetch(m.host, m.payload.id, m.payload.clip, m.payload.alert).catch((err: unknown) => log.warn({ err: errorMessage(err), event: m.payload.id }, 'clip not fetched'));
+    });
+    return clips;
   }
 
   /** Opens the store (migrating a PostgreSQL database), restores its view and starts the outputs. */

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { COMMAND_OP_RE, TOPIC_ROOT } from '../link/contract/v1.js';
 import {
-  CAMERA_ID, HOST_ID, ITEM_ID, MAX_IMAGE_BYTES, cameraStatusSchema, eventSchema, healthSchema, heartbeatSchema, isJpeg,
+  CAMERA_ID, HOST_ID, ITEM_ID, MAX_IMAGE_BYTES, cameraStatusSchema, clipChunkSchema, eventSchema, healthSchema, heartbeatSchema, isJpeg,
   modelSchema, patrolSchema, statusSchema,
   type CameraStatusMessage, type EventMessage, type HealthMessage, type HeartbeatMessage, type ModelMessage, type PatrolMessage,
   type StatusMessage,
@@ -21,6 +21,8 @@ export type StationMessage =
   | { kind: 'model'; host: string; payload: ModelMessage }
   | { kind: 'patrol'; host: string; payload: PatrolMessage }
   | { kind: 'patrolSheet'; host: string; reportId: string; jpeg: Buffer }
+  /** A pushed chunk of an event's clip (`clips.push`); the clip fetcher keeps the bytes, the state only its place. */
+  | { kind: 'clipChunk'; host: string; eventId: string; offset: number; length: number; clipBytes: number }
   /** Commands and their answers: other consoles' business; passed through for `--json`. */
   | { kind: 'command'; host: string; op: string; response: boolean };
 
@@ -60,6 +62,12 @@ function parseNested(host: string, rest: string[], payload: Buffer): ParseResult
   }
   if (first === 'events' && third === 'thumbnail' && rest.length === 3 && second !== undefined) {
     return image(second, payload, (jpeg) => ({ kind: 'thumbnail', host, eventId: second, jpeg }));
+  }
+  if (first === 'events' && third === 'clip' && rest.length === 3 && second !== undefined) {
+    if (!ITEM_ID.test(second)) return fail(`id ${JSON.stringify(second)} is not a safe id`);
+    return json(payload, clipChunkSchema, (p) => (p.event === second
+      ? { kind: 'clipChunk', host, eventId: second, offset: p.offset, length: p.length, clipBytes: p.clip.bytes }
+      : `payload event ${JSON.stringify(p.event)} differs from the topic's`));
   }
   if (first === 'patrol' && third === 'sheet' && rest.length === 3 && second !== undefined) {
     return image(second, payload, (jpeg) => ({ kind: 'patrolSheet', host, reportId: second, jpeg }));

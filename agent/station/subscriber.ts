@@ -114,15 +114,10 @@ export class StationSubscriber implements Module {
 
   private clientOptions(): IClientOptions {
     const { broker } = this.deps;
-    return {
-      clientId: broker.clientId ?? `minwang-console-${randomBytes(6).toString('hex')}`,
-      protocolVersion: broker.protocolVersion ?? 5,
-      clean: broker.clientId === undefined,
-      ...(broker.clientId === undefined || broker.protocolVersion === 4 ? {} : { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } }),
-      reconnectPeriod: 2000,
-      connectTimeout: 10_000,
-      ...definedProps({ username: broker.username, password: broker.password, ca: broker.ca }),
-    };
+    const options = brokerClientOptions(broker, 'minwang-console');
+    if (broker.clientId === undefined) return options;
+    // A fixed id: a persistent session, so what the broker queued meanwhile comes after a restart.
+    return { ...options, clientId: broker.clientId, clean: false, ...(broker.protocolVersion === 4 ? {} : { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } }) };
   }
 
   /**
@@ -175,6 +170,18 @@ export class StationSubscriber implements Module {
     for (const listener of this.listeners) listener(received);
     if (parsed.ok && this.deps.sink !== undefined) await this.deps.sink(parsed.message, delivery);
   }
+}
+
+/** How a station part connects: a fresh random client id (clean session), reconnecting every 2 s. */
+export function brokerClientOptions(broker: BrokerOptions, idPrefix: string): IClientOptions {
+  return {
+    clientId: `${idPrefix}-${randomBytes(6).toString('hex')}`,
+    protocolVersion: broker.protocolVersion ?? 5,
+    clean: true,
+    reconnectPeriod: 2000,
+    connectTimeout: 10_000,
+    ...definedProps({ username: broker.username, password: broker.password, ca: broker.ca }),
+  };
 }
 
 /** CONNACK codes that retrying will not fix: MQTT 5 (128+) and 3.1.1 (1-5). */

@@ -24,6 +24,10 @@ export interface RtspArgsOptions {
  * process list; the agent host runs nothing else.
  */
 export function rtspArgs(options: RtspArgsOptions): string[] {
+  return [...rtspInput(options), ...OUTPUT(options.intervalMs)];
+}
+
+function rtspInput(options: Omit<RtspArgsOptions, 'intervalMs'>): string[] {
   const url = new URL(options.url);
   if (options.username !== undefined) {
     url.username = encodeURIComponent(options.username);
@@ -36,7 +40,20 @@ export function rtspArgs(options: RtspArgsOptions): string[] {
     // Probing a camera's stream for the default 5 s would delay every (re)connect.
     '-analyzeduration', '1000000', '-probesize', '500000',
     '-i', url.toString(),
-    ...OUTPUT(options.intervalMs),
+  ];
+}
+
+/**
+ * The camera's video stream copied (no decode, no encode) into `<dir>/<epoch seconds>.ts`, one
+ * MPEG-TS segment about every `segmentMs` (at the next key frame): the ring event clips are cut from.
+ * MPEG-TS because a segment cut short by a kill or a power cut still plays up to where it stops.
+ */
+export function rtspRecordArgs(options: Omit<RtspArgsOptions, 'intervalMs'> & { dir: string; segmentMs: number }): string[] {
+  return [
+    ...rtspInput(options),
+    '-map', '0:v:0', '-c:v', 'copy', '-an', '-sn', '-dn',
+    '-f', 'segment', '-segment_time', (options.segmentMs / 1000).toFixed(3), '-segment_format', 'mpegts',
+    '-reset_timestamps', '1', '-strftime', '1', `${options.dir}/%s.ts`,
   ];
 }
 

@@ -32,3 +32,8 @@ export function maskSvg(masks: readonly Polygon[], width: number, height: number
 function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
+
+/** The masks alone as a PNG (black polygons on transparency), for ffmpeg to burn into video frames. */
+export function privacyMaskPng(masks: readonly Polygon[], width = 1280, height = 720): Promise<Buffer> {
+  return sharp(Buffer.from(maskSvg(masks, width, height))).png().toBuffer();
+}

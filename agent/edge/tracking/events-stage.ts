@@ -5,7 +5,7 @@ import type { EventsConfig, ArmWindow, HostEventsConfig } from '../../config/sec
 import { DEFAULT_LABEL_RULES } from '../../config/sections/detector.js';
 import type { Polygon } from '../../config/sections/regions.js';
 import type { HealthReporter, StationLink } from '../../link/contract/link.js';
-import type { EventBody, EventEndReason, EventQuiet } from '../../link/contract/v1.js';
+import type { ClipInfo, EventBody, EventEndReason, EventQuiet } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
@@ -41,6 +41,15 @@ export interface EventsStageOptions {
   zonesOf?: (camera: string, box: Box) => string[];
   newId?: (camera: string) => string;
   sweepMs?: number;
+  /** Makes each ended event's clip: its `end` is sent once the clip is made (or could not be), carrying `clip`. */
+  clips?: EventClips | undefined;
+}
+
+/** The clip maker as the events stage sees it (wired by the composition root). */
+export interface EventClips {
+  clip(request: { camera: string; event: string; startedAt: Date; lastSeenAt: Date; alert: boolean }): Promise<ClipInfo | undefined>;
+  /** The agent stops: clips still waiting are given up so every `end` goes out now. */
+  hurry(): void;
 }
 
 interface EventState {
@@ -92,6 +101,8 @@ export class EventsStage implements Module {
   private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 } };
   private timer: TimerHandle | undefined;
   private readonly sweeps = new Set<Promise<void>>();
+  /** `end`s waiting for their clip. */
+  private readonly clipEnds = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly options: EventsStageOptions) {
@@ -111,8 +122,10 @@ export class EventsStage implements Module {
     this.stopped = true;
     if (this.timer !== undefined) this.options.clock.clearInterval(this.timer);
     for (const c of this.cameras.values()) c.arming.stop();
+    this.options.clips?.hurry();
     await Promise.all(this.sweeps);
     await Promise.all([...this.cameras.values()].map((c) => this.endAll(c, 'shutdown')));
+    await Promise.all(this.clipEnds);
   }
 
   /** The boxes of objects being tracked on a camera: detection keeps looking there even without motion. */
@@ -262,7 +275,16 @@ export class EventsStage implements Module {
     }
     if (state?.status !== 'open') return;
     if (!state.thumbnail) await this.sendThumbnail(c, track, state);
-    await this.emit(c, track, state, 'end', reason);
+    const clips = this.options.clips;
+    if (clips === undefined || reason === 'shutdown') {
+      await this.emit(c, track, state, 'end', reason);
+      return;
+    }
+    // The clip needs the post-roll recorded: the `end` waits for it, without holding up this sweep.
+    const request = { camera: c.camera.id, event: track.id, startedAt: track.startedAt, lastSeenAt: track.lastSeenAt, alert: state.alert };
+    const work = clips.clip(request).catch(() => undefined).then((clip) => this.emit(c, track, state, 'end', reason, clip));
+    this.clipEnds.add(work);
+    void work.finally(() => this.clipEnds.delete(work));
   }
 
   private async sendThumbnail(c: CameraEvents, track: Track, state: EventState): Promise<void> {
@@ -276,7 +298,7 @@ export class EventsStage implements Module {
     }
   }
 
-  private async emit(c: CameraEvents, track: Track, state: EventState, type: EventBody['type'], reason?: EventEndReason): Promise<void> {
+  private async emit(c: CameraEvents, track: Track, state: EventState, type: EventBody['type'], reason?: EventEndReason, clip?: ClipInfo): Promise<void> {
     state.publishedScore = Math.max(state.publishedScore, track.score);
     state.publishedZones = track.zones.join(',');
     const ended = type === 'end';
@@ -293,7 +315,7 @@ export class EventsStage implements Module {
       ...(ended ? { endedAt: track.lastSeenAt.toISOString() } : {}),
       thumbnail: state.thumbnail,
       alert: state.alert,
-      ...definedProps({ quiet: state.quiet, reason }),
+      ...definedProps({ quiet: state.quiet, reason, clip }),
     };
     try {
       await this.options.link.publishEvent(body);

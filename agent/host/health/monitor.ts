@@ -21,7 +21,7 @@ export interface HealthSnapshot {
 }
 
 export interface HealthMonitorDeps {
-  config: Pick<Config, 'health' | 'storage'>;
+  config: Pick<Config, 'health' | 'storage'> & Partial<Pick<Config, 'clips'>>;
   link: StationLink;
   fs: FileSystem;
   clock: Clock;
@@ -131,11 +131,12 @@ export class HealthMonitor implements Module {
   }
 }
 
-/** The configured disks, plus the data dir with default thresholds unless it is listed. */
-export function watchedDisks(config: Pick<Config, 'health' | 'storage'>): DiskConfig[] {
+/** The configured disks, plus the data dir and the clips dir with default thresholds unless they are listed. */
+export function watchedDisks(config: Pick<Config, 'health' | 'storage'> & Partial<Pick<Config, 'clips'>>): DiskConfig[] {
   const disks = [...config.health.disks];
-  if (!disks.some((d) => d.path === config.storage.dataDir)) {
-    disks.unshift({ path: config.storage.dataDir, minFreePercent: 10, minFreeInodesPercent: 5, writeProbe: true });
+  const clips = config.clips?.enabled === true && config.clips.dir !== undefined ? [config.clips.dir] : [];
+  for (const path of [...clips, config.storage.dataDir]) {
+    if (!disks.some((d) => d.path === path)) disks.unshift({ path, minFreePercent: 10, minFreeInodesPercent: 5, writeProbe: true });
   }
   return disks;
 }

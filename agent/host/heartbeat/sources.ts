@@ -1,5 +1,5 @@
 import type { LinkState } from '../../link/contract/link.js';
-import type { CameraDetectionSummary, CameraState, DetectorLoadSummary, EventLoopSummary } from '../../link/contract/v1.js';
+import type { CameraClipsSummary, CameraDetectionSummary, CameraState, DetectorLoadSummary, EventLoopSummary } from '../../link/contract/v1.js';
 
 export interface CameraSummary {
   id: string;
@@ -11,6 +11,8 @@ export interface CameraSummary {
   quality?: CameraLinkQuality;
   /** Frames offered to detection, detected and dropped, and the detection latency. */
   detection?: CameraDetectionSummary;
+  /** The video held for clips and the clips made (absent when clips are off). */
+  clips?: CameraClipsSummary;
 }
 
 export interface CameraLinkQuality {

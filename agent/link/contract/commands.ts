@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { cameraId, commandId, itemId } from './ids.js';
-import { eventSchema, label, timestamp } from './payloads.js';
+import { clipInfoSchema, eventSchema, label, timestamp } from './payloads.js';
 
 /** The fields every request carries; the rest are the op's parameters, validated by its own schema. */
 export const commandEnvelopeSchema = z.object({
@@ -47,6 +47,32 @@ export const modelChunkParamsSchema = z.strictObject({
   dataBase64: z.string().max(16 * 1024 * 1024),
 });
 
+/** Largest chunk of a clip one answer carries (before base64). */
+export const CLIP_CHUNK_MAX = 256 * 1024;
+export const CLIP_CHUNK_DEFAULT = 64 * 1024;
+
+/** One chunk of an event's clip: the station asks for the next offset until it has `bytes`. */
+export const eventClipParamsSchema = z.strictObject({
+  event: itemId,
+  offset: z.int().min(0).max(2 ** 40).default(0),
+  chunkBytes: z.int().min(1024).max(CLIP_CHUNK_MAX).default(CLIP_CHUNK_DEFAULT),
+});
+export type EventClipParams = z.output<typeof eventClipParamsSchema>;
+
+export const eventClipAnswerSchema = z.strictObject({
+  event: itemId,
+  contentType: z.literal('video/mp4'),
+  /** The whole clip: size, length and sha256, as on the event's `end`. */
+  clip: clipInfoSchema,
+  /** Where this chunk starts in the clip, and its length in bytes (0 at the end). */
+  offset: z.int().nonnegative(),
+  length: z.int().nonnegative().max(CLIP_CHUNK_MAX),
+  /** sha256 of this chunk's bytes. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  dataBase64: z.base64().max(Math.ceil(CLIP_CHUNK_MAX / 3) * 4),
+});
+export type EventClipAnswer = z.infer<typeof eventClipAnswerSchema>;
+
 const slotRef = z.object({ id: z.string(), bundleVersion: z.int().nonnegative(), sha256: z.string() }).loose();
 
 /** Answer `data` of `cmd/snapshot`: a fresh frame with privacy masks burned in, base64 in the answer itself. */
@@ -85,6 +111,10 @@ export const COMMANDS = {
   'events/query': {
     params: eventQueryParamsSchema, owner: 'link', what: 'events from the local event log, oldest first',
     answer: z.strictObject({ events: z.array(eventSchema), truncated: z.boolean() }),
+  },
+  'events/clip': {
+    params: eventClipParamsSchema, owner: 'cameras', what: "one chunk of an event's MP4 clip, base64, with its sha256 and the whole clip's; sent only when nothing else waits in the outbox",
+    answer: eventClipAnswerSchema,
   },
   'config/get': {
     params: noParamsSchema, owner: 'link', what: 'the running configuration, secrets redacted',

@@ -4,7 +4,7 @@
  * sequencing, durability and delivery.
  * The composition root gives every module the same link.
  */
-import type { CommandAnswer, CommandOp, CommandParams } from './commands.js';
+import type { CommandAnswer, CommandOp, CommandParams, EventClipAnswer } from './commands.js';
 import type { CameraStatusPayload, EventBody, HealthBody, HealthKind, HeartbeatBody, ModelPayload, PatrolBody } from './payloads.js';
 
 export interface CommandContext {
@@ -34,6 +34,12 @@ export interface StationLink {
   publishEvent(event: EventBody): Promise<void>;
   /** Queues the JPEG for an event (events/<id>/thumbnail). */
   publishThumbnail(eventId: string, jpeg: Buffer): Promise<void>;
+  /**
+   * Publishes one chunk of an event's clip on events/<id>/clip (`clips.push`), directly, not through
+   * the outbox: resolves on the broker's acknowledgement, rejects when not connected. The caller
+   * waits for an empty outbox first, so a pushed clip never goes ahead of an alert.
+   */
+  publishClipChunk(chunk: EventClipAnswer): Promise<void>;
   /** Queues a health alert raised or cleared. */
   publishHealth(alert: HealthBody): Promise<void>;
   /** Queues the daily patrol report and its contact sheet (patrol, patrol/<id>/sheet). */

@@ -68,6 +68,17 @@ export const EVENT_END_REASONS = ['gone', 'shutdown'] as const;
 export type EventQuiet = (typeof EVENT_QUIET)[number];
 export type EventEndReason = (typeof EVENT_END_REASONS)[number];
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'sha256, 64 lowercase hex digits');
+
+/** The event's MP4 on the host, on `end` once it is made; fetched with `cmd/events/clip`. */
+export const clipInfoSchema = z.strictObject({
+  /** At most 4 GiB: `clips.maxDuration` is at most 10 min, 4 GiB of it is over 50 Mbit/s. */
+  bytes: z.int().positive().max(2 ** 32),
+  durationS: z.number().nonnegative().max(3600),
+  sha256: sha256Hex,
+});
+export type ClipInfo = z.infer<typeof clipInfoSchema>;
+
 export const eventBodyFields = {
   ts: timestamp,
   /** One id per tracked object, for its whole life. */
@@ -88,6 +99,8 @@ export const eventBodyFields = {
   quiet: z.enum(EVENT_QUIET).optional(),
   /** On `end`: `gone` (not seen for `endAfter`) or `shutdown` (the agent stopped while it was open). */
   reason: z.enum(EVENT_END_REASONS).optional(),
+  /** On `end`: the event's clip, when one was made (the `end` waits for it, docs/clips.md). */
+  clip: clipInfoSchema.optional(),
 };
 export const eventBodySchema = z.strictObject(eventBodyFields);
 export const eventSchema = z.strictObject({ ...eventBodyFields, ...sequencedFields });
@@ -145,6 +158,19 @@ export const cameraDetectionSummarySchema = z.strictObject({
   latencyP95Ms: z.number().nonnegative().nullable(),
 });
 export type CameraDetectionSummary = z.infer<typeof cameraDetectionSummarySchema>;
+
+/** A camera's clips in the heartbeat (`cameras[].clips`): what video is held for clips, and clips made since start. */
+export const cameraClipsSummarySchema = z.strictObject({
+  /** `recording`: an RTSP segment ring on disk; `frames`: the sampled frames in memory. */
+  source: z.enum(['recording', 'frames']),
+  /** Seconds of video held now (the oldest to the newest); 0 when none. */
+  heldS: z.number().nonnegative(),
+  /** Recording only: seconds since the newest segment was written (null: none yet). A growing figure means recording stopped. */
+  lagS: z.number().nonnegative().nullable().optional(),
+  made: count,
+  failed: count,
+});
+export type CameraClipsSummary = z.infer<typeof cameraClipsSummarySchema>;
 
 /** The detector's load in the heartbeat (`detector`), over the interval since the last heartbeat. */
 export const detectorLoadSummarySchema = z.strictObject({

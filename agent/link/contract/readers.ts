@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   cameraStatusFields, eventBodyFields, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
 } from './payloads.js';
+import { eventClipAnswerSchema } from './commands.js';
 
 const word = z.string().min(1).max(64);
 
@@ -52,6 +53,9 @@ export const modelReader = z.looseObject({
 });
 
 export const patrolReader = z.looseObject({ ts: patrolFields.ts, id: patrolFields.id });
+
+/** A pushed clip chunk (events/<id>/clip) and the `events/clip` answer: checked in full, extra fields kept. */
+export const clipChunkReader = z.looseObject(eventClipAnswerSchema.shape);
 
 export type StatusMessage = z.infer<typeof statusReader>;
 export type HeartbeatMessage = z.infer<typeof heartbeatReader>;

@@ -6,9 +6,10 @@
  * (`check.ts`). `docs/mqtt.md` documents it and a test keeps the two in step.
  */
 import {
-  cameraDetectionSummarySchema, cameraStatusFields, detectorLoadSummarySchema, eventBodyFields, eventLoopSummarySchema, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
+  cameraClipsSummarySchema, cameraDetectionSummarySchema, cameraStatusFields, detectorLoadSummarySchema, eventBodyFields, eventLoopSummarySchema, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
 } from './payloads.js';
 import type { TopicKind } from './topics.js';
+import { eventClipAnswerSchema } from './commands.js';
 
 export * from './ids.js';
 export * from './topics.js';
@@ -26,11 +27,12 @@ export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
   status: Object.keys(statusFields),
   // Open: the health module adds its own fields; those that describe detection capacity are listed.
   heartbeat: [
-    ...Object.keys(heartbeatFields), 'cameras', 'detection', 'detector', 'eventLoop',
+    ...Object.keys(heartbeatFields), 'cameras', 'detection', 'clips', 'detector', 'eventLoop', ...Object.keys(cameraClipsSummarySchema.shape),
     ...Object.keys(cameraDetectionSummarySchema.shape), ...Object.keys(detectorLoadSummarySchema.shape), ...Object.keys(eventLoopSummarySchema.shape),
   ],
   cameraStatus: Object.keys(cameraStatusFields),
   events: Object.keys({ ...eventBodyFields, ...sequencedFields }),
+  eventClip: Object.keys(eventClipAnswerSchema.shape),
   health: Object.keys({ ...healthBodyFields, ...sequencedFields }),
   model: Object.keys(modelFields),
   patrol: Object.keys(patrolFields), // open: the patrol report may grow

@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { checkPayload, checkTopicLevel } from '../contract/check.js';
 import type { CommandRun, LinkState, StationLink } from '../contract/link.js';
 import {
-  COMMAND_OP_RE, cameraStatusSchema, eventBodySchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema, topic,
-  type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
+  COMMAND_OP_RE, cameraStatusSchema, eventBodySchema, eventClipAnswerSchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema, topic,
+  type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type EventClipAnswer, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
 } from '../contract/v1.js';
 import type { Config } from '../../config/schema.js';
-import { isAgentError } from '../../core/errors.js';
+import { AgentError, isAgentError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { HostPorts } from '../../ports/index.js';
@@ -111,6 +111,13 @@ export class MqttStationLink implements StationLink, Module {
   async publishThumbnail(eventId: string, jpeg: Buffer): Promise<void> {
     this.guard(() => checkTopicLevel('event id', eventId));
     await this.outbox.enqueue({ kind: 'image', topic: topic.eventThumbnail(this.host, eventId), blob: jpeg, sequenced: false });
+  }
+
+  async publishClipChunk(chunk: EventClipAnswer): Promise<void> {
+    const body = this.guard(() => checkPayload('events/<event-id>/clip', eventClipAnswerSchema, chunk));
+    const up = this.connection?.current;
+    if (up === undefined) throw new AgentError('link.down', 'not connected to the broker: the clip chunk was not sent');
+    await up.client.publishAsync(topic.eventClip(this.host, body.event), JSON.stringify(body), { qos: 1, retain: false });
   }
 
   async publishHealth(alert: HealthBody): Promise<void> {

@@ -31,6 +31,7 @@ export function jsonLine(received: Received, saved?: string): JsonLine {
   if ('jpeg' in message) line.bytes = message.jpeg.length;
   if (message.kind === 'thumbnail') line.payload = { eventId: message.eventId };
   if (message.kind === 'patrolSheet') line.payload = { reportId: message.reportId };
+  if (message.kind === 'clipChunk') line.payload = { eventId: message.eventId, offset: message.offset, length: message.length, clipBytes: message.clipBytes };
   if (message.kind === 'command') line.payload = { op: message.op, response: message.response };
   if (saved !== undefined) line.saved = saved;
   return line;

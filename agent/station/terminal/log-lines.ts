@@ -18,6 +18,7 @@ export function logLine(received: Received, saved?: string): string | undefined 
     case 'model': return `${time} ${m.host} model ${m.payload.installed?.id ?? 'none'} ${m.payload.update?.state ?? ''}`.trimEnd();
     case 'patrol': return `${time} ${m.host} patrol report ${m.payload.id}`;
     case 'patrolSheet': return `${time} ${m.host} contact sheet ${m.reportId}${saved === undefined ? '' : ` -> ${saved}`}`;
-    case 'command': return undefined;
+    case 'command':
+    case 'clipChunk': return undefined;
   }
 }

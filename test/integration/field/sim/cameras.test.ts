@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../../../agent/app/agent.js';
@@ -30,6 +32,7 @@ import { tempDir } from '../../../helpers/tmp.js';
 const sim = new HttpCameraSim({ username: 'admin', password: 'cam-pw', nonceUses: 5 });
 const relay = new RtspRelay();
 let publisher: ChildProcess;
+let dataDir = '';
 let agent: Agent;
 let pipeline: CameraPipeline;
 const link = new MemoryStationLink();
@@ -58,6 +61,7 @@ beforeAll(async () => {
   publisher = publishVideo(vtest, rtspPort);
   await waitFor(() => relay.publishing, 15_000, 'ffmpeg to publish to the relay');
   const dir = await tempDir();
+  dataDir = `${dir}/data`;
   const config = parseConfigText(`
 host: { id: it-host, timezone: UTC }
 mqtt: { url: mqtt://127.0.0.1:1 }
@@ -114,7 +118,8 @@ describe('cameras to events, with real protocols', () => {
     expect(sim.digestAccepted.get('SHA-256') ?? 0).toBeGreaterThan(0); // the stronger algorithm was chosen
     await waitFor(() => sim.staleChallenges > 0 && (sim.digestAccepted.get('SHA-256') ?? 0) > 8, 10_000, 'a stale nonce and more frames');
     expect(state('gate')?.state).toBe('online'); // a stale nonce is re-challenged, not an auth failure
-    expect(pipeline.pids()).toHaveLength(2); // one ffmpeg for the RTSP camera, one for the replay
+    // one ffmpeg samples the RTSP camera and one records its clip ring, one replays the file
+    expect(pipeline.pids()).toHaveLength(3);
   });
 
   it('answers snapshot with a fresh masked JPEG, and detect/set switches detection', async () => {
@@ -129,7 +134,8 @@ describe('cameras to events, with real protocols', () => {
   });
 
   it('turns people walking through vtest.avi into tracked events, not an event per frame', async () => {
-    await waitFor(() => link.events.some((e) => e.type === 'end'), 25_000, 'an event to end');
+    // An end waits for its clip: the post-roll recorded and the masked frames encoded.
+    await waitFor(() => link.events.some((e) => e.type === 'end'), 40_000, 'an event to end');
     const ids = [...new Set(link.events.map((e) => e.id))];
     for (const id of ids) {
       const types = link.events.filter((e) => e.id === id).map((e) => e.type);
@@ -143,6 +149,10 @@ describe('cameras to events, with real protocols', () => {
     expect(link.events.filter((e) => e.type === 'new').length).toBeLessThan(detections / 3);
     const ended = link.events.find((e) => e.type === 'end');
     expect(link.thumbnails.some((t) => t.eventId === ended?.id)).toBe(true);
+    // Its clip: made from the sampled frames with the privacy mask burned in, described on the end.
+    expect(ended?.clip).toMatchObject({ bytes: expect.any(Number) as unknown, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
+    const clip = readFileSync(join(dataDir, 'clips', 'clips', `${ended?.id}.mp4`));
+    expect(createHash('sha256').update(clip).digest('hex')).toBe(ended?.clip?.sha256);
     expect(link.events.every((e) => e.camera === 'gate')).toBe(true); // detection is off on the others
   });
 

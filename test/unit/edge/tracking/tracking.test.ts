@@ -7,7 +7,8 @@ import { AlertBoard } from '../../../../agent/host/health/alerts.js';
 import type { Box, Detection, Frame, Label } from '../../../../agent/edge/types.js';
 import { FakeClock } from '../../../fakes/clock.js';
 import type { Scheduler } from '../../../../agent/ports/scheduler.js';
-import { EventsStage } from '../../../../agent/edge/tracking/events-stage.js';
+import { EventsStage, type EventClips } from '../../../../agent/edge/tracking/events-stage.js';
+import type { ClipInfo } from '../../../../agent/link/contract/v1.js';
 import type { Polygon } from '../../../../agent/config/sections/regions.js';
 
 /** A scheduler whose windows are decided by the test: `armedHours` are the armed hours (UTC). */
@@ -18,7 +19,7 @@ function fakeScheduler(armedHours: (hour: number) => boolean): Scheduler {
   };
 }
 
-async function setup(options: { events?: Record<string, unknown>; maxPerMinute?: number; arm?: ArmWindow[]; masks?: Polygon[]; armedHours?: (h: number) => boolean; minScore?: Record<Label, number> } = {}) {
+async function setup(options: { events?: Record<string, unknown>; maxPerMinute?: number; arm?: ArmWindow[]; masks?: Polygon[]; armedHours?: (h: number) => boolean; minScore?: Record<Label, number>; clips?: EventClips } = {}) {
   const clock = new FakeClock(new Date('2026-03-01T12:00:00Z'));
   const link = new MemoryStationLink();
   let n = 0;
@@ -32,6 +33,7 @@ async function setup(options: { events?: Record<string, unknown>; maxPerMinute?:
     scheduler: fakeScheduler(options.armedHours ?? (() => true)),
     logger: silentLogger(),
     newId: () => `ev${++n}`,
+    clips: options.clips,
   });
   await stage.start();
   const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080' } }).jpeg().toBuffer();
@@ -254,5 +256,44 @@ describe('tracked-object events', () => {
     expect(link.thumbnails.map((t) => t.eventId).sort()).toEqual(ends.map((e) => e.id).sort());
     await stage.observe(frame(), [walker(0.1, 3, 0.9)]);
     expect(link.events.filter((e) => e.type === 'end')).toHaveLength(2); // nothing after stop
+  });
+
+  it('sends an end once its clip is made, carrying it; a stop ends at once without waiting for clips', async () => {
+    const asked: { event: string; startedAt: Date; lastSeenAt: Date }[] = [];
+    let finish: (clip: ClipInfo | undefined) => void = () => undefined;
+    let hurried = 0;
+    const clips: EventClips = {
+      clip: (request) => {
+        asked.push(request);
+        return new Promise((resolve) => { finish = resolve; });
+      },
+      hurry: () => { hurried++; finish(undefined); },
+    };
+    const { clock, link, stage, frame } = await setup({ clips });
+    for (let t = 0; t < 4; t++) {
+      await stage.observe(frame(), [walker(0.1, t, 0.9)]);
+      await clock.advance(1000);
+    }
+    await clock.advance(6000); // gone: the clip is asked for, the end waits for it
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.lastSeenAt.getTime()).toBeGreaterThan(asked[0]?.startedAt.getTime() ?? Infinity);
+    expect(link.events.filter((e) => e.type === 'end')).toEqual([]);
+    const clip = { bytes: 1234, durationS: 13.2, sha256: 'a'.repeat(64) };
+    finish(clip);
+    await clock.advance(10);
+    expect(link.events.filter((e) => e.type === 'end')).toEqual([expect.objectContaining({ id: 'ev1', reason: 'gone', clip })]);
+
+    // Another object, still waiting for its clip when the agent stops: its end goes out now, without one.
+    for (let t = 0; t < 4; t++) {
+      await stage.observe(frame(), [walker(0.5, t, 0.9)]);
+      await clock.advance(1000);
+    }
+    await clock.advance(6000);
+    expect(asked).toHaveLength(2);
+    await stage.stop();
+    expect(hurried).toBe(1);
+    const second = link.events.filter((e) => e.type === 'end' && e.id === 'ev2');
+    expect(second).toHaveLength(1);
+    expect(second[0]?.clip).toBeUndefined();
   });
 });

@@ -1,0 +1,92 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../../agent/core/logger.js';
+import { ClipSender } from '../../../../agent/edge/clips/clip-sender.js';
+import { ClipStore } from '../../../../agent/edge/clips/clip-store.js';
+import { CommandError, type EventClipAnswer } from '../../../../agent/link/contract/v1.js';
+import { realFileSystem } from '../../../../agent/ports/fs.js';
+import { FakeClock } from '../../../fakes/clock.js';
+import { tempDir } from '../../../helpers/tmp.js';
+
+/** A link whose outbox depth the test sets, and which records pushed chunks. */
+function fakeLink() {
+  const link = {
+    depth: 0,
+    connected: true,
+    pushed: [] as EventClipAnswer[],
+    state: () => ({ connected: link.connected, outboxDepth: link.depth, dropped: 0 }),
+    publishClipChunk: (chunk: EventClipAnswer) => {
+      link.pushed.push(chunk);
+      return Promise.resolve();
+    },
+  };
+  return link;
+}
+
+async function setup(bytes: number) {
+  const dir = await tempDir();
+  const clock = new FakeClock();
+  const store = new ClipStore({ fs: realFileSystem, dir: join(dir, 'clips'), maxBytes: 10 * 1024 ** 2, maxAgeMs: 86_400_000, clock });
+  await store.open();
+  const file = join(dir, 'c.tmp');
+  await writeFile(file, Buffer.alloc(bytes, 7));
+  const info = await store.keep('ev-1', 'gate', file, 3);
+  const link = fakeLink();
+  const stopping = new AbortController();
+  const sender = new ClipSender({ store, link, clock, logger: silentLogger(), stopping: stopping.signal });
+  return { clock, link, sender, info, stopping };
+}
+
+/** Lets promise callbacks run (the store reads real files). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('sending clips last', () => {
+  it('answers a chunk only once the outbox is empty, and busy when it stays full', async () => {
+    const { clock, link, sender } = await setup(5000);
+    link.depth = 3;
+    let answered: EventClipAnswer | undefined;
+    void sender.chunk({ event: 'ev-1', offset: 4096, chunkBytes: 4096 }).then((a) => { answered = a; });
+    await settle();
+    await clock.advance(1000);
+    expect(answered).toBeUndefined(); // alerts and events are still going out
+    link.depth = 0;
+    await clock.advance(100);
+    await settle();
+    expect(answered).toMatchObject({ event: 'ev-1', offset: 4096, length: 904 });
+
+    link.depth = 1;
+    const busy = sender.chunk({ event: 'ev-1', offset: 0, chunkBytes: 4096 }).then(() => 'answered', (err: unknown) => err);
+    await settle();
+    await clock.advance(20_100);
+    expect(await busy).toMatchObject({ code: 'busy' });
+    await expect(sender.chunk({ event: 'ev-2', offset: 0, chunkBytes: 4096 })).rejects.toBeInstanceOf(CommandError);
+    await expect(sender.chunk({ event: 'ev-1', offset: 6000, chunkBytes: 4096 })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
+  it('pushes chunk by chunk while the outbox is empty, and stops when the station pulls', async () => {
+    const { clock, link, sender, info } = await setup(200 * 1024);
+    link.depth = 1;
+    sender.queuePush('ev-1');
+    await settle();
+    await clock.advance(500);
+    expect(link.pushed).toEqual([]); // something else waits to be sent
+    link.depth = 0;
+    for (let i = 0; i < 20 && link.pushed.length < 4; i++) {
+      await clock.advance(100);
+      await settle();
+    }
+    expect(link.pushed.map((c) => [c.offset, c.length])).toEqual([[0, 65536], [65536, 65536], [131072, 65536], [196608, 8192]]);
+    expect(link.pushed.every((c) => c.clip.sha256 === info.sha256)).toBe(true);
+    await sender.idle();
+
+    // A second push of the same clip stops as soon as the station asks for it.
+    link.pushed.length = 0;
+    await sender.chunk({ event: 'ev-1', offset: 0, chunkBytes: 65536 });
+    sender.queuePush('ev-1');
+    await settle();
+    await clock.advance(1000);
+    await sender.idle();
+    expect(link.pushed).toEqual([]);
+  });
+});
