@@ -1,0 +1,51 @@
+/**
+ * Page-update latency as an operator sees it: Debian's headless Chromium opens the web console and
+ * a MutationObserver notes the wall-clock time each alert row (`#feed li[data-key]`) first appears.
+ * The bench compares those times with when the fleet sent each event (same machine, same clock).
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Runs in the page (as text: this project compiles without the DOM library). */
+const WATCH_FEED = `(() => {
+  const seen = {};
+  window.minwangSeen = seen;
+  const note = (node) => {
+    if (!(node instanceof HTMLElement)) return;
+    const rows = node.matches('li[data-key]') ? [node] : [...node.querySelectorAll('li[data-key]')];
+    for (const row of rows) {
+      const key = row.getAttribute('data-key');
+      if (key !== null && seen[key] === undefined) seen[key] = Date.now();
+    }
+  };
+  const feed = document.getElementById('feed') || document.body;
+  new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach(note))).observe(feed, { childList: true, subtree: true });
+})()`;
+
+export class PageProbe {
+  private constructor(private readonly browser: Browser, private readonly pages: Page[]) {}
+
+  /** Opens one page per console URL and starts watching each page's feed. */
+  static async open(urls: string[]): Promise<PageProbe> {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const pages: Page[] = [];
+    for (const url of urls) {
+      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
+      await page.evaluate(WATCH_FEED);
+      pages.push(page);
+    }
+    return new PageProbe(browser, pages);
+  }
+
+  /** When each alert key first appeared on each page (wall-clock ms), page by page. */
+  async seen(): Promise<Record<string, number>[]> {
+    return Promise.all(this.pages.map(async (p) => (await p.evaluate('window.minwangSeen || {}')) as Record<string, number>));
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
