@@ -107,7 +107,7 @@ export class Fleet {
   }
 
   async disconnect(): Promise<void> {
-    await Promise.all(this.hosts.map((h) => h.client?.endAsync()));
+    await Promise.all(this.hosts.map((h) => h.client?.endAsync() ?? Promise.resolve()));
   }
 
   cameraCount(): number {

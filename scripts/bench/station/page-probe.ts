@@ -42,7 +42,7 @@ export class PageProbe {
 
   /** When each alert key first appeared on each page (wall-clock ms), page by page. */
   async seen(): Promise<Record<string, number>[]> {
-    return Promise.all(this.pages.map(async (p) => (await p.evaluate('window.minwangSeen || {}')) as Record<string, number>));
+    return Promise.all(this.pages.map((p) => p.evaluate<Record<string, number>>('window.minwangSeen || {}')));
   }
 
   async close(): Promise<void> {
