@@ -11,6 +11,8 @@ import type { CameraLinkQuality } from '../host/heartbeat/sources.js';
 import { decodeGrey } from '../edge/imaging/grey.js';
 import { burnPrivacyMasks } from '../edge/imaging/privacy.js';
 import { MotionDetector } from '../edge/motion/motion-detector.js';
+import { WholeFrameSchedule } from '../edge/motion/whole-frame.js';
+import { NextFrame } from '../edge/sampling/next-frame.js';
 import type { Box, Detection, Detector, Frame, FrameSource, Label } from '../edge/types.js';
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../edge/sampling/camera-poller.js';
@@ -59,10 +61,10 @@ interface CameraRuntime {
   poller: CameraPoller;
   motion: MotionDetector;
   detect: boolean;
-  /** When the whole frame was last searched (monotonic ms); undefined before the first frame. */
-  lastScanMono: number | undefined;
+  /** Frames searched whole beside the motion gate (the first, lighting changes, every `scanEvery`). */
+  wholeFrame: WholeFrameSchedule;
   lastFrame: Frame | undefined;
-  nextFrameWaiters: ((frame: Frame) => void)[];
+  nextFrame: NextFrame;
 }
 
 /**
@@ -181,9 +183,9 @@ export class CameraPipeline {
       source,
       motion: new MotionDetector(camera.motion),
       detect: camera.detect.enabled,
-      lastScanMono: undefined,
+      wholeFrame: new WholeFrameSchedule(camera.motion.scanEvery),
       lastFrame: undefined,
-      nextFrameWaiters: [],
+      nextFrame: new NextFrame(ports.clock),
       poller: undefined as unknown as CameraPoller,
     };
     runtime.poller = new CameraPoller({
@@ -215,30 +217,17 @@ export class CameraPipeline {
     const decoded: Frame = { ...frame, width: grey.sourceWidth, height: grey.sourceHeight };
     r.lastFrame = decoded;
     if (r.config.rtsp === undefined) this.clips?.frame(frame);
-    for (const waiter of r.nextFrameWaiters.splice(0)) waiter(decoded);
+    r.nextFrame.deliver(decoded);
     this.health.feed(r.config.id, grey);
     const motion = r.motion.detect(grey);
     if (!r.detect || this.deps.detector === undefined) return;
-    if (this.wholeFrameDue(r, frame.mono, motion.lightingChange)) {
-      r.lastScanMono = frame.mono;
+    if (r.wholeFrame.due(frame.mono, motion.lightingChange)) {
       this.handoff.offer({ camera: r.config.id, mono: frame.mono, frame: decoded, regions: [] });
       return;
     }
     const tracked = this.events.activeBoxes(r.config.id).map((box) => expand(box, 0.25));
     const regions = [...motion.regions, ...tracked];
     if (regions.length > 0) this.handoff.offer({ camera: r.config.id, mono: frame.mono, frame: decoded, regions });
-  }
-
-  /**
-   * Motion alone misses whoever is already in view when the background is taken (the first frame,
-   * and after a lighting change, which also fires when a rider fills the picture or a crowd
-   * crosses), and whoever stands still long enough to fade into it. Those frames, and one every
-   * `motion.scanEvery`, are searched whole.
-   */
-  private wholeFrameDue(r: CameraRuntime, mono: number, lightingChange: boolean): boolean {
-    if (r.lastScanMono === undefined || lightingChange) return true;
-    const every = r.config.motion.scanEvery;
-    return every > 0 && mono - r.lastScanMono >= every;
   }
 
   private async detect(job: DetectionJob): Promise<void> {
@@ -281,7 +270,7 @@ export class CameraPipeline {
   private async snapshot(r: CameraRuntime): Promise<SnapshotAnswer> {
     const camera = r.config.id;
     const wait = Math.min(r.config.interval + r.config.timeout, 10_000);
-    const frame = (await this.nextFrame(r, wait)) ?? r.lastFrame;
+    const frame = (await r.nextFrame.wait(wait)) ?? r.lastFrame;
     if (frame === undefined) throw new AgentError('camera.fault', `camera ${camera} gave no frame in the last ${wait} ms`, { details: { reason: 'timeout' } });
     const jpeg = await burnPrivacyMasks(frame.jpeg, r.config.privacyMasks);
     return {
@@ -292,21 +281,6 @@ export class CameraPipeline {
       contentType: 'image/jpeg',
       jpegBase64: jpeg.toString('base64'),
     };
-  }
-
-  private nextFrame(r: CameraRuntime, ms: number): Promise<Frame | undefined> {
-    const { clock } = this.deps.ports;
-    return new Promise((resolve) => {
-      const waiter = (frame: Frame) => {
-        clock.clearTimeout(timer);
-        resolve(frame);
-      };
-      const timer = clock.setTimeout(() => {
-        r.nextFrameWaiters = r.nextFrameWaiters.filter((w) => w !== waiter);
-        resolve(undefined);
-      }, ms);
-      r.nextFrameWaiters.push(waiter);
-    });
   }
 }
 
