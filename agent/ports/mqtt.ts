@@ -17,7 +17,7 @@ interface NagleStream {
  * PUBACK) waits for the peer's delayed ACK, up to 40 ms on Linux: alerts came 10 times slower
  * while a clip was in flight, and each chunk took a delayed ACK (`npm run bench -- clips`).
  */
-export function sendWithoutDelay(client: Pick<MqttClient, 'on'> & { stream: unknown }): void {
+export function sendWithoutDelay(client: { on(event: 'connect', listener: () => void): unknown; stream: unknown }): void {
   client.on('connect', () => (client.stream as NagleStream | undefined)?.setNoDelay?.(true));
 }
 

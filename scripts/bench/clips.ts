@@ -11,7 +11,7 @@
  *    and through an uplink limited to `BENCH_CLIPS_UPLINK_KBIT` (default 2000).
  *
  * Everything (host link, station clients, relays) shares this one Node process and the machine's
- * cores; `load1m` says how busy the machine was. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60).
+ * cores; `load1m` says how busy the machine was. Takes about 6 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -204,5 +204,16 @@ async function limitedUplink(url: string, stationUrl: string, dataDir: string, c
   await fetcher.fetch('bench-slow', clip.event, clip.info);
   const transferMs = performance.now() - t0;
   const latency = await alertLatency({ host: 'bench-slow', stationUrl, link, fetcher, clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
-  return { uplinkKbitPerS: UPLINK_KBIT, clipTransfer: { bytes: clip.info.bytes, ms: Math.round(transferMs), MBps: round(clip.info.bytes / 1e6 / (transferMs / 1000)) }, ...latency };
+  // A station may ask for smaller chunks: an alert then waits behind less.
+  const small = new ClipFetcher({ broker: { url: stationUrl }, connect: ports.mqtt, dir: join(dataDir, 'station-8k'), clock: ports.clock, logger: silentLogger(), chunkBytes: 8192 });
+  await small.start();
+  stops.push(() => small.stop());
+  await sleep(500);
+  const smallChunks = await alertLatency({ host: 'bench-slow', stationUrl, link, fetcher: small, clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
+  return {
+    uplinkKbitPerS: UPLINK_KBIT,
+    clipTransfer: { bytes: clip.info.bytes, ms: Math.round(transferMs), MBps: round(clip.info.bytes / 1e6 / (transferMs / 1000)) },
+    chunks64KiB: latency,
+    chunks8KiB: smallChunks,
+  };
 }
