@@ -6,8 +6,9 @@
  * and over, so both conditions see the same background load on a shared machine.
  */
 import mqtt from 'mqtt';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ClipInfo, EventBody } from '../../../agent/link/contract/v1.js';
 import type { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import type { ClipFetcher } from '../../../agent/station/clip-fetcher.js';
@@ -24,36 +25,31 @@ export interface LatencyOptions {
   paceMs: number;
 }
 
-interface Block { transfer: boolean; latencies: number[]; lost: number; chunks: number; chunkBytes: number; load1m: number }
+interface Block { transfer: boolean; latencies: number[]; lost: number; clipBytes: number; load1m: number; loopDelayP99Ms: number }
 
 export async function alertLatency(options: LatencyOptions): Promise<Record<string, unknown>> {
   const { host } = options;
   const sent = new Map<string, number>();
   const arrived = new Map<string, number>();
-  let chunks = 0;
-  let chunkBytes = 0;
   const station = mqtt.connect(options.stationUrl, { protocolVersion: 5, clientId: `bench-station-${host}` });
   station.on('message', (topic, payload) => {
     const at = performance.now();
-    if (topic.endsWith('/response')) {
-      chunks++;
-      chunkBytes += payload.length;
-      return;
-    }
     const id = (JSON.parse(payload.toString()) as { id?: string }).id;
     if (id !== undefined && sent.has(id)) arrived.set(id, at);
   });
   await new Promise<void>((resolve, reject) => { station.once('connect', () => resolve()); station.once('error', reject); });
-  await station.subscribeAsync([`minwang/${host}/events`, `minwang/${host}/cmd/events/clip/response`], { qos: 1 });
+  await station.subscribeAsync(`minwang/${host}/events`, { qos: 1 });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
 
   const blocks: Block[] = [];
   let n = 0;
   for (let b = 0; b < 2 * options.blocks; b++) {
     const transfer = b % 2 === 1;
     const loop = transfer ? transferLoop(options) : undefined;
-    if (loop !== undefined) await until(() => chunks > 0, 30_000, 'the clip transfer to start');
-    const chunks0 = chunks;
-    const bytes0 = chunkBytes;
+    if (loop !== undefined) await untilAsync(async () => (await loop.progress()) > 0, 30_000, 'the clip transfer to start');
+    const bytes0 = (await loop?.progress()) ?? 0;
+    loopDelay.reset();
     const ids: string[] = [];
     for (let i = 0; i < options.alertsPerBlock; i++) {
       const id = `c0-lat-${++n}`;
@@ -62,14 +58,17 @@ export async function alertLatency(options: LatencyOptions): Promise<Record<stri
       void options.link.publishEvent(alertEvent(id));
       await sleep(options.paceMs);
     }
+    const clipBytes = ((await loop?.progress()) ?? 0) - bytes0;
+    const loopDelayP99Ms = round(loopDelay.percentile(99) / 1e6);
     await until(() => ids.every((id) => arrived.has(id)), 10_000, 'the alerts').catch(() => undefined);
     const block: Block = {
-      transfer, lost: ids.filter((id) => !arrived.has(id)).length, chunks: chunks - chunks0, chunkBytes: chunkBytes - bytes0, load1m: round(loadavg()[0] ?? 0),
+      transfer, lost: ids.filter((id) => !arrived.has(id)).length, clipBytes, load1m: round(loadavg()[0] ?? 0), loopDelayP99Ms,
       latencies: ids.flatMap((id) => { const a = arrived.get(id); const s = sent.get(id); return a === undefined || s === undefined ? [] : [a - s]; }),
     };
     if (loop !== undefined) await loop.stop();
     blocks.push(block);
   }
+  loopDelay.disable();
   await station.endAsync(true);
 
   const idle = summarise(blocks.filter((b) => !b.transfer), options.paceMs);
@@ -83,33 +82,41 @@ export async function alertLatency(options: LatencyOptions): Promise<Record<stri
   };
 }
 
-function summarise(blocks: Block[], paceMs: number): { alerts: number; lost: number; p50: number; p95: number; max: number; mean: number; clipChunksDuring: number; clipMBps: number; load1m: number[] } {
+function summarise(blocks: Block[], paceMs: number): { alerts: number; lost: number; p50: number; p95: number; max: number; mean: number; clipMBps: number; load1m: number[]; eventLoopDelayP99Ms: number[] } {
   const values = blocks.flatMap((b) => b.latencies).sort((x, y) => x - y);
   const at = (q: number) => round(values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN);
   const seconds = blocks.reduce((s, b) => s + b.latencies.length + b.lost, 0) * paceMs / 1000;
-  const bytes = blocks.reduce((s, b) => s + b.chunkBytes, 0);
+  const bytes = blocks.reduce((s, b) => s + b.clipBytes, 0);
   return {
     alerts: values.length,
     lost: blocks.reduce((s, b) => s + b.lost, 0),
     p50: at(0.5), p95: at(0.95), max: round(values.at(-1) ?? Number.NaN),
     mean: round(values.reduce((s, v) => s + v, 0) / values.length),
-    clipChunksDuring: blocks.reduce((s, b) => s + b.chunks, 0),
     clipMBps: round(bytes / 1e6 / seconds),
     load1m: blocks.map((b) => b.load1m),
+    eventLoopDelayP99Ms: blocks.map((b) => b.loopDelayP99Ms),
   };
 }
 
-/** Fetches the clip again and again (the saved copy deleted each time) until stopped; the fetch running then completes. */
-function transferLoop(options: LatencyOptions): { stop: () => Promise<void> } {
+/**
+ * Fetches the clip again and again (the saved copy deleted each time) until stopped; the fetch
+ * running then completes. `progress`: clip bytes the station has received so far.
+ */
+function transferLoop(options: LatencyOptions): { stop: () => Promise<void>; progress: () => Promise<number> } {
   let running = true;
+  let completed = 0;
   const path = options.fetcher.path(options.host, options.clip.event);
   const done = (async () => {
     while (running) {
       await rm(path, { force: true });
       await options.fetcher.fetch(options.host, options.clip.event, options.clip.info);
+      completed += options.clip.info.bytes;
     }
   })();
-  return { stop: async () => { running = false; await done; } };
+  return {
+    stop: async () => { running = false; await done; },
+    progress: async () => completed + await stat(`${path}.part`).then((s) => s.size, () => 0),
+  };
 }
 
 function alertEvent(id: string): EventBody {
@@ -120,6 +127,14 @@ function alertEvent(id: string): EventBody {
 export async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function untilAsync(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await sleep(20);
   }
