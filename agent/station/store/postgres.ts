@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { clipInfoSchema, type ClipInfo } from '../../link/contract/v1.js';
 import { alertKey, evictionIndex, mergeAlert, newAlert, type Acknowledgement, type AlertEntry } from '../alerts.js';
 import { MAX_HEALTH_KEYS_PER_HOST, healthEntry, type HealthEntry } from '../health.js';
 import type { Delivery, StationMessage } from '../messages.js';
@@ -106,6 +107,14 @@ export class PostgresStore implements StationStore {
     const [host, kind, ...subject] = key.split('/');
     const rows = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE host = $1 AND kind = $2 AND subject = $3', [host, kind, subject.join('/')]);
     return rows.rows[0]?.entry;
+  }
+
+  /** The clip the event's `end` announced: read from the kept lifecycle messages (a newer end wins). */
+  async clip(host: string, id: string): Promise<ClipInfo | undefined> {
+    const rows = await this.pool.query<{ clip: unknown }>(`SELECT payload->'clip' AS clip FROM event_messages
+      WHERE host = $1 AND event_id = $2 AND type = 'end' AND payload ? 'clip' ORDER BY seq DESC LIMIT 1`, [host, id]);
+    const parsed = clipInfoSchema.safeParse(rows.rows[0]?.clip);
+    return parsed.success ? parsed.data : undefined;
   }
 
   async thumbnail(host: string, id: string): Promise<Buffer | undefined> {

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
+import { clipInfoSchema, type ClipInfo } from '../../link/contract/v1.js';
 import { alertKey, clampedTime, evictionIndex, mergeAlert, newAlert, type Acknowledgement, type AlertEntry } from '../alerts.js';
 import { MAX_HEALTH_KEYS_PER_HOST, healthEntry, type HealthEntry } from '../health.js';
 import type { Delivery, StationMessage } from '../messages.js';
@@ -33,6 +34,7 @@ const storedAlert = z.object({
   type: z.enum(['new', 'update', 'end']), ts: z.string(), seq: z.number(), thumbnail: z.boolean(), delayed: z.boolean(),
   // Stored before events carried alert/quiet: every event alerted.
   alert: z.boolean().default(true), quiet: z.enum(['cooldown', 'disarmed', 'rate']).nullable().default(null),
+  clip: clipInfoSchema.optional(),
 });
 
 /** Prune to `keep` events every this many writes. */
@@ -105,6 +107,11 @@ export class SqliteStore implements StationStore {
   thumbnail(host: string, id: string): Promise<Buffer | undefined> {
     const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE key = ?').get(alertKey(host, id)) as { jpeg: Buffer } | undefined;
     return Promise.resolve(row?.jpeg);
+  }
+
+  /** The clip the event's `end` announced (kept in the event's entry). */
+  clip(host: string, id: string): Promise<ClipInfo | undefined> {
+    return this.alert(alertKey(host, id)).then((entry) => entry?.clip);
   }
 
   /** At most `keep` rows: the filters run over the JSON of each, newest first by the indexed start time. */

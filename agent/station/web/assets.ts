@@ -55,6 +55,8 @@ main.history{display:block}.search{align-items:end}.search input,.search select{
 table.events{width:100%;border-collapse:collapse;background:var(--card)}table.events th,table.events td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid var(--line)}
 table.events .thumb{width:96px;height:72px;object-fit:cover}table.events tr.quiet{color:var(--muted)}
 .event .picture{max-width:min(100%,640px);display:block;margin-bottom:.75rem}.event dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}.event dt{color:var(--muted)}
+.event .clip video{display:block;width:min(100%,960px);background:#000;margin:.4rem 0}.event .clip progress{width:min(100%,320px)}
+.event h2{margin-top:1rem}.alert a.details{font-size:.85rem}
 `;
 
 export const CONSOLE_JS = `
@@ -142,5 +144,65 @@ export const CONSOLE_JS = `
   events.addEventListener('feed', function (e) { replace('feed', JSON.parse(e.data).html); refreshFilters(); });
   events.addEventListener('alert', function (e) { upsert(JSON.parse(e.data)); refreshFilters(); });
   refreshFilters();
+})();
+
+// The event page: fetch the clip on demand, show its progress, then play it.
+(function () {
+  var section = document.getElementById('clip');
+  if (!section) return;
+  var POLL_MS = 1000;
+  var MAX_POLLS = 900; // 15 minutes, then the page says to reload
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var texts = JSON.parse(document.querySelector('meta[name="console-text"]').content);
+  function text(key, params) {
+    return texts[key].replace(/\\{(\\w+)\\}/g, function (whole, name) { return params && name in params ? String(params[name]) : whole; });
+  }
+  var base = section.dataset.clip;
+  var form = section.querySelector('form.clip-fetch');
+  var bar = section.querySelector('progress');
+  var status = section.querySelector('.clip-status');
+  var polls = 0;
+  var timer = null;
+
+  function show(p) {
+    if (p.state === 'ready') {
+      stop();
+      var video = document.createElement('video');
+      video.id = 'clip-video';
+      video.controls = true;
+      video.preload = 'metadata';
+      video.src = base + '.mp4';
+      form.replaceWith(video);
+      bar.hidden = true;
+      status.textContent = '';
+      return;
+    }
+    var percent = p.total > 0 ? Math.floor(p.bytes / p.total * 100) : 0;
+    bar.hidden = p.state !== 'fetching';
+    bar.value = percent;
+    form.querySelector('button').disabled = p.state === 'fetching';
+    status.textContent = p.state === 'fetching' ? text('clip.fetching', { percent: percent }) : p.state === 'failed' ? text('clip.failed', { error: p.error }) : '';
+    if (p.state !== 'fetching') stop();
+  }
+  function poll() {
+    if (++polls > MAX_POLLS) { stop(); status.textContent = text('clip.gaveUp'); return; }
+    fetch(base, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+      .then(show)
+      .catch(function (err) { status.textContent = text('clip.failed', { error: err.message }); });
+  }
+  function watch() { if (timer === null) timer = setInterval(poll, POLL_MS); }
+  function stop() { if (timer !== null) clearInterval(timer); timer = null; }
+  window.addEventListener('pagehide', stop);
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    polls = 0;
+    fetch(base, { method: 'POST', headers: { accept: 'application/json', 'x-csrf-token': csrf }, credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) return r.text().then(function (t) { throw new Error(t.trim() || 'HTTP ' + r.status); }); return r.json(); })
+      .then(function (p) { show(p); if (p.state === 'fetching') watch(); })
+      .catch(function (err) { status.textContent = text('clip.failed', { error: err.message }); });
+  });
+  if (section.dataset.state === 'fetching') watch();
 })();
 `;

@@ -156,7 +156,7 @@ export function renderAlert(alert: AlertEntry, hasThumbnail: boolean, viewer: Vi
   const label = valueText(t, 'label', alert.label);
   return html`<li class="${classes}" data-key="${alert.key}" data-sort="${Date.parse(alert.sortAt)}" data-host="${alert.host}" data-camera="${alert.camera}" data-label="${alert.label}">
     ${hasThumbnail ? html`<img class="thumb" src="/thumb/${alert.key}.jpg" alt="${t('alert.thumbAlt', { label, camera: alert.camera })}">` : html`<div class="thumb nopic">${alert.thumbnail ? t('alert.pictureComing') : t('alert.noPicture')}</div>`}
-    <div class="what"><strong>${label}</strong> ${alert.maxScore.toFixed(2)} · ${alert.host} / ${alert.camera}<br>
+    <div class="what"><strong>${label}</strong> ${alert.maxScore.toFixed(2)} · ${alert.host} / ${alert.camera} · <a class="details" href="/event/${alert.host}/${alert.id}">${t('alert.details')}</a><br>
       <time datetime="${alert.startedAt}">${clock(alert.startedAt)}</time>${alert.endedAt === null ? html` <span class="badge online">${t('alert.ongoing')}</span>` : html` – ${clock(alert.endedAt)}`}
       ${alert.delayed ? html` <span class="badge delayed" title="${t('alert.delayedTitle')}">${t('badge.delayed')}</span>` : ''}
       ${alert.alert ? '' : html` <span class="badge quiet" title="${t('alert.quietTitle')}">${t(`quiet.${alert.quiet ?? 'cooldown'}`)}</span>`}</div>

@@ -31,6 +31,9 @@ import type { StationStore } from '../store/store.js';
 import { parseEventQuery } from '../store/search.js';
 import { exportCsv, renderEvent, renderHistory } from './history.js';
 import { LoginThrottle } from './throttle.js';
+import type { ClipShelf } from './clips.js';
+import { sendFile } from './media.js';
+import type { ClipInfo } from '../../link/contract/v1.js';
 
 export interface WebConsoleOptions {
   listen: ListenAddress;
@@ -47,6 +50,8 @@ export interface WebConsoleDeps {
   store: StationStore;
   clock: Clock;
   logger: Logger;
+  /** Event clips fetched on demand (absent: the event page offers none). */
+  clips?: ClipShelf;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, lang: Lang, url: URL) => Promise<void> | void;
@@ -141,7 +146,11 @@ export class WebConsole implements Module {
     if (method === 'GET' && path === '/api/events') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'json'));
     if (method === 'GET' && path === '/history.csv') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'csv'));
     const event = /^\/event\/([^/]+)\/([^/]+)$/.exec(path);
-    if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.event(res, viewer.lang, event[1]!, event[2]!));
+    if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.event(res, viewer, event[1]!, event[2]!));
+    const clip = /^\/clip\/([^/]+)\/([^/]+?)(\.mp4)?$/.exec(path);
+    if (clip !== null && clip[3] !== undefined && (method === 'GET' || method === 'HEAD')) return this.authed((req, res, viewer) => this.clipFile(req, res, viewer.lang, clip[1]!, clip[2]!));
+    if (clip !== null && clip[3] === undefined && method === 'GET') return this.authed((_q, res, viewer) => this.clipProgress(res, viewer.lang, clip[1]!, clip[2]!));
+    if (clip !== null && clip[3] === undefined && method === 'POST') return this.authed((req, res, viewer) => this.fetchClip(req, res, viewer, clip[1]!, clip[2]!));
     return undefined;
   }
 
@@ -269,13 +278,52 @@ export class WebConsole implements Module {
     sendHtml(res, 200, renderHistory(query, page, store.engine, lang));
   }
 
-  private async event(res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
-    const missing = () => sendText(res, 404, webText(lang)('http.noSuchEvent'));
+  private async event(res: ServerResponse, viewer: Viewer, host: string, id: string): Promise<void> {
+    const missing = () => sendText(res, 404, webText(viewer.lang)('http.noSuchEvent'));
     if (!HOST_ID.test(host) || !ITEM_ID.test(id)) return missing();
     const entry = this.deps.state.alert(`${host}/${id}`) ?? await this.deps.store.alert(`${host}/${id}`);
     if (entry === undefined) return missing();
     const hasThumbnail = this.deps.state.hasImage('thumbnail', host, id) || await this.deps.store.thumbnail(host, id) !== undefined;
-    sendHtml(res, 200, renderEvent(entry, hasThumbnail, lang));
+    const clip = entry.clip ?? await this.deps.store.clip(host, id);
+    const clips = this.deps.clips;
+    const progress = clip === undefined || clips === undefined ? null : await clips.progress(host, id, clip);
+    sendHtml(res, 200, renderEvent({ ...entry, ...(clip === undefined ? {} : { clip }) }, { hasThumbnail, clip: progress }, viewer), { 'content-language': viewer.lang });
+  }
+
+  /** The clip an event announced, when this console fetches clips and the ids are valid. */
+  private async clipOf(host: string, id: string): Promise<{ clips: ClipShelf; clip: ClipInfo } | undefined> {
+    const clips = this.deps.clips;
+    if (clips === undefined || !HOST_ID.test(host) || !ITEM_ID.test(id)) return undefined;
+    const clip = this.deps.state.alert(`${host}/${id}`)?.clip ?? await this.deps.store.clip(host, id);
+    return clip === undefined ? undefined : { clips, clip };
+  }
+
+  private async clipFile(req: IncomingMessage, res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
+    const found = await this.clipOf(host, id);
+    const path = found === undefined ? undefined : await found.clips.file(host, id, found.clip);
+    if (found === undefined || path === undefined) return sendText(res, 404, webText(lang)('http.noSuchClip'));
+    await sendFile(req, res, { path, bytes: found.clip.bytes, type: 'video/mp4' });
+  }
+
+  private async clipProgress(res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
+    const found = await this.clipOf(host, id);
+    if (found === undefined) return sendText(res, 404, webText(lang)('http.noSuchClip'));
+    send(res, 200, 'application/json', JSON.stringify(await found.clips.progress(host, id, found.clip)));
+  }
+
+  /** Asks the host for the clip (CSRF-checked like an acknowledgement); the page then polls its progress. */
+  private async fetchClip(req: IncomingMessage, res: ServerResponse, viewer: Viewer, host: string, id: string): Promise<void> {
+    const t = webText(viewer.lang);
+    if (!sameOrigin(req, this.scheme())) return sendText(res, 403, t('http.crossSite'));
+    const form = await readForm(req);
+    const header = req.headers['x-csrf-token'];
+    if (!sameToken(typeof header === 'string' ? header : form?.get('csrf') ?? undefined, viewer.csrf)) return sendText(res, 403, t('http.badCsrf'));
+    const found = await this.clipOf(host, id);
+    if (found === undefined) return sendText(res, 404, t('http.noSuchClip'));
+    if (found.clips.request(host, id, found.clip) === 'busy') return sendText(res, 503, t('http.clipsBusy'), { 'retry-after': '30' });
+    this.deps.logger.info({ host, event: id, by: viewer.user ?? LOCAL_OPERATOR }, 'clip requested');
+    if ((req.headers.accept ?? '').includes('application/json')) send(res, 202, 'application/json', JSON.stringify(await found.clips.progress(host, id, found.clip)));
+    else redirect(res, `/event/${host}/${id}`);
   }
 
   private scheme(): 'http' | 'https' {
