@@ -20,6 +20,7 @@ import { ImageSaver } from './terminal/saver.js';
 import { TerminalConsole, type TerminalMode, type TerminalOutput } from './terminal/terminal-console.js';
 import { WebConsole, type WebConsoleOptions } from './web/server.js';
 import { ClipShelf, DEFAULT_CLIP_BUDGET } from './web/clips.js';
+import { LiveLook } from './web/look.js';
 import { dirname, join } from 'node:path';
 
 export interface ConsoleAppOptions {
@@ -111,9 +112,10 @@ export class ConsoleApp {
       restoring = false;
       for (const change of early) void this.refresh(store, change);
       const clips = this.webClips(web);
-      this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }), ...(clips === null ? {} : { clips }) });
+      const look = new LiveLook({ broker: this.options.broker, connect: this.ports.mqtt, clock: this.ports.clock, logger: this.logger.child({ module: 'web-look' }) });
+      this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }), look, ...(clips === null ? {} : { clips }) });
       this.outputs.unshift(this.web);
-      if (clips !== null) this.outputs.push(clips);
+      this.outputs.push(look, ...(clips === null ? [] : [clips]));
     }
     for (const output of this.outputs) await output.start();
   }

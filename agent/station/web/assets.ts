@@ -56,7 +56,9 @@ table.events{width:100%;border-collapse:collapse;background:var(--card)}table.ev
 table.events .thumb{width:96px;height:72px;object-fit:cover}table.events tr.quiet{color:var(--muted)}
 .event .picture{max-width:min(100%,640px);display:block;margin-bottom:.75rem}.event dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}.event dt{color:var(--muted)}
 .event .clip video{display:block;width:min(100%,960px);background:#000;margin:.4rem 0}.event .clip progress{width:min(100%,320px)}
-.event h2{margin-top:1rem}.alert a.details{font-size:.85rem}
+.event h2{margin-top:1rem}
+.cam button.look{font-size:.78rem;padding:.05rem .4rem}.look-view{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem;margin-bottom:.75rem}
+.look-view header{display:flex;justify-content:space-between;align-items:center;gap:.5rem;margin-bottom:.4rem}.look-view img{display:block;max-width:100%;min-height:2rem;background:#e9ecef}.alert a.details{font-size:.85rem}
 `;
 
 export const CONSOLE_JS = `
@@ -128,6 +130,60 @@ export const CONSOLE_JS = `
       .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); })
       .catch(function (err) { form.querySelector('button').textContent = text('alert.retry', { error: err.message }); });
   });
+
+
+  // "Look now": a fresh picture of one camera, refreshed while the view is open, for a bounded time.
+  var LOOK_EVERY_MS = 2000;
+  var LOOK_MINUTES = 5;
+  var look = document.getElementById('look');
+  var lookImg = document.getElementById('look-img');
+  var lookStatus = document.getElementById('look-status');
+  var lookKey = null;
+  var lookTimer = null;
+  var lookUntil = 0;
+  var lookObject = null;
+  function closeLook() {
+    look.hidden = true;
+    lookKey = null;
+    if (lookTimer !== null) clearTimeout(lookTimer);
+    lookTimer = null;
+    if (lookObject) URL.revokeObjectURL(lookObject);
+    lookObject = null;
+    lookImg.removeAttribute('src');
+  }
+  function refreshLook() {
+    lookTimer = null;
+    var key = lookKey;
+    if (key === null) return;
+    if (Date.now() > lookUntil) { lookStatus.textContent = text('look.stopped', { minutes: LOOK_MINUTES }); return; }
+    fetch('/look/' + key + '.jpg', { headers: { 'x-csrf-token': csrf }, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { if (!r.ok) return r.text().then(function (t) { throw new Error(t.trim() || 'HTTP ' + r.status); }); return r.blob(); })
+      .then(function (blob) {
+        if (key !== lookKey) return;
+        var url = URL.createObjectURL(blob);
+        lookImg.src = url;
+        if (lookObject) URL.revokeObjectURL(lookObject);
+        lookObject = url;
+        lookStatus.textContent = '';
+      })
+      .catch(function (err) { if (key === lookKey) lookStatus.textContent = text('look.failed', { error: err.message }); })
+      .then(function () { if (key === lookKey) lookTimer = setTimeout(refreshLook, LOOK_EVERY_MS); });
+  }
+  document.getElementById('hosts').addEventListener('click', function (e) {
+    var button = e.target.closest('button.look');
+    if (!button) return;
+    closeLook();
+    lookKey = button.dataset.look;
+    lookUntil = Date.now() + LOOK_MINUTES * 60000;
+    document.getElementById('look-title').textContent = lookKey;
+    lookImg.alt = text('look.alt', { camera: lookKey });
+    lookStatus.textContent = '';
+    look.hidden = false;
+    refreshLook();
+  });
+  document.getElementById('look-close').addEventListener('click', closeLook);
+  window.addEventListener('pagehide', closeLook);
+  document.addEventListener('visibilitychange', function () { if (document.hidden) closeLook(); });
 
   function setLink(state, text) { link.className = 'badge ' + state; link.textContent = text; }
   // Pushed fragments come in the page's language, whatever the cookie or the browser say by now.

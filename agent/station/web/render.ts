@@ -40,6 +40,8 @@ export function renderPage(state: StationState, viewer: Viewer): string {
     </header>
     <main>
       <div class="col">
+        <section id="look" class="look-view" hidden><header><strong id="look-title"></strong> <button type="button" id="look-close">${t('look.close')}</button></header>
+          <img id="look-img" alt=""><p id="look-status" role="status"></p></section>
         <h2>${t('page.villages')}</h2>
         <section id="hosts">${renderHosts(state, viewer.lang)}</section>
         <h2>${t('page.healthAlerts')}</h2>
@@ -130,7 +132,8 @@ function renderCamera(t: WebText, hostId: string, camera: CameraView): Html {
   const label = camera.state === 'online' || camera.reason === null ? state : `${state} · ${valueText(t, 'fault', camera.reason)}`;
   const since = t('camera.since', { since: camera.since });
   return html`<figure class="cam ${camera.state}" data-camera="${hostId}/${camera.id}">${picture}
-    <figcaption><span>${camera.id}</span> <span class="badge ${camera.state}" title="${camera.detail === null ? since : `${camera.detail} · ${since}`}">${label}</span></figcaption></figure>`;
+    <figcaption><span>${camera.id}</span> <span class="badge ${camera.state}" title="${camera.detail === null ? since : `${camera.detail} · ${since}`}">${label}</span>
+      <button type="button" class="look" data-look="${hostId}/${camera.id}">${t('look.button')}</button></figcaption></figure>`;
 }
 
 export function renderHealth(state: StationState, lang: Lang): Html {

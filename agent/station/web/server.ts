@@ -14,7 +14,7 @@ import type { Lang } from '../../core/i18n/lang.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { Clock } from '../../ports/clock.js';
-import { ITEM_ID, HOST_ID } from '../schemas.js';
+import { CAMERA_ID, ITEM_ID, HOST_ID } from '../schemas.js';
 import type { StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
@@ -33,6 +33,7 @@ import { exportCsv, renderEvent, renderHistory } from './history.js';
 import { LoginThrottle } from './throttle.js';
 import type { ClipShelf } from './clips.js';
 import { sendFile } from './media.js';
+import type { LiveLook } from './look.js';
 import type { ClipInfo } from '../../link/contract/v1.js';
 
 export interface WebConsoleOptions {
@@ -52,6 +53,8 @@ export interface WebConsoleDeps {
   logger: Logger;
   /** Event clips fetched on demand (absent: the event page offers none). */
   clips?: ClipShelf;
+  /** Fresh camera pictures (`cmd/snapshot`) for "look now" (absent: no such button works). */
+  look?: LiveLook;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, lang: Lang, url: URL) => Promise<void> | void;
@@ -147,6 +150,8 @@ export class WebConsole implements Module {
     if (method === 'GET' && path === '/history.csv') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'csv'));
     const event = /^\/event\/([^/]+)\/([^/]+)$/.exec(path);
     if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.event(res, viewer, event[1]!, event[2]!));
+    const look = /^\/look\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
+    if (method === 'GET' && look !== null) return this.authed((req, res, viewer) => this.lookNow(req, res, viewer, look[1]!, look[2]!));
     const clip = /^\/clip\/([^/]+)\/([^/]+?)(\.mp4)?$/.exec(path);
     if (clip !== null && clip[3] !== undefined && (method === 'GET' || method === 'HEAD')) return this.authed((req, res, viewer) => this.clipFile(req, res, viewer.lang, clip[1]!, clip[2]!));
     if (clip !== null && clip[3] === undefined && method === 'GET') return this.authed((_q, res, viewer) => this.clipProgress(res, viewer.lang, clip[1]!, clip[2]!));
@@ -288,6 +293,21 @@ export class WebConsole implements Module {
     const clips = this.deps.clips;
     const progress = clip === undefined || clips === undefined ? null : await clips.progress(host, id, clip);
     sendHtml(res, 200, renderEvent({ ...entry, ...(clip === undefined ? {} : { clip }) }, { hasThumbnail, clip: progress }, viewer), { 'content-language': viewer.lang });
+  }
+
+  /**
+   * A fresh picture of a camera the station knows. It makes the host work, so, like a post, it needs
+   * the page's CSRF token (a header: another site's <img> cannot send one).
+   */
+  private async lookNow(req: IncomingMessage, res: ServerResponse, viewer: Viewer, host: string, camera: string): Promise<void> {
+    const t = webText(viewer.lang);
+    const header = req.headers['x-csrf-token'];
+    if (!sameToken(typeof header === 'string' ? header : undefined, viewer.csrf)) return sendText(res, 403, t('http.badCsrf'));
+    const known = HOST_ID.test(host) && CAMERA_ID.test(camera) && this.deps.state.hosts().some((h) => h.id === host && h.cameras.some((c) => c.id === camera));
+    if (!known || this.deps.look === undefined) return sendText(res, 404, t('http.noSuchCamera'));
+    const result = await this.deps.look.snapshot(host, camera);
+    if (!result.ok) return sendText(res, result.status, t('http.snapshotFailed', { error: result.error }));
+    send(res, 200, 'image/jpeg', result.jpeg, { 'x-captured-at': result.capturedAt });
   }
 
   /** The clip an event announced, when this console fetches clips and the ids are valid. */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIPS } from '../../agent/config/sections/clips.js';
@@ -50,7 +51,7 @@ async function agentClip(clipsDir: string, frames: Buffer[], startedAt: Date): P
   return info;
 }
 
-describe('the event page plays the event\'s clip in Chromium', () => {
+describe('the event view and "look now" in Chromium', () => {
   let broker: Broker;
   let agent: Running | undefined;
   let web: Running | undefined;
@@ -68,9 +69,12 @@ describe('the event page plays the event\'s clip in Chromium', () => {
     clip = await agentClip(join(dataDir, 'clips'), frames, startedAt);
     broker = await startMosquitto();
 
+    // The camera "look now" shows: a real photograph, replayed by a file camera.
+    const picture = join(dir, 'gate.jpg');
+    await sharp(footage('skimage/astronaut.png')).jpeg({ quality: 85 }).toFile(picture);
     const config = join(dir, 'minwang.yaml');
     await writeFile(config, `host: {id: ${HOST}}\nmqtt: {url: "${broker.url}", reconnect: {min: 200ms, max: 1s}}\nstorage: {dataDir: "${dataDir}"}\n`
-      + 'cameras:\n  - {id: gate, file: {path: /dev/null}, interval: 1s, detect: {enabled: false}}\n');
+      + `cameras:\n  - {id: gate, file: {path: "${picture}"}, interval: 1s, detect: {enabled: false}}\n`);
     agent = startCli(['run', '--config', config, '--log-format', 'json']);
     await waitFor(() => agent!.output().stderr.includes('connected to the broker'), BOUND_MS, 'the agent to connect');
 
@@ -160,5 +164,37 @@ describe('the event page plays the event\'s clip in Chromium', () => {
     const forged = await fetch(`${url}clip/${HOST}/${EVENT}`, { method: 'POST', headers: { accept: 'application/json' } });
     expect(forged.status).toBe(403);
     expect((await fetch(`${url}clip/${HOST}/no-such-event`)).status).toBe(404);
+  });
+
+  it('"look now" shows a fresh snapshot of a camera, refreshes it while open, and stops when closed', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1366, height: 900 } });
+    const asked: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/look/')) asked.push(r.url()); });
+    await page.goto(url);
+    const button = page.locator(`figure.cam[data-camera="${HOST}/gate"] button.look`);
+    await expect.poll(() => button.count(), { timeout: BOUND_MS }).toBe(1);
+    await button.click();
+    // The agent's own snapshot of its camera: the photograph, 512 px wide, through MQTT and the console.
+    await expect.poll(() => page.evaluate<number>("document.getElementById('look-img').naturalWidth"), { timeout: BOUND_MS }).toBe(512);
+    await expect.poll(() => asked.length, { timeout: BOUND_MS }).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#look-status').textContent()).toBe('');
+    await page.click('#look-close');
+    expect(await page.locator('#look').isHidden()).toBe(true);
+    const after = asked.length;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(asked.length).toBe(after);
+    await page.close();
+  });
+
+  it('"look now" needs the page\'s token and a camera the station knows', async () => {
+    expect((await fetch(`${url}look/${HOST}/gate.jpg`)).status).toBe(403);
+    const page = await browser!.newPage();
+    await page.goto(url);
+    const csrf = await page.evaluate<string>("document.querySelector('meta[name=\"csrf-token\"]').content");
+    await page.close();
+    const ok = await fetch(`${url}look/${HOST}/gate.jpg`, { headers: { 'x-csrf-token': csrf } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('image/jpeg');
+    expect((await fetch(`${url}look/${HOST}/nowhere.jpg`, { headers: { 'x-csrf-token': csrf } })).status).toBe(404);
   });
 });
