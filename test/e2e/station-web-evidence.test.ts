@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import sharp from 'sharp';
@@ -16,7 +16,7 @@ import { DEFAULT_CLIPS } from '../../agent/config/sections/clips.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { ClipMaker } from '../../agent/edge/clips/clip-maker.js';
 import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
-import { topic, type ClipInfo, type EventPayload } from '../../agent/link/contract/v1.js';
+import { topic, type ClipInfo, type EventFrame, type EventPayload } from '../../agent/link/contract/v1.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { MemoryStationLink } from '../fakes/memory-link.js';
 import { startCli, waitFor } from '../helpers/cli.js';
@@ -28,6 +28,8 @@ import { tempDir } from '../helpers/tmp.js';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const BOUND_MS = 20_000;
+/** Screenshots for the record (gitignored). */
+const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'test-output');
 const HOST = 'clip-village';
 const EVENT = 'gate-ev-web';
 const FRAME_MS = 200;
@@ -93,6 +95,12 @@ describe('the event view and "look now" in Chromium', () => {
     const station = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
     await station.publishAsync(topic.eventThumbnail(HOST, EVENT), (await realThumbnails(1))[0]!, { qos: 1 });
     await station.publishAsync(topic.events(HOST), JSON.stringify(event), { qos: 1 });
+    // Its whole picture, as the agent sends one for an alerting event: the frame with the box on it.
+    const whole = await sharp(footage('skimage/astronaut.png')).resize(1024, 1024).jpeg({ quality: 75 }).toBuffer();
+    const frame: EventFrame = {
+      ts: ended, event: EVENT, camera: 'gate', capturedAt: event.startedAt, box: event.box, width: 1024, height: 1024, contentType: 'image/jpeg', jpegBase64: whole.toString('base64'),
+    };
+    await station.publishAsync(topic.eventFrame(HOST, EVENT), JSON.stringify(frame), { qos: 1 });
     await station.endAsync();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 120_000);
@@ -122,6 +130,13 @@ describe('the event view and "look now" in Chromium', () => {
     page.on('console', (m) => { if (m.type() === 'error') blocked.push(m.text()); });
     expect(await page.evaluate<number>("document.querySelector('img.picture')?.naturalWidth ?? 0")).toBeGreaterThan(0);
     expect(await page.locator('#clip-video').count()).toBe(0);
+    // The whole picture, with the event's box drawn over it where the object is.
+    await expect.poll(() => page.evaluate<number>("document.querySelector('img.frame')?.naturalWidth ?? 0"), { timeout: BOUND_MS }).toBe(1024);
+    const [img, rect] = await page.evaluate<{ x: number; y: number; width: number; height: number }[]>(
+      "['img.frame', 'svg.box rect'].map((s) => document.querySelector(s).getBoundingClientRect().toJSON())");
+    expect((rect!.x - img!.x) / img!.width).toBeCloseTo(0.4, 1);
+    expect((rect!.width) / img!.width).toBeCloseTo(0.1, 1);
+    expect((rect!.y - img!.y) / img!.height).toBeCloseTo(0.3, 1);
     await page.click('form.clip-fetch button');
     // The page polls the progress, then swaps in the video.
     await expect.poll(() => page.locator('#clip-video').count(), { timeout: 90_000, interval: 250 }).toBe(1);
@@ -134,6 +149,8 @@ describe('the event view and "look now" in Chromium', () => {
     await page.evaluate("document.getElementById('clip-video').currentTime = 8");
     await expect.poll(() => page.evaluate<number>("document.getElementById('clip-video').readyState"), { timeout: BOUND_MS }).toBeGreaterThanOrEqual(2);
     expect(blocked).toEqual([]);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-console-event-clip.png'), fullPage: true });
     await page.close();
 
     const progress = await (await fetch(`${url}clip/${HOST}/${EVENT}`)).json() as { state: string; bytes: number; total: number };

@@ -57,6 +57,8 @@ table.events .thumb{width:96px;height:72px;object-fit:cover}table.events tr.quie
 .event .picture{max-width:min(100%,640px);display:block;margin-bottom:.75rem}.event dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}.event dt{color:var(--muted)}
 .event .clip video{display:block;width:min(100%,960px);background:#000;margin:.4rem 0}.event .clip progress{width:min(100%,320px)}
 .event h2{margin-top:1rem}
+.event figure.frame{position:relative;display:inline-block;margin:0;max-width:min(100%,1280px)}.event figure.frame img{display:block;max-width:100%;height:auto}
+.event svg.box{position:absolute;inset:0;width:100%;height:100%;pointer-events:none}.event svg.box rect{fill:none;stroke:#ff2d2d;stroke-width:3px;vector-effect:non-scaling-stroke}
 .cam button.look{font-size:.78rem;padding:.05rem .4rem}.look-view{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem;margin-bottom:.75rem}
 .look-view header{display:flex;justify-content:space-between;align-items:center;gap:.5rem;margin-bottom:.4rem}.look-view img{display:block;max-width:100%;min-height:2rem;background:#e9ecef}.alert a.details{font-size:.85rem}
 `;

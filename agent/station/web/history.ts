@@ -51,6 +51,8 @@ export interface EventView {
   hasThumbnail: boolean;
   /** null: this console does not fetch clips (or the event has none). */
   clip: ClipProgress | null;
+  /** The whole picture's box and size, when one is stored (alerting events). */
+  frame?: { box: [number, number, number, number]; width: number; height: number } | null;
 }
 
 export function renderEvent(e: AlertEntry, view: EventView, viewer: Viewer): string {
@@ -68,8 +70,17 @@ export function renderEvent(e: AlertEntry, view: EventView, viewer: Viewer): str
         <dt>${t('history.kind')}</dt><dd>${kindText(t, e)}${e.delayed ? ` · ${t('history.delayed')}` : ''}</dd>
         <dt>${t('history.acked')}</dt><dd>${e.ack === null ? (e.alert ? t('history.open') : '–') : `${ackBy(t, e.ack.by)} ${e.ack.at}`}</dd>
       </dl>
+      ${view.frame === undefined || view.frame === null ? '' : frameSection(t, e, view.frame)}
       ${clipSection(t, e, view.clip, viewer.csrf)}
     </main>`);
+}
+
+/** The whole picture with the object's box drawn over it (an SVG in the frame's own 0..1 units: no inline style, which the CSP forbids). */
+function frameSection(t: WebText, e: AlertEntry, frame: NonNullable<EventView['frame']>): Html {
+  const [x1, y1, x2, y2] = frame.box;
+  return html`<section class="whole"><h2>${t('frame.heading')}</h2><figure class="frame">
+    <img class="frame" src="/frame/${e.key}.jpg" width="${frame.width}" height="${frame.height}" alt="${t('frame.alt', { camera: e.camera, label: valueText(t, 'label', e.label) })}">
+    <svg class="box" viewBox="0 0 1 1" preserveAspectRatio="none" aria-hidden="true"><rect x="${x1}" y="${y1}" width="${Math.max(0, x2 - x1)}" height="${Math.max(0, y2 - y1)}"></rect></svg></figure></section>`;
 }
 
 /**

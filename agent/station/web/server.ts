@@ -150,6 +150,8 @@ export class WebConsole implements Module {
     if (method === 'GET' && path === '/history.csv') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'csv'));
     const event = /^\/event\/([^/]+)\/([^/]+)$/.exec(path);
     if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.event(res, viewer, event[1]!, event[2]!));
+    const frame = /^\/frame\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
+    if (method === 'GET' && frame !== null) return this.authed((_q, res, viewer) => this.frame(res, viewer.lang, frame[1]!, frame[2]!));
     const look = /^\/look\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
     if (method === 'GET' && look !== null) return this.authed((req, res, viewer) => this.lookNow(req, res, viewer, look[1]!, look[2]!));
     const clip = /^\/clip\/([^/]+)\/([^/]+?)(\.mp4)?$/.exec(path);
@@ -292,7 +294,15 @@ export class WebConsole implements Module {
     const clip = entry.clip ?? await this.deps.store.clip(host, id);
     const clips = this.deps.clips;
     const progress = clip === undefined || clips === undefined ? null : await clips.progress(host, id, clip);
-    sendHtml(res, 200, renderEvent({ ...entry, ...(clip === undefined ? {} : { clip }) }, { hasThumbnail, clip: progress }, viewer), { 'content-language': viewer.lang });
+    const stored = await this.deps.store.frame(host, id);
+    const frame = stored === undefined ? null : { box: stored.box, width: stored.width, height: stored.height };
+    sendHtml(res, 200, renderEvent({ ...entry, ...(clip === undefined ? {} : { clip }) }, { hasThumbnail, clip: progress, frame }, viewer), { 'content-language': viewer.lang });
+  }
+
+  private async frame(res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
+    const stored = HOST_ID.test(host) && ITEM_ID.test(id) ? await this.deps.store.frame(host, id) : undefined;
+    if (stored === undefined) return sendText(res, 404, webText(lang)('http.noSuchImage'));
+    send(res, 200, 'image/jpeg', stored.jpeg, { 'cache-control': 'private, max-age=3600' });
   }
 
   /**

@@ -81,7 +81,7 @@ function clipPages(e: AlertEntry, viewer: Viewer): string[] {
   const withClip = { ...e, clip: { bytes: 1_234_567, durationS: 12.3, sha256: 'ab'.repeat(32) } };
   const total = withClip.clip.bytes;
   return [
-    renderEvent(withClip, { hasThumbnail: true, clip: null }, viewer),
+    renderEvent(withClip, { hasThumbnail: true, clip: null, frame: { box: [0.1, 0.2, 0.4, 0.9], width: 1280, height: 720 } }, viewer),
     ...(['none', 'fetching', 'ready'] as const).map((state) => renderEvent(withClip, { hasThumbnail: true, clip: { state, bytes: 4096, total, error: null } }, viewer)),
     renderEvent(withClip, { hasThumbnail: true, clip: { state: 'failed', bytes: 0, total, error: CLIP_ERROR } }, viewer),
   ];
