@@ -28,7 +28,7 @@ const COMMANDS: [string, Record<string, unknown>][] = [
 describe('the station accepts every payload the agent sends', () => {
   it('parses every message of a real run, of every kind', async () => {
     const demo = new Demo({
-      clip: footage('opencv/vtest.avi'), saveDir: await tempDir(), blackAfterMs: 3000, logger: silentLogger(),
+      clip: footage('opencv/vtest.avi'), saveDir: await tempDir(), blackAfterMs: 3000, logger: silentLogger(), webPort: 0,
       terminal: { mode: 'none', out: { write: () => true } },
     });
     const captured: Captured[] = [];
