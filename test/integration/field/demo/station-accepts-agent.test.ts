@@ -60,9 +60,11 @@ describe('the station accepts every payload the agent sends', () => {
       else rejected.push(`${message.topic}: ${parsed.error}`);
     }
     expect(rejected).toEqual([]);
-    expect([...kinds].sort()).toEqual(['cameraStatus', 'command', 'event', 'health', 'heartbeat', 'model', 'patrol', 'patrolSheet', 'status', 'thumbnail']);
-    const events = captured.filter((m) => m.topic === `${root}/events`).map((m) => JSON.parse(m.payload.toString()) as { zones: string[] });
-    expect(events.every((e) => e.zones.length > 0)).toBe(true); // the demo's street has named zones
+    expect([...kinds].sort()).toEqual(['cameraStatus', 'command', 'event', 'frame', 'health', 'heartbeat', 'model', 'patrol', 'patrolSheet', 'status', 'thumbnail']);
+    const events = captured.filter((m) => m.topic === `${root}/events`).map((m) => JSON.parse(m.payload.toString()) as { camera: string; zones: string[] });
+    const onStreet = events.filter((e) => e.camera === STREET);
+    expect(onStreet.length).toBeGreaterThan(0);
+    expect(onStreet.every((e) => e.zones.length > 0)).toBe(true); // the demo's street has named zones
     const answers = captured.filter((m) => m.topic.endsWith('/response')).map((m) => JSON.parse(m.payload.toString()) as { id: string; status: string; error?: { code: string } });
     expect(answers.find((a) => a.id === 'c7')).toMatchObject({ status: 'error', error: { code: 'not_found' } });
     expect(answers.filter((a) => a.id !== 'c7').map((a) => a.status)).toEqual(Array(COMMANDS.length - 1).fill('ok'));
