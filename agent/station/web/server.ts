@@ -14,7 +14,7 @@ import type { Lang } from '../../core/i18n/lang.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { Clock } from '../../ports/clock.js';
-import { CAMERA_ID, ITEM_ID, HOST_ID } from '../schemas.js';
+import { ITEM_ID, HOST_ID } from '../schemas.js';
 import type { StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
@@ -29,12 +29,11 @@ import { SESSION_COOKIE, SessionStore, clearedSessionCookie, readCookie, sameTok
 import { SseHub } from './sse.js';
 import type { StationStore } from '../store/store.js';
 import { parseEventQuery } from '../store/search.js';
-import { exportCsv, renderEvent, renderHistory } from './history.js';
+import { exportCsv, renderHistory } from './history.js';
 import { LoginThrottle } from './throttle.js';
 import type { ClipShelf } from './clips.js';
-import { sendFile } from './media.js';
 import type { LiveLook } from './look.js';
-import type { ClipInfo } from '../../link/contract/v1.js';
+import { EvidenceRoutes } from './evidence.js';
 
 export interface WebConsoleOptions {
   listen: ListenAddress;
@@ -71,11 +70,13 @@ export class WebConsole implements Module {
   private readonly throttle: LoginThrottle;
   /** On a console without login, one token for the process (the page carries it). */
   private readonly localCsrf = token();
+  private readonly evidence: EvidenceRoutes;
 
   constructor(private readonly options: WebConsoleOptions, private readonly deps: WebConsoleDeps) {
     this.push = new PushScheduler({ state: deps.state, subscriber: deps.subscriber, hub: this.hub, clock: deps.clock });
     this.sessions = new SessionStore(deps.clock);
     this.throttle = new LoginThrottle(deps.clock);
+    this.evidence = new EvidenceRoutes({ ...deps, scheme: options.tls === null ? 'http' : 'https' });
   }
 
   /** Login is needed off loopback, and on loopback when users are given (behind a proxy). */
@@ -149,15 +150,15 @@ export class WebConsole implements Module {
     if (method === 'GET' && path === '/api/events') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'json'));
     if (method === 'GET' && path === '/history.csv') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'csv'));
     const event = /^\/event\/([^/]+)\/([^/]+)$/.exec(path);
-    if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.event(res, viewer, event[1]!, event[2]!));
+    if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.evidence.event(res, viewer, event[1]!, event[2]!));
     const frame = /^\/frame\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
-    if (method === 'GET' && frame !== null) return this.authed((_q, res, viewer) => this.frame(res, viewer.lang, frame[1]!, frame[2]!));
+    if (method === 'GET' && frame !== null) return this.authed((_q, res, viewer) => this.evidence.frame(res, viewer.lang, frame[1]!, frame[2]!));
     const look = /^\/look\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
-    if (method === 'GET' && look !== null) return this.authed((req, res, viewer) => this.lookNow(req, res, viewer, look[1]!, look[2]!));
+    if (method === 'GET' && look !== null) return this.authed((req, res, viewer) => this.evidence.lookNow(req, res, viewer, look[1]!, look[2]!));
     const clip = /^\/clip\/([^/]+)\/([^/]+?)(\.mp4)?$/.exec(path);
-    if (clip !== null && clip[3] !== undefined && (method === 'GET' || method === 'HEAD')) return this.authed((req, res, viewer) => this.clipFile(req, res, viewer.lang, clip[1]!, clip[2]!));
-    if (clip !== null && clip[3] === undefined && method === 'GET') return this.authed((_q, res, viewer) => this.clipProgress(res, viewer.lang, clip[1]!, clip[2]!));
-    if (clip !== null && clip[3] === undefined && method === 'POST') return this.authed((req, res, viewer) => this.fetchClip(req, res, viewer, clip[1]!, clip[2]!));
+    if (clip !== null && clip[3] !== undefined && (method === 'GET' || method === 'HEAD')) return this.authed((req, res, viewer) => this.evidence.clipFile(req, res, viewer.lang, clip[1]!, clip[2]!));
+    if (clip !== null && clip[3] === undefined && method === 'GET') return this.authed((_q, res, viewer) => this.evidence.clipProgress(res, viewer.lang, clip[1]!, clip[2]!));
+    if (clip !== null && clip[3] === undefined && method === 'POST') return this.authed((req, res, viewer) => this.evidence.fetchClip(req, res, viewer, clip[1]!, clip[2]!));
     return undefined;
   }
 
@@ -283,77 +284,6 @@ export class WebConsole implements Module {
     const page = await store.search(query);
     if (as === 'json') return send(res, 200, 'application/json', JSON.stringify(page));
     sendHtml(res, 200, renderHistory(query, page, store.engine, lang));
-  }
-
-  private async event(res: ServerResponse, viewer: Viewer, host: string, id: string): Promise<void> {
-    const missing = () => sendText(res, 404, webText(viewer.lang)('http.noSuchEvent'));
-    if (!HOST_ID.test(host) || !ITEM_ID.test(id)) return missing();
-    const entry = this.deps.state.alert(`${host}/${id}`) ?? await this.deps.store.alert(`${host}/${id}`);
-    if (entry === undefined) return missing();
-    const hasThumbnail = this.deps.state.hasImage('thumbnail', host, id) || await this.deps.store.thumbnail(host, id) !== undefined;
-    const clip = entry.clip ?? await this.deps.store.clip(host, id);
-    const clips = this.deps.clips;
-    const progress = clip === undefined || clips === undefined ? null : await clips.progress(host, id, clip);
-    const stored = await this.deps.store.frame(host, id);
-    const frame = stored === undefined ? null : { box: stored.box, width: stored.width, height: stored.height };
-    sendHtml(res, 200, renderEvent({ ...entry, ...(clip === undefined ? {} : { clip }) }, { hasThumbnail, clip: progress, frame }, viewer), { 'content-language': viewer.lang });
-  }
-
-  private async frame(res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
-    const stored = HOST_ID.test(host) && ITEM_ID.test(id) ? await this.deps.store.frame(host, id) : undefined;
-    if (stored === undefined) return sendText(res, 404, webText(lang)('http.noSuchImage'));
-    send(res, 200, 'image/jpeg', stored.jpeg, { 'cache-control': 'private, max-age=3600' });
-  }
-
-  /**
-   * A fresh picture of a camera the station knows. It makes the host work, so, like a post, it needs
-   * the page's CSRF token (a header: another site's <img> cannot send one).
-   */
-  private async lookNow(req: IncomingMessage, res: ServerResponse, viewer: Viewer, host: string, camera: string): Promise<void> {
-    const t = webText(viewer.lang);
-    const header = req.headers['x-csrf-token'];
-    if (!sameToken(typeof header === 'string' ? header : undefined, viewer.csrf)) return sendText(res, 403, t('http.badCsrf'));
-    const known = HOST_ID.test(host) && CAMERA_ID.test(camera) && this.deps.state.hosts().some((h) => h.id === host && h.cameras.some((c) => c.id === camera));
-    if (!known || this.deps.look === undefined) return sendText(res, 404, t('http.noSuchCamera'));
-    const result = await this.deps.look.snapshot(host, camera);
-    if (!result.ok) return sendText(res, result.status, t('http.snapshotFailed', { error: result.error }));
-    send(res, 200, 'image/jpeg', result.jpeg, { 'x-captured-at': result.capturedAt });
-  }
-
-  /** The clip an event announced, when this console fetches clips and the ids are valid. */
-  private async clipOf(host: string, id: string): Promise<{ clips: ClipShelf; clip: ClipInfo } | undefined> {
-    const clips = this.deps.clips;
-    if (clips === undefined || !HOST_ID.test(host) || !ITEM_ID.test(id)) return undefined;
-    const clip = this.deps.state.alert(`${host}/${id}`)?.clip ?? await this.deps.store.clip(host, id);
-    return clip === undefined ? undefined : { clips, clip };
-  }
-
-  private async clipFile(req: IncomingMessage, res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
-    const found = await this.clipOf(host, id);
-    const path = found === undefined ? undefined : await found.clips.file(host, id, found.clip);
-    if (found === undefined || path === undefined) return sendText(res, 404, webText(lang)('http.noSuchClip'));
-    await sendFile(req, res, { path, bytes: found.clip.bytes, type: 'video/mp4' });
-  }
-
-  private async clipProgress(res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
-    const found = await this.clipOf(host, id);
-    if (found === undefined) return sendText(res, 404, webText(lang)('http.noSuchClip'));
-    send(res, 200, 'application/json', JSON.stringify(await found.clips.progress(host, id, found.clip)));
-  }
-
-  /** Asks the host for the clip (CSRF-checked like an acknowledgement); the page then polls its progress. */
-  private async fetchClip(req: IncomingMessage, res: ServerResponse, viewer: Viewer, host: string, id: string): Promise<void> {
-    const t = webText(viewer.lang);
-    if (!sameOrigin(req, this.scheme())) return sendText(res, 403, t('http.crossSite'));
-    const form = await readForm(req);
-    const header = req.headers['x-csrf-token'];
-    if (!sameToken(typeof header === 'string' ? header : form?.get('csrf') ?? undefined, viewer.csrf)) return sendText(res, 403, t('http.badCsrf'));
-    const found = await this.clipOf(host, id);
-    if (found === undefined) return sendText(res, 404, t('http.noSuchClip'));
-    if (found.clips.request(host, id, found.clip) === 'busy') return sendText(res, 503, t('http.clipsBusy'), { 'retry-after': '30' });
-    this.deps.logger.info({ host, event: id, by: viewer.user ?? LOCAL_OPERATOR }, 'clip requested');
-    if ((req.headers.accept ?? '').includes('application/json')) send(res, 202, 'application/json', JSON.stringify(await found.clips.progress(host, id, found.clip)));
-    else redirect(res, `/event/${host}/${id}`);
   }
 
   private scheme(): 'http' | 'https' {
