@@ -39,13 +39,14 @@ export const demoCommand: Command = {
   async run({ io, values, logLevel, logFormat }): Promise<ExitCode> {
     const durationMs = durationFlag(values, 'duration');
     const blackAfterMs = durationFlag(values, 'black-after') ?? DEFAULT_BLACK_AFTER_MS;
+    const port = webPort(values);
     const clip = await demoClip({ env: io.env, processes: realProcesses, progress: io.stderr });
     const saveDir = typeof values['save'] === 'string' ? values['save'] : await mkdtemp(join(tmpdir(), 'minwang-demo-thumbnails-'));
     const json = values['json'] === true;
     // The console owns the screen; the agent's logs show warnings only, unless asked for more.
     const logger = createLogger({ level: values['log-level'] === undefined ? 'warn' : logLevel, format: logFormat, stream: io.stderr });
     const demo = new Demo({
-      clip, saveDir, blackAfterMs, logger, webPort: webPort(values),
+      clip, saveDir, blackAfterMs, logger, webPort: port,
       terminal: { mode: json ? 'json' : io.stdout.isTTY === true ? 'screen' : 'lines', out: io.stdout },
     });
     const stop = stopRequest(io, durationMs);
