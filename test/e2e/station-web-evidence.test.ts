@@ -195,6 +195,7 @@ describe('the event view and "look now" in Chromium', () => {
     await expect.poll(() => page.evaluate<number>("document.getElementById('look-img').naturalWidth"), { timeout: BOUND_MS }).toBe(512);
     await expect.poll(() => asked.length, { timeout: BOUND_MS }).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#look-status').textContent()).toBe('');
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-console-look-now.png') });
     await page.click('#look-close');
     expect(await page.locator('#look').isHidden()).toBe(true);
     const after = asked.length;
