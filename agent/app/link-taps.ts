@@ -17,6 +17,7 @@ export function tapLink(link: StationLink, taps: LinkTaps): StationLink {
       return link.publishEvent(event);
     },
     publishThumbnail: (eventId, jpeg) => link.publishThumbnail(eventId, jpeg),
+    publishFrame: (frame) => link.publishFrame(frame),
     publishClipChunk: (chunk) => link.publishClipChunk(chunk),
     publishHealth: (alert) => link.publishHealth(alert),
     publishPatrol: (report, sheet) => link.publishPatrol(report, sheet),

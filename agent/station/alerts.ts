@@ -2,6 +2,7 @@
  * The alert feed: one entry per tracked object (host + event id), merged from its
  * new/update/end messages in whatever order they arrive, kept in time order.
  */
+import type { ClipInfo } from '../link/contract/v1.js';
 import type { EventMessage } from './schemas.js';
 
 export interface Acknowledgement {
@@ -40,6 +41,8 @@ export interface AlertEntry {
   /** Some message of it came late: `historical`, or behind a newer seq from the same host. */
   delayed: boolean;
   ack: Acknowledgement | null;
+  /** The event's MP4 on its host, as its `end` announced it (fetched on demand: docs/clips.md). */
+  clip?: ClipInfo;
 }
 
 export function alertKey(host: string, id: string): string {
@@ -78,6 +81,7 @@ export function newAlert(host: string, message: EventMessage, delayed: boolean, 
     quiet: message.quiet ?? null,
     delayed,
     ack: null,
+    ...(message.clip === undefined ? {} : { clip: message.clip }),
   };
 }
 
@@ -98,6 +102,8 @@ export function mergeAlert(entry: AlertEntry, message: EventMessage, delayed: bo
     quiet: entry.alert || message.alert ? null : entry.quiet ?? message.quiet ?? null,
     delayed: entry.delayed || delayed,
   };
+  const clip = message.clip ?? entry.clip;
+  if (clip !== undefined) merged.clip = clip;
   if (!newer) return merged;
   return { ...merged, camera: message.camera, label: message.label, score: message.score, box: message.box, zones: message.zones, type: message.type, ts: message.ts, seq: message.seq };
 }

@@ -35,6 +35,8 @@ export interface ClipFetcherDeps {
   maxClipBytes?: number;
   /** How long a fetch waits for a pushed chunk (`clips.push`) before asking for it. Default 5 s. */
   pushWaitMs?: number;
+  /** Called before a transfer writes anything, with the bytes it will add; throwing refuses the clip (a disk budget). */
+  makeRoom?: (bytes: number) => Promise<void>;
 }
 
 /** Pushed chunks kept ahead of the transfer that writes them, per clip; more are dropped (and asked for later). */
@@ -113,8 +115,9 @@ export class ClipFetcher implements Module {
   private async transfer(want: Want, expectPush: boolean): Promise<string> {
     const final = this.path(want.host, want.event);
     if (await stat(final).then((s) => s.size === want.clip.bytes, () => false)) return final;
-    await mkdir(join(this.deps.dir, want.host, 'clips'), { recursive: true, mode: 0o700 });
     const part = `${final}.part`;
+    await this.deps.makeRoom?.(want.clip.bytes - await stat(part).then((s) => Math.min(s.size, want.clip.bytes), () => 0));
+    await mkdir(join(this.deps.dir, want.host, 'clips'), { recursive: true, mode: 0o700 });
     await writeFile(`${final}.want.json`, JSON.stringify(want), { mode: 0o600 });
     let offset = await stat(part).then((s) => Math.min(s.size, want.clip.bytes), () => 0);
     await truncate(part, offset).catch(() => writeFile(part, Buffer.alloc(0), { mode: 0o600 }));

@@ -19,6 +19,9 @@ import { ClipFetcher } from './clip-fetcher.js';
 import { ImageSaver } from './terminal/saver.js';
 import { TerminalConsole, type TerminalMode, type TerminalOutput } from './terminal/terminal-console.js';
 import { WebConsole, type WebConsoleOptions } from './web/server.js';
+import { ClipShelf, DEFAULT_CLIP_BUDGET } from './web/clips.js';
+import { LiveLook } from './web/look.js';
+import { dirname, join } from 'node:path';
 
 export interface ConsoleAppOptions {
   broker: BrokerOptions;
@@ -26,8 +29,11 @@ export interface ConsoleAppOptions {
   /** Terminal output, or null when only the web console runs. */
   terminal: { mode: TerminalMode; out: TerminalOutput } | null;
   saveDir: string | null;
-  /** `db`: a SQLite file path or a postgres:// URL. */
-  web: (WebConsoleOptions & { db: string }) | null;
+  /**
+   * `db`: a SQLite file path or a postgres:// URL. `clipsDir`: where the event page's clips are kept
+   * (default: `clips` beside a SQLite file; none for PostgreSQL), within `clipBudgetBytes`.
+   */
+  web: (WebConsoleOptions & { db: string; clipsDir?: string; clipBudgetBytes?: number }) | null;
 }
 
 export interface ConsoleAppPorts {
@@ -105,10 +111,21 @@ export class ConsoleApp {
       this.state.restore(restored.alerts, restored.thumbnails, restored.health, restored.seqs);
       restoring = false;
       for (const change of early) void this.refresh(store, change);
-      this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }) });
+      const clips = this.webClips(web);
+      const look = new LiveLook({ broker: this.options.broker, connect: this.ports.mqtt, clock: this.ports.clock, logger: this.logger.child({ module: 'web-look' }) });
+      this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }), look, ...(clips === null ? {} : { clips }) });
       this.outputs.unshift(this.web);
+      this.outputs.push(look, ...(clips === null ? [] : [clips]));
     }
     for (const output of this.outputs) await output.start();
+  }
+
+  /** The web console's clips (fetched when an operator asks), beside its SQLite file unless placed elsewhere. */
+  private webClips(web: NonNullable<ConsoleAppOptions['web']>): ClipShelf | null {
+    const dir = web.clipsDir ?? (isPostgresUrl(web.db) || web.db === ':memory:' ? undefined : join(dirname(web.db), 'clips'));
+    if (dir === undefined) return null;
+    const { clock, mqtt, logger } = this.ports;
+    return new ClipShelf({ broker: this.options.broker, connect: mqtt, dir, budgetBytes: web.clipBudgetBytes ?? DEFAULT_CLIP_BUDGET, clock, logger: logger.child({ module: 'web-clips' }) });
   }
 
   /** Connects and subscribes; rejects when the broker refuses (credentials, ACL). */

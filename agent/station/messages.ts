@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { COMMAND_OP_RE, TOPIC_ROOT } from '../link/contract/v1.js';
 import {
-  CAMERA_ID, HOST_ID, ITEM_ID, MAX_IMAGE_BYTES, cameraStatusSchema, clipChunkSchema, eventSchema, healthSchema, heartbeatSchema, isJpeg,
+  CAMERA_ID, HOST_ID, ITEM_ID, MAX_IMAGE_BYTES, cameraStatusSchema, clipChunkSchema, eventFrameSchema, eventSchema, healthSchema, heartbeatSchema, isJpeg,
   modelSchema, patrolSchema, statusSchema,
   type CameraStatusMessage, type EventMessage, type HealthMessage, type HeartbeatMessage, type ModelMessage, type PatrolMessage,
   type StatusMessage,
@@ -17,6 +17,8 @@ export type StationMessage =
   | { kind: 'cameraStatus'; host: string; camera: string; payload: CameraStatusMessage }
   | { kind: 'event'; host: string; payload: EventMessage }
   | { kind: 'thumbnail'; host: string; eventId: string; jpeg: Buffer }
+  /** An alerting event's whole picture, with the object's box on it. */
+  | { kind: 'frame'; host: string; eventId: string; frame: EventFrameView }
   | { kind: 'health'; host: string; payload: HealthMessage }
   | { kind: 'model'; host: string; payload: ModelMessage }
   | { kind: 'patrol'; host: string; payload: PatrolMessage }
@@ -25,6 +27,15 @@ export type StationMessage =
   | { kind: 'clipChunk'; host: string; eventId: string; offset: number; length: number; clipBytes: number }
   /** Commands and their answers: other consoles' business; passed through for `--json`. */
   | { kind: 'command'; host: string; op: string; response: boolean };
+
+/** A stored event frame: the JPEG and where the object is on it. */
+export interface EventFrameView {
+  jpeg: Buffer;
+  box: [number, number, number, number];
+  width: number;
+  height: number;
+  capturedAt: string;
+}
 
 export type StationMessageKind = StationMessage['kind'];
 
@@ -62,6 +73,16 @@ function parseNested(host: string, rest: string[], payload: Buffer): ParseResult
   }
   if (first === 'events' && third === 'thumbnail' && rest.length === 3 && second !== undefined) {
     return image(second, payload, (jpeg) => ({ kind: 'thumbnail', host, eventId: second, jpeg }));
+  }
+  if (first === 'events' && third === 'frame' && rest.length === 3 && second !== undefined) {
+    if (!ITEM_ID.test(second)) return fail(`id ${JSON.stringify(second)} is not a safe id`);
+    if (payload.length > MAX_FRAME_PAYLOAD) return fail(`frame message of ${payload.length} bytes is over ${MAX_FRAME_PAYLOAD}`);
+    return json(payload, eventFrameSchema, (p) => {
+      if (p.event !== second) return `payload event ${JSON.stringify(p.event)} differs from the topic's`;
+      const jpeg = Buffer.from(p.jpegBase64, 'base64');
+      if (!isJpeg(jpeg)) return 'jpegBase64 is not a JPEG';
+      return { kind: 'frame', host, eventId: second, frame: { jpeg, box: p.box, width: p.width, height: p.height, capturedAt: p.capturedAt } };
+    });
   }
   if (first === 'events' && third === 'clip' && rest.length === 3 && second !== undefined) {
     if (!ITEM_ID.test(second)) return fail(`id ${JSON.stringify(second)} is not a safe id`);
@@ -103,6 +124,9 @@ function image(id: string, payload: Buffer, build: (jpeg: Buffer) => StationMess
   if (!isJpeg(payload)) return fail('payload is not a JPEG');
   return { ok: true, message: build(payload) };
 }
+
+/** A frame's JSON: a JPEG of at most MAX_IMAGE_BYTES in base64, and a few fields. */
+const MAX_FRAME_PAYLOAD = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 4096;
 
 function describeIssues(error: z.ZodError): string {
   return error.issues

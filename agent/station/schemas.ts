@@ -6,7 +6,7 @@
  */
 export {
   cameraStatusReader as cameraStatusSchema, eventReader as eventSchema, healthReader as healthSchema, heartbeatReader as heartbeatSchema,
-  modelReader as modelSchema, patrolReader as patrolSchema, statusReader as statusSchema, clipChunkReader as clipChunkSchema,
+  modelReader as modelSchema, patrolReader as patrolSchema, statusReader as statusSchema, clipChunkReader as clipChunkSchema, eventFrameReader as eventFrameSchema,
   type CameraStatusMessage, type EventMessage, type HealthMessage, type HeartbeatMessage, type ModelMessage, type PatrolMessage, type StatusMessage,
 } from '../link/contract/readers.js';
 export { CAMERA_ID_RE as CAMERA_ID, HOST_ID_RE as HOST_ID, ITEM_ID_RE as ITEM_ID } from '../link/contract/ids.js';

@@ -197,6 +197,7 @@ export class StationState {
       case 'patrol': return this.applyPatrol(message.host, message.payload);
       case 'patrolSheet': return this.applyImage('sheet', message.host, message.reportId, message.jpeg);
       case 'command':
+      case 'frame': // kept by the store; the event page reads it from there
       case 'clipChunk': return { outcome: 'passed', changes: [] };
     }
   }

@@ -42,7 +42,7 @@ export interface Received {
 
 /** Retained state every console needs in full, even when it shares the event streams. */
 const STATE_TOPICS = ['status', 'heartbeat', 'camera/+/status', 'model'];
-const STREAM_TOPICS = ['events', 'events/+/thumbnail', 'health', 'patrol', 'patrol/+/sheet', 'cmd/#'];
+const STREAM_TOPICS = ['events', 'events/+/thumbnail', 'events/+/frame', 'health', 'patrol', 'patrol/+/sheet', 'cmd/#'];
 
 /** The subscriptions for a console: everything, or state in full plus a share of the streams. */
 export function subscriptions(shareGroup?: string): string[] {

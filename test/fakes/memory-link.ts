@@ -2,8 +2,8 @@ import { CommandDispatcher } from '../../agent/link/commands/dispatcher.js';
 import { checkPayload, checkTopicLevel } from '../../agent/link/contract/check.js';
 import type { CommandRun, LinkState, StationLink } from '../../agent/link/contract/link.js';
 import {
-  CommandError, cameraStatusSchema, eventBodySchema, eventClipAnswerSchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema,
-  type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type EventClipAnswer, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
+  CommandError, cameraStatusSchema, eventBodySchema, eventClipAnswerSchema, eventFrameSchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema,
+  type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type EventClipAnswer, type EventFrame, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
 } from '../../agent/link/contract/v1.js';
 import { silentLogger, type Logger } from '../../agent/core/logger.js';
 import { systemClock, type Clock } from '../../agent/ports/clock.js';
@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../../agent/ports/clock.js';
 export class MemoryStationLink implements StationLink {
   readonly events: EventBody[] = [];
   readonly thumbnails: { eventId: string; jpeg: Buffer }[] = [];
+  readonly frames: EventFrame[] = [];
   readonly clipChunks: EventClipAnswer[] = [];
   readonly health: HealthBody[] = [];
   readonly patrols: { report: PatrolBody; sheet: Buffer }[] = [];
@@ -38,6 +39,12 @@ export class MemoryStationLink implements StationLink {
 
   publishEvent(event: EventBody): Promise<void> {
     return attempt(() => this.events.push(checkPayload('events', eventBodySchema, event)));
+  }
+
+  publishFrame(frame: EventFrame): Promise<void> {
+    return attempt(() => {
+      this.frames.push(checkPayload('events/<event-id>/frame', eventFrameSchema, frame));
+    });
   }
 
   publishThumbnail(eventId: string, jpeg: Buffer): Promise<void> {

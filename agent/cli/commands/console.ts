@@ -1,7 +1,9 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
+import { parseByteSize } from '../../config/size.js';
+import { DEFAULT_CLIP_BUDGET } from '../../station/web/clips.js';
 import { readSecretFile } from '../../config/load.js';
 import { AgentError, EXIT, errorMessage, type ExitCode } from '../../core/errors.js';
 import { LANGS, parseLang, type Lang } from '../../core/i18n/lang.js';
@@ -53,6 +55,9 @@ export const consoleCommand: Command = {
     '                          SQLite file (default $XDG_STATE_HOME/minwang/console.db) or a',
     '                          postgres://user@host/db URL, shared by several consoles (also from',
     '                          the environment: MINWANG_CONSOLE_DB; the flag wins)',
+    '    --clips-dir DIR       where the event page keeps the clips operators fetch (default: clips/',
+    '                          beside the SQLite file; $XDG_STATE_HOME/minwang/clips with PostgreSQL)',
+    '    --clips-budget SIZE   at most this much of clips there, oldest deleted first (default 2GiB)',
     '    --add-user NAME       read a password from stdin, store its scrypt hash for NAME in',
     '                          --users-file, and exit',
     '    --lang en|zh-CN       write every page in this language (default: each browser\'s',
@@ -77,6 +82,8 @@ export const consoleCommand: Command = {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     db: { type: 'string' },
+    'clips-dir': { type: 'string' },
+    'clips-budget': { type: 'string' },
     'add-user': { type: 'string' },
     lang: { type: 'string' },
   },
@@ -112,7 +119,7 @@ export const consoleCommand: Command = {
 
 async function consoleOptions(values: OptionValues, io: CliIO): Promise<ConsoleAppOptions> {
   const web = values['web'] === true;
-  for (const flag of ['listen', 'users-file', 'tls-cert', 'tls-key', 'db', 'lang']) {
+  for (const flag of ['listen', 'users-file', 'tls-cert', 'tls-key', 'db', 'lang', 'clips-dir', 'clips-budget']) {
     if (!web && values[flag] !== undefined) throw new AgentError('usage', `--${flag} needs --web`);
   }
   const json = values['json'] === true;
@@ -163,11 +170,15 @@ async function webOptions(values: OptionValues, env: NodeJS.ProcessEnv): Promise
     if (usersFile === undefined) throw new AgentError('usage', `--listen ${listen.host} is not loopback (127.0.0.1 or ::1): --users-file is required so operators log in`);
     if (cert === undefined) throw new AgentError('usage', `--listen ${listen.host} is not loopback (127.0.0.1 or ::1): --tls-cert and --tls-key are required so passwords and session cookies never cross the network in clear`);
   }
+  const stateDir = join(env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'minwang');
+  const db = databaseOption(str(values, 'db') ?? nonEmpty(env['MINWANG_CONSOLE_DB']) ?? join(stateDir, 'console.db'));
   return {
     listen,
     users: usersFile === undefined ? null : await readUsersFile(usersFile),
     tls: cert === undefined || key === undefined ? null : { cert: await readOption(cert, '--tls-cert'), key: await readOption(key, '--tls-key') },
-    db: databaseOption(str(values, 'db') ?? nonEmpty(env['MINWANG_CONSOLE_DB']) ?? join(env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'minwang', 'console.db')),
+    db,
+    clipsDir: str(values, 'clips-dir') ?? (/^postgres(ql)?:\/\//i.test(db) ? join(stateDir, 'clips') : join(dirname(db), 'clips')),
+    clipBudgetBytes: clipsBudget(str(values, 'clips-budget')),
     lang: langOption(str(values, 'lang')),
   };
 }
@@ -218,6 +229,13 @@ function databaseOption(db: string): string {
 
 function nonEmpty(text: string | undefined): string | undefined {
   return text === undefined || text === '' ? undefined : text;
+}
+
+function clipsBudget(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CLIP_BUDGET;
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes < 1024 ** 2) throw new AgentError('usage', `--clips-budget ${JSON.stringify(text)}: expected a size of at least 1MiB (examples: 500MiB, 2GiB)`);
+  return bytes;
 }
 
 function staleAfter(text: string): number {

@@ -15,7 +15,7 @@ import { ArmingSchedule, RateCap } from './arming.js';
 import { judge, type ConfidenceRules } from './confidence.js';
 import { FloodGuard } from './flood.js';
 import { ObjectTracker, type Track } from './object-tracker.js';
-import { makeThumbnail } from './thumbnail.js';
+import { makeFrame, makeThumbnail } from './thumbnail.js';
 import { definedProps } from '../../core/defined-props.js';
 
 export interface EventsCamera {
@@ -295,6 +295,21 @@ export class EventsStage implements Module {
     } catch (err) {
       state.thumbnail = false;
       this.options.logger.error({ err, camera: c.camera.id, id: track.id }, 'event thumbnail failed');
+    }
+    if (state.alert) await this.sendFrame(c, track);
+  }
+
+  /** The whole picture around an alerting event: the thumbnail's frame, masked, with the box on it. */
+  private async sendFrame(c: CameraEvents, track: Track): Promise<void> {
+    try {
+      const { frame, box } = track.best;
+      const whole = await makeFrame(frame.jpeg, c.camera.privacyMasks);
+      await this.options.link.publishFrame({
+        ts: this.options.clock.now().toISOString(), event: track.id, camera: c.camera.id, capturedAt: frame.capturedAt.toISOString(),
+        box: box.map(round3) as Box, width: whole.width, height: whole.height, contentType: 'image/jpeg', jpegBase64: whole.jpeg.toString('base64'),
+      });
+    } catch (err) {
+      this.options.logger.error({ err, camera: c.camera.id, id: track.id }, 'event frame failed');
     }
   }
 

@@ -3,6 +3,7 @@ import type { Polygon } from '../../config/sections/regions.js';
 import { burnPrivacyMasks } from '../imaging/privacy.js';
 import type { Box } from '../types.js';
 import { expand } from '../box.js';
+import { EVENT_FRAME_LONG_SIDE } from '../../link/contract/v1.js';
 
 export const THUMBNAIL_LONG_SIDE = 640;
 
@@ -29,4 +30,14 @@ export async function makeThumbnail(jpeg: Buffer, box: Box, masks: readonly Poly
     .resize({ width: THUMBNAIL_LONG_SIDE, height: THUMBNAIL_LONG_SIDE, fit: 'inside', withoutEnlargement: true })
     .jpeg({ quality: 80 })
     .toBuffer();
+}
+
+/** An alerting event's whole picture: the frame, privacy masks burned in, at most 1280 px on its long side. */
+export async function makeFrame(jpeg: Buffer, masks: readonly Polygon[]): Promise<{ jpeg: Buffer; width: number; height: number }> {
+  const masked = await burnPrivacyMasks(jpeg, masks);
+  const { data, info } = await sharp(masked)
+    .resize({ width: EVENT_FRAME_LONG_SIDE, height: EVENT_FRAME_LONG_SIDE, fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 75 })
+    .toBuffer({ resolveWithObject: true });
+  return { jpeg: data, width: info.width, height: info.height };
 }

@@ -5,6 +5,8 @@ export const DEMO_HOST = 'demo-village-01';
 export const DEMO_CAMERA_LOGIN = { username: 'admin', password: 'demo-camera-pw' };
 /** Watched by the detector: pedestrians all along. */
 export const STREET = 'street';
+/** An RTSP camera (the same footage through an RTSP relay): its clips are cut from the recorded stream. */
+export const GATE = 'gate';
 /** Only watched for faults; its picture goes black after `blackAfterMs`. */
 export const YARD = 'yard';
 
@@ -15,12 +17,14 @@ export interface DemoConfigInput {
   brokerUrl: string;
   dataDir: string;
   cameraUrl: (name: string) => string;
+  /** The RTSP camera's stream. */
+  rtspUrl: string;
 }
 
 /**
  * The agent's config for the demo, light enough for a busy 2-core machine: one detecting camera
- * sampled once a second, motion-gated, full frame only (no tiles), one worker; the faulty camera
- * is only watched. Faults are judged over a short window so the black picture shows up quickly.
+ * sampled once a second, motion-gated, full frame only (no tiles), one worker; an RTSP camera that
+ * records (its clips are cut from the stream) and detects the same way; the faulty camera is only watched. Faults are judged over a short window so the black picture shows up quickly.
  */
 export function demoConfig(input: DemoConfigInput): Config {
   const login = `username: ${DEMO_CAMERA_LOGIN.username}, password: ${DEMO_CAMERA_LOGIN.password}`;
@@ -33,6 +37,7 @@ export function demoConfig(input: DemoConfigInput): Config {
     'heartbeat: { interval: 10s }',
     'cameras:',
     `  - { id: ${STREET}, name: "Main street", snapshot: { url: "${input.cameraUrl(STREET)}", ${login} }, interval: 1s, ${faults}, detect: { zones: ${STREET_ZONES} } }`,
+    `  - { id: ${GATE}, name: "Village gate", rtsp: { url: "${input.rtspUrl}" }, interval: 1s, ${faults} }`,
     `  - { id: ${YARD}, name: "School yard", snapshot: { url: "${input.cameraUrl(YARD)}", ${login} }, interval: 1s, ${faults}, detect: { enabled: false } }`,
   ].join('\n');
   return parseConfigText(yaml, 'demo config');

@@ -8,6 +8,8 @@ import { systemClock } from '../../ports/clock.js';
 import { realMqttConnector } from '../../ports/mqtt.js';
 import { decodeVideoFrames } from '../sim/footage-frames.js';
 import { HttpCameraSim } from '../sim/http-camera-sim.js';
+import { RtspRelay, publishVideo } from '../sim/rtsp-relay.js';
+import type { ChildProcess } from 'node:child_process';
 import { ConsoleApp } from '../../station/console-app.js';
 import type { TerminalMode, TerminalOutput } from '../../station/terminal/terminal-console.js';
 import { DEMO_CAMERA_LOGIN, STREET, YARD, demoConfig } from './demo-config.js';
@@ -20,6 +22,8 @@ export interface DemoOptions {
   terminal: { mode: TerminalMode; out: TerminalOutput };
   /** The yard camera's picture goes black this long after the start. */
   blackAfterMs: number;
+  /** The web console's port on 127.0.0.1 (0 picks a free one). */
+  webPort: number;
   logger: Logger;
 }
 
@@ -29,12 +33,15 @@ const CLIP_FRAMES = 400;
 
 /**
  * The whole loop on one machine: an embedded broker, two Digest cameras replaying real footage
- * (the yard one goes black after a while), the agent with the default model, and the station
- * console showing what arrives. Start order is the data flow; stop order is its reverse.
+ * (the yard one goes black after a while) and an RTSP camera (the same footage through a relay),
+ * the agent with the default model, and the station console showing what arrives, on the
+ * terminal and on a web page (events, their whole picture, their clips). Start order is the data flow; stop order is its reverse.
  */
 export class Demo {
   readonly broker = new EmbeddedBroker();
   readonly cameras = new HttpCameraSim({ ...DEMO_CAMERA_LOGIN, realm: 'demo camera' });
+  readonly rtsp = new RtspRelay();
+  private publisher: ChildProcess | undefined;
   private agent: Agent | undefined;
   private console: ConsoleApp | undefined;
   private dataDir: string | undefined;
@@ -49,16 +56,21 @@ export class Demo {
     this.cameras.add({ name: STREET, frames, fps: CLIP_FPS });
     this.cameras.add({ name: YARD, frames: frames.slice().reverse(), fps: CLIP_FPS });
     const cameraPort = await this.cameras.start();
+    const rtspPort = await this.rtsp.start();
+    this.publisher = publishVideo(options.clip, rtspPort);
     await this.broker.start();
     this.dataDir = await mkdtemp(join(tmpdir(), 'minwang-demo-'));
-    const config = demoConfig({ brokerUrl: this.broker.url, dataDir: this.dataDir, cameraUrl: (name) => this.cameras.url(cameraPort, name) });
+    const config = demoConfig({
+      brokerUrl: this.broker.url, dataDir: join(this.dataDir, 'agent'), cameraUrl: (name) => this.cameras.url(cameraPort, name), rtspUrl: `rtsp://127.0.0.1:${rtspPort}/live`,
+    });
 
     this.console = new ConsoleApp({
       broker: { url: this.broker.url, protocolVersion: 4 },
       staleAfterMs: 60_000,
       terminal: options.terminal,
       saveDir: options.saveDir,
-      web: null,
+      // The web console too: events with their whole picture, and their clips played on request.
+      web: { listen: { host: '127.0.0.1', port: options.webPort }, users: null, tls: null, lang: null, db: join(this.dataDir, 'console', 'console.db') },
     }, { clock: systemClock, mqtt: realMqttConnector, logger: options.logger.child({ module: 'demo-console' }) });
     await this.console.startOutputs();
     await this.console.connect();
@@ -68,12 +80,19 @@ export class Demo {
     this.blackTimer = setTimeout(() => this.cameras.setFault(YARD, 'black'), options.blackAfterMs);
   }
 
+  /** The web console's address, once started. */
+  webUrl(): string | undefined {
+    return this.console?.web?.url();
+  }
+
   /** Stops everything that started, newest first; never throws. Returns what failed to stop. */
   async stop(): Promise<string[]> {
     clearTimeout(this.blackTimer);
     const failed = (await this.agent?.stop()) ?? [];
     await this.console?.stop().catch(() => failed.push('console'));
     await this.broker.stop().catch(() => failed.push('broker'));
+    this.publisher?.kill('SIGTERM');
+    await this.rtsp.stop().catch(() => failed.push('rtsp relay'));
     await this.cameras.stop().catch(() => failed.push('cameras'));
     if (this.dataDir !== undefined) await rm(this.dataDir, { recursive: true, force: true });
     return failed;

@@ -5,7 +5,7 @@
  * The composition root gives every module the same link.
  */
 import type { CommandAnswer, CommandOp, CommandParams, EventClipAnswer } from './commands.js';
-import type { CameraStatusPayload, EventBody, HealthBody, HealthKind, HeartbeatBody, ModelPayload, PatrolBody } from './payloads.js';
+import type { CameraStatusPayload, EventBody, EventFrame, HealthBody, HealthKind, HeartbeatBody, ModelPayload, PatrolBody } from './payloads.js';
 
 export interface CommandContext {
   /** The request id, for logs. */
@@ -34,6 +34,8 @@ export interface StationLink {
   publishEvent(event: EventBody): Promise<void>;
   /** Queues the JPEG for an event (events/<id>/thumbnail). */
   publishThumbnail(eventId: string, jpeg: Buffer): Promise<void>;
+  /** Queues an alerting event's whole picture (events/<id>/frame), with the thumbnails' priority. */
+  publishFrame(frame: EventFrame): Promise<void>;
   /**
    * Publishes one chunk of an event's clip on events/<id>/clip (`clips.push`), directly, not through
    * the outbox: resolves on the broker's acknowledgement, rejects when not connected. The caller

@@ -79,6 +79,28 @@ export const clipInfoSchema = z.strictObject({
 });
 export type ClipInfo = z.infer<typeof clipInfoSchema>;
 
+/** The long side of an event's whole picture (`events/<id>/frame`), at most. */
+export const EVENT_FRAME_LONG_SIDE = 1280;
+
+/**
+ * An alerting event's whole picture (`events/<id>/frame`): the frame its thumbnail was cut from,
+ * privacy masks burned in, at most 1280 px on the long side, with the object's box on that frame.
+ */
+export const eventFrameFields = {
+  ts: timestamp,
+  event: itemId,
+  camera: cameraId,
+  capturedAt: timestamp,
+  /** The object on this frame, normalised 0..1 (the event's own `box` moves with later messages). */
+  box,
+  width: z.int().positive().max(EVENT_FRAME_LONG_SIDE),
+  height: z.int().positive().max(EVENT_FRAME_LONG_SIDE),
+  contentType: z.literal('image/jpeg'),
+  jpegBase64: z.base64(),
+};
+export const eventFrameSchema = z.strictObject(eventFrameFields);
+export type EventFrame = z.infer<typeof eventFrameSchema>;
+
 export const eventBodyFields = {
   ts: timestamp,
   /** One id per tracked object, for its whole life. */

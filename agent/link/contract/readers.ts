@@ -10,6 +10,7 @@ import {
   cameraStatusFields, eventBodyFields, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
 } from './payloads.js';
 import { eventClipAnswerSchema } from './commands.js';
+import { eventFrameSchema } from './payloads.js';
 
 const word = z.string().min(1).max(64);
 
@@ -56,6 +57,9 @@ export const patrolReader = z.looseObject({ ts: patrolFields.ts, id: patrolField
 
 /** A pushed clip chunk (events/<id>/clip) and the `events/clip` answer: checked in full, extra fields kept. */
 export const clipChunkReader = z.looseObject(eventClipAnswerSchema.shape);
+
+/** An alerting event's whole picture (events/<id>/frame): checked in full, extra fields kept. */
+export const eventFrameReader = z.looseObject(eventFrameSchema.shape);
 
 export type StatusMessage = z.infer<typeof statusReader>;
 export type HeartbeatMessage = z.infer<typeof heartbeatReader>;

@@ -6,7 +6,7 @@
  * (`check.ts`). `docs/mqtt.md` documents it and a test keeps the two in step.
  */
 import {
-  cameraClipsSummarySchema, cameraDetectionSummarySchema, cameraStatusFields, detectorLoadSummarySchema, eventBodyFields, eventLoopSummarySchema, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
+  cameraClipsSummarySchema, cameraDetectionSummarySchema, cameraStatusFields, detectorLoadSummarySchema, eventBodyFields, eventFrameFields, eventLoopSummarySchema, healthBodyFields, heartbeatFields, modelFields, patrolFields, sequencedFields, statusFields,
 } from './payloads.js';
 import type { TopicKind } from './topics.js';
 import { eventClipAnswerSchema } from './commands.js';
@@ -33,6 +33,7 @@ export const PAYLOAD_FIELDS: Partial<Record<TopicKind, readonly string[]>> = {
   cameraStatus: Object.keys(cameraStatusFields),
   events: Object.keys({ ...eventBodyFields, ...sequencedFields }),
   eventClip: Object.keys(eventClipAnswerSchema.shape),
+  eventFrame: Object.keys(eventFrameFields),
   health: Object.keys({ ...healthBodyFields, ...sequencedFields }),
   model: Object.keys(modelFields),
   patrol: Object.keys(patrolFields), // open: the patrol report may grow

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { checkPayload, checkTopicLevel } from '../contract/check.js';
 import type { CommandRun, LinkState, StationLink } from '../contract/link.js';
 import {
-  COMMAND_OP_RE, cameraStatusSchema, eventBodySchema, eventClipAnswerSchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema, topic,
-  type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type EventClipAnswer, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
+  COMMAND_OP_RE, cameraStatusSchema, eventBodySchema, eventClipAnswerSchema, eventFrameSchema, healthBodySchema, heartbeatBodySchema, modelSchema, patrolSchema, topic,
+  type CameraStatusPayload, type CommandOp, type CommandResponse, type EventBody, type EventClipAnswer, type EventFrame, type HealthBody, type HeartbeatBody, type ModelPayload, type PatrolBody,
 } from '../contract/v1.js';
 import type { Config } from '../../config/schema.js';
 import { AgentError, isAgentError } from '../../core/errors.js';
@@ -111,6 +111,12 @@ export class MqttStationLink implements StationLink, Module {
   async publishThumbnail(eventId: string, jpeg: Buffer): Promise<void> {
     this.guard(() => checkTopicLevel('event id', eventId));
     await this.outbox.enqueue({ kind: 'image', topic: topic.eventThumbnail(this.host, eventId), blob: jpeg, sequenced: false });
+  }
+
+  /** JSON with the JPEG in base64 (the box belongs to the frame), queued as a picture: behind alerts and health, evicted first. */
+  async publishFrame(frame: EventFrame): Promise<void> {
+    const body = this.guard(() => checkPayload('events/<event-id>/frame', eventFrameSchema, frame));
+    await this.outbox.enqueue({ kind: 'image', topic: topic.eventFrame(this.host, body.event), blob: Buffer.from(JSON.stringify(body)), sequenced: false });
   }
 
   async publishClipChunk(chunk: EventClipAnswer): Promise<void> {

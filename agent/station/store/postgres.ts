@@ -10,9 +10,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { clipInfoSchema, type ClipInfo } from '../../link/contract/v1.js';
 import { alertKey, evictionIndex, mergeAlert, newAlert, type Acknowledgement, type AlertEntry } from '../alerts.js';
 import { MAX_HEALTH_KEYS_PER_HOST, healthEntry, type HealthEntry } from '../health.js';
-import type { Delivery, StationMessage } from '../messages.js';
+import type { Delivery, EventFrameView, StationMessage } from '../messages.js';
 import type { CameraStatusMessage, EventMessage, HealthMessage } from '../schemas.js';
 import { MAX_CAMERAS_PER_HOST } from '../state.js';
 import { migrate } from './migrate.js';
@@ -51,6 +52,7 @@ export class PostgresStore implements StationStore {
     switch (message.kind) {
       case 'event': return this.recordEvent(message.host, message.payload, delivery);
       case 'thumbnail': return this.recordThumbnail(message.host, message.eventId, message.jpeg, delivery);
+      case 'frame': return this.recordFrame(message.host, message.eventId, message.frame, delivery);
       case 'health': return this.recordHealth(message.host, message.payload, delivery);
       case 'cameraStatus': return this.recordCamera(message.host, message.payload);
       case 'status': return this.upsertHost(message.host, 'status', message.payload, message.payload.state === 'online' ? delivery : null);
@@ -106,6 +108,21 @@ export class PostgresStore implements StationStore {
     const [host, kind, ...subject] = key.split('/');
     const rows = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE host = $1 AND kind = $2 AND subject = $3', [host, kind, subject.join('/')]);
     return rows.rows[0]?.entry;
+  }
+
+  async frame(host: string, id: string): Promise<EventFrameView | undefined> {
+    const rows = await this.pool.query<{ jpeg: Buffer; box: EventFrameView['box']; width: number; height: number; captured_at: string }>(
+      'SELECT jpeg, box, width, height, captured_at FROM frames WHERE host = $1 AND event_id = $2', [host, id]);
+    const row = rows.rows[0];
+    return row === undefined ? undefined : { jpeg: row.jpeg, box: row.box, width: row.width, height: row.height, capturedAt: row.captured_at };
+  }
+
+  /** The clip the event's `end` announced: read from the kept lifecycle messages (a newer end wins). */
+  async clip(host: string, id: string): Promise<ClipInfo | undefined> {
+    const rows = await this.pool.query<{ clip: unknown }>(`SELECT payload->'clip' AS clip FROM event_messages
+      WHERE host = $1 AND event_id = $2 AND type = 'end' AND payload ? 'clip' ORDER BY seq DESC LIMIT 1`, [host, id]);
+    const parsed = clipInfoSchema.safeParse(rows.rows[0]?.clip);
+    return parsed.success ? parsed.data : undefined;
   }
 
   async thumbnail(host: string, id: string): Promise<Buffer | undefined> {
@@ -185,6 +202,13 @@ export class PostgresStore implements StationStore {
       await this.notify(c, { kind: 'thumbnail', key: alertKey(host, id) });
       return 'stored';
     });
+  }
+
+  /** One whole picture per event: the first one stays (a redelivery or a second console changes nothing). */
+  private async recordFrame(host: string, id: string, frame: EventFrameView, delivery: Delivery): Promise<RecordOutcome> {
+    const written = await this.pool.query(`INSERT INTO frames (host, event_id, jpeg, box, width, height, captured_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      ON CONFLICT (host, event_id) DO NOTHING`, [host, id, frame.jpeg, JSON.stringify(frame.box), frame.width, frame.height, frame.capturedAt, delivery.receivedAt]);
+    return written.rowCount === 0 ? 'duplicate' : 'stored';
   }
 
   private recordHealth(host: string, health: HealthMessage, delivery: Delivery): Promise<RecordOutcome> {

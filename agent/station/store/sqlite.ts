@@ -8,9 +8,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
+import { clipInfoSchema, type ClipInfo } from '../../link/contract/v1.js';
 import { alertKey, clampedTime, evictionIndex, mergeAlert, newAlert, type Acknowledgement, type AlertEntry } from '../alerts.js';
 import { MAX_HEALTH_KEYS_PER_HOST, healthEntry, type HealthEntry } from '../health.js';
-import type { Delivery, StationMessage } from '../messages.js';
+import type { Delivery, EventFrameView, StationMessage } from '../messages.js';
 import type { EventMessage, HealthMessage } from '../schemas.js';
 import { encodeCursor, type EventPage, type EventQuery } from './search.js';
 import { SEQ_MEMORY, type RecordOutcome, type Restored, type StationStore, type StoreChange } from './store.js';
@@ -19,6 +20,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS alerts (key TEXT PRIMARY KEY, started_at TEXT NOT NULL, entry TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS alerts_started ON alerts (started_at);
   CREATE TABLE IF NOT EXISTS thumbnails (key TEXT PRIMARY KEY, jpeg BLOB NOT NULL);
+  CREATE TABLE IF NOT EXISTS frames (key TEXT PRIMARY KEY, jpeg BLOB NOT NULL, box TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, captured_at TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS acks (key TEXT PRIMARY KEY, by TEXT NOT NULL, at TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS event_messages (key TEXT NOT NULL, host TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, seq));
   CREATE INDEX IF NOT EXISTS event_messages_host_seq ON event_messages (host, seq);
@@ -33,6 +35,7 @@ const storedAlert = z.object({
   type: z.enum(['new', 'update', 'end']), ts: z.string(), seq: z.number(), thumbnail: z.boolean(), delayed: z.boolean(),
   // Stored before events carried alert/quiet: every event alerted.
   alert: z.boolean().default(true), quiet: z.enum(['cooldown', 'disarmed', 'rate']).nullable().default(null),
+  clip: clipInfoSchema.optional(),
 });
 
 /** Prune to `keep` events every this many writes. */
@@ -64,6 +67,7 @@ export class SqliteStore implements StationStore {
       case 'event': return Promise.resolve(this.recordEvent(message.host, message.payload, delivery));
       case 'thumbnail': return Promise.resolve(this.recordThumbnail(alertKey(message.host, message.eventId), message.jpeg));
       case 'health': return Promise.resolve(this.recordHealth(message.host, message.payload));
+      case 'frame': return Promise.resolve(this.recordFrame(alertKey(message.host, message.eventId), message.frame));
       // Host and camera state is retained by the broker: one console rebuilds it on connect.
       default: return Promise.resolve('ignored');
     }
@@ -105,6 +109,17 @@ export class SqliteStore implements StationStore {
   thumbnail(host: string, id: string): Promise<Buffer | undefined> {
     const row = this.db.prepare('SELECT jpeg FROM thumbnails WHERE key = ?').get(alertKey(host, id)) as { jpeg: Buffer } | undefined;
     return Promise.resolve(row?.jpeg);
+  }
+
+  frame(host: string, id: string): Promise<EventFrameView | undefined> {
+    const row = this.db.prepare('SELECT jpeg, box, width, height, captured_at FROM frames WHERE key = ?').get(alertKey(host, id)) as
+      { jpeg: Buffer; box: string; width: number; height: number; captured_at: string } | undefined;
+    return Promise.resolve(row === undefined ? undefined : { jpeg: row.jpeg, box: JSON.parse(row.box) as EventFrameView['box'], width: row.width, height: row.height, capturedAt: row.captured_at });
+  }
+
+  /** The clip the event's `end` announced (kept in the event's entry). */
+  clip(host: string, id: string): Promise<ClipInfo | undefined> {
+    return this.alert(alertKey(host, id)).then((entry) => entry?.clip);
   }
 
   /** At most `keep` rows: the filters run over the JSON of each, newest first by the indexed start time. */
@@ -175,6 +190,15 @@ export class SqliteStore implements StationStore {
     return 'stored';
   }
 
+  /** One whole picture per event: the first one stays (a redelivery changes nothing). */
+  private recordFrame(key: string, frame: EventFrameView): RecordOutcome {
+    const written = this.db.prepare('INSERT OR IGNORE INTO frames (key, jpeg, box, width, height, captured_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(key, frame.jpeg, JSON.stringify(frame.box), frame.width, frame.height, frame.capturedAt);
+    if (written.changes === 0) return 'duplicate';
+    this.wrote();
+    return 'stored';
+  }
+
   private recordHealth(host: string, health: HealthMessage): RecordOutcome {
     return this.db.transaction((): RecordOutcome => {
       if (this.db.prepare('INSERT OR IGNORE INTO health_messages (host, id, seq) VALUES (?, ?, ?)').run(host, health.id, health.seq).changes === 0) return 'duplicate';
@@ -233,6 +257,7 @@ export class SqliteStore implements StationStore {
       this.db.prepare('DELETE FROM event_messages WHERE key NOT IN (SELECT key FROM alerts)').run();
       // A thumbnail may come before its event: only drop orphans once the feed has moved on.
       this.db.prepare('DELETE FROM thumbnails WHERE key NOT IN (SELECT key FROM alerts) AND rowid < (SELECT max(rowid) - ? FROM thumbnails)').run(PRUNE_EVERY);
+      this.db.prepare('DELETE FROM frames WHERE key NOT IN (SELECT key FROM alerts) AND rowid < (SELECT max(rowid) - ? FROM frames)').run(PRUNE_EVERY);
     })();
   }
 }

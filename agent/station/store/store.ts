@@ -4,9 +4,10 @@
  * Every write is idempotent: the same message delivered twice is stored once, so an at-least-once
  * broker and several consoles sharing one database can never double an event.
  */
+import type { ClipInfo } from '../../link/contract/v1.js';
 import type { Acknowledgement, AlertEntry } from '../alerts.js';
 import type { HealthEntry } from '../health.js';
-import type { Delivery, StationMessage } from '../messages.js';
+import type { Delivery, EventFrameView, StationMessage } from '../messages.js';
 import type { EventPage, EventQuery } from './search.js';
 
 export type RecordOutcome =
@@ -48,6 +49,10 @@ export interface StationStore {
   alert(key: string): Promise<AlertEntry | undefined>;
   health(key: string): Promise<HealthEntry | undefined>;
   thumbnail(host: string, id: string): Promise<Buffer | undefined>;
+  /** An alerting event's whole picture, with the object's box on it. */
+  frame(host: string, id: string): Promise<EventFrameView | undefined>;
+  /** The clip an event's `end` announced, undefined when none did. */
+  clip(host: string, id: string): Promise<ClipInfo | undefined>;
   search(query: EventQuery): Promise<EventPage>;
   /** Changes made by any console on the same database (PostgreSQL: LISTEN/NOTIFY); SQLite has one console and never calls it. */
   watch(listener: (change: StoreChange) => void): () => void;

@@ -30,6 +30,11 @@ export function jsonLine(received: Received, saved?: string): JsonLine {
   if ('payload' in message) line.payload = message.payload;
   if ('jpeg' in message) line.bytes = message.jpeg.length;
   if (message.kind === 'thumbnail') line.payload = { eventId: message.eventId };
+  if (message.kind === 'frame') {
+    const { jpeg, ...frame } = message.frame;
+    line.payload = { eventId: message.eventId, ...frame };
+    line.bytes = jpeg.length;
+  }
   if (message.kind === 'patrolSheet') line.payload = { reportId: message.reportId };
   if (message.kind === 'clipChunk') line.payload = { eventId: message.eventId, offset: message.offset, length: message.length, clipBytes: message.clipBytes };
   if (message.kind === 'command') line.payload = { op: message.op, response: message.response };

@@ -55,6 +55,12 @@ main.history{display:block}.search{align-items:end}.search input,.search select{
 table.events{width:100%;border-collapse:collapse;background:var(--card)}table.events th,table.events td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid var(--line)}
 table.events .thumb{width:96px;height:72px;object-fit:cover}table.events tr.quiet{color:var(--muted)}
 .event .picture{max-width:min(100%,640px);display:block;margin-bottom:.75rem}.event dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}.event dt{color:var(--muted)}
+.event .clip video{display:block;width:min(100%,960px);background:#000;margin:.4rem 0}.event .clip progress{width:min(100%,320px)}
+.event h2{margin-top:1rem}
+.event figure.frame{position:relative;display:inline-block;margin:0;max-width:min(100%,1280px)}.event figure.frame img{display:block;max-width:100%;height:auto}
+.event svg.box{position:absolute;inset:0;width:100%;height:100%;pointer-events:none}.event svg.box rect{fill:none;stroke:#ff2d2d;stroke-width:3px;vector-effect:non-scaling-stroke}
+.cam button.look{font-size:.78rem;padding:.05rem .4rem}.look-view{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem;margin-bottom:.75rem}
+.look-view header{display:flex;justify-content:space-between;align-items:center;gap:.5rem;margin-bottom:.4rem}.look-view img{display:block;max-width:100%;min-height:2rem;background:#e9ecef}.alert a.details{font-size:.85rem}
 `;
 
 export const CONSOLE_JS = `
@@ -127,6 +133,60 @@ export const CONSOLE_JS = `
       .catch(function (err) { form.querySelector('button').textContent = text('alert.retry', { error: err.message }); });
   });
 
+
+  // "Look now": a fresh picture of one camera, refreshed while the view is open, for a bounded time.
+  var LOOK_EVERY_MS = 2000;
+  var LOOK_MINUTES = 5;
+  var look = document.getElementById('look');
+  var lookImg = document.getElementById('look-img');
+  var lookStatus = document.getElementById('look-status');
+  var lookKey = null;
+  var lookTimer = null;
+  var lookUntil = 0;
+  var lookObject = null;
+  function closeLook() {
+    look.hidden = true;
+    lookKey = null;
+    if (lookTimer !== null) clearTimeout(lookTimer);
+    lookTimer = null;
+    if (lookObject) URL.revokeObjectURL(lookObject);
+    lookObject = null;
+    lookImg.removeAttribute('src');
+  }
+  function refreshLook() {
+    lookTimer = null;
+    var key = lookKey;
+    if (key === null) return;
+    if (Date.now() > lookUntil) { lookStatus.textContent = text('look.stopped', { minutes: LOOK_MINUTES }); return; }
+    fetch('/look/' + key + '.jpg', { headers: { 'x-csrf-token': csrf }, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { if (!r.ok) return r.text().then(function (t) { throw new Error(t.trim() || 'HTTP ' + r.status); }); return r.blob(); })
+      .then(function (blob) {
+        if (key !== lookKey) return;
+        var url = URL.createObjectURL(blob);
+        lookImg.src = url;
+        if (lookObject) URL.revokeObjectURL(lookObject);
+        lookObject = url;
+        lookStatus.textContent = '';
+      })
+      .catch(function (err) { if (key === lookKey) lookStatus.textContent = text('look.failed', { error: err.message }); })
+      .then(function () { if (key === lookKey) lookTimer = setTimeout(refreshLook, LOOK_EVERY_MS); });
+  }
+  document.getElementById('hosts').addEventListener('click', function (e) {
+    var button = e.target.closest('button.look');
+    if (!button) return;
+    closeLook();
+    lookKey = button.dataset.look;
+    lookUntil = Date.now() + LOOK_MINUTES * 60000;
+    document.getElementById('look-title').textContent = lookKey;
+    lookImg.alt = text('look.alt', { camera: lookKey });
+    lookStatus.textContent = '';
+    look.hidden = false;
+    refreshLook();
+  });
+  document.getElementById('look-close').addEventListener('click', closeLook);
+  window.addEventListener('pagehide', closeLook);
+  document.addEventListener('visibilitychange', function () { if (document.hidden) closeLook(); });
+
   function setLink(state, text) { link.className = 'badge ' + state; link.textContent = text; }
   // Pushed fragments come in the page's language, whatever the cookie or the browser say by now.
   var events = new EventSource('/events?lang=' + encodeURIComponent(document.documentElement.lang));
@@ -142,5 +202,65 @@ export const CONSOLE_JS = `
   events.addEventListener('feed', function (e) { replace('feed', JSON.parse(e.data).html); refreshFilters(); });
   events.addEventListener('alert', function (e) { upsert(JSON.parse(e.data)); refreshFilters(); });
   refreshFilters();
+})();
+
+// The event page: fetch the clip on demand, show its progress, then play it.
+(function () {
+  var section = document.getElementById('clip');
+  if (!section) return;
+  var POLL_MS = 1000;
+  var MAX_POLLS = 900; // 15 minutes, then the page says to reload
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var texts = JSON.parse(document.querySelector('meta[name="console-text"]').content);
+  function text(key, params) {
+    return texts[key].replace(/\\{(\\w+)\\}/g, function (whole, name) { return params && name in params ? String(params[name]) : whole; });
+  }
+  var base = section.dataset.clip;
+  var form = section.querySelector('form.clip-fetch');
+  var bar = section.querySelector('progress');
+  var status = section.querySelector('.clip-status');
+  var polls = 0;
+  var timer = null;
+
+  function show(p) {
+    if (p.state === 'ready') {
+      stop();
+      var video = document.createElement('video');
+      video.id = 'clip-video';
+      video.controls = true;
+      video.preload = 'metadata';
+      video.src = base + '.mp4';
+      form.replaceWith(video);
+      bar.hidden = true;
+      status.textContent = '';
+      return;
+    }
+    var percent = p.total > 0 ? Math.floor(p.bytes / p.total * 100) : 0;
+    bar.hidden = p.state !== 'fetching';
+    bar.value = percent;
+    form.querySelector('button').disabled = p.state === 'fetching';
+    status.textContent = p.state === 'fetching' ? text('clip.fetching', { percent: percent }) : p.state === 'failed' ? text('clip.failed', { error: p.error }) : '';
+    if (p.state !== 'fetching') stop();
+  }
+  function poll() {
+    if (++polls > MAX_POLLS) { stop(); status.textContent = text('clip.gaveUp'); return; }
+    fetch(base, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+      .then(show)
+      .catch(function (err) { status.textContent = text('clip.failed', { error: err.message }); });
+  }
+  function watch() { if (timer === null) timer = setInterval(poll, POLL_MS); }
+  function stop() { if (timer !== null) clearInterval(timer); timer = null; }
+  window.addEventListener('pagehide', stop);
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    polls = 0;
+    fetch(base, { method: 'POST', headers: { accept: 'application/json', 'x-csrf-token': csrf }, credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) return r.text().then(function (t) { throw new Error(t.trim() || 'HTTP ' + r.status); }); return r.json(); })
+      .then(function (p) { show(p); if (p.state === 'fetching') watch(); })
+      .catch(function (err) { status.textContent = text('clip.failed', { error: err.message }); });
+  });
+  if (section.dataset.state === 'fetching') watch();
 })();
 `;

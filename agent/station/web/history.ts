@@ -7,8 +7,9 @@ import type { AlertEntry } from '../alerts.js';
 import { csvHeader, csvRow, queryParams, MAX_EXPORT_ROWS, MAX_PAGE, type EventPage, type EventQuery } from '../store/search.js';
 import { html, type Html } from './html.js';
 import type { Lang } from '../../core/i18n/lang.js';
-import { valueText, webText, type WebText } from './i18n/index.js';
-import { LOCAL_OPERATOR, document } from './render.js';
+import { clientTexts, valueText, webText, type WebText } from './i18n/index.js';
+import { LOCAL_OPERATOR, document, type Viewer } from './render.js';
+import type { ClipProgress } from './clips.js';
 
 export function renderHistory(query: EventQuery, page: EventPage, engine: string, lang: Lang): string {
   const t = webText(lang);
@@ -45,12 +46,23 @@ function row(t: WebText, e: AlertEntry & { hasThumbnail: boolean }): Html {
     <td>${e.ack === null ? (e.alert ? t('history.open') : '') : `${ackBy(t, e.ack.by)} ${e.ack.at}`}</td></tr>`;
 }
 
-export function renderEvent(e: AlertEntry, hasThumbnail: boolean, lang: Lang): string {
-  const t = webText(lang);
+/** What the event page shows besides the event: which pictures are stored, and where its clip is. */
+export interface EventView {
+  hasThumbnail: boolean;
+  /** null: this console does not fetch clips (or the event has none). */
+  clip: ClipProgress | null;
+  /** The whole picture's box and size, when one is stored (alerting events). */
+  frame?: { box: [number, number, number, number]; width: number; height: number } | null;
+}
+
+export function renderEvent(e: AlertEntry, view: EventView, viewer: Viewer): string {
+  const t = webText(viewer.lang);
   return document(t, t('history.event', { id: e.key }), html`
+    <meta name="csrf-token" content="${viewer.csrf}">
+    <meta name="console-text" content="${JSON.stringify(clientTexts(viewer.lang))}">
     <header class="top"><h1>${t('page.brand')} <span>${t('history.event', { id: e.id })}</span></h1><a class="nav" href="/history?host=${e.host}">${t('history.heading')}</a><a class="nav" href="/">${t('history.back')}</a></header>
     <main class="history event">
-      ${hasThumbnail ? html`<img class="picture" src="/thumb/${e.key}.jpg" alt="${t('history.pictureAlt', { label: valueText(t, 'label', e.label), camera: e.camera })}">` : html`<p class="empty">${t('history.noPicture')}</p>`}
+      ${view.hasThumbnail ? html`<img class="picture" src="/thumb/${e.key}.jpg" alt="${t('history.pictureAlt', { label: valueText(t, 'label', e.label), camera: e.camera })}">` : html`<p class="empty">${t('history.noPicture')}</p>`}
       <dl>
         <dt>${t('history.village')}</dt><dd>${e.host}</dd><dt>${t('history.camera')}</dt><dd>${e.camera}</dd><dt>${t('history.label')}</dt><dd>${valueText(t, 'label', e.label)}</dd>
         <dt>${t('history.score')}</dt><dd>${e.maxScore.toFixed(2)}</dd><dt>${t('history.started')}</dt><dd>${e.startedAt}</dd>
@@ -58,7 +70,38 @@ export function renderEvent(e: AlertEntry, hasThumbnail: boolean, lang: Lang): s
         <dt>${t('history.kind')}</dt><dd>${kindText(t, e)}${e.delayed ? ` · ${t('history.delayed')}` : ''}</dd>
         <dt>${t('history.acked')}</dt><dd>${e.ack === null ? (e.alert ? t('history.open') : '–') : `${ackBy(t, e.ack.by)} ${e.ack.at}`}</dd>
       </dl>
+      ${view.frame === undefined || view.frame === null ? '' : frameSection(t, e, view.frame)}
+      ${clipSection(t, e, view.clip, viewer.csrf)}
     </main>`);
+}
+
+/** The whole picture with the object's box drawn over it (an SVG in the frame's own 0..1 units: no inline style, which the CSP forbids). */
+function frameSection(t: WebText, e: AlertEntry, frame: NonNullable<EventView['frame']>): Html {
+  const [x1, y1, x2, y2] = frame.box;
+  return html`<section class="whole"><h2>${t('frame.heading')}</h2><figure class="frame">
+    <img class="frame" src="/frame/${e.key}.jpg" width="${frame.width}" height="${frame.height}" alt="${t('frame.alt', { camera: e.camera, label: valueText(t, 'label', e.label) })}">
+    <svg class="box" viewBox="0 0 1 1" preserveAspectRatio="none" aria-hidden="true"><rect x="${x1}" y="${y1}" width="${Math.max(0, x2 - x1)}" height="${Math.max(0, y2 - y1)}"></rect></svg></figure></section>`;
+}
+
+/**
+ * The clip: played when this console has it; otherwise a button (a form, so it works without the
+ * script) that asks the host for it, and the progress the script polls.
+ */
+function clipSection(t: WebText, e: AlertEntry, progress: ClipProgress | null, csrf: string): Html {
+  const heading = html`<h2>${t('clip.heading')}</h2>`;
+  if (e.clip === undefined) return html`<section class="clip">${heading}<p class="empty">${e.endedAt === null ? t('clip.notYet') : t('clip.none')}</p></section>`;
+  const about = html`<p class="meta">${t('clip.about', { seconds: e.clip.durationS.toFixed(1), size: (e.clip.bytes / 1e6).toFixed(1) })}</p>`;
+  if (progress === null) return html`<section class="clip">${heading}${about}<p class="empty">${t('clip.notHere')}</p></section>`;
+  const base = `/clip/${e.host}/${e.id}`;
+  if (progress.state === 'ready') {
+    return html`<section class="clip">${heading}${about}<video id="clip-video" controls preload="metadata" src="${base}.mp4"></video>
+      <p><a href="${base}.mp4" download="${e.id}.mp4">${t('clip.download')}</a></p></section>`;
+  }
+  const percent = progress.total === 0 ? 0 : Math.floor((progress.bytes / progress.total) * 100);
+  const status = progress.state === 'fetching' ? t('clip.fetching', { percent }) : progress.state === 'failed' ? t('clip.failed', { error: progress.error ?? '' }) : '';
+  return html`<section class="clip" id="clip" data-clip="${base}" data-state="${progress.state}">${heading}${about}
+    <form method="post" action="${base}" class="clip-fetch"><input type="hidden" name="csrf" value="${csrf}"><button${progress.state === 'fetching' ? html` disabled` : ''}>${t('clip.fetch')}</button></form>
+    <progress max="100" value="${percent}"${progress.state === 'fetching' ? '' : html` hidden`}>${percent}%</progress> <span class="clip-status" role="status">${status}</span></section>`;
 }
 
 /** The whole export, page by page (at most MAX_EXPORT_ROWS rows). */

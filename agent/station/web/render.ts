@@ -40,6 +40,8 @@ export function renderPage(state: StationState, viewer: Viewer): string {
     </header>
     <main>
       <div class="col">
+        <section id="look" class="look-view" hidden><header><strong id="look-title"></strong> <button type="button" id="look-close">${t('look.close')}</button></header>
+          <img id="look-img" alt=""><p id="look-status" role="status"></p></section>
         <h2>${t('page.villages')}</h2>
         <section id="hosts">${renderHosts(state, viewer.lang)}</section>
         <h2>${t('page.healthAlerts')}</h2>
@@ -130,7 +132,8 @@ function renderCamera(t: WebText, hostId: string, camera: CameraView): Html {
   const label = camera.state === 'online' || camera.reason === null ? state : `${state} · ${valueText(t, 'fault', camera.reason)}`;
   const since = t('camera.since', { since: camera.since });
   return html`<figure class="cam ${camera.state}" data-camera="${hostId}/${camera.id}">${picture}
-    <figcaption><span>${camera.id}</span> <span class="badge ${camera.state}" title="${camera.detail === null ? since : `${camera.detail} · ${since}`}">${label}</span></figcaption></figure>`;
+    <figcaption><span>${camera.id}</span> <span class="badge ${camera.state}" title="${camera.detail === null ? since : `${camera.detail} · ${since}`}">${label}</span>
+      <button type="button" class="look" data-look="${hostId}/${camera.id}">${t('look.button')}</button></figcaption></figure>`;
 }
 
 export function renderHealth(state: StationState, lang: Lang): Html {
@@ -156,7 +159,7 @@ export function renderAlert(alert: AlertEntry, hasThumbnail: boolean, viewer: Vi
   const label = valueText(t, 'label', alert.label);
   return html`<li class="${classes}" data-key="${alert.key}" data-sort="${Date.parse(alert.sortAt)}" data-host="${alert.host}" data-camera="${alert.camera}" data-label="${alert.label}">
     ${hasThumbnail ? html`<img class="thumb" src="/thumb/${alert.key}.jpg" alt="${t('alert.thumbAlt', { label, camera: alert.camera })}">` : html`<div class="thumb nopic">${alert.thumbnail ? t('alert.pictureComing') : t('alert.noPicture')}</div>`}
-    <div class="what"><strong>${label}</strong> ${alert.maxScore.toFixed(2)} · ${alert.host} / ${alert.camera}<br>
+    <div class="what"><strong>${label}</strong> ${alert.maxScore.toFixed(2)} · ${alert.host} / ${alert.camera} · <a class="details" href="/event/${alert.host}/${alert.id}">${t('alert.details')}</a><br>
       <time datetime="${alert.startedAt}">${clock(alert.startedAt)}</time>${alert.endedAt === null ? html` <span class="badge online">${t('alert.ongoing')}</span>` : html` – ${clock(alert.endedAt)}`}
       ${alert.delayed ? html` <span class="badge delayed" title="${t('alert.delayedTitle')}">${t('badge.delayed')}</span>` : ''}
       ${alert.alert ? '' : html` <span class="badge quiet" title="${t('alert.quietTitle')}">${t(`quiet.${alert.quiet ?? 'cooldown'}`)}</span>`}</div>

@@ -29,8 +29,11 @@ import { SESSION_COOKIE, SessionStore, clearedSessionCookie, readCookie, sameTok
 import { SseHub } from './sse.js';
 import type { StationStore } from '../store/store.js';
 import { parseEventQuery } from '../store/search.js';
-import { exportCsv, renderEvent, renderHistory } from './history.js';
+import { exportCsv, renderHistory } from './history.js';
 import { LoginThrottle } from './throttle.js';
+import type { ClipShelf } from './clips.js';
+import type { LiveLook } from './look.js';
+import { EvidenceRoutes } from './evidence.js';
 
 export interface WebConsoleOptions {
   listen: ListenAddress;
@@ -47,6 +50,10 @@ export interface WebConsoleDeps {
   store: StationStore;
   clock: Clock;
   logger: Logger;
+  /** Event clips fetched on demand (absent: the event page offers none). */
+  clips?: ClipShelf;
+  /** Fresh camera pictures (`cmd/snapshot`) for "look now" (absent: no such button works). */
+  look?: LiveLook;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, lang: Lang, url: URL) => Promise<void> | void;
@@ -63,11 +70,13 @@ export class WebConsole implements Module {
   private readonly throttle: LoginThrottle;
   /** On a console without login, one token for the process (the page carries it). */
   private readonly localCsrf = token();
+  private readonly evidence: EvidenceRoutes;
 
   constructor(private readonly options: WebConsoleOptions, private readonly deps: WebConsoleDeps) {
     this.push = new PushScheduler({ state: deps.state, subscriber: deps.subscriber, hub: this.hub, clock: deps.clock });
     this.sessions = new SessionStore(deps.clock);
     this.throttle = new LoginThrottle(deps.clock);
+    this.evidence = new EvidenceRoutes({ ...deps, scheme: options.tls === null ? 'http' : 'https' });
   }
 
   /** Login is needed off loopback, and on loopback when users are given (behind a proxy). */
@@ -141,7 +150,15 @@ export class WebConsole implements Module {
     if (method === 'GET' && path === '/api/events') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'json'));
     if (method === 'GET' && path === '/history.csv') return this.authed((_q, res, viewer, url) => this.history(res, url, viewer.lang, 'csv'));
     const event = /^\/event\/([^/]+)\/([^/]+)$/.exec(path);
-    if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.event(res, viewer.lang, event[1]!, event[2]!));
+    if (method === 'GET' && event !== null) return this.authed((_q, res, viewer) => this.evidence.event(res, viewer, event[1]!, event[2]!));
+    const frame = /^\/frame\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
+    if (method === 'GET' && frame !== null) return this.authed((_q, res, viewer) => this.evidence.frame(res, viewer.lang, frame[1]!, frame[2]!));
+    const look = /^\/look\/([^/]+)\/([^/]+)\.jpg$/.exec(path);
+    if (method === 'GET' && look !== null) return this.authed((req, res, viewer) => this.evidence.lookNow(req, res, viewer, look[1]!, look[2]!));
+    const clip = /^\/clip\/([^/]+)\/([^/]+?)(\.mp4)?$/.exec(path);
+    if (clip !== null && clip[3] !== undefined && (method === 'GET' || method === 'HEAD')) return this.authed((req, res, viewer) => this.evidence.clipFile(req, res, viewer.lang, clip[1]!, clip[2]!));
+    if (clip !== null && clip[3] === undefined && method === 'GET') return this.authed((_q, res, viewer) => this.evidence.clipProgress(res, viewer.lang, clip[1]!, clip[2]!));
+    if (clip !== null && clip[3] === undefined && method === 'POST') return this.authed((req, res, viewer) => this.evidence.fetchClip(req, res, viewer, clip[1]!, clip[2]!));
     return undefined;
   }
 
@@ -267,15 +284,6 @@ export class WebConsole implements Module {
     const page = await store.search(query);
     if (as === 'json') return send(res, 200, 'application/json', JSON.stringify(page));
     sendHtml(res, 200, renderHistory(query, page, store.engine, lang));
-  }
-
-  private async event(res: ServerResponse, lang: Lang, host: string, id: string): Promise<void> {
-    const missing = () => sendText(res, 404, webText(lang)('http.noSuchEvent'));
-    if (!HOST_ID.test(host) || !ITEM_ID.test(id)) return missing();
-    const entry = this.deps.state.alert(`${host}/${id}`) ?? await this.deps.store.alert(`${host}/${id}`);
-    if (entry === undefined) return missing();
-    const hasThumbnail = this.deps.state.hasImage('thumbnail', host, id) || await this.deps.store.thumbnail(host, id) !== undefined;
-    sendHtml(res, 200, renderEvent(entry, hasThumbnail, lang));
   }
 
   private scheme(): 'http' | 'https' {

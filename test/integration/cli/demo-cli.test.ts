@@ -18,7 +18,7 @@ describe('minwang demo', () => {
   it('shows person events with saved thumbnails and the faulty camera going black, then stops cleanly', async () => {
     footage('opencv/vtest.avi');
     const save = await tempDir();
-    const demo = startCli(['demo', '--json', '--save', save, '--black-after', '10s', '--duration', '85s']);
+    const demo = startCli(['demo', '--json', '--save', save, '--black-after', '10s', '--duration', '85s', '--web-port', '0']);
     const lines = (): Line[] => demo.output().stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
     const personNew = (l: Line) => l.kind === 'event' && l.payload?.type === 'new' && l.payload.label === 'person';
     const thumbnailSaved = (l: Line) => l.kind === 'thumbnail' && l.saved !== undefined;
@@ -41,7 +41,7 @@ describe('minwang demo', () => {
 
   it('fetches the footage on first use, with progress on the terminal, into an empty cache, then runs', async () => {
     const cache = await tempDir();
-    const demo = startCli(['demo', '--json', '--duration', '100s'], { MINWANG_FOOTAGE_DIR: cache });
+    const demo = startCli(['demo', '--json', '--duration', '100s', '--web-port', '0'], { MINWANG_FOOTAGE_DIR: cache });
     const lines = (): Line[] => demo.output().stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
     const streetOnline = (l: Line) => l.kind === 'cameraStatus' && l.payload?.camera === 'street' && l.payload.state === 'online';
     try {

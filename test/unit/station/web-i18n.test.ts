@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LANGS, type Lang } from '../../../agent/core/i18n/lang.js';
 import { placeholdersOf } from '../../../agent/core/i18n/translate.js';
 import { CAMERA_FAULT_REASONS, CAMERA_STATES, EVENT_QUIET, HEALTH_KINDS, LABELS, SEVERITIES } from '../../../agent/link/contract/v1.js';
+import type { AlertEntry } from '../../../agent/station/alerts.js';
 import { StationState } from '../../../agent/station/state.js';
 import { CONSOLE_JS } from '../../../agent/station/web/assets.js';
 import { SseHub } from '../../../agent/station/web/sse.js';
@@ -15,10 +16,13 @@ import { JPEG, T0, at, camera, event, health, msg, status, topic } from './fixtu
 const { en, 'zh-CN': zh } = WEB_CATALOGUES;
 const KEYS = Object.keys(en) as (keyof typeof en)[];
 
+/** The console's own detail of a failed fetch, shown as it is (like a host's message). */
+const CLIP_ERROR = 'xidian-01 answered not_found';
+
 /** Strings a host sent (ids, its own messages): shown as they came, in any language. */
 const HOST_DATA = [
   'xidian-01', 'dongcun-02', 'nanzhuang-03', 'gate', 'road', 'lane', 'mb3-centernet', 'bad signature', 'disk turned read-only',
-  'camera road does not answer', 'camera lane does not answer', 'camera lane is back', 'lens covered by a bag', '/var/lib/minwang', 'alice', '0.1.0', 'p1', 'sqlite',
+  CLIP_ERROR, 'camera road does not answer', 'camera lane does not answer', 'camera lane is back', 'lens covered by a bag', '/var/lib/minwang', 'alice', '0.1.0', 'p1', 'sqlite',
 ];
 
 /** A station with one of everything the page can show. */
@@ -66,9 +70,21 @@ function everything(lang: Lang): string {
   const history = [
     renderHistory({ limit: 50, host: 'xidian-01', alert: true }, { events: stored, next: 'cursor' }, 'sqlite', lang),
     renderHistory({ limit: 50 }, { events: [], next: null }, 'sqlite', lang),
-    ...stored.flatMap((e) => [renderEvent(e, true, lang), renderEvent({ ...e, ack: null, endedAt: null }, false, lang)]),
+    ...stored.flatMap((e) => [renderEvent(e, { hasThumbnail: true, clip: null }, viewer), renderEvent({ ...e, ack: null, endedAt: null }, { hasThumbnail: false, clip: null }, viewer)]),
+    ...clipPages(stored[0]!, viewer),
   ];
   return [renderPage(state, viewer), renderPage(state, { ...viewer, user: null }), ...loginPages, ...fragments, renderAlert(alert!, false, viewer).value, ...history].join('\n');
+}
+
+/** The event page with its clip in every state the page can show it. */
+function clipPages(e: AlertEntry, viewer: Viewer): string[] {
+  const withClip = { ...e, clip: { bytes: 1_234_567, durationS: 12.3, sha256: 'ab'.repeat(32) } };
+  const total = withClip.clip.bytes;
+  return [
+    renderEvent(withClip, { hasThumbnail: true, clip: null, frame: { box: [0.1, 0.2, 0.4, 0.9], width: 1280, height: 720 } }, viewer),
+    ...(['none', 'fetching', 'ready'] as const).map((state) => renderEvent(withClip, { hasThumbnail: true, clip: { state, bytes: 4096, total, error: null } }, viewer)),
+    renderEvent(withClip, { hasThumbnail: true, clip: { state: 'failed', bytes: 0, total, error: CLIP_ERROR } }, viewer),
+  ];
 }
 
 /** What a reader sees: text between tags, and the attributes a browser shows (title, alt, aria-label). The language links are left out: each is named in its own language. */

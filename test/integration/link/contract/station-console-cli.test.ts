@@ -97,6 +97,9 @@ describe('minwang console --json --save (real process, real mosquitto)', () => {
     [['console', '--web', '--listen', '127.0.0.2:9999'], '--users-file is required'],
     [['console', '--url', 'http://example.org'], '--url must be mqtt:// or mqtts://'],
     [['console', '--stale-after', 'soon'], '--stale-after "soon"'],
+    [['console', '--clips-budget', '1GiB'], '--clips-budget needs --web'],
+    [['console', '--web', '--clips-budget', 'lots'], '--clips-budget "lots": expected a size of at least 1MiB'],
+    [['demo', '--web-port', '70000'], '--web-port "70000": expected a port number'],
   ])('exits 2 on a usage error: %j', async (args, message) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);

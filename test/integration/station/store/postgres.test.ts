@@ -27,7 +27,7 @@ describe('PostgreSQL store', () => {
 
   it('migrates an empty database to the newest schema, once', async () => {
     db = await createTestDatabase();
-    expect(await migrate(db.url, silentLogger())).toEqual(['001_station', '002_event-search']);
+    expect(await migrate(db.url, silentLogger())).toEqual(['001_station', '002_event-search', '003_event-frames']);
     expect(await migrate(db.url, silentLogger())).toEqual([]);
     const indexes = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
     expect(indexes.rows.map((r) => r.indexname)).toContain('events_camera_sort');
@@ -40,10 +40,25 @@ describe('PostgreSQL store', () => {
       VALUES ('h1', 'old-1', 'gate', 'person', 0.8, 0.8, '[0,0,1,1]', '[]', $1, $2, 'new', $1, 1, false, true, false)`, [at(1), at(1)]);
     store = await PostgresStore.open(db.url, silentLogger());
     const migrations = await db.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY id');
-    expect(migrations.rows.map((r) => r.name)).toEqual(['001_station', '002_event-search']);
+    expect(migrations.rows.map((r) => r.name)).toEqual(['001_station', '002_event-search', '003_event-frames']);
     expect(await store.alert('h1/old-1')).toMatchObject({ camera: 'gate', label: 'person', seq: 1 });
     expect((await store.search(parseEventQuery(new URLSearchParams('camera=gate')))).events.map((e) => e.key)).toEqual(['h1/old-1']);
     expect((await store.load({ alerts: 10, thumbnailBytes: 0 })).alerts.map((e) => e.key)).toEqual(['h1/old-1']);
+  });
+
+  it('keeps an alerting event\'s whole picture with its box, once, and the clip its end announced', async () => {
+    db = await createTestDatabase();
+    store = await PostgresStore.open(db.url, silentLogger());
+    const frame = { ts: at(2), event: 'e1', camera: 'gate', capturedAt: at(1), box: [0.1, 0.2, 0.4, 0.9], width: 640, height: 480, contentType: 'image/jpeg', jpegBase64: JPEG.toString('base64') };
+    expect(await store.record(msg(topic.eventFrame('h1', 'e1'), frame), live(2))).toBe('stored');
+    expect(await store.record(msg(topic.eventFrame('h1', 'e1'), { ...frame, box: [0, 0, 1, 1] }), live(3))).toBe('duplicate');
+    expect(await store.frame('h1', 'e1')).toEqual({ jpeg: JPEG, box: [0.1, 0.2, 0.4, 0.9], width: 640, height: 480, capturedAt: at(1) });
+    expect(await store.frame('h1', 'other')).toBeUndefined();
+    const clip = { bytes: 123_456, durationS: 12.4, sha256: 'c'.repeat(64) };
+    await store.record(msg(topic.events('h1'), event('e1', 1)), live(1));
+    expect(await store.clip('h1', 'e1')).toBeUndefined();
+    await store.record(msg(topic.events('h1'), { ...event('e1', 2), type: 'end', endedAt: at(2), clip }), live(4));
+    expect(await store.clip('h1', 'e1')).toEqual(clip);
   });
 
   it('restores each host a fair share of the feed when one host floods it', async () => {

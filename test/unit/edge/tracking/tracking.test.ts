@@ -171,6 +171,38 @@ describe('tracked-object events', () => {
     expect(data[Math.floor(info.width / 2) + info.width * 2]).toBeLessThan(10); // top: masked black
     expect(data[Math.floor(info.width / 2) + info.width * (info.height - 3)]).toBeGreaterThan(150); // bottom: the scene
   });
+  it('sends an alerting event\'s whole picture: masked, at most 1280 px, with the box of its frame; none for a quiet event', async () => {
+    const { clock, link, stage } = await setup({ masks: [[[0, 0], [1, 0], [1, 0.5], [0, 0.5]]], arm: [{ labels: ['ebike'], when: '* 12 * * *' }], armedHours: (h) => h >= 12 && h < 13 });
+    const big = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#c0c0c0' } }).jpeg().toBuffer();
+    const frame = (): Frame => ({ camera: 'lane', capturedAt: clock.now(), mono: clock.monotonicMs(), jpeg: big, width: 1920, height: 1080 });
+    for (let t = 0; t < 3; t++) {
+      await stage.observe(frame(), [{ label: 'ebike', class: 'motorcycle', score: 0.9, box: [0.1, 0.5, 0.3, 0.9] }]);
+      await clock.advance(1000);
+    }
+    await clock.advance(10_000);
+    // Pictures are made off the sweep (sharp works on its own threads): wait for them.
+    await expect.poll(() => link.frames.length).toBe(1);
+    const sent = link.frames[0]!;
+    expect(sent.event).toBe(link.events[0]?.id);
+    expect(sent.box).toEqual([0.1, 0.5, 0.3, 0.9]);
+    expect([sent.width, sent.height]).toEqual([1280, 720]);
+    const { data, info } = await sharp(Buffer.from(sent.jpegBase64, 'base64')).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([1280, 720]);
+    expect(data[640 + 1280 * 10]).toBeLessThan(10); // top: masked black
+    expect(data[640 + 1280 * 700]).toBeGreaterThan(150); // bottom: the scene
+
+    clock.jumpWall(3 * 3_600_000); // 15:00: not armed, so the next object is quiet
+    for (let t = 0; t < 3; t++) {
+      await stage.observe(frame(), [{ label: 'ebike', class: 'motorcycle', score: 0.9, box: [0.5, 0.5, 0.7, 0.9] }]);
+      await clock.advance(1000);
+    }
+    await clock.advance(10_000);
+    await stage.stop();
+    expect(link.events.filter((e) => e.type === 'new').map((e) => e.alert)).toEqual([true, false]);
+    expect(link.thumbnails).toHaveLength(2);
+    expect(link.frames).toHaveLength(1);
+  });
+
   it('raises no event for a static object that scores low, but does for a moving one at the same score', async () => {
     // The thresholds under which the rock (0.41) and the sign post (0.37) were seen on vtest.avi (mb3-centernet's).
     const { clock, link, stage, frame } = await setup({ minScore: { person: 0.35, ebike: 0.25 } });

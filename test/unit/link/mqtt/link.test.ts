@@ -16,6 +16,9 @@ describe('MQTT station link', () => {
     const ts = '2026-01-01T00:00:00.000Z';
     await expect(link().publishPatrol({ ts, id: '#' }, Buffer.alloc(1))).rejects.toThrow(/refused to queue a patrol payload: id: must be/);
     expect(() => link().setCameraStatus({ ts, camera: 'a+b', state: 'online', reason: null, since: ts })).toThrow(/camera\/<camera>\/status payload: camera: must be 1-32/);
+    const frame = { ts, event: 'ev/1', camera: 'gate', capturedAt: ts, box: [0, 0, 1, 1] as [number, number, number, number], width: 1280, height: 720, contentType: 'image/jpeg' as const, jpegBase64: '/9j/' };
+    await expect(link().publishFrame(frame)).rejects.toThrow(/events\/<event-id>\/frame payload: event: /);
+    await expect(link().publishFrame({ ...frame, event: 'ev-1', width: 1920 })).rejects.toThrow(/events\/<event-id>\/frame payload: width: /);
   });
 
   it('logs a refused payload with the topic and the fields', async () => {
