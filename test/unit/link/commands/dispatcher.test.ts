@@ -35,6 +35,21 @@ describe('command dispatcher', () => {
     expect(answers.map((a) => a.response)).toEqual([answers[0]?.response, answers[0]?.response]);
   });
 
+  it('keeps a large answer (a picture) only as a short refusal, so repeats cannot fill the memory', async () => {
+    const { dispatcher, answers } = setup(1 << 20);
+    let runs = 0;
+    dispatcher.register('snapshot', ({ camera }) => {
+      runs++;
+      return Promise.resolve({ camera, capturedAt: '2026-03-01T00:00:00.000Z', width: 64, height: 48, contentType: 'image/jpeg' as const, jpegBase64: 'A'.repeat(200_000) });
+    });
+    await send(dispatcher, 'snapshot', { id: 's1', camera: 'gate' });
+    await send(dispatcher, 'snapshot', { id: 's1', camera: 'gate' });
+    expect(runs).toBe(1);
+    expect(answers[0]?.response).toMatchObject({ id: 's1', status: 'ok' });
+    expect(answers[1]?.response).toMatchObject({ id: 's1', status: 'error', error: { code: 'busy', message: expect.stringMatching(/answered once .* ask again with a new id/) as unknown } });
+    expect(JSON.stringify(answers[1]?.response).length).toBeLessThan(300);
+  });
+
   it('forgets ids after the replay window', async () => {
     const { dispatcher, clock, runs } = setup();
     await send(dispatcher, 'detect/set', { id: 'r1', camera: 'gate', enabled: true });
