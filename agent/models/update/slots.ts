@@ -38,6 +38,8 @@ export type SlotState = z.output<typeof stateSchema>;
  * complete files.
  */
 export class SlotStore {
+  private stateWrites: Promise<void> = Promise.resolve();
+
   constructor(private readonly fs: FileSystem, private readonly root: string, private readonly packaged: SlotRef & { modelsRoot: string }) {}
 
   target(ref: SlotRef): ModelTarget {
@@ -68,12 +70,20 @@ export class SlotStore {
     return Math.max(0, ...names.map((n) => Number(/^v(\d+)-/.exec(n)?.[1] ?? 0)));
   }
 
-  async writeState(state: SlotState): Promise<void> {
-    await this.fs.mkdir(this.root, { recursive: true });
-    const tmp = join(this.root, 'state.json.tmp');
-    await writeDurably(this.fs, tmp, JSON.stringify(state, null, 2));
-    await this.fs.rename(tmp, join(this.root, 'state.json'));
-    await fsyncDir(this.fs, this.root);
+  /**
+   * Replaces state.json durably. Writes are queued: a trial's commit and a station's rollback can
+   * both write at once, and two renames of one temporary file made the second fail (ENOENT).
+   */
+  writeState(state: SlotState): Promise<void> {
+    const write = this.stateWrites.then(async () => {
+      await this.fs.mkdir(this.root, { recursive: true });
+      const tmp = join(this.root, 'state.json.tmp');
+      await writeDurably(this.fs, tmp, JSON.stringify(state, null, 2));
+      await this.fs.rename(tmp, join(this.root, 'state.json'));
+      await fsyncDir(this.fs, this.root);
+    });
+    this.stateWrites = write.catch(() => undefined);
+    return write;
   }
 
   /** Writes a verified bundle into a new slot; returns its ref. */

@@ -12,6 +12,7 @@ import { PACKAGED_MODELS_DIR, sha256Of } from '../../../agent/models/store.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 import { testKey } from '../../helpers/model-bundles.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { capturedLogger } from '../../helpers/log-capture.js';
 import { AlertBoard } from '../../../agent/host/health/alerts.js';
 import { systemClock } from '../../../agent/ports/clock.js';
 
@@ -30,13 +31,15 @@ describe('model update with the real detector', () => {
   it('installs over chunks and switches while detecting; a bundle failing its self-test is rolled back', async () => {
     const dir = await tempDir();
     const config = parseConfigText(`host:\n  id: test-host\nmqtt:\n  url: mqtt://127.0.0.1:1\nstorage:\n  dataDir: ${dir}\ncameras: []\ndetector:\n  model: mb3-centernet\n  workers: 1\n  backend: wasm\n  tiling: {grids: []}\nmodels:\n  trustedKeys: [${maintainer.publicKey}]\n  trial: {inferences: 2, maxSlowdown: 20}\n`, 'c.yaml');
-    const link = new MemoryStationLink();
+    // The host log, to show why a command failed (under heavy load this test has failed once, unexplained).
+    const log = capturedLogger();
+    const link = new MemoryStationLink({ logger: log.logger });
     const states: ModelPayload[] = [];
     const setModel = link.setModel.bind(link);
     link.setModel = (m) => { states.push(m); setModel(m); };
-    const pool = createDetectorPool({ detector: config.detector, logger: silentLogger() });
+    const pool = createDetectorPool({ detector: config.detector, logger: log.logger });
     const alerts = new AlertBoard({ link, clock: systemClock, logger: silentLogger() });
-    const updater = buildModelUpdater({ config, ports: realHostPorts(), logger: silentLogger(), link, pool, alerts });
+    const updater = buildModelUpdater({ config, ports: realHostPorts(), logger: log.logger, link, pool, alerts });
     await updater.start();
     await pool.start();
     stops.push(() => pool.stop());
@@ -81,7 +84,9 @@ describe('model update with the real detector', () => {
 
     // model/rollback with an image in flight: the old worker answers it, then the packaged model serves.
     const inflight = detector.detect(image);
-    await link.command('model/rollback', {});
+    await link.command('model/rollback', {}).catch((err: unknown) => {
+      throw new Error(`model/rollback failed: ${String(err)}; host log errors: ${JSON.stringify(log.lines.filter((l) => l.level >= 50))}`);
+    });
     expect((await inflight).detections.length).toBeGreaterThan(0);
     expect(updater.modelVersion()).toBe('mb3-centernet@0');
     expect((await detector.detect(image)).detections.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { MemoryStationLink } from '../../../fakes/memory-link.js';
 import { topic, type HealthKind, type ModelPayload } from '../../../../agent/link/contract/v1.js';
 import { parseMessage } from '../../../../agent/station/messages.js';
 import { silentLogger } from '../../../../agent/core/logger.js';
-import type { ModelTarget } from '../../../../agent/models/update/slots.js';
+import { SlotStore, type ModelTarget } from '../../../../agent/models/update/slots.js';
 import { ModelUpdater, type SelfTestOutcome } from '../../../../agent/models/update/updater.js';
 import { sha256Of } from '../../../../agent/models/store.js';
 import { FakeClock } from '../../../fakes/clock.js';
@@ -419,5 +419,15 @@ describe('model updater', () => {
     const restarted = await harness({ dir, fs });
     expect(restarted.updater.modelVersion()).toBe('tiny@0');
     expect(restarted.activated).toEqual([{ modelsRoot: restarted.packagedRoot, modelId: 'tiny' }]);
+  });
+});
+
+describe('slot state', () => {
+  it('two writes at once both land, the later one last (a trial commit racing a station rollback)', async () => {
+    const root = await tempDir();
+    const store = new SlotStore(realFileSystem, root, { id: 'm', bundleVersion: 0, sha256: 'a'.repeat(64), slot: null, modelsRoot: root });
+    const state = (highestVersion: number) => ({ current: { id: 'm', bundleVersion: 0, sha256: 'a'.repeat(64), slot: null }, previous: null, trial: null, highestVersion });
+    await Promise.all([store.writeState(state(1)), store.writeState(state(2)), store.writeState(state(3))]);
+    expect((await store.readState()).highestVersion).toBe(3);
   });
 });
