@@ -9,7 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import { sleepWith, type Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
-import type { Delivery, StationMessage } from './messages.js';
+import type { Incoming } from './ack-pipeline.js';
 import { StationState } from './state.js';
 import { isPostgresUrl, openStore } from './store/open.js';
 import { StateWriter } from './store/state-writer.js';
@@ -62,7 +62,7 @@ export class ConsoleApp {
     this.state = new StationState({ clock, staleAfterMs: options.staleAfterMs, maxAlerts: FEED_LENGTH });
     this.subscriber = new StationSubscriber({
       broker: options.broker, connect: ports.mqtt, state: this.state, clock, logger: logger.child({ module: 'station-subscriber' }),
-      ...(options.web === null ? {} : { sink: (message, delivery) => this.storeDurably(message, delivery) }),
+      ...(options.web === null ? {} : { sink: (batch) => this.storeDurably(batch) }),
     });
     if (options.terminal !== null || options.saveDir !== null) {
       this.outputs.push(new TerminalConsole({
@@ -126,25 +126,32 @@ export class ConsoleApp {
   }
 
   /**
-   * Events, thumbnails and health are stored before the broker is acknowledged. While the database
-   * is unreachable the message is retried (ingest pauses; the broker holds the rest); a stopping
-   * console gives up, unacknowledged. Retained host state goes through the StateWriter instead.
+   * Events, thumbnails and health are stored before the broker is acknowledged, a batch of them in
+   * one transaction. While the database is unreachable the batch is retried (ingest pauses; the
+   * broker holds the rest); a stopping console gives up, unacknowledged. Retained host state goes
+   * through the StateWriter instead.
    */
-  private async storeDurably(message: StationMessage, delivery: Delivery): Promise<void> {
+  private async storeDurably(batch: readonly Incoming[]): Promise<void> {
     const store = this.store;
     if (store === null) return;
-    if (StateWriter.takes(message)) {
+    const durable: Incoming[] = [];
+    for (const item of batch) {
+      if (!StateWriter.takes(item.message)) {
+        durable.push(item);
+        continue;
+      }
       this.stateWriter ??= new StateWriter((m, d) => store.record(m, d), this.logger.child({ module: 'console-store' }));
-      this.stateWriter.put(message, delivery);
-      return;
+      this.stateWriter.put(item.message, item.delivery);
     }
+    if (durable.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       try {
-        await store.record(message, delivery);
+        await store.recordAll(durable);
         return;
       } catch (err) {
         if (this.stopping) throw err;
-        this.logger.error({ err: errorMessage(err), kind: message.kind, host: message.host, attempt }, 'could not store a message; retrying');
+        const first = durable[0]!.message;
+        this.logger.error({ err: errorMessage(err), messages: durable.length, kind: first.kind, host: first.host, attempt }, 'could not store messages; retrying');
         await sleepWith(this.ports.clock, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
       }
     }

@@ -10,6 +10,11 @@ import { renderAlert, renderHealth, renderHosts, renderSummary, type Viewer } fr
 import type { SseHub } from './sse.js';
 
 const GATHER_MS = 150;
+/**
+ * The host list is one fragment for every host and camera (thousands of rows on a big station):
+ * it is rendered at most this often, however fast alerts and heartbeats come.
+ */
+const HOSTS_MS = 2000;
 /** Ages and the stale state move with time alone: refresh the host list this often. */
 const REFRESH_MS = 5000;
 /** Pushed rows carry no CSRF token: the client sends its own in a header. */
@@ -20,6 +25,8 @@ export class PushScheduler {
   private health = false;
   private readonly alerts = new Set<string>();
   private pending: TimerHandle | undefined;
+  private hostsPending: TimerHandle | undefined;
+  private hostsAt = Number.NEGATIVE_INFINITY;
   private refresh: TimerHandle | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -33,6 +40,7 @@ export class PushScheduler {
   stop(): void {
     this.unsubscribe?.();
     if (this.pending !== undefined) this.deps.clock.clearTimeout(this.pending);
+    if (this.hostsPending !== undefined) this.deps.clock.clearTimeout(this.hostsPending);
     if (this.refresh !== undefined) this.deps.clock.clearInterval(this.refresh);
   }
 
@@ -52,6 +60,21 @@ export class PushScheduler {
     this.flush();
   }
 
+  /** Renders the host list now, or marks it for when HOSTS_MS has passed since the last one. */
+  private flushHosts(): void {
+    const { hub, state, clock } = this.deps;
+    const wait = this.hostsAt + HOSTS_MS - clock.now().getTime();
+    if (wait > 0) {
+      this.hostsPending ??= clock.setTimeout(() => {
+        this.hostsPending = undefined;
+        this.flushHosts();
+      }, wait);
+      return;
+    }
+    this.hostsAt = clock.now().getTime();
+    hub.broadcastInLanguage('hosts', (lang) => ({ html: renderHosts(state, lang).value }), true);
+  }
+
   private flush(): void {
     this.pending = undefined;
     const { hub, state } = this.deps;
@@ -61,14 +84,14 @@ export class PushScheduler {
     this.hosts = false;
     this.health = false;
     if (hub.size() === 0) return;
-    if (hosts || alerts.length > 0) hub.broadcastInLanguage('hosts', (lang) => ({ html: renderHosts(state, lang).value }));
-    if (health) hub.broadcastInLanguage('health', (lang) => ({ html: renderHealth(state, lang).value }));
+    if (hosts || alerts.length > 0) this.flushHosts();
+    if (health) hub.broadcastInLanguage('health', (lang) => ({ html: renderHealth(state, lang).value }), true);
     for (const key of alerts) {
       const alert = state.alert(key);
       if (alert === undefined) continue;
       const hasThumbnail = state.hasImage('thumbnail', alert.host, alert.id);
       hub.broadcastInLanguage('alert', (lang) => ({ key, html: renderAlert(alert, hasThumbnail, broadcastViewer(lang)).value }));
     }
-    hub.broadcastInLanguage('summary', (lang) => ({ html: renderSummary(state, lang).value }));
+    hub.broadcastInLanguage('summary', (lang) => ({ html: renderSummary(state, lang).value }), true);
   }
 }
