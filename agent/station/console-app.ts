@@ -12,6 +12,7 @@ import type { MqttConnector } from '../ports/mqtt.js';
 import type { Incoming } from './ack-pipeline.js';
 import { StationState } from './state.js';
 import { isPostgresUrl, openStore } from './store/open.js';
+import { ChangeFollower } from './store/change-follower.js';
 import { StateWriter } from './store/state-writer.js';
 import type { StationStore, StoreChange } from './store/store.js';
 import { StationSubscriber, redact, type BrokerOptions } from './subscriber.js';
@@ -52,6 +53,7 @@ export class ConsoleApp {
   private readonly outputs: Module[] = [];
   private store: StationStore | null = null;
   private unwatch: (() => void) | undefined;
+  private follower: ChangeFollower | undefined;
   private stopping = false;
   private stateWriter: StateWriter | undefined;
   private readonly logger: Logger;
@@ -100,11 +102,13 @@ export class ConsoleApp {
       // Changes from the moment the view is read are queued, then applied on top of it.
       const early: StoreChange[] = [];
       let restoring = true;
-      this.unwatch = store.watch((change) => (restoring ? early.push(change) : void this.refresh(store, change)));
+      const follower = new ChangeFollower((change) => this.refresh(store, change));
+      this.follower = follower;
+      this.unwatch = store.watch((change) => (restoring ? early.push(change) : this.follow(follower, change)));
       const restored = await store.load({ alerts: FEED_LENGTH, thumbnailBytes: THUMBNAIL_BUDGET_BYTES });
       this.state.restore(restored.alerts, restored.thumbnails, restored.health, restored.seqs);
       restoring = false;
-      for (const change of early) void this.refresh(store, change);
+      for (const change of early) this.follow(follower, change);
       this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }) });
       this.outputs.unshift(this.web);
     }
@@ -121,6 +125,7 @@ export class ConsoleApp {
     await this.subscriber.stop();
     for (const output of [...this.outputs].reverse()) await output.stop();
     this.unwatch?.();
+    await this.follower?.stop();
     await this.stateWriter?.stop();
     await this.store?.close();
   }
@@ -157,7 +162,13 @@ export class ConsoleApp {
     }
   }
 
-  /** Another console (or this one) changed the store: this console's view follows. */
+  /** Another console (or this one) changed the store: its seq is counted now, its entry read in turn. */
+  private follow(follower: ChangeFollower, change: StoreChange): void {
+    if ((change.kind === 'alert' || change.kind === 'health') && change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
+    follower.put(change);
+  }
+
+  /** Reads one change back from the store into this console's view. */
   private async refresh(store: StationStore, change: StoreChange): Promise<void> {
     try {
       if (change.kind === 'resync') {
@@ -165,11 +176,9 @@ export class ConsoleApp {
         for (const entry of [...restored.alerts].reverse()) this.state.putStored(entry);
         for (const entry of restored.health) this.state.putHealth(entry);
       } else if (change.kind === 'alert') {
-        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
         const entry = await store.alert(change.key);
         if (entry !== undefined) this.state.putStored(entry);
       } else if (change.kind === 'health') {
-        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
         const entry = await store.health(change.key);
         if (entry !== undefined) this.state.putHealth(entry);
       } else {

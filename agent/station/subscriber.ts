@@ -11,7 +11,7 @@ import type { Module } from '../core/module.js';
 import type { Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
 import { AckPipeline, type BatchSink, type Incoming } from './ack-pipeline.js';
-import { parseMessage, type Delivery, type ParseResult, type StationMessage } from './messages.js';
+import { parseMessage, type Delivery, type ParseResult } from './messages.js';
 import type { ApplyResult, StationState } from './state.js';
 import { definedProps } from '../core/defined-props.js';
 

@@ -2,7 +2,8 @@
 // in one transaction, and the row mapping next to the SQL that reads it.
 /**
  * The PostgreSQL engine (`--db postgres://...`): several consoles share one database. Each message
- * is written in one transaction: its (host, id, seq) row first — a second copy stops there — then
+ * is written in one transaction (a console's ingest commits a batch of them in one): its (host, id,
+ * seq) row first — a second copy stops there — then
  * the event or health entry it folds into, under an advisory lock on that entry so two consoles
  * folding messages of one event never lose each other's. A NOTIFY on commit tells every console.
  */
@@ -180,26 +181,24 @@ export class PostgresStore implements StationStore {
 
   private async recordEvent(c: Tx, host: string, event: EventMessage, delivery: Delivery): Promise<RecordOutcome> {
     const key = alertKey(host, event.id);
-    {
-      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`event/${key}`]);
-      const inserted = await c.query('INSERT INTO event_messages (host, event_id, seq, type, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-        [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
-      if (inserted.rowCount === 0) return 'duplicate';
-      const delayed = event.historical === true || await this.behindNewerSeq(c, host, event.seq);
-      // Every host with events has a row: the restore reads each host's newest events through it.
-      await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
-      const existing = await c.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, event.id]);
-      const current = existing.rows[0];
-      const entry = current === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(current), event, delayed, delivery.receivedAt);
-      await c.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-        ON CONFLICT (host, event_id) DO UPDATE SET camera = $3, label = $4, score = $5, max_score = $6, box = $7, zones = $8, started_at = $9, sort_at = $10,
-          ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18`,
-      [host, event.id, entry.camera, entry.label, entry.score, entry.maxScore, JSON.stringify(entry.box), JSON.stringify(entry.zones), entry.startedAt, entry.sortAt,
-        entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed]);
-      await this.notify(c, { kind: 'alert', key, seq: event.seq });
-      return 'stored';
-    }
+    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`event/${key}`]);
+    const inserted = await c.query('INSERT INTO event_messages (host, event_id, seq, type, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+      [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
+    if (inserted.rowCount === 0) return 'duplicate';
+    const delayed = event.historical === true || await this.behindNewerSeq(c, host, event.seq);
+    // Every host with events has a row: the restore reads each host's newest events through it.
+    await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
+    const existing = await c.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, event.id]);
+    const current = existing.rows[0];
+    const entry = current === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(current), event, delayed, delivery.receivedAt);
+    await c.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+      ON CONFLICT (host, event_id) DO UPDATE SET camera = $3, label = $4, score = $5, max_score = $6, box = $7, zones = $8, started_at = $9, sort_at = $10,
+        ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18`,
+    [host, event.id, entry.camera, entry.label, entry.score, entry.maxScore, JSON.stringify(entry.box), JSON.stringify(entry.zones), entry.startedAt, entry.sortAt,
+      entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed]);
+    await this.notify(c, { kind: 'alert', key, seq: event.seq });
+    return 'stored';
   }
 
   private async behindNewerSeq(c: Tx, host: string, seq: number): Promise<boolean> {
@@ -209,31 +208,27 @@ export class PostgresStore implements StationStore {
   }
 
   private async recordThumbnail(c: Tx, host: string, id: string, jpeg: Buffer, delivery: Delivery): Promise<RecordOutcome> {
-    {
-      const written = await c.query(`INSERT INTO thumbnails (host, event_id, jpeg, received_at) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg`, [host, id, jpeg, delivery.receivedAt]);
-      if (written.rowCount === 0) return 'duplicate';
-      await this.notify(c, { kind: 'thumbnail', key: alertKey(host, id) });
-      return 'stored';
-    }
+    const written = await c.query(`INSERT INTO thumbnails (host, event_id, jpeg, received_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg`, [host, id, jpeg, delivery.receivedAt]);
+    if (written.rowCount === 0) return 'duplicate';
+    await this.notify(c, { kind: 'thumbnail', key: alertKey(host, id) });
+    return 'stored';
   }
 
   private async recordHealth(c: Tx, host: string, health: HealthMessage, delivery: Delivery): Promise<RecordOutcome> {
-    {
-      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`health/${host}`]);
-      const inserted = await c.query('INSERT INTO health_messages (host, health_id, seq, payload, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-        [host, health.id, health.seq, health, delivery.receivedAt]);
-      if (inserted.rowCount === 0) return 'duplicate';
-      const entry = healthEntry(host, health, health.historical === true || await this.behindNewerSeq(c, host, health.seq));
-      const written = await c.query(`INSERT INTO health (host, kind, subject, entry, ts, raised)
-        SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM health WHERE host = $1 AND kind = $2 AND subject = $3)
-          OR (SELECT count(*) FROM health WHERE host = $1) < ${MAX_HEALTH_KEYS_PER_HOST}
-        ON CONFLICT (host, kind, subject) DO UPDATE SET entry = excluded.entry, ts = excluded.ts, raised = excluded.raised WHERE health.ts <= excluded.ts`,
-      [host, entry.kind, entry.subject, entry, entry.ts, entry.state === 'raised']);
-      if (written.rowCount === 0) return 'ignored';
-      await this.notify(c, { kind: 'health', key: entry.key, seq: health.seq });
-      return 'stored';
-    }
+    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`health/${host}`]);
+    const inserted = await c.query('INSERT INTO health_messages (host, health_id, seq, payload, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [host, health.id, health.seq, health, delivery.receivedAt]);
+    if (inserted.rowCount === 0) return 'duplicate';
+    const entry = healthEntry(host, health, health.historical === true || await this.behindNewerSeq(c, host, health.seq));
+    const written = await c.query(`INSERT INTO health (host, kind, subject, entry, ts, raised)
+      SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM health WHERE host = $1 AND kind = $2 AND subject = $3)
+        OR (SELECT count(*) FROM health WHERE host = $1) < ${MAX_HEALTH_KEYS_PER_HOST}
+      ON CONFLICT (host, kind, subject) DO UPDATE SET entry = excluded.entry, ts = excluded.ts, raised = excluded.raised WHERE health.ts <= excluded.ts`,
+    [host, entry.kind, entry.subject, entry, entry.ts, entry.state === 'raised']);
+    if (written.rowCount === 0) return 'ignored';
+    await this.notify(c, { kind: 'health', key: entry.key, seq: health.seq });
+    return 'stored';
   }
 
   private async recordCamera(q: Queryable, host: string, camera: CameraStatusMessage): Promise<RecordOutcome> {

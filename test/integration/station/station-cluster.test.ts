@@ -114,6 +114,28 @@ describe('two consoles on one PostgreSQL and one broker', () => {
     return { stored: final, total, atKill };
   }
 
+  it('takes a large backlog queued while it was away, each message once, and keeps running', async () => {
+    db = await createTestDatabase();
+    const first = await startConsole('desk-a');
+    // Killed: its persistent session stays subscribed at the broker, which queues for it.
+    first.run.child.kill('SIGKILL');
+    await first.run.done;
+    const perHost = 400;
+    for (const [i, id] of VILLAGES.entries()) hosts.push(new SimulatedHost(id, broker.url, i + 1));
+    for (const host of hosts) await host.connect();
+    await Promise.all(hosts.map(async (host) => {
+      for (let i = 1; i <= perHost; i++) await host.personEvent(`evt-${i}`, 'gate', thumbnails[i % 2]!);
+    }));
+    const total = VILLAGES.length * perHost;
+    const back = await startConsole('desk-a');
+    const count = async (table: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+    for (let i = 0; i < 1500 && await count('thumbnails') < total; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await count('event_messages')).toBe(total);
+    expect(await count('thumbnails')).toBe(total);
+    expect(back.run.child.exitCode).toBeNull();
+    expect((await getText(`${back.base}/`)).status).toBe(200);
+  });
+
   it('shared without a persistent session: the killed console\'s backlog is lost, as docs/station.md warns', async () => {
     const { stored, total } = await killOneInABurst(['--share', 'desks'], false);
     expect(stored).toBeLessThan(total);
