@@ -28,7 +28,7 @@ interface Waiting {
 }
 
 /** Messages committed together at most. */
-export const MAX_BATCH = 500;
+export const MAX_BATCH = 100;
 /** Messages waiting at most before reading from the broker pauses. */
 export const MAX_WAITING = 2000;
 

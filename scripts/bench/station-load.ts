@@ -11,6 +11,7 @@
  *   npm run build && npm run bench -- station-load                       # the issue's run: 10 min each
  *   npm run bench -- station-load --duration=2m --kill-at=1m --setups=b   # shortened
  *
+ * Environment: STATION_LOAD_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes node flags to the consoles (profiling).
  * Flags: --hosts=400 --cameras=20 --rate=100 (events messages/s) --duration=10m --kill-at=5m --restart-after=10s
  * --setups=a,b --pg=postgres://postgres@127.0.0.1:5432/postgres (where the bench creates and drops
  * its own database).

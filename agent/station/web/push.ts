@@ -11,8 +11,9 @@ import type { SseHub } from './sse.js';
 
 const GATHER_MS = 150;
 /**
- * The host list is one fragment for every host and camera (thousands of rows on a big station):
- * it is rendered at most this often, however fast alerts and heartbeats come.
+ * The host list is one fragment for every host and camera (thousands of rows on a big station), and
+ * the summary counts over the same views: both are rendered at most this often, however fast alerts
+ * and heartbeats come.
  */
 const HOSTS_MS = 2000;
 /** Ages and the stale state move with time alone: refresh the host list this often. */
@@ -73,6 +74,8 @@ export class PushScheduler {
     }
     this.hostsAt = clock.now().getTime();
     hub.broadcastInLanguage('hosts', (lang) => ({ html: renderHosts(state, lang).value }), true);
+    // Counted over the same views (every host and camera): refreshed with the list.
+    hub.broadcastInLanguage('summary', (lang) => ({ html: renderSummary(state, lang).value }), true);
   }
 
   private flush(): void {
@@ -92,6 +95,5 @@ export class PushScheduler {
       const hasThumbnail = state.hasImage('thumbnail', alert.host, alert.id);
       hub.broadcastInLanguage('alert', (lang) => ({ key, html: renderAlert(alert, hasThumbnail, broadcastViewer(lang)).value }));
     }
-    hub.broadcastInLanguage('summary', (lang) => ({ html: renderSummary(state, lang).value }), true);
   }
 }
