@@ -131,11 +131,6 @@ export class StationSubscriber implements Module {
     await this.firstSubscription(client);
   }
 
-  /** Messages received and not yet stored and acknowledged. */
-  waiting(): number {
-    return this.pipeline?.waiting() ?? 0;
-  }
-
   async stop(): Promise<void> {
     this.abandonStart?.();
     this.pipeline?.stop();
