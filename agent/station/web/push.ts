@@ -91,7 +91,8 @@ export class PushScheduler {
     } else {
       for (const id of hosts) {
         const host = state.host(id);
-        if (host !== undefined) hub.broadcastInLanguage('host', (lang) => ({ id, html: renderHostRow(host, lang).value }));
+        // A page far behind skips rows too: the next whole list (FULL_MS) brings it up to date.
+        if (host !== undefined) hub.broadcastInLanguage('host', (lang) => ({ id, html: renderHostRow(host, lang).value }), true);
       }
     }
     if (health) hub.broadcastInLanguage('health', (lang) => ({ html: renderHealth(state, lang).value }), true);

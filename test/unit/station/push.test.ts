@@ -8,9 +8,9 @@ import { FakeClock } from '../../fakes/clock.js';
 import { T0, event, msg, status, topic } from './fixtures.js';
 
 /** The events a page received since the last call, by name (data parsed). */
-function page(hub: SseHub) {
+function page(hub: SseHub, unread = { bytes: 0 }) {
   let written: string[] = [];
-  const res = { writeHead: () => res, write: (chunk: string) => written.push(chunk), on: () => res, writableLength: 0 } as unknown as ServerResponse;
+  const res = { writeHead: () => res, write: (chunk: string) => written.push(chunk), on: () => res, get writableLength() { return unread.bytes; } } as unknown as ServerResponse;
   hub.add(res, null, 'en');
   return () => {
     const events = written.flatMap((chunk) => {
@@ -54,6 +54,25 @@ describe('PushScheduler (what a loaded station pushes to its pages)', () => {
 
     state.apply(msg(topic.status('h4'), status('online', 1)), live());
     expect((await gather()).map((e) => e.event)).toEqual(['hosts']);
+    push.stop();
+  });
+
+  it('queues only alert rows for a page with more than 1 MB unread', async () => {
+    const clock = new FakeClock(new Date(T0));
+    const state = new StationState({ clock });
+    const hub = new SseHub();
+    const unread = { bytes: 0 };
+    const received = page(hub, unread);
+    const push = new PushScheduler({ state, subscriber: { connected: () => true } as unknown as StationSubscriber, hub, clock });
+    push.start();
+    const live = () => ({ receivedAt: clock.now(), retained: false });
+    state.apply(msg(topic.status('h1'), status('online', 1)), live());
+    await clock.advance(200);
+    received();
+    unread.bytes = 2 << 20;
+    state.apply(msg(topic.events('h1'), event('e1', 1)), live());
+    await clock.advance(2200);
+    expect(received().map((e) => e.event)).toEqual(['alert']);
     push.stop();
   });
 });
