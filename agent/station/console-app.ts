@@ -9,9 +9,10 @@ import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import { sleepWith, type Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
-import type { Delivery, StationMessage } from './messages.js';
+import type { Incoming } from './ack-pipeline.js';
 import { StationState } from './state.js';
 import { isPostgresUrl, openStore } from './store/open.js';
+import { ChangeFollower } from './store/change-follower.js';
 import { StateWriter } from './store/state-writer.js';
 import type { StationStore, StoreChange } from './store/store.js';
 import { StationSubscriber, redact, type BrokerOptions } from './subscriber.js';
@@ -58,6 +59,7 @@ export class ConsoleApp {
   private readonly outputs: Module[] = [];
   private store: StationStore | null = null;
   private unwatch: (() => void) | undefined;
+  private follower: ChangeFollower | undefined;
   private stopping = false;
   private stateWriter: StateWriter | undefined;
   private readonly logger: Logger;
@@ -68,7 +70,7 @@ export class ConsoleApp {
     this.state = new StationState({ clock, staleAfterMs: options.staleAfterMs, maxAlerts: FEED_LENGTH });
     this.subscriber = new StationSubscriber({
       broker: options.broker, connect: ports.mqtt, state: this.state, clock, logger: logger.child({ module: 'station-subscriber' }),
-      ...(options.web === null ? {} : { sink: (message, delivery) => this.storeDurably(message, delivery) }),
+      ...(options.web === null ? {} : { sink: (batch) => this.storeDurably(batch) }),
     });
     if (options.terminal !== null || options.saveDir !== null) {
       this.outputs.push(new TerminalConsole({
@@ -106,11 +108,13 @@ export class ConsoleApp {
       // Changes from the moment the view is read are queued, then applied on top of it.
       const early: StoreChange[] = [];
       let restoring = true;
-      this.unwatch = store.watch((change) => (restoring ? early.push(change) : void this.refresh(store, change)));
+      const follower = new ChangeFollower((change) => this.refresh(store, change));
+      this.follower = follower;
+      this.unwatch = store.watch((change) => (restoring ? early.push(change) : this.follow(follower, change)));
       const restored = await store.load({ alerts: FEED_LENGTH, thumbnailBytes: THUMBNAIL_BUDGET_BYTES });
       this.state.restore(restored.alerts, restored.thumbnails, restored.health, restored.seqs);
       restoring = false;
-      for (const change of early) void this.refresh(store, change);
+      for (const change of early) this.follow(follower, change);
       const clips = this.webClips(web);
       const look = new LiveLook({ broker: this.options.broker, connect: this.ports.mqtt, clock: this.ports.clock, logger: this.logger.child({ module: 'web-look' }) });
       this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }), look, ...(clips === null ? {} : { clips }) });
@@ -138,36 +142,50 @@ export class ConsoleApp {
     await this.subscriber.stop();
     for (const output of [...this.outputs].reverse()) await output.stop();
     this.unwatch?.();
+    await this.follower?.stop();
     await this.stateWriter?.stop();
     await this.store?.close();
   }
 
   /**
-   * Events, thumbnails and health are stored before the broker is acknowledged. While the database
-   * is unreachable the message is retried (ingest pauses; the broker holds the rest); a stopping
-   * console gives up, unacknowledged. Retained host state goes through the StateWriter instead.
+   * Events, thumbnails and health are stored before the broker is acknowledged, a batch of them in
+   * one transaction. While the database is unreachable the batch is retried (ingest pauses; the
+   * broker holds the rest); a stopping console gives up, unacknowledged. Retained host state goes
+   * through the StateWriter instead.
    */
-  private async storeDurably(message: StationMessage, delivery: Delivery): Promise<void> {
+  private async storeDurably(batch: readonly Incoming[]): Promise<void> {
     const store = this.store;
     if (store === null) return;
-    if (StateWriter.takes(message)) {
+    const durable: Incoming[] = [];
+    for (const item of batch) {
+      if (!StateWriter.takes(item.message)) {
+        durable.push(item);
+        continue;
+      }
       this.stateWriter ??= new StateWriter((m, d) => store.record(m, d), this.logger.child({ module: 'console-store' }));
-      this.stateWriter.put(message, delivery);
-      return;
+      this.stateWriter.put(item.message, item.delivery);
     }
+    if (durable.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       try {
-        await store.record(message, delivery);
+        await store.recordAll(durable);
         return;
       } catch (err) {
         if (this.stopping) throw err;
-        this.logger.error({ err: errorMessage(err), kind: message.kind, host: message.host, attempt }, 'could not store a message; retrying');
+        const first = durable[0]!.message;
+        this.logger.error({ err: errorMessage(err), messages: durable.length, kind: first.kind, host: first.host, attempt }, 'could not store messages; retrying');
         await sleepWith(this.ports.clock, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
       }
     }
   }
 
-  /** Another console (or this one) changed the store: this console's view follows. */
+  /** Another console (or this one) changed the store: its seq is counted now, its entry read in turn. */
+  private follow(follower: ChangeFollower, change: StoreChange): void {
+    if ((change.kind === 'alert' || change.kind === 'health') && change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
+    follower.put(change);
+  }
+
+  /** Reads one change back from the store into this console's view. */
   private async refresh(store: StationStore, change: StoreChange): Promise<void> {
     try {
       if (change.kind === 'resync') {
@@ -175,11 +193,9 @@ export class ConsoleApp {
         for (const entry of [...restored.alerts].reverse()) this.state.putStored(entry);
         for (const entry of restored.health) this.state.putHealth(entry);
       } else if (change.kind === 'alert') {
-        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
         const entry = await store.alert(change.key);
         if (entry !== undefined) this.state.putStored(entry);
       } else if (change.kind === 'health') {
-        if (change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
         const entry = await store.health(change.key);
         if (entry !== undefined) this.state.putHealth(entry);
       } else {

@@ -106,6 +106,11 @@ export class StationState {
     return result;
   }
 
+  /** The villages known, without building their views. */
+  hostIds(): string[] {
+    return [...this.hostsById.keys()];
+  }
+
   hosts(): HostView[] {
     return [...this.hostsById.keys()].sort().map((id) => this.host(id)!);
   }

@@ -10,7 +10,8 @@ import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
 import type { Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
-import { parseMessage, type Delivery, type ParseResult, type StationMessage } from './messages.js';
+import { AckPipeline, type BatchSink, type Incoming } from './ack-pipeline.js';
+import { parseMessage, type Delivery, type ParseResult } from './messages.js';
 import type { ApplyResult, StationState } from './state.js';
 import { definedProps } from '../core/defined-props.js';
 
@@ -56,23 +57,32 @@ export function subscriptions(shareGroup?: string): string[] {
 /** How long the broker keeps a persistent console session (and what is queued for it) while it is away. */
 export const SESSION_EXPIRY_S = 24 * 3600;
 
-/**
- * Called for every valid message before the broker gets its acknowledgement (PUBACK): a store
- * that resolves only once the message is durable makes ingest at-least-once. Messages are handled
- * one at a time, in arrival order.
- */
-export type MessageSink = (message: StationMessage, delivery: Delivery) => Promise<void>;
+/** The broker's most unacknowledged messages in flight to the console (MQTT 5 receive maximum). */
+export const RECEIVE_MAXIMUM = 1000;
+
+/** mqtt.js sends its PUBACK when handleMessage calls back without an error: this one holds it back. */
+const HELD = new Error('acknowledgement held until the message is stored');
+
+/** What mqtt.js keeps private: the one way to send a packet through its own writer. */
+interface PacketSender {
+  _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode: number }): void;
+}
 
 export class StationSubscriber implements Module {
   readonly name = 'station-subscriber';
   private client: MqttClient | undefined;
+  private pipeline: AckPipeline | undefined;
   private readonly listeners = new Set<(received: Received) => void>();
   private rejected = 0;
   /** Settles a pending `start` when `stop` comes first (broker never reached). */
   private abandonStart: (() => void) | undefined;
 
   constructor(
-    private readonly deps: { broker: BrokerOptions; connect: MqttConnector; state: StationState; clock: Clock; logger: Logger; sink?: MessageSink },
+    /**
+     * `sink` stores valid messages in batches before the broker gets their acknowledgements (PUBACK):
+     * a sink that resolves only once the batch is durable makes ingest at-least-once.
+     */
+    private readonly deps: { broker: BrokerOptions; connect: MqttConnector; state: StationState; clock: Clock; logger: Logger; sink?: BatchSink },
   ) {}
 
   onReceived(listener: (received: Received) => void): () => void {
@@ -93,10 +103,27 @@ export class StationSubscriber implements Module {
     const { broker, logger } = this.deps;
     const client = this.deps.connect(broker.url, this.clientOptions());
     this.client = client;
-    // mqtt.js sends the PUBACK when this calls back, and reads the next message after it.
+    const sink = this.deps.sink;
+    const pipeline = sink === undefined ? undefined : new AckPipeline(sink);
+    this.pipeline = pipeline;
+    // mqtt.js sends the PUBACK when this calls back (unless with an error), and reads the next message after it.
     client.handleMessage = (packet, done) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      this.handle(packet.topic, payload, packet.retain).then(() => done(), (err: unknown) => done(err instanceof Error ? err : new Error(String(err))));
+      const item = this.handle(packet.topic, payload, packet.retain);
+      if (pipeline === undefined) return done();
+      const { qos, messageId } = packet;
+      if (qos === 1 && messageId !== undefined) {
+        // Acknowledged on the connection it came by, once stored; after a reconnect the broker sends it again.
+        const stream = client.stream;
+        const ack = () => {
+          if (client.stream === stream && client.connected) (client as unknown as PacketSender)._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 });
+        };
+        pipeline.push(item, ack, () => done(HELD));
+      } else if (qos === 0) {
+        pipeline.push(item, undefined, () => done());
+      } else {
+        pipeline.push(item, () => done());
+      }
     };
     client.on('offline', () => logger.warn({ url: redact(broker.url) }, 'broker unreachable; retrying'));
     client.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'broker connection error'));
@@ -106,6 +133,7 @@ export class StationSubscriber implements Module {
 
   async stop(): Promise<void> {
     this.abandonStart?.();
+    this.pipeline?.stop();
     const client = this.client;
     this.client = undefined;
     // Forced: the console only ever sends acknowledgements, nothing worth waiting for.
@@ -114,15 +142,18 @@ export class StationSubscriber implements Module {
 
   private clientOptions(): IClientOptions {
     const { broker } = this.deps;
-    const options = brokerClientOptions(broker, 'minwang-console');
+    const base = brokerClientOptions(broker, 'minwang-console');
+    // Bounds what the broker pushes ahead of our acknowledgements (MQTT 3.1.1: the broker's own inflight limit).
+    const options = broker.protocolVersion === 4 ? base : { ...base, properties: { receiveMaximum: RECEIVE_MAXIMUM } };
     if (broker.clientId === undefined) return options;
     // A fixed id: a persistent session, so what the broker queued meanwhile comes after a restart.
-    return { ...options, clientId: broker.clientId, clean: false, ...(broker.protocolVersion === 4 ? {} : { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } }) };
+    return { ...options, clientId: broker.clientId, clean: false, ...(broker.protocolVersion === 4 ? {} : { properties: { ...options.properties, sessionExpiryInterval: SESSION_EXPIRY_S } }) };
   }
 
   /**
    * mqtt.js resubscribes by itself after a reconnect; the first subscription is awaited so a
-   * refusal (credentials, ACL) is reported instead of retried for ever.
+   * refusal (credentials, ACL) is reported instead of retried for ever. A connection lost before the
+   * broker answered (a busy broker sending a backlog) is no refusal: it is tried again on the next one.
    */
   private firstSubscription(client: MqttClient): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -132,11 +163,15 @@ export class StationSubscriber implements Module {
         reject(new Error(`the broker refused the connection: ${err.message}`));
       };
       const subscribe = () => {
-        cleanup();
         client.subscribe(subscriptions(this.deps.broker.shareGroup), { qos: 1 }, (err, granted) => {
           const denied = granted?.filter((g) => g.qos >= 0x80) ?? [];
-          if (err) reject(new Error(`cannot subscribe: ${errorMessage(err)}`));
-          else if (denied.length > 0) reject(new Error(`the broker refused the subscription to ${denied.map((g) => g.topic).join(', ')}`));
+          if (this.abandonStart === undefined) return;
+          if (err) {
+            this.deps.logger.warn({ err: errorMessage(err) }, 'could not subscribe yet; trying again on the next connection');
+            return;
+          }
+          cleanup();
+          if (denied.length > 0) reject(new Error(`the broker refused the subscription to ${denied.map((g) => g.topic).join(', ')}`));
           else {
             this.deps.logger.info({ topics: granted?.map((g) => g.topic) }, 'subscribed');
             resolve();
@@ -157,7 +192,8 @@ export class StationSubscriber implements Module {
     });
   }
 
-  private async handle(topic: string, payload: Buffer, retained: boolean): Promise<void> {
+  /** Validates and applies one message; returns what is to be stored. */
+  private handle(topic: string, payload: Buffer, retained: boolean): Incoming | undefined {
     const delivery: Delivery = { receivedAt: this.deps.clock.now(), retained };
     const parsed = parseMessage(topic, payload);
     const received: Received = { topic, bytes: payload.length, delivery, parsed };
@@ -168,7 +204,7 @@ export class StationSubscriber implements Module {
       this.deps.logger.warn({ topic, error: parsed.error }, 'ignored an invalid message');
     }
     for (const listener of this.listeners) listener(received);
-    if (parsed.ok && this.deps.sink !== undefined) await this.deps.sink(parsed.message, delivery);
+    return parsed.ok ? { message: parsed.message, delivery } : undefined;
   }
 }
 

@@ -2,7 +2,8 @@
 // in one transaction, and the row mapping next to the SQL that reads it.
 /**
  * The PostgreSQL engine (`--db postgres://...`): several consoles share one database. Each message
- * is written in one transaction: its (host, id, seq) row first — a second copy stops there — then
+ * is written in one transaction (a console's ingest commits a batch of them in one): its (host, id,
+ * seq) row first — a second copy stops there — then
  * the event or health entry it folds into, under an advisory lock on that entry so two consoles
  * folding messages of one event never lose each other's. A NOTIFY on commit tells every console.
  */
@@ -27,6 +28,14 @@ const defaultParser = pg.types.getTypeParser as (oid: number, format?: string) =
 const TYPES = { getTypeParser: (oid: number, format?: string) => (oid === INT8 ? Number : defaultParser(oid, format)) } as pg.CustomTypesConfig;
 
 type Tx = pg.PoolClient;
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** The advisory lock a message's fold takes (see recordEvent, recordHealth). */
+function lockOf(message: StationMessage): string[] {
+  if (message.kind === 'event') return [`event/${alertKey(message.host, message.payload.id)}`];
+  if (message.kind === 'health') return [`health/${message.host}`];
+  return [];
+}
 
 export class PostgresStore implements StationStore {
   readonly engine = 'postgres';
@@ -48,18 +57,41 @@ export class PostgresStore implements StationStore {
     return store;
   }
 
-  async record(message: StationMessage, delivery: Delivery): Promise<RecordOutcome> {
+  record(message: StationMessage, delivery: Delivery): Promise<RecordOutcome> {
+    return this.recordWith(undefined, message, delivery);
+  }
+
+  /**
+   * One transaction (one commit) for the batch. The advisory locks its messages need are taken first,
+   * in one order, so two consoles committing batches of the same events wait for each other in turn,
+   * never in a cycle.
+   */
+  async recordAll(batch: readonly { message: StationMessage; delivery: Delivery }[]): Promise<void> {
+    if (batch.length === 0) return;
+    const locks = [...new Set(batch.flatMap(({ message }) => lockOf(message)))].sort();
+    await this.tx(async (c) => {
+      for (const lock of locks) await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock]);
+      for (const { message, delivery } of batch) await this.recordWith(c, message, delivery);
+    });
+  }
+
+  /** In `c`'s transaction, or in one of its own. */
+  private async recordWith(c: Tx | undefined, message: StationMessage, delivery: Delivery): Promise<RecordOutcome> {
     switch (message.kind) {
-      case 'event': return this.recordEvent(message.host, message.payload, delivery);
-      case 'thumbnail': return this.recordThumbnail(message.host, message.eventId, message.jpeg, delivery);
-      case 'frame': return this.recordFrame(message.host, message.eventId, message.frame, delivery);
-      case 'health': return this.recordHealth(message.host, message.payload, delivery);
-      case 'cameraStatus': return this.recordCamera(message.host, message.payload);
-      case 'status': return this.upsertHost(message.host, 'status', message.payload, message.payload.state === 'online' ? delivery : null);
-      case 'heartbeat': return this.upsertHost(message.host, 'heartbeat', message.payload, delivery);
-      case 'model': return this.upsertHost(message.host, 'model', message.payload, null);
+      case 'event': return this.within(c, (t) => this.recordEvent(t, message.host, message.payload, delivery));
+      case 'thumbnail': return this.within(c, (t) => this.recordThumbnail(t, message.host, message.eventId, message.jpeg, delivery));
+      case 'frame': return this.within(c, (t) => this.recordFrame(t, message.host, message.eventId, message.frame, delivery));
+      case 'health': return this.within(c, (t) => this.recordHealth(t, message.host, message.payload, delivery));
+      case 'cameraStatus': return this.recordCamera(c ?? this.pool, message.host, message.payload);
+      case 'status': return this.upsertHost(c ?? this.pool, message.host, 'status', message.payload, message.payload.state === 'online' ? delivery : null);
+      case 'heartbeat': return this.upsertHost(c ?? this.pool, message.host, 'heartbeat', message.payload, delivery);
+      case 'model': return this.upsertHost(c ?? this.pool, message.host, 'model', message.payload, null);
       default: return 'ignored';
     }
+  }
+
+  private within<T>(c: Tx | undefined, work: (c: Tx) => Promise<T>): Promise<T> {
+    return c === undefined ? this.tx(work) : work(c);
   }
 
   async acknowledge(key: string, ack: Acknowledgement): Promise<Acknowledgement | undefined> {
@@ -164,28 +196,26 @@ export class PostgresStore implements StationStore {
     await this.pool.end();
   }
 
-  private async recordEvent(host: string, event: EventMessage, delivery: Delivery): Promise<RecordOutcome> {
+  private async recordEvent(c: Tx, host: string, event: EventMessage, delivery: Delivery): Promise<RecordOutcome> {
     const key = alertKey(host, event.id);
-    return this.tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`event/${key}`]);
-      const inserted = await c.query('INSERT INTO event_messages (host, event_id, seq, type, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-        [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
-      if (inserted.rowCount === 0) return 'duplicate';
-      const delayed = event.historical === true || await this.behindNewerSeq(c, host, event.seq);
-      // Every host with events has a row: the restore reads each host's newest events through it.
-      await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
-      const existing = await c.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, event.id]);
-      const current = existing.rows[0];
-      const entry = current === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(current), event, delayed, delivery.receivedAt);
-      await c.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-        ON CONFLICT (host, event_id) DO UPDATE SET camera = $3, label = $4, score = $5, max_score = $6, box = $7, zones = $8, started_at = $9, sort_at = $10,
-          ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18`,
-      [host, event.id, entry.camera, entry.label, entry.score, entry.maxScore, JSON.stringify(entry.box), JSON.stringify(entry.zones), entry.startedAt, entry.sortAt,
-        entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed]);
-      await this.notify(c, { kind: 'alert', key, seq: event.seq });
-      return 'stored';
-    });
+    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`event/${key}`]);
+    const inserted = await c.query('INSERT INTO event_messages (host, event_id, seq, type, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+      [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
+    if (inserted.rowCount === 0) return 'duplicate';
+    const delayed = event.historical === true || await this.behindNewerSeq(c, host, event.seq);
+    // Every host with events has a row: the restore reads each host's newest events through it.
+    await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
+    const existing = await c.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, event.id]);
+    const current = existing.rows[0];
+    const entry = current === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(current), event, delayed, delivery.receivedAt);
+    await c.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+      ON CONFLICT (host, event_id) DO UPDATE SET camera = $3, label = $4, score = $5, max_score = $6, box = $7, zones = $8, started_at = $9, sort_at = $10,
+        ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18`,
+    [host, event.id, entry.camera, entry.label, entry.score, entry.maxScore, JSON.stringify(entry.box), JSON.stringify(entry.zones), entry.startedAt, entry.sortAt,
+      entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed]);
+    await this.notify(c, { kind: 'alert', key, seq: event.seq });
+    return 'stored';
   }
 
   private async behindNewerSeq(c: Tx, host: string, seq: number): Promise<boolean> {
@@ -194,43 +224,39 @@ export class PostgresStore implements StationStore {
     return (newer.rowCount ?? 0) > 0;
   }
 
-  private recordThumbnail(host: string, id: string, jpeg: Buffer, delivery: Delivery): Promise<RecordOutcome> {
-    return this.tx(async (c) => {
-      const written = await c.query(`INSERT INTO thumbnails (host, event_id, jpeg, received_at) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg`, [host, id, jpeg, delivery.receivedAt]);
-      if (written.rowCount === 0) return 'duplicate';
-      await this.notify(c, { kind: 'thumbnail', key: alertKey(host, id) });
-      return 'stored';
-    });
+  private async recordThumbnail(c: Tx, host: string, id: string, jpeg: Buffer, delivery: Delivery): Promise<RecordOutcome> {
+    const written = await c.query(`INSERT INTO thumbnails (host, event_id, jpeg, received_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg`, [host, id, jpeg, delivery.receivedAt]);
+    if (written.rowCount === 0) return 'duplicate';
+    await this.notify(c, { kind: 'thumbnail', key: alertKey(host, id) });
+    return 'stored';
   }
 
   /** One whole picture per event: the first one stays (a redelivery or a second console changes nothing). */
-  private async recordFrame(host: string, id: string, frame: EventFrameView, delivery: Delivery): Promise<RecordOutcome> {
-    const written = await this.pool.query(`INSERT INTO frames (host, event_id, jpeg, box, width, height, captured_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  private async recordFrame(c: Tx, host: string, id: string, frame: EventFrameView, delivery: Delivery): Promise<RecordOutcome> {
+    const written = await c.query(`INSERT INTO frames (host, event_id, jpeg, box, width, height, captured_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
       ON CONFLICT (host, event_id) DO NOTHING`, [host, id, frame.jpeg, JSON.stringify(frame.box), frame.width, frame.height, frame.capturedAt, delivery.receivedAt]);
     return written.rowCount === 0 ? 'duplicate' : 'stored';
   }
 
-  private recordHealth(host: string, health: HealthMessage, delivery: Delivery): Promise<RecordOutcome> {
-    return this.tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`health/${host}`]);
-      const inserted = await c.query('INSERT INTO health_messages (host, health_id, seq, payload, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-        [host, health.id, health.seq, health, delivery.receivedAt]);
-      if (inserted.rowCount === 0) return 'duplicate';
-      const entry = healthEntry(host, health, health.historical === true || await this.behindNewerSeq(c, host, health.seq));
-      const written = await c.query(`INSERT INTO health (host, kind, subject, entry, ts, raised)
-        SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM health WHERE host = $1 AND kind = $2 AND subject = $3)
-          OR (SELECT count(*) FROM health WHERE host = $1) < ${MAX_HEALTH_KEYS_PER_HOST}
-        ON CONFLICT (host, kind, subject) DO UPDATE SET entry = excluded.entry, ts = excluded.ts, raised = excluded.raised WHERE health.ts <= excluded.ts`,
-      [host, entry.kind, entry.subject, entry, entry.ts, entry.state === 'raised']);
-      if (written.rowCount === 0) return 'ignored';
-      await this.notify(c, { kind: 'health', key: entry.key, seq: health.seq });
-      return 'stored';
-    });
+  private async recordHealth(c: Tx, host: string, health: HealthMessage, delivery: Delivery): Promise<RecordOutcome> {
+    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`health/${host}`]);
+    const inserted = await c.query('INSERT INTO health_messages (host, health_id, seq, payload, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [host, health.id, health.seq, health, delivery.receivedAt]);
+    if (inserted.rowCount === 0) return 'duplicate';
+    const entry = healthEntry(host, health, health.historical === true || await this.behindNewerSeq(c, host, health.seq));
+    const written = await c.query(`INSERT INTO health (host, kind, subject, entry, ts, raised)
+      SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM health WHERE host = $1 AND kind = $2 AND subject = $3)
+        OR (SELECT count(*) FROM health WHERE host = $1) < ${MAX_HEALTH_KEYS_PER_HOST}
+      ON CONFLICT (host, kind, subject) DO UPDATE SET entry = excluded.entry, ts = excluded.ts, raised = excluded.raised WHERE health.ts <= excluded.ts`,
+    [host, entry.kind, entry.subject, entry, entry.ts, entry.state === 'raised']);
+    if (written.rowCount === 0) return 'ignored';
+    await this.notify(c, { kind: 'health', key: entry.key, seq: health.seq });
+    return 'stored';
   }
 
-  private async recordCamera(host: string, camera: CameraStatusMessage): Promise<RecordOutcome> {
-    const written = await this.pool.query(`INSERT INTO cameras (host, camera, ts, status)
+  private async recordCamera(q: Queryable, host: string, camera: CameraStatusMessage): Promise<RecordOutcome> {
+    const written = await q.query(`INSERT INTO cameras (host, camera, ts, status)
       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM cameras WHERE host = $1 AND camera = $2)
         OR (SELECT count(*) FROM cameras WHERE host = $1) < ${MAX_CAMERAS_PER_HOST}
       ON CONFLICT (host, camera) DO UPDATE SET ts = excluded.ts, status = excluded.status WHERE cameras.ts <= excluded.ts`, [host, camera.camera, camera.ts, camera]);
@@ -238,9 +264,9 @@ export class PostgresStore implements StationStore {
   }
 
   /** Latest retained state of a host; the console's memory applies the session rules, this keeps the newest copy by `ts`. */
-  private async upsertHost(host: string, column: 'status' | 'heartbeat' | 'model', payload: { ts: string }, alive: Delivery | null): Promise<RecordOutcome> {
+  private async upsertHost(q: Queryable, host: string, column: 'status' | 'heartbeat' | 'model', payload: { ts: string }, alive: Delivery | null): Promise<RecordOutcome> {
     const seen = alive === null ? null : alive.retained ? new Date(Math.min(Date.parse(payload.ts), alive.receivedAt.getTime())) : alive.receivedAt;
-    const written = await this.pool.query(`INSERT INTO hosts (host, ${column}, last_seen_at) VALUES ($1, $2, $3)
+    const written = await q.query(`INSERT INTO hosts (host, ${column}, last_seen_at) VALUES ($1, $2, $3)
       ON CONFLICT (host) DO UPDATE SET ${column} = excluded.${column}, last_seen_at = GREATEST(hosts.last_seen_at, excluded.last_seen_at)
       WHERE hosts.${column} IS NULL OR (hosts.${column}->>'ts')::timestamptz <= (excluded.${column}->>'ts')::timestamptz`, [host, payload, seen]);
     return written.rowCount === 0 ? 'ignored' : 'stored';

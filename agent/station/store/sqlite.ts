@@ -63,13 +63,25 @@ export class SqliteStore implements StationStore {
   }
 
   record(message: StationMessage, delivery: Delivery): Promise<RecordOutcome> {
+    return Promise.resolve(this.recordNow(message, delivery));
+  }
+
+  /** One transaction, one fsync (synchronous = FULL) for the whole batch: each message's own is a savepoint in it. */
+  recordAll(batch: readonly { message: StationMessage; delivery: Delivery }[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const { message, delivery } of batch) this.recordNow(message, delivery);
+    })();
+    return Promise.resolve();
+  }
+
+  private recordNow(message: StationMessage, delivery: Delivery): RecordOutcome {
     switch (message.kind) {
-      case 'event': return Promise.resolve(this.recordEvent(message.host, message.payload, delivery));
-      case 'thumbnail': return Promise.resolve(this.recordThumbnail(alertKey(message.host, message.eventId), message.jpeg));
-      case 'health': return Promise.resolve(this.recordHealth(message.host, message.payload));
-      case 'frame': return Promise.resolve(this.recordFrame(alertKey(message.host, message.eventId), message.frame));
+      case 'event': return this.recordEvent(message.host, message.payload, delivery);
+      case 'thumbnail': return this.recordThumbnail(alertKey(message.host, message.eventId), message.jpeg);
+      case 'health': return this.recordHealth(message.host, message.payload);
+      case 'frame': return this.recordFrame(alertKey(message.host, message.eventId), message.frame);
       // Host and camera state is retained by the broker: one console rebuilds it on connect.
-      default: return Promise.resolve('ignored');
+      default: return 'ignored';
     }
   }
 

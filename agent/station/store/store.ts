@@ -42,6 +42,8 @@ export interface StationStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Durable when it resolves: the console acknowledges the message to the broker only then. */
   record(message: StationMessage, delivery: Delivery): Promise<RecordOutcome>;
+  /** Records messages in their order in one transaction (one commit): all durable when it resolves, none when it rejects. */
+  recordAll(batch: readonly { message: StationMessage; delivery: Delivery }[]): Promise<void>;
   /** The first acknowledgement of an event wins; returns the one stored, undefined when no such event. */
   acknowledge(key: string, ack: Acknowledgement): Promise<Acknowledgement | undefined>;
   /** The newest `alerts` events (each host a fair share), their thumbnails within `thumbnailBytes`, and raised health. */

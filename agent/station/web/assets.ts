@@ -197,6 +197,11 @@ export const CONSOLE_JS = `
     setLink(d.connected ? 'online' : 'offline', d.connected ? text('link.live') : text('link.brokerUnreachable'));
   });
   events.addEventListener('hosts', function (e) { replace('hosts', JSON.parse(e.data).html); tick(); });
+  events.addEventListener('host', function (e) {
+    var data = JSON.parse(e.data);
+    var old = document.querySelector('#hosts article[data-host="' + CSS.escape(data.id) + '"]');
+    if (old) { old.replaceWith(fragment(data.html)); tick(); }
+  });
   events.addEventListener('health', function (e) { replace('health', JSON.parse(e.data).html); });
   events.addEventListener('summary', function (e) { replace('summary', JSON.parse(e.data).html); });
   events.addEventListener('feed', function (e) { replace('feed', JSON.parse(e.data).html); refreshFilters(); });

@@ -101,6 +101,11 @@ export function renderHosts(state: StationState, lang: Lang): Html {
   return html`${hosts.map((host) => renderHost(t, host))}`;
 }
 
+/** One village's row, pushed alone when only it changed. */
+export function renderHostRow(host: HostView, lang: Lang): Html {
+  return renderHost(webText(lang), host);
+}
+
 function renderHost(t: WebText, host: HostView): Html {
   return html`<article class="host ${host.liveness}" data-host="${host.id}">
     <header><h3>${host.id}</h3><span class="badge ${host.liveness}">${t(`liveness.${host.liveness}`)}</span>

@@ -9,6 +9,12 @@ interface Client {
   lang: Lang;
 }
 
+/**
+ * A client that has this much unread is behind (a slow link, a busy browser): whole-section
+ * fragments, each replacing the last, are not queued for it until it catches up. Alerts always are.
+ */
+const BEHIND_BYTES = 1 << 20;
+
 export class SseHub {
   private readonly clients = new Set<Client>();
 
@@ -35,10 +41,14 @@ export class SseHub {
     for (const client of this.clients) send(client.res, event, data);
   }
 
-  /** Sends what `render` makes for each client's language, rendering once per language in use. */
-  broadcastInLanguage(event: string, render: (lang: Lang) => unknown): void {
+  /**
+   * Sends what `render` makes for each client's language, rendering once per language in use.
+   * `replaces`: the fragment supersedes the previous one of its event, so a client far behind skips it.
+   */
+  broadcastInLanguage(event: string, render: (lang: Lang) => unknown, replaces = false): void {
     const rendered = new Map<Lang, unknown>();
     for (const client of this.clients) {
+      if (replaces && client.res.writableLength > BEHIND_BYTES) continue;
       if (!rendered.has(client.lang)) rendered.set(client.lang, render(client.lang));
       send(client.res, event, rendered.get(client.lang));
     }
