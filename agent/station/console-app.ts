@@ -108,7 +108,7 @@ export class ConsoleApp {
       // Changes from the moment the view is read are queued, then applied on top of it.
       const early: StoreChange[] = [];
       let restoring = true;
-      const follower = new ChangeFollower((change) => this.refresh(store, change));
+      const follower = new ChangeFollower((change) => this.refresh(store, change), (keys) => this.refreshAlerts(store, keys));
       this.follower = follower;
       this.unwatch = store.watch((change) => (restoring ? early.push(change) : this.follow(follower, change)));
       const restored = await store.load({ alerts: FEED_LENGTH, thumbnailBytes: THUMBNAIL_BUDGET_BYTES });
@@ -183,6 +183,15 @@ export class ConsoleApp {
   private follow(follower: ChangeFollower, change: StoreChange): void {
     if ((change.kind === 'alert' || change.kind === 'health') && change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
     follower.put(change);
+  }
+
+  /** Reads events other consoles stored back into this console's view, in one query. */
+  private async refreshAlerts(store: StationStore, keys: string[]): Promise<void> {
+    try {
+      for (const entry of await store.alerts(keys)) this.state.putStored(entry);
+    } catch (err) {
+      if (!this.stopping) this.logger.warn({ err: errorMessage(err), events: keys.length }, 'could not read other consoles\' events back from the store');
+    }
   }
 
   /** Reads one change back from the store into this console's view. */

@@ -136,6 +136,14 @@ export class PostgresStore implements StationStore {
     return rows.rows[0] === undefined ? undefined : toEntry(rows.rows[0]);
   }
 
+  async alerts(keys: readonly string[]): Promise<AlertEntry[]> {
+    if (keys.length === 0) return [];
+    const pairs = keys.map(splitKey);
+    const rows = await this.pool.query<EventRow>('SELECT e.* FROM events e JOIN unnest($1::text[], $2::text[]) AS k(host, event_id) USING (host, event_id)',
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+    return rows.rows.map(toEntry);
+  }
+
   async health(key: string): Promise<HealthEntry | undefined> {
     const [host, kind, ...subject] = key.split('/');
     const rows = await this.pool.query<{ entry: HealthEntry }>('SELECT entry FROM health WHERE host = $1 AND kind = $2 AND subject = $3', [host, kind, subject.join('/')]);

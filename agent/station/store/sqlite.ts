@@ -113,6 +113,11 @@ export class SqliteStore implements StationStore {
     return Promise.resolve(row === undefined ? undefined : this.parse(row.key, row.entry));
   }
 
+  async alerts(keys: readonly string[]): Promise<AlertEntry[]> {
+    const found = await Promise.all(keys.map((key) => this.alert(key)));
+    return found.filter((e): e is AlertEntry => e !== undefined);
+  }
+
   health(key: string): Promise<HealthEntry | undefined> {
     const row = this.db.prepare('SELECT entry FROM health WHERE key = ?').get(key) as { entry: string } | undefined;
     return Promise.resolve(row === undefined ? undefined : JSON.parse(row.entry) as HealthEntry);

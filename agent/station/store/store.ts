@@ -49,6 +49,8 @@ export interface StationStore {
   /** The newest `alerts` events (each host a fair share), their thumbnails within `thumbnailBytes`, and raised health. */
   load(limits: { alerts: number; thumbnailBytes: number }): Promise<Restored>;
   alert(key: string): Promise<AlertEntry | undefined>;
+  /** Several events in one read (those that exist, in no particular order): other consoles' changes arrive by the hundred. */
+  alerts(keys: readonly string[]): Promise<AlertEntry[]>;
   health(key: string): Promise<HealthEntry | undefined>;
   thumbnail(host: string, id: string): Promise<Buffer | undefined>;
   /** An alerting event's whole picture, with the object's box on it. */

@@ -109,6 +109,7 @@ describe('PostgreSQL store', () => {
     expect(await store.record(msg(topic.events('h1'), event('e1', 1, { score: 0.9 })), live(5))).toBe('stored');
     expect(await store.record(msg(topic.events('h1'), event('e1', 2, { type: 'update', score: 0.7 })), live(6))).toBe('stored');
     expect(await store.alert('h1/e1')).toMatchObject({ type: 'end', seq: 3, maxScore: 0.9, endedAt: at(3), delayed: true, ack: null });
+    expect(await store.alerts(['h1/e1', 'h1/none', 'h2/e1'])).toEqual([await store.alert('h1/e1')]);
     const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_messages');
     expect(rows.rows[0]?.n).toBe(3);
 

@@ -23,6 +23,24 @@ describe('ChangeFollower (other consoles\' changes read back one at a time)', ()
     expect(most).toBe(1);
   });
 
+  it('reads the events waiting together, in one read, and everything else one by one', async () => {
+    const reads: string[] = [];
+    const follower = new ChangeFollower(async (change) => {
+      await new Promise((r) => setImmediate(r));
+      reads.push(change.kind === 'resync' ? 'resync' : `${change.kind}:${change.key}`);
+    }, async (keys) => {
+      await new Promise((r) => setImmediate(r));
+      reads.push(`alerts:${keys.join(',')}`);
+    });
+    follower.put({ kind: 'alert', key: 'h/e1', seq: 1 });
+    follower.put({ kind: 'alert', key: 'h/e2', seq: 2 });
+    follower.put({ kind: 'health', key: 'h/x' });
+    follower.put({ kind: 'alert', key: 'h/e3', seq: 3 });
+    follower.put({ kind: 'alert', key: 'h/e1', seq: 4 });
+    await follower.idle();
+    expect(reads).toEqual(['alerts:h/e1', 'alerts:h/e2,h/e3,h/e1', 'health:h/x']);
+  });
+
   it('gives up the waiting entries for one reload when told to resync', async () => {
     const reads: StoreChange['kind'][] = [];
     const follower = new ChangeFollower((change) => {
