@@ -13,13 +13,14 @@ import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
-import type { DetectOptions, DetectionResult, Detector, Frame, FrameSource } from '../../agent/edge/types.js';
+import type { DetectOptions, DetectionResult, Detector } from '../../agent/edge/types.js';
 import { FakeClock } from '../../test/fakes/clock.js';
 import { FakeGpio } from '../../test/fakes/gpio.js';
 import { ClockScheduler } from '../../test/fakes/scheduler.js';
 import { realHostPorts, type HostPorts } from '../../agent/ports/index.js';
 import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
 import type { RaisedEvent } from './scoring.js';
+import { FrameListSource } from '../../test/fakes/frame-list-source.js';
 
 export const EVAL_CAMERA = 'eval';
 
@@ -39,20 +40,6 @@ export interface VideoRun {
   /** Frames the motion gate sent to the detector. */
   detectedFrames: number;
   detectMs: number;
-}
-
-/** Replays decoded frames, one per grab; past the end it waits until stopped. */
-class FrameListSource implements FrameSource {
-  served = 0;
-  constructor(readonly camera: string, private readonly frames: readonly Buffer[], private readonly clock: FakeClock) {}
-  start(): Promise<void> { return Promise.resolve(); }
-  stop(): Promise<void> { return Promise.resolve(); }
-  grab(signal: AbortSignal): Promise<Frame> {
-    const jpeg = this.frames[this.served];
-    if (jpeg === undefined) return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
-    this.served++;
-    return Promise.resolve({ camera: this.camera, capturedAt: this.clock.now(), mono: this.clock.monotonicMs(), jpeg });
-  }
 }
 
 /** Counts detector calls and their time. */

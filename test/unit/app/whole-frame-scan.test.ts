@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { CameraPipeline } from '../../../agent/app/camera-pipeline.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import { silentLogger } from '../../../agent/core/logger.js';
-import type { DetectOptions, DetectionResult, Detector, Frame, FrameSource } from '../../../agent/edge/types.js';
+import type { DetectOptions, DetectionResult, Detector } from '../../../agent/edge/types.js';
 import { AlertBoard } from '../../../agent/host/health/alerts.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 import { FakeClock } from '../../fakes/clock.js';
 import { MemoryStationLink } from '../../fakes/memory-link.js';
 import { ClockScheduler } from '../../fakes/scheduler.js';
 import { waitFor } from '../../helpers/cli.js';
+import { FrameListSource } from '../../fakes/frame-list-source.js';
 
 /** A still scene (upright bars) or, for 'cover', another filling the picture (a rider close up, a crowd); `seed` marks one pixel. */
 async function scene(kind: 'still' | 'cover', seed: number): Promise<Buffer> {
@@ -26,19 +27,6 @@ async function scene(kind: 'still' | 'cover', seed: number): Promise<Buffer> {
   return sharp(data, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
 }
 
-class ListSource implements FrameSource {
-  served = 0;
-  constructor(readonly camera: string, private readonly frames: Buffer[], private readonly clock: FakeClock) {}
-  start(): Promise<void> { return Promise.resolve(); }
-  stop(): Promise<void> { return Promise.resolve(); }
-  grab(signal: AbortSignal): Promise<Frame> {
-    const jpeg = this.frames[this.served];
-    if (jpeg === undefined) return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
-    this.served++;
-    return Promise.resolve({ camera: this.camera, capturedAt: this.clock.now(), mono: this.clock.monotonicMs(), jpeg });
-  }
-}
-
 /** Which frames (by index) the detector searched whole, given a scene per second. */
 async function wholeFrameSearches(scenes: ('still' | 'cover')[], scanEvery: string): Promise<number[]> {
   const frames = await Promise.all(scenes.map((s, i) => scene(s, i)));
@@ -48,7 +36,7 @@ mqtt: { url: 'mqtt://127.0.0.1:1' }
 storage: { dataDir: /nonexistent/scan }
 cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s, motion: { scanEvery: ${scanEvery} } }]
 `, 'scan.yaml');
-  const source = new ListSource('gate', frames, clock);
+  const source = new FrameListSource('gate', frames, clock);
   const calls: { frame: number; options: DetectOptions | undefined }[] = [];
   const detector: Detector = {
     detect(_image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
