@@ -81,7 +81,13 @@ describe('store and forward through outages (real mosquitto, real agent process)
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - brokerDownAt))));
     await broker.restart();
 
-    await waitFor(() => new Set(events().map((e) => e.id)).size === TOTAL, 60_000, `all ${TOTAL} event ids at the station`);
+    await waitFor(() => new Set(events().map((e) => e.id)).size === TOTAL, 60_000, `all ${TOTAL} event ids at the station`).catch((err: unknown) => {
+      // Say which ones, and what the second agent said, so a rare failure can be told from the broker's own loss
+      // (a SIGKILLed mosquitto forgets up to `autosave_interval` 1 s of what it had acknowledged).
+      const seen = new Set(events().map((e) => e.id));
+      const missing = Array.from({ length: TOTAL }, (_, i) => `ev-${i}`).filter((id) => !seen.has(id));
+      throw new Error(`${String(err)}: ${missing.length} missing (${missing.slice(0, 20).join(', ')}); first agent queued up to ${first.lastQueued()}; second agent stderr: ${second.stderr.slice(-1500)}`);
+    });
     const received = events();
     const firstSeen = new Map<string, (typeof received)[number]>();
     for (const e of received) if (!firstSeen.has(e.id)) firstSeen.set(e.id, e);
