@@ -13,7 +13,8 @@ import { burnPrivacyMasks } from '../edge/imaging/privacy.js';
 import { MotionDetector } from '../edge/motion/motion-detector.js';
 import { WholeFrameSchedule } from '../edge/motion/whole-frame.js';
 import { NextFrame } from '../edge/sampling/next-frame.js';
-import type { Box, Detection, Detector, Frame, FrameSource, Label } from '../edge/types.js';
+import type { Box, DetectOptions, Detection, Detector, Frame, FrameSource, Label } from '../edge/types.js';
+import { DEFAULT_MAX_SHRINK } from '../edge/detection/crops.js';
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../edge/sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
@@ -40,6 +41,9 @@ export interface CameraPipelineDeps {
   /** Called after every poll, answered or not: the watchdog's proof that sampling is alive. */
   onPoll?: (() => void) | undefined;
 }
+
+/** A frame dropped this recently means detection is not keeping up: busy frames use the cheaper plan. */
+const BUSY_WINDOW_MS = 10_000;
 
 interface DetectionJob {
   camera: string;
@@ -77,6 +81,8 @@ export class CameraPipeline {
   readonly handoff: LatestFrameHandoff<DetectionJob>;
   readonly clips: ClipMaker | undefined;
   private readonly runtimes = new Map<string, CameraRuntime>();
+  /** Per camera, frames detected on the busy plan (`detector.whenBusy`). */
+  private readonly reducedFrames = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(private readonly deps: CameraPipelineDeps) {
@@ -161,7 +167,8 @@ export class CameraPipeline {
   /** Frames of one camera offered to detection, detected and dropped, and the latency, for the heartbeat. */
   detection(camera: string): CameraDetectionSummary | undefined {
     if (!this.runtimes.has(camera)) return undefined;
-    return this.handoff.stats().byCamera[camera] ?? { offered: 0, detected: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null };
+    const counts = this.handoff.stats().byCamera[camera] ?? { offered: 0, detected: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null };
+    return { ...counts, reduced: this.reducedFrames.get(camera) ?? 0 };
   }
 
   /** The last decoded frame of a camera (patrol contact sheet, `check`). */
@@ -233,9 +240,22 @@ export class CameraPipeline {
   private async detect(job: DetectionJob): Promise<void> {
     const detector = this.deps.detector;
     if (detector === undefined) return;
-    const result = await detector.detect(job.frame.jpeg, job.regions.length > 0 ? { regions: job.regions } : {});
+    const result = await detector.detect(job.frame.jpeg, this.detectOptions(job));
     const detections = this.deps.filterDetections?.(job.camera, result.detections) ?? result.detections;
     await this.events.observe(job.frame, detections);
+  }
+
+  /**
+   * Regions to look at, and how much they may be merged: while frames are being dropped, a busy
+   * frame's regions merge into fewer, more shrunk crops (`detector.whenBusy`), so more frames are
+   * detected at all. Whole-frame searches keep their full plan.
+   */
+  private detectOptions(job: DetectionJob): DetectOptions {
+    if (job.regions.length === 0) return {};
+    const { maxShrink } = this.deps.config.detector.whenBusy;
+    if (maxShrink <= DEFAULT_MAX_SHRINK || !this.handoff.droppedWithin(BUSY_WINDOW_MS)) return { regions: job.regions };
+    this.reducedFrames.set(job.camera, (this.reducedFrames.get(job.camera) ?? 0) + 1);
+    return { regions: job.regions, maxShrink };
   }
 
   private runtime(camera: string): CameraRuntime {

@@ -41,6 +41,11 @@ export interface DetectionResult {
 export interface DetectOptions {
   /** Where to look (e.g. motion regions); undefined means the whole image (plus tiles). */
   regions?: Box[];
+  /**
+   * How far a crop merged from several regions may be shrunk into the model's input (1 = never,
+   * default 1.5). Larger merges more regions into fewer inferences: cheaper, and small objects shrink.
+   */
+  maxShrink?: number;
 }
 
 /** Runs the model on an encoded image (JPEG/PNG) and returns raw detections, before per-camera filters. */

@@ -37,11 +37,18 @@ import { cameraFilter, filterDetections } from '../../agent/edge/detection/filte
 import { cropToInput, decodeImage, TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import { decodeGrey } from '../../agent/edge/imaging/grey.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
+import { inputSize } from '../../agent/models/manifest.js';
 import { MotionDetector } from '../../agent/edge/motion/motion-detector.js';
 import { expand } from '../../agent/edge/box.js';
 import { EventsStage } from '../../agent/edge/tracking/events-stage.js';
 
 const COUNTS = (process.env['BENCH_CAPACITY_CAMERAS'] ?? '4,8,12,16').split(',').map(Number).filter((n) => n > 0);
+/**
+ * The plans compared at each camera count, one after the other: `normal` (detector.whenBusy off:
+ * every busy frame on the normal crop plan, as before it existed) and `default` (the agent's
+ * defaults: fewer, merged crops while frames are being dropped).
+ */
+const PLANS = parsePlans(process.env['BENCH_CAPACITY_PLANS'] ?? 'normal,default');
 const RUN_S = Number(process.env['BENCH_CAPACITY_SECONDS'] ?? 60);
 const WARMUP_S = Number(process.env['BENCH_CAPACITY_WARMUP_SECONDS'] ?? 10);
 /** `0` skips the idle-camera and per-frame figures (quicker repeated capacity runs). */
@@ -52,13 +59,16 @@ export async function run(): Promise<Record<string, unknown>> {
   const single = await singleWorkerRate(vtest);
   const runs: Record<string, unknown>[] = [];
   for (const n of COUNTS) {
-    process.stderr.write(`bench: capacity ${n} busy cameras for ${RUN_S} s...\n`);
-    runs.push(await busyRun(n, vtest, single.inferencesPerS));
+    for (const plan of PLANS) {
+      process.stderr.write(`bench: capacity ${n} busy cameras, plan ${plan}, for ${RUN_S} s...\n`);
+      runs.push({ plan, ...(await busyRun(n, vtest, single.inferencesPerS, plan)) });
+    }
   }
   return {
     conditions: {
       footage: 'opencv/vtest.avi, 768x576, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s',
-      detector: 'the agent defaults (mb3-centernet, wasm, one worker per core, motion-gated regions, 2x2 tiles for stills)',
+      detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan default keeps it (2)',
+      plans: PLANS,
       runSeconds: RUN_S,
       warmupSeconds: WARMUP_S,
       cores: availableParallelism(),
@@ -86,7 +96,9 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
   const events = new EventsStage({ cameras: config.cameras, host: config.events, timezone: config.host.timezone, link, alerts, clock: ports.clock, scheduler: ports.scheduler, logger: silentLogger() });
   await events.start();
   const setup = workerSetup(config.detector, [camera.detect]);
-  const detector = await TfDetector.create({ model: await loadInstalledModel(setup.modelId), backend: 'wasm', tiling: setup.tiling, minScore: setup.minScore, fit: setup.fit });
+  const model = await loadInstalledModel(setup.modelId);
+  const input = inputSize(model.manifest.input);
+  const detector = await TfDetector.create({ model, backend: 'wasm', tiling: setup.tiling, minScore: setup.minScore, fit: setup.fit });
   const filter = cameraFilter(config.detector, camera.detect);
   const motion = new MotionDetector(camera.motion);
   const stages = new StageTimes();
@@ -100,8 +112,8 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
     if (regions.length === 0) continue;
     detectedFrames++;
     const rgb = await stages.time('rgbDecode', () => decodeImage(jpeg));
-    const crops = planRegionCrops(rgb.width, rgb.height, regions, 512, setup.tiling);
-    await stages.time('crops', async () => { for (const crop of crops) await cropToInput(rgb, crop, 512, 512, setup.fit); });
+    const crops = planRegionCrops(rgb.width, rgb.height, regions, Math.max(input.width, input.height), setup.tiling);
+    await stages.time('crops', async () => { for (const crop of crops) await cropToInput(rgb, crop, input.width, input.height, setup.fit); });
     const before = detector.inferences();
     // The detector decodes and crops again inside: its inference share is the rest.
     const result = await stages.time('inference', () => detector.detect(jpeg, { regions }), ['rgbDecode', 'crops']);
@@ -186,7 +198,13 @@ interface Counters {
   workerBusyMs: number | undefined;
 }
 
-async function busyRun(n: number, frames: Buffer[], singleRate: number): Promise<Record<string, unknown>> {
+function parsePlans(text: string): ('normal' | 'default')[] {
+  const plans = text.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  for (const p of plans) if (p !== 'normal' && p !== 'default') throw new Error(`BENCH_CAPACITY_PLANS: "${p}" is not a plan (normal, default)`);
+  return plans as ('normal' | 'default')[];
+}
+
+async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: 'normal' | 'default'): Promise<Record<string, unknown>> {
   const sim = new HttpCameraSim({ username: 'admin', password: 'pw' });
   for (let i = 0; i < n; i++) {
     const offset = Math.floor((i * frames.length) / n);
@@ -196,7 +214,8 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number): Promise
   const dir = await mkdtemp(join(tmpdir(), 'minwang-bench-'));
   const cameras = Array.from({ length: n }, (_, i) =>
     `  - { id: c${i}, snapshot: { url: '${sim.url(port, `c${i}`)}', username: admin, password: pw }, interval: 1s }`).join('\n');
-  const config = parseConfigText(`host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: ${dir} }\ncameras:\n${cameras}\n`, 'bench.yaml');
+  const detector = plan === 'normal' ? 'detector: { whenBusy: { maxShrink: 1.5 } }\n' : '';
+  const config = parseConfigText(`host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: ${dir} }\n${detector}cameras:\n${cameras}\n`, 'bench.yaml');
   let pipeline: CameraPipeline | undefined;
   let pool: DetectorPool | undefined;
   const link = new MemoryStationLink();
@@ -245,6 +264,10 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number): Promise
     worstCameraDropsOverMean: meanDrops === 0 ? null : round(Math.max(...drops) / meanDrops),
     latencyMs: { p50: latency?.latencyP50Ms ?? null, p95: latency?.latencyP95Ms ?? null },
     detectedPerS: round(detected / seconds),
+    inferencesPerDetectedFrame: inferences === undefined ? null : round(inferences / Math.max(1, detected)),
+    // Frames detected per second of this process's CPU: what a plan costs, fair even on a shared machine.
+    detectedPerCpuS: round(detected / Math.max(1e-9, processCores * seconds)),
+    reducedFrames: Object.values(cams).reduce((a, c) => a + (c.reduced ?? 0), 0),
     inferencesPerS: inferences === undefined ? null : round(inferences / seconds),
     ratioToSingleWorker: inferences === undefined ? null : round(inferences / seconds / singleRate),
     workerUtilisation: busyMs === undefined ? null : round(busyMs / (seconds * 1000 * workers), 3), // credited when an image finishes
@@ -272,7 +295,7 @@ function counters(pipeline: CameraPipeline | undefined, pool: DetectorPool | und
   };
 }
 
-interface CameraCounts { offered: number; detected: number; dropped: number; latencyP95Ms?: number | null }
+interface CameraCounts { offered: number; detected: number; dropped: number; latencyP95Ms?: number | null; reduced?: number }
 
 /** Per camera since `since`; an agent without per-camera counts gives its drops only. */
 function perCamera(pipeline: CameraPipeline | undefined, since: Record<string, CameraCounts> = {}): Record<string, CameraCounts> {
@@ -283,6 +306,8 @@ function perCamera(pipeline: CameraPipeline | undefined, since: Record<string, C
     const s = since[camera];
     const counts: CameraCounts = { offered: c.offered - (s?.offered ?? 0), detected: c.detected - (s?.detected ?? 0), dropped: c.dropped - (s?.dropped ?? 0) };
     if (c.latencyP95Ms !== undefined) counts.latencyP95Ms = c.latencyP95Ms;
+    const reduced = pipeline?.detection(camera)?.reduced;
+    if (reduced !== undefined) counts.reduced = reduced - (s?.reduced ?? 0);
     out[camera] = counts;
   }
   return out;
@@ -303,12 +328,16 @@ function tableRow(r: Record<string, unknown>): Record<string, unknown> {
   const latency = r['latencyMs'] as { p50: number | null; p95: number | null };
   return {
     cameras: r['cameras'],
+    plan: r['plan'],
     dropPercent: round(Number(r['dropRatio']) * 100, 1),
     worstCameraDropsOverMean: r['worstCameraDropsOverMean'],
     latencyP50Ms: latency.p50,
     latencyP95Ms: latency.p95,
     processCpuPercent: cpu.processBusyPercent,
     machineCpuPercent: cpu.machineBusyPercent,
+    detectedPerS: r['detectedPerS'],
+    detectedPerCpuS: r['detectedPerCpuS'],
+    inferencesPerDetectedFrame: r['inferencesPerDetectedFrame'],
     inferencesPerS: r['inferencesPerS'],
     ratioToSingleWorker: r['ratioToSingleWorker'],
     workerUtilisation: r['workerUtilisation'],

@@ -39,23 +39,39 @@ export interface VideoRun {
   frames: number;
   /** Frames the motion gate sent to the detector. */
   detectedFrames: number;
+  /** Model runs over those frames (one per crop). */
+  inferences: number;
   detectMs: number;
 }
 
-/** Counts detector calls and their time. */
+/**
+ * Counts detector calls, inferences and their time. With `busyShrink`, every motion-region frame
+ * runs on the busy plan (`detector.whenBusy`), as on a host that is dropping frames.
+ */
 class MeteredDetector implements Detector {
   calls = 0;
   ms = 0;
-  constructor(private readonly inner: TfDetector) {}
+  inferences = 0;
+  constructor(private readonly inner: TfDetector, private readonly busyShrink: number | undefined) {}
   async detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
     this.calls++;
-    const result = await this.inner.detect(image, options);
+    const busy = this.busyShrink !== undefined && options?.regions !== undefined ? { ...options, maxShrink: this.busyShrink } : options;
+    const before = this.inner.inferences();
+    const result = await this.inner.detect(image, busy);
+    this.inferences += this.inner.inferences() - before;
     this.ms += result.ms;
     return result;
   }
 }
 
-export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, maxSeconds?: number): Promise<VideoRun> {
+export interface VideoRunOptions {
+  maxSeconds?: number | undefined;
+  /** Run every motion-region frame on the busy plan (as when frames are being dropped). */
+  busyPlan?: boolean;
+}
+
+export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, options: VideoRunOptions = {}): Promise<VideoRun> {
+  const { maxSeconds } = options;
   const frames = await decodeVideoFrames(path, { fps: 1, ...(maxSeconds === undefined ? {} : { maxFrames: maxSeconds }) });
   const clock = new FakeClock(new Date('2026-06-01T12:00:00Z'));
   const started = clock.now().getTime();
@@ -65,7 +81,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const evalConfig: Config = { ...config, detector: detectorConfig, cameras: [{ ...camera, interval: 1000 }] };
   const source = new FrameListSource(camera.id, frames, clock);
   const link = new MemoryStationLink();
-  const metered = new MeteredDetector(detector);
+  const metered = new MeteredDetector(detector, options.busyPlan === true ? detectorConfig.whenBusy.maxShrink : undefined);
   const filter = cameraFilter(detectorConfig, camera.detect);
   const pipeline = new CameraPipeline({
     config: evalConfig, ports, logger: silentLogger(), link, detector: metered,
@@ -88,7 +104,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const events = link.events
     .filter((e) => e.type === 'new' && e.camera === camera.id)
     .map((e) => ({ t: (Date.parse(e.ts) - started) / 1000, label: e.label }));
-  return { events, frames: frames.length, detectedFrames: metered.calls, detectMs: metered.ms };
+  return { events, frames: frames.length, detectedFrames: metered.calls, inferences: metered.inferences, detectMs: metered.ms };
 }
 
 /** Waits in real time (detection is real work) until `done` holds. */

@@ -42,6 +42,11 @@ const tilingSchema = z.strictObject({
     .describe('tiles only for images whose longer side has at least this many pixels'),
 });
 
+const whenBusySchema = z.strictObject({
+  maxShrink: z.number().min(1).max(4).default(2)
+    .describe('while the detector cannot keep up (a frame was dropped in the last 10 s), motion regions are merged into crops shrunk up to this much into the model input, so each busy frame costs fewer inferences and fewer frames are dropped; small objects shrink with it. 1.5 is the normal plan (turns this off)'),
+});
+
 export const detectorSchema = z.strictObject({
   model: z.string().regex(/^[a-z0-9-]{1,64}$/).default('nanodet')
     .describe('model id under models/: nanodet (default; best recall at high precision on the dev set) or mb3-centernet'),
@@ -52,6 +57,7 @@ export const detectorSchema = z.strictObject({
   queue: z.int().min(1).max(1000).default(8).describe('images waiting for a worker before new ones are refused'),
   tiling: tilingSchema.prefault({}).describe('where the model looks on a whole picture (when there is no motion region to look at)'),
   labels: labelsSchema.prefault({}).describe('per-label thresholds; the values shown are the defaults').meta({ example: DEFAULT_LABEL_RULES }),
+  whenBusy: whenBusySchema.prefault({}).describe('how the detector saves work while frames are being dropped'),
 }).prefault({}).describe('the on-device detector');
 
 export type DetectorConfig = z.output<typeof detectorSchema>;

@@ -23,6 +23,9 @@ export interface TilingOptions {
   minImageSide: number;
 }
 
+/** How far a merged region crop may be shrunk into the model's input on the normal plan. */
+export const DEFAULT_MAX_SHRINK = 1.5;
+
 export const NO_TILES: TilingOptions = { grids: [], overlap: 0, minImageSide: Number.POSITIVE_INFINITY };
 
 export function fullFrame(width: number, height: number): Crop {
@@ -86,8 +89,10 @@ export function regionCrops(width: number, height: number, regions: readonly Box
  * merged rectangle would be shrunk more than `maxShrink` times beyond the model's input (small
  * objects would vanish again). When the regions still cost at least as many inferences as the
  * still plan (full frame + tiles), the still plan is used: it sees as much for no more work.
+ * `maxShrink` is kept within 1..4 (undefined: 1.5).
  */
-export function planRegionCrops(width: number, height: number, regions: readonly Box[], minSide: number, tiling: TilingOptions, maxShrink = 1.5): Crop[] {
+export function planRegionCrops(width: number, height: number, regions: readonly Box[], minSide: number, tiling: TilingOptions, maxShrink = DEFAULT_MAX_SHRINK): Crop[] {
+  const limit = minSide * (Number.isFinite(maxShrink) ? Math.min(4, Math.max(1, maxShrink)) : DEFAULT_MAX_SHRINK);
   const rects = regionCrops(width, height, regions, minSide).map((c) => c.rect);
   let merged = true;
   while (merged) {
@@ -95,7 +100,7 @@ export function planRegionCrops(width: number, height: number, regions: readonly
     for (let i = 0; i < rects.length && !merged; i++) {
       for (let j = i + 1; j < rects.length && !merged; j++) {
         const union = unionRect(rects[i] as Rect, rects[j] as Rect);
-        if (Math.max(union.width, union.height) <= minSide * maxShrink) {
+        if (Math.max(union.width, union.height) <= limit) {
           rects.splice(j, 1);
           rects[i] = union;
           merged = true;

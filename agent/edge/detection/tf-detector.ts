@@ -53,7 +53,7 @@ export class TfDetector implements Detector {
     const started = performance.now();
     const rgb = await decodeImage(image);
     const crops = options.regions !== undefined && options.regions.length > 0
-      ? planRegionCrops(rgb.width, rgb.height, options.regions, this.inputSide(), this.options.tiling)
+      ? planRegionCrops(rgb.width, rgb.height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink)
       : planStillCrops(rgb.width, rgb.height, this.options.tiling);
     const found: Detection[] = [];
     for (const crop of crops) found.push(...(await this.detectCrop(rgb, crop)));

@@ -68,6 +68,7 @@ export class LatestFrameHandoff<T extends HandoffItem> implements Module {
   private readonly latencies: number[] = [];
   private offered = 0;
   private processed = 0;
+  private lastDropMono: number | undefined;
   private wake: (() => void) | undefined;
   private running = false;
   private workers: Promise<void>[] = [];
@@ -96,9 +97,17 @@ export class LatestFrameHandoff<T extends HandoffItem> implements Module {
     this.offered++;
     const counts = this.countsOf(item.camera);
     counts.offered++;
-    if (this.slots.has(item.camera)) counts.dropped++;
+    if (this.slots.has(item.camera)) {
+      counts.dropped++;
+      this.lastDropMono = this.options.clock.monotonicMs();
+    }
     this.slots.set(item.camera, item);
     this.wake?.();
+  }
+
+  /** Whether a frame (of any camera) was dropped in the last `ms`: detection is not keeping up. */
+  droppedWithin(ms: number): boolean {
+    return this.lastDropMono !== undefined && this.options.clock.monotonicMs() - this.lastDropMono <= ms;
   }
 
   stats(): HandoffStats {

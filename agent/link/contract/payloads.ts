@@ -178,6 +178,8 @@ export const cameraDetectionSummarySchema = z.strictObject({
   /** Capture to tracked, over the camera's recent frames (ms); null before the first. */
   latencyP50Ms: z.number().nonnegative().nullable(),
   latencyP95Ms: z.number().nonnegative().nullable(),
+  /** Of the detected frames, those run on fewer, merged crops because detection was not keeping up (`detector.whenBusy`). */
+  reduced: count.optional(),
 });
 export type CameraDetectionSummary = z.infer<typeof cameraDetectionSummarySchema>;
 

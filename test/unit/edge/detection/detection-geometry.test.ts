@@ -54,6 +54,18 @@ describe('crops', () => {
     const busy = planRegionCrops(768, 576, [[0, 0, 0.1, 0.1], [0.9, 0, 1, 0.1], [0, 0.9, 0.1, 1], [0.9, 0.9, 1, 1], [0.45, 0.45, 0.55, 0.55]], 512, tiling);
     expect(busy.length).toBeLessThanOrEqual(planStillCrops(768, 576, tiling).length);
   });
+
+  it('merges into fewer, more shrunk crops when allowed to shrink more, and keeps the limit within 1..4', () => {
+    const tiling = { grids: [2], overlap: 0.25, minImageSide: 640 };
+    // People on both sides of a 768x576 plaza (as in vtest), model input 416.
+    const regions: [number, number, number, number][] = [[0.05, 0.3, 0.3, 0.7], [0.7, 0.2, 0.95, 0.6]];
+    expect(planRegionCrops(768, 576, regions, 416, tiling)).toHaveLength(2);
+    const merged = planRegionCrops(768, 576, regions, 416, tiling, 2);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]?.rect).toMatchObject({ left: 0, width: 768 });
+    expect(planRegionCrops(768, 576, regions, 416, tiling, 0.2)).toEqual(planRegionCrops(768, 576, regions, 416, tiling, 1));
+    expect(planRegionCrops(768, 576, regions, 416, tiling, Number.NaN)).toEqual(planRegionCrops(768, 576, regions, 416, tiling));
+  });
 });
 
 describe('decoding the model rows', () => {

@@ -1,0 +1,80 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { CameraPipeline } from '../../../agent/app/camera-pipeline.js';
+import { parseConfigText } from '../../../agent/config/load.js';
+import { silentLogger } from '../../../agent/core/logger.js';
+import type { DetectOptions, DetectionResult, Detector } from '../../../agent/edge/types.js';
+import { AlertBoard } from '../../../agent/host/health/alerts.js';
+import { realHostPorts } from '../../../agent/ports/index.js';
+import { FakeClock } from '../../fakes/clock.js';
+import { MemoryStationLink } from '../../fakes/memory-link.js';
+import { ClockScheduler } from '../../fakes/scheduler.js';
+import { waitFor } from '../../helpers/cli.js';
+import { FrameListSource } from '../../fakes/frame-list-source.js';
+
+/** A grey yard with a dark block that moves 24 px a frame: motion on every frame after the first. */
+function yard(step: number): Promise<Buffer> {
+  const width = 320;
+  const height = 240;
+  const data = Buffer.alloc(width * height * 3, 150);
+  for (let y = 90; y < 170; y++) for (let x = 20 + step * 24; x < 60 + step * 24; x++) data.fill(30, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  return sharp(data, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+}
+
+describe('the busy plan', () => {
+  it('merges regions more only while frames are being dropped, and counts those frames per camera', async () => {
+    const frames = await Promise.all(Array.from({ length: 8 }, (_, i) => yard(i)));
+    const clock = new FakeClock();
+    const config = parseConfigText(`host: { id: busy }
+mqtt: { url: 'mqtt://127.0.0.1:1' }
+storage: { dataDir: /nonexistent/busy }
+detector: { whenBusy: { maxShrink: 2.5 } }
+cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s }]
+`, 'busy.yaml');
+    const source = new FrameListSource('gate', frames, clock);
+    const calls: (DetectOptions | undefined)[] = [];
+    let hold: Promise<void> | undefined;
+    let release = () => undefined as void;
+    const detector: Detector = {
+      async detect(_image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
+        calls.push(options);
+        if (hold !== undefined) await hold;
+        return { width: 320, height: 240, ms: 1, detections: [] };
+      },
+    };
+    const link = new MemoryStationLink();
+    const pipeline = new CameraPipeline({
+      config, ports: { ...realHostPorts(), clock, scheduler: new ClockScheduler(clock) }, logger: silentLogger(), link, detector,
+      alerts: new AlertBoard({ link, clock, logger: silentLogger() }), sources: new Map([['gate', source]]),
+    });
+    const modules = pipeline.modules();
+    for (const m of modules) await m.start();
+    const served = (n: number) => waitFor(() => source.served >= n && pipeline.latestFrame('gate')?.jpeg === frames[n - 1], 10_000, `frame ${n}`);
+    try {
+      // Frames 0-2: the detector keeps up (frame 0 is the first frame's whole search).
+      for (let n = 1; n <= 3; n++) {
+        await served(n);
+        await waitFor(() => pipeline.handoff.stats().processed === n, 10_000, `frame ${n} detected`);
+        await clock.advance(1000);
+      }
+      // Frame 3 holds the detector; frames 4 and 5 arrive meanwhile and 5 replaces 4: a drop.
+      hold = new Promise<void>((resolve) => { release = resolve; });
+      await served(4);
+      await waitFor(() => calls.length === 4, 10_000, 'frame 3 in detection');
+      for (const n of [5, 6]) {
+        await clock.advance(1000);
+        await served(n);
+      }
+      hold = undefined;
+      release();
+      await waitFor(() => calls.length === 5 && pipeline.handoff.stats().processed === 5, 10_000, 'frame 5 detected');
+    } finally {
+      for (const m of [...modules].reverse()) await m.stop();
+    }
+    expect(calls[0]?.regions).toBeUndefined();
+    expect(calls.slice(1, 4).every((c) => c?.regions !== undefined && c.maxShrink === undefined)).toBe(true);
+    expect(calls[4]).toMatchObject({ maxShrink: 2.5 });
+    expect(calls[4]?.regions?.length).toBeGreaterThan(0);
+    expect(pipeline.detection('gate')).toMatchObject({ offered: 6, detected: 5, dropped: 1, reduced: 1 });
+  });
+});
