@@ -1,16 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { CameraPipeline } from '../../../agent/app/camera-pipeline.js';
 import { parseConfigText } from '../../../agent/config/load.js';
-import { silentLogger } from '../../../agent/core/logger.js';
 import type { DetectOptions, DetectionResult, Detector } from '../../../agent/edge/types.js';
-import { AlertBoard } from '../../../agent/host/health/alerts.js';
-import { realHostPorts } from '../../../agent/ports/index.js';
 import { FakeClock } from '../../fakes/clock.js';
-import { MemoryStationLink } from '../../fakes/memory-link.js';
-import { ClockScheduler } from '../../fakes/scheduler.js';
 import { waitFor } from '../../helpers/cli.js';
-import { FrameListSource } from '../../fakes/frame-list-source.js';
+import { startPipeline } from '../../helpers/pipeline.js';
 
 /** A grey yard with a dark block that moves 24 px a frame: motion on every frame after the first. */
 function yard(step: number): Promise<Buffer> {
@@ -31,7 +25,6 @@ storage: { dataDir: /nonexistent/busy }
 detector: { whenBusy: { maxShrink: 2.5 } }
 cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s }]
 `, 'busy.yaml');
-    const source = new FrameListSource('gate', frames, clock);
     const calls: (DetectOptions | undefined)[] = [];
     let hold: Promise<void> | undefined;
     let release = () => undefined as void;
@@ -42,13 +35,7 @@ cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s }]
         return { width: 320, height: 240, ms: 1, detections: [] };
       },
     };
-    const link = new MemoryStationLink();
-    const pipeline = new CameraPipeline({
-      config, ports: { ...realHostPorts(), clock, scheduler: new ClockScheduler(clock) }, logger: silentLogger(), link, detector,
-      alerts: new AlertBoard({ link, clock, logger: silentLogger() }), sources: new Map([['gate', source]]),
-    });
-    const modules = pipeline.modules();
-    for (const m of modules) await m.start();
+    const { pipeline, source, stop } = await startPipeline(config, 'gate', frames, detector, clock);
     const served = (n: number) => waitFor(() => source.served >= n && pipeline.latestFrame('gate')?.jpeg === frames[n - 1], 10_000, `frame ${n}`);
     try {
       // Frames 0-2: the detector keeps up (frame 0 is the first frame's whole search).
@@ -69,7 +56,7 @@ cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s }]
       release();
       await waitFor(() => calls.length === 5 && pipeline.handoff.stats().processed === 5, 10_000, 'frame 5 detected');
     } finally {
-      for (const m of [...modules].reverse()) await m.stop();
+      await stop();
     }
     expect(calls[0]?.regions).toBeUndefined();
     expect(calls.slice(1, 4).every((c) => c?.regions !== undefined && c.maxShrink === undefined)).toBe(true);

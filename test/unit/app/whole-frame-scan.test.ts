@@ -1,16 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { CameraPipeline } from '../../../agent/app/camera-pipeline.js';
 import { parseConfigText } from '../../../agent/config/load.js';
-import { silentLogger } from '../../../agent/core/logger.js';
 import type { DetectOptions, DetectionResult, Detector } from '../../../agent/edge/types.js';
-import { AlertBoard } from '../../../agent/host/health/alerts.js';
-import { realHostPorts } from '../../../agent/ports/index.js';
 import { FakeClock } from '../../fakes/clock.js';
-import { MemoryStationLink } from '../../fakes/memory-link.js';
-import { ClockScheduler } from '../../fakes/scheduler.js';
 import { waitFor } from '../../helpers/cli.js';
-import { FrameListSource } from '../../fakes/frame-list-source.js';
+import { startPipeline } from '../../helpers/pipeline.js';
 
 /** A still scene (upright bars) or, for 'cover', another filling the picture (a rider close up, a crowd); `seed` marks one pixel. */
 async function scene(kind: 'still' | 'cover', seed: number): Promise<Buffer> {
@@ -36,28 +30,23 @@ mqtt: { url: 'mqtt://127.0.0.1:1' }
 storage: { dataDir: /nonexistent/scan }
 cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s, motion: { scanEvery: ${scanEvery} } }]
 `, 'scan.yaml');
-  const source = new FrameListSource('gate', frames, clock);
   const calls: { frame: number; options: DetectOptions | undefined }[] = [];
+  let served = () => 0;
   const detector: Detector = {
     detect(_image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
-      calls.push({ frame: source.served - 1, options });
+      calls.push({ frame: served() - 1, options });
       return Promise.resolve({ width: 320, height: 240, ms: 1, detections: [] });
     },
   };
-  const link = new MemoryStationLink();
-  const pipeline = new CameraPipeline({
-    config, ports: { ...realHostPorts(), clock, scheduler: new ClockScheduler(clock) }, logger: silentLogger(), link, detector,
-    alerts: new AlertBoard({ link, clock, logger: silentLogger() }), sources: new Map([['gate', source]]),
-  });
-  const modules = pipeline.modules();
-  for (const m of modules) await m.start();
+  const { pipeline, source, stop } = await startPipeline(config, 'gate', frames, detector, clock);
+  served = () => source.served;
   try {
     for (let i = 0; i < frames.length; i++) {
       await waitFor(() => source.served > i && pipeline.latestFrame('gate')?.jpeg === frames[i] && pipeline.handoff.stats().processed === pipeline.handoff.stats().offered, 10_000, `frame ${i}`);
       await clock.advance(1000);
     }
   } finally {
-    for (const m of [...modules].reverse()) await m.stop();
+    await stop();
   }
   expect(calls.every((c) => c.options?.regions === undefined)).toBe(true); // nothing moved: only whole-frame searches
   return calls.map((c) => c.frame);
