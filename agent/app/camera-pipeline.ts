@@ -12,13 +12,13 @@ import { decodeGrey } from '../edge/imaging/grey.js';
 import { burnPrivacyMasks } from '../edge/imaging/privacy.js';
 import { MotionDetector } from '../edge/motion/motion-detector.js';
 import { WholeFrameSchedule } from '../edge/motion/whole-frame.js';
+import { GreyHistory } from '../edge/motion/grey-history.js';
 import { NextFrame } from '../edge/sampling/next-frame.js';
 import type { Box, DetectOptions, Detection, Detector, Frame, FrameSource, Label } from '../edge/types.js';
 import { DEFAULT_MAX_SHRINK } from '../edge/detection/crops.js';
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../edge/sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
-import { expand } from '../edge/box.js';
 import { EventsStage, type EventsSummary } from '../edge/tracking/events-stage.js';
 import { definedProps } from '../core/defined-props.js';
 import { buildClipMaker, type ClipMaker } from './clips.js';
@@ -44,6 +44,8 @@ export interface CameraPipelineDeps {
 
 /** A frame dropped this recently means detection is not keeping up: busy frames use the cheaper plan. */
 const BUSY_WINDOW_MS = 10_000;
+/** Grey frames kept per camera: at 1 frame/s, back past the events stage's 10 s still-object recheck. */
+const GREY_HISTORY = 12;
 
 interface DetectionJob {
   camera: string;
@@ -67,6 +69,8 @@ interface CameraRuntime {
   detect: boolean;
   /** Frames searched whole beside the motion gate (the first, lighting changes, every `scanEvery`). */
   wholeFrame: WholeFrameSchedule;
+  /** The motion gate's last grey frames: whether a tracked object's picture changed since it was found. */
+  greys: GreyHistory;
   lastFrame: Frame | undefined;
   nextFrame: NextFrame;
 }
@@ -191,6 +195,7 @@ export class CameraPipeline {
       motion: new MotionDetector(camera.motion),
       detect: camera.detect.enabled,
       wholeFrame: new WholeFrameSchedule(camera.motion.scanEvery),
+      greys: new GreyHistory(GREY_HISTORY),
       lastFrame: undefined,
       nextFrame: new NextFrame(ports.clock),
       poller: undefined as unknown as CameraPoller,
@@ -228,11 +233,12 @@ export class CameraPipeline {
     this.health.feed(r.config.id, grey);
     const motion = r.motion.detect(grey);
     if (!r.detect || this.deps.detector === undefined) return;
+    r.greys.add(frame.mono, grey);
     if (r.wholeFrame.due(frame.mono, motion.lightingChange)) {
       this.handoff.offer({ camera: r.config.id, mono: frame.mono, frame: decoded, regions: [] });
       return;
     }
-    const tracked = this.events.activeBoxes(r.config.id).map((box) => expand(box, 0.25));
+    const tracked = this.events.lookAgain(r.config.id, decoded, (since, box) => r.greys.unchangedSince(since, box), 0.25);
     const regions = [...motion.regions, ...tracked];
     if (regions.length > 0) this.handoff.offer({ camera: r.config.id, mono: frame.mono, frame: decoded, regions });
   }

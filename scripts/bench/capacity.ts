@@ -39,7 +39,7 @@ import { decodeGrey } from '../../agent/edge/imaging/grey.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
 import { inputSize } from '../../agent/models/manifest.js';
 import { MotionDetector } from '../../agent/edge/motion/motion-detector.js';
-import { expand } from '../../agent/edge/box.js';
+import { GreyHistory } from '../../agent/edge/motion/grey-history.js';
 import { EventsStage } from '../../agent/edge/tracking/events-stage.js';
 
 const COUNTS = (process.env['BENCH_CAPACITY_CAMERAS'] ?? '4,8,12,16').split(',').map(Number).filter((n) => n > 0);
@@ -101,6 +101,7 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
   const detector = await TfDetector.create({ model, backend: 'wasm', tiling: setup.tiling, minScore: setup.minScore, fit: setup.fit });
   const filter = cameraFilter(config.detector, camera.detect);
   const motion = new MotionDetector(camera.motion);
+  const greys = new GreyHistory(12);
   const stages = new StageTimes();
   let inferences = 0;
   let detectedFrames = 0;
@@ -108,7 +109,9 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
   for (const [i, jpeg] of sampled.entries()) {
     const grey = await stages.time('greyDecode', () => decodeGrey(jpeg, camera.motion.width));
     const found = await stages.time('motionAndChecks', () => { measurePicture(grey); return motion.detect(grey); });
-    const regions = [...found.regions, ...events.activeBoxes('c0').map((b) => expand(b, 0.25))];
+    const frame = { camera: 'c0', capturedAt: new Date(Date.UTC(2026, 0, 1, 12, 0, i)), mono: i * 1000, jpeg, width: grey.sourceWidth, height: grey.sourceHeight };
+    greys.add(frame.mono, grey);
+    const regions = [...found.regions, ...events.lookAgain('c0', frame, (since, box) => greys.unchangedSince(since, box), 0.25)];
     if (regions.length === 0) continue;
     detectedFrames++;
     const rgb = await stages.time('rgbDecode', () => decodeImage(jpeg));
@@ -118,7 +121,6 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
     // The detector decodes and crops again inside: its inference share is the rest.
     const result = await stages.time('inference', () => detector.detect(jpeg, { regions }), ['rgbDecode', 'crops']);
     inferences += detector.inferences() - before;
-    const frame = { camera: 'c0', capturedAt: new Date(Date.UTC(2026, 0, 1, 12, 0, i)), mono: i * 1000, jpeg, width: rgb.width, height: rgb.height };
     await stages.time('trackingAndPublish', () => events.observe(frame, filterDetections(result.detections, filter)));
   }
   await events.stop();

@@ -11,6 +11,7 @@ import type { Module } from '../../core/module.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Scheduler } from '../../ports/scheduler.js';
 import type { Box, Detection, Frame, Label } from '../types.js';
+import { expand } from '../box.js';
 import { ArmingSchedule, RateCap } from './arming.js';
 import { judge, type ConfidenceRules } from './confidence.js';
 import { FloodGuard } from './flood.js';
@@ -83,7 +84,15 @@ export interface EventsSummary {
   /** Objects counted but not published during floods, per camera. */
   notPublished: Record<string, number>;
   activeTracks: number;
+  /** Times an open event's object was not looked for on a frame because nothing changed over it. */
+  stillSkips: number;
 }
+
+/**
+ * How long an unchanged open event's object goes without the detector looking at it again (see
+ * `lookAgain`): the longest it is kept on the motion detector's word alone.
+ */
+const STILL_RECHECK_MS = 10_000;
 
 /**
  * Turns filtered detections into tracked-object events: one `new` once a track is confident
@@ -98,7 +107,7 @@ export class EventsStage implements Module {
   readonly name = 'events';
   private readonly cameras = new Map<string, CameraEvents>();
   private readonly rateCap: RateCap;
-  private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 } };
+  private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 }, stillSkips: 0 };
   private timer: TimerHandle | undefined;
   private readonly sweeps = new Set<Promise<void>>();
   /** `end`s waiting for their clip. */
@@ -128,9 +137,31 @@ export class EventsStage implements Module {
     await Promise.all(this.clipEnds);
   }
 
-  /** The boxes of objects being tracked on a camera: detection keeps looking there even without motion. */
-  activeBoxes(camera: string): Box[] {
-    return this.cameras.get(camera)?.tracker.active().map((t) => t.box) ?? [];
+  /**
+   * Where detection should look again on this frame for the objects being tracked (their boxes,
+   * widened by `margin`). An open event's object whose widened box shows the same picture as on the
+   * frame where the detector last found it (`unchangedSince`), less than `STILL_RECHECK_MS` ago, is
+   * not looked for: it is kept (still there, no new detection credited) and costs no inference.
+   * Parked e-bikes and people standing still are the common case. Objects not yet published, changed
+   * ones, and kept ones due a recheck are looked for as before.
+   */
+  lookAgain(camera: string, frame: Frame, unchangedSince: (sinceMono: number, box: Box) => boolean, margin: number): Box[] {
+    const c = this.cameras.get(camera);
+    if (c === undefined) return [];
+    const boxes: Box[] = [];
+    for (const track of c.tracker.active()) {
+      const box = expand(track.box, margin);
+      const still = c.states.get(track.id)?.status === 'open'
+        && frame.mono - track.lastDetectedMono < STILL_RECHECK_MS
+        && unchangedSince(track.lastDetectedMono, box);
+      if (still) {
+        c.tracker.keep(track.id, frame);
+        this.counts.stillSkips++;
+      } else {
+        boxes.push(box);
+      }
+    }
+    return boxes;
   }
 
   summary(): EventsSummary {

@@ -8,6 +8,9 @@ export interface Track {
   score: number;
   hits: number;
   firstSeenMono: number;
+  /** When the detector last found it. */
+  lastDetectedMono: number;
+  /** When it was last known to be there: found by the detector, or kept with its picture unchanged. */
   lastSeenMono: number;
   startedAt: Date;
   lastSeenAt: Date;
@@ -70,6 +73,17 @@ export class ObjectTracker {
     return updates;
   }
 
+  /**
+   * Keeps a track alive on a frame where it was not looked for because nothing changed over it:
+   * it is still there, but no new detection is credited to it.
+   */
+  keep(id: string, frame: Frame): void {
+    const track = this.tracks.get(id);
+    if (track === undefined) return;
+    track.lastSeenMono = frame.mono;
+    track.lastSeenAt = frame.capturedAt;
+  }
+
   /** Removes and returns the tracks not seen since `oldestMono`. */
   expire(oldestMono: number): Track[] {
     const ended = [...this.tracks.values()].filter((t) => t.lastSeenMono < oldestMono);
@@ -99,6 +113,7 @@ export class ObjectTracker {
     track.box = d.box;
     track.score = d.score;
     track.hits++;
+    track.lastDetectedMono = frame.mono;
     track.lastSeenMono = frame.mono;
     track.lastSeenAt = frame.capturedAt;
     track.zones = zonesOf(d.box);
@@ -117,6 +132,7 @@ export class ObjectTracker {
       score: d.score,
       hits: 1,
       firstSeenMono: frame.mono,
+      lastDetectedMono: frame.mono,
       lastSeenMono: frame.mono,
       startedAt: frame.capturedAt,
       lastSeenAt: frame.capturedAt,

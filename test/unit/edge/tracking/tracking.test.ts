@@ -328,4 +328,33 @@ describe('tracked-object events', () => {
     expect(second).toHaveLength(1);
     expect(second[0]?.clip).toBeUndefined();
   });
+
+  it('keeps a still open object without looking at it again until its picture changes or a recheck is due', async () => {
+    const { clock, link, stage, frame } = await setup();
+    const parked = { ...person(0.4, 0.4, 0.9), label: 'ebike' as const, class: 'motorcycle' };
+    for (let t = 0; t < 3; t++) {
+      await stage.observe(frame(), [parked]);
+      await clock.advance(1000);
+    }
+    expect(link.events.map((e) => e.type)).toEqual(['new']);
+    // Its picture unchanged since it was found: not looked for, and open well past endAfter (5 s).
+    const since: number[] = [];
+    const unchanged = (mono: number) => { since.push(mono); return true; };
+    for (let t = 0; t < 8; t++) {
+      expect(stage.lookAgain('lane', frame(), unchanged, 0.25)).toEqual([]);
+      await stage.observe(frame(), []);
+      await clock.advance(1000);
+    }
+    expect(link.events.map((e) => e.type)).toEqual(['new']);
+    expect(stage.summary()).toMatchObject({ activeTracks: 1, stillSkips: 8 });
+    expect(new Set(since)).toEqual(new Set([2000])); // compared with the frame where it was last found
+    // Its picture changed: looked for again, with the box widened.
+    const [looked] = stage.lookAgain('lane', frame(), () => false, 0.25);
+    expect(looked?.[0]).toBeLessThan(0.4);
+    // 10 s after the last detection a still object is looked for again; not found, it ends.
+    await clock.advance(1000);
+    expect(stage.lookAgain('lane', frame(), unchanged, 0.25)).toHaveLength(1);
+    await clock.advance(6000);
+    expect(link.events.filter((e) => e.type === 'end').map((e) => e.reason)).toEqual(['gone']);
+  });
 });
