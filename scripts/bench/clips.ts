@@ -8,9 +8,11 @@
  * 2. A 20 s clip: cut from the ring (stream copy; and re-encoded with a privacy mask), then fetched
  *    by the station's ClipFetcher with `cmd/events/clip` over a real mosquitto until its sha256 matches.
  * 3. Alert latency, publish → station, idle and while a clip transfer is in flight, on loopback
- *    and through an uplink limited to `BENCH_CLIPS_UPLINK_KBIT` (default 2000).
+ *    and through an uplink limited to `BENCH_CLIPS_UPLINK_KBIT` (default 2000), for several
+ *    station chunk sizes and host `clips.uplinkShare` settings; the host runs in its own Node
+ *    process (scripts/bench/clips/host.ts), the station clients in this one.
  *
- * Everything (host link, station clients, relays) shares this one Node process and the machine's
+ * Parts 1 and 2 share this one Node process (relays, host link, station) and the machine's
  * cores; `load1m` says how busy the machine was. Takes about 6 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60).
  */
 import { createHash } from 'node:crypto';
@@ -25,16 +27,21 @@ import { ClipMaker } from '../../agent/edge/clips/clip-maker.js';
 import type { ClipInfo } from '../../agent/link/contract/v1.js';
 import { MqttStationLink } from '../../agent/link/mqtt/link.js';
 import { realHostPorts } from '../../agent/ports/index.js';
-import { ClipFetcher } from '../../agent/station/clip-fetcher.js';
+import { ClipFetcher, STATION_CHUNK_BYTES } from '../../agent/station/clip-fetcher.js';
 import { footage } from '../../test/helpers/footage.js';
 import { TestBroker } from '../../test/helpers/mosquitto.js';
-import { alertLatency, round, sleep, until } from './clips/latency.js';
+import { alertLatency, HostProcess, round, sleep, until } from './clips/latency.js';
 import { cpuSeconds, encodeLikeACamera, ReplayCamera, Uplink } from './clips/rig.js';
 
 const CAMERAS = 8;
 const RECORD_S = Number(process.env['BENCH_CLIPS_RECORD_SECONDS'] ?? 60);
 const UPLINK_KBIT = Number(process.env['BENCH_CLIPS_UPLINK_KBIT'] ?? 2000);
 const CLIP_S = 20;
+/** Alert blocks per condition (idle, in flight) on loopback: `BENCH_CLIPS_BLOCKS` (3); the uplink has 2. */
+const BLOCKS = Number(process.env['BENCH_CLIPS_BLOCKS'] ?? 3);
+/** Link settings measured: the station's chunk and the host's `clips.uplinkShare` (1: no pacing). */
+const LOOPBACK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 65_536, uplinkShare: 0.25 }, { chunkBytes: 16_384, uplinkShare: 0.25 }];
+const UPLINK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.25 }, { chunkBytes: 16_384, uplinkShare: 0.1 }];
 const MASK = [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] as [number, number][][];
 const ports = realHostPorts();
 
@@ -77,21 +84,28 @@ export async function run(): Promise<Record<string, unknown>> {
     const plain = await cutAndSend(clips, fetcher, 'c0', 'c0-bench-plain');
     const masked = await cutAndSend(clips, fetcher, 'c1', 'c1-bench-masked');
 
-    process.stderr.write('bench: clips: alert latency on loopback, idle and with a clip in flight...\n');
-    const loopback = await alertLatency({ host: 'bench', stationUrl: broker.url, link, fetcher, clip: plain.clip, blocks: 4, alertsPerBlock: 50, paceMs: 100 });
-    // The recording is stopped: the limited uplink is measured on the same host link, so its alerts go through the same outbox.
+    // The recording stops: from here on the host is a process of its own, answering from the stored clips.
     await stops.shift()?.();
+    const loopback: Record<string, unknown> = {};
+    for (const [i, setting] of LOOPBACK_SETTINGS.entries()) {
+      process.stderr.write(`bench: clips: alert latency on loopback, ${setting.chunkBytes} B chunks, uplinkShare ${setting.uplinkShare}...\n`);
+      loopback[label(setting)] = await latencyWith({ ...setting, host: `bench-fast-${i}`, url: broker.url, stationUrl: broker.url, dir, clipsDir, clip: plain.clip, blocks: BLOCKS, alertsPerBlock: 50, paceMs: 100 });
+    }
 
     process.stderr.write(`bench: clips: alert latency through a ${UPLINK_KBIT} kbit/s uplink...\n`);
     const uplink = new Uplink(broker.port, UPLINK_KBIT * 1000);
     const uplinkPort = await uplink.start();
     stops.push(() => uplink.stop());
-    const limited = await limitedUplink(`mqtt://127.0.0.1:${uplinkPort}`, broker.url, join(dir, 'slow'), clipsDir, fetcher, plain.clip, stops);
+    const limited: Record<string, unknown> = { uplinkKbitPerS: UPLINK_KBIT };
+    for (const [i, setting] of UPLINK_SETTINGS.entries()) {
+      process.stderr.write(`bench: clips: uplink, ${setting.chunkBytes} B chunks, uplinkShare ${setting.uplinkShare}...\n`);
+      limited[label(setting)] = await latencyWith({ ...setting, host: `bench-slow-${i}`, url: `mqtt://127.0.0.1:${uplinkPort}`, stationUrl: broker.url, dir, clipsDir, clip: plain.clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
+    }
 
     return {
       recording,
       clip20s: { plain: plain.figures, masked: masked.figures },
-      alertLatency: { loopback, [`uplink${UPLINK_KBIT}kbit`]: limited },
+      alertLatency: { loopback, [`uplink${UPLINK_KBIT}kbit`]: limited, hostProcess: 'the host (link, outbox, clip answers) runs in its own Node process; the station clients in the bench process' },
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -182,38 +196,33 @@ async function cutAndSend(clips: ClipMaker, fetcher: ClipFetcher, camera: string
     clip: { event, info },
     figures: {
       durationS: info.durationS, bytes: info.bytes, cutMs: Math.round(cutMs),
-      chunkBytes: 65_536, chunks: Math.ceil(info.bytes / 65_536), transfers, sha256Verified: true, load1m,
+      chunkBytes: STATION_CHUNK_BYTES, uplinkShare: DEFAULT_CLIPS.uplinkShare, chunks: Math.ceil(info.bytes / STATION_CHUNK_BYTES), transfers, sha256Verified: true, load1m,
     },
   };
 }
 
-/** The same host link and stored clip, but the host reaches the broker through a limited uplink. */
-async function limitedUplink(url: string, stationUrl: string, dataDir: string, clipsDir: string, fetcher: ClipFetcher, clip: { event: string; info: ClipInfo }, stops: (() => Promise<unknown>)[]): Promise<Record<string, unknown>> {
+function label(setting: { chunkBytes: number; uplinkShare: number }): string {
+  return `chunks${setting.chunkBytes / 1024}KiB_share${setting.uplinkShare}`;
+}
+
+interface LatencySetting { chunkBytes: number; uplinkShare: number; host: string; url: string; stationUrl: string; dir: string; clipsDir: string; clip: { event: string; info: ClipInfo }; blocks: number; alertsPerBlock: number; paceMs: number }
+
+/** A host process with this `clips.uplinkShare` (reaching the broker at `url`), a station asking for chunks of `chunkBytes`: alert latency idle and in flight. */
+async function latencyWith(setting: LatencySetting): Promise<Record<string, unknown>> {
+  const dataDir = join(setting.dir, setting.host);
   await mkdir(dataDir, { recursive: true });
-  const link = hostLink('bench-slow', url, dataDir);
-  const clips = new ClipMaker({
-    settings: { ...DEFAULT_CLIPS, dir: clipsDir, disk: clipsDir, endAfter: 5000 }, cameras: [],
-    link, alerts: { raise: () => undefined, clear: () => undefined },
-    fs: ports.fs, processes: ports.processes, clock: ports.clock, logger: silentLogger(),
-  });
-  await link.start();
-  await clips.start();
-  stops.push(async () => { await clips.stop(); await link.stop(); });
-  await until(() => link.state().connected, 10_000, 'the host link through the uplink');
-  const t0 = performance.now();
-  await fetcher.fetch('bench-slow', clip.event, clip.info);
-  const transferMs = performance.now() - t0;
-  const latency = await alertLatency({ host: 'bench-slow', stationUrl, link, fetcher, clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
-  // A station may ask for smaller chunks: an alert then waits behind less.
-  const small = new ClipFetcher({ broker: { url: stationUrl }, connect: ports.mqtt, dir: join(dataDir, 'station-8k'), clock: ports.clock, logger: silentLogger(), chunkBytes: 8192 });
-  await small.start();
-  stops.push(() => small.stop());
-  await sleep(500);
-  const smallChunks = await alertLatency({ host: 'bench-slow', stationUrl, link, fetcher: small, clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
-  return {
-    uplinkKbitPerS: UPLINK_KBIT,
-    clipTransfer: { bytes: clip.info.bytes, ms: Math.round(transferMs), MBps: round(clip.info.bytes / 1e6 / (transferMs / 1000)) },
-    chunks64KiB: latency,
-    chunks8KiB: smallChunks,
-  };
+  const host = new HostProcess({ host: setting.host, url: setting.url, dataDir, clipsDir: setting.clipsDir, uplinkShare: setting.uplinkShare });
+  try {
+    await host.next('started');
+    let fetchers = 0;
+    const newFetcher = async () => {
+      const fetcher = new ClipFetcher({ broker: { url: setting.stationUrl }, connect: ports.mqtt, dir: join(dataDir, `station-${++fetchers}`), clock: ports.clock, logger: silentLogger(), chunkBytes: setting.chunkBytes });
+      await fetcher.start();
+      await sleep(300); // its subscription
+      return fetcher;
+    };
+    return { chunkBytes: setting.chunkBytes, uplinkShare: setting.uplinkShare, ...await alertLatency({ host, stationUrl: setting.stationUrl, newFetcher, clip: setting.clip, blocks: setting.blocks, alertsPerBlock: setting.alertsPerBlock, paceMs: setting.paceMs }) };
+  } finally {
+    await host.stop();
+  }
 }
