@@ -31,17 +31,19 @@ import { ClipFetcher, STATION_CHUNK_BYTES } from '../../agent/station/clip-fetch
 import { footage } from '../../test/helpers/footage.js';
 import { TestBroker } from '../../test/helpers/mosquitto.js';
 import { alertLatency, HostProcess, round, sleep, until } from './clips/latency.js';
-import { cpuSeconds, encodeLikeACamera, ReplayCamera, Uplink } from './clips/rig.js';
+import { cpuSeconds, encodeLikeACamera, ReplayCamera, uplinkProcess } from './clips/rig.js';
 
 const CAMERAS = 8;
 const RECORD_S = Number(process.env['BENCH_CLIPS_RECORD_SECONDS'] ?? 60);
 const UPLINK_KBIT = Number(process.env['BENCH_CLIPS_UPLINK_KBIT'] ?? 2000);
 const CLIP_S = 20;
+/** Fetches of each cut clip, timed (`BENCH_CLIPS_FETCHES`, 1): paced to the default clips.uplinkShare, they are slow. */
+const FETCHES = Number(process.env['BENCH_CLIPS_FETCHES'] ?? 1);
 /** Alert blocks per condition (idle, in flight) on loopback: `BENCH_CLIPS_BLOCKS` (3); the uplink has 2. */
 const BLOCKS = Number(process.env['BENCH_CLIPS_BLOCKS'] ?? 3);
 /** Link settings measured: the station's chunk and the host's `clips.uplinkShare` (1: no pacing). */
-const LOOPBACK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 65_536, uplinkShare: 0.25 }, { chunkBytes: 16_384, uplinkShare: 0.25 }];
-const UPLINK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.25 }, { chunkBytes: 16_384, uplinkShare: 0.1 }];
+const LOOPBACK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.1 }];
+const UPLINK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.25 }, { chunkBytes: 16_384, uplinkShare: 0.1 }, { chunkBytes: 65_536, uplinkShare: 0.1 }];
 const MASK = [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] as [number, number][][];
 const ports = realHostPorts();
 
@@ -93,8 +95,8 @@ export async function run(): Promise<Record<string, unknown>> {
     }
 
     process.stderr.write(`bench: clips: alert latency through a ${UPLINK_KBIT} kbit/s uplink...\n`);
-    const uplink = new Uplink(broker.port, UPLINK_KBIT * 1000);
-    const uplinkPort = await uplink.start();
+    const uplink = await uplinkProcess(broker.port, UPLINK_KBIT * 1000);
+    const uplinkPort = uplink.port;
     stops.push(() => uplink.stop());
     const limited: Record<string, unknown> = { uplinkKbitPerS: UPLINK_KBIT };
     for (const [i, setting] of UPLINK_SETTINGS.entries()) {
@@ -183,7 +185,7 @@ async function cutAndSend(clips: ClipMaker, fetcher: ClipFetcher, camera: string
   const cutMs = performance.now() - t0;
   if (info === undefined) throw new Error(`bench: no clip was cut for ${camera}`);
   const transfers: { ms: number; MBps: number }[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < FETCHES; i++) {
     await rm(fetcher.path('bench', event), { force: true });
     const t1 = performance.now();
     const path = await fetcher.fetch('bench', event, info);
@@ -214,14 +216,7 @@ async function latencyWith(setting: LatencySetting): Promise<Record<string, unkn
   const host = new HostProcess({ host: setting.host, url: setting.url, dataDir, clipsDir: setting.clipsDir, uplinkShare: setting.uplinkShare });
   try {
     await host.next('started');
-    let fetchers = 0;
-    const newFetcher = async () => {
-      const fetcher = new ClipFetcher({ broker: { url: setting.stationUrl }, connect: ports.mqtt, dir: join(dataDir, `station-${++fetchers}`), clock: ports.clock, logger: silentLogger(), chunkBytes: setting.chunkBytes });
-      await fetcher.start();
-      await sleep(300); // its subscription
-      return fetcher;
-    };
-    return { chunkBytes: setting.chunkBytes, uplinkShare: setting.uplinkShare, ...await alertLatency({ host, stationUrl: setting.stationUrl, newFetcher, clip: setting.clip, blocks: setting.blocks, alertsPerBlock: setting.alertsPerBlock, paceMs: setting.paceMs }) };
+    return { chunkBytes: setting.chunkBytes, uplinkShare: setting.uplinkShare, ...await alertLatency({ host, stationUrl: setting.stationUrl, fetcher: { url: setting.stationUrl, chunkBytes: setting.chunkBytes, dir: join(dataDir, 'station') }, clip: setting.clip, blocks: setting.blocks, alertsPerBlock: setting.alertsPerBlock, paceMs: setting.paceMs }) };
   } finally {
     await host.stop();
   }

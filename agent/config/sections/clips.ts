@@ -11,7 +11,7 @@ export const DEFAULT_CLIPS = {
   maxAge: 14 * 86_400_000,
   segment: 2000,
   push: false,
-  uplinkShare: 0.25,
+  uplinkShare: 0.1,
   frames: { count: 900, bytes: 32 * 1024 ** 2 },
 };
 

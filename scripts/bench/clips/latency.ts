@@ -8,19 +8,19 @@
  */
 import mqtt from 'mqtt';
 import { fork, type ChildProcess } from 'node:child_process';
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClipInfo } from '../../../agent/link/contract/v1.js';
-import type { ClipFetcher } from '../../../agent/station/clip-fetcher.js';
 import type { BenchHostOptions, BenchHostReply, BenchHostRequest } from './host.js';
 
 export interface LatencyOptions {
   host: HostProcess;
   /** The station's broker URL (never through a limited uplink: that is the host's side). */
   stationUrl: string;
-  /** A started fetcher for one in-flight block; it is stopped at the block's end, mid-transfer. */
-  newFetcher: () => Promise<ClipFetcher>;
+  /** The station's fetcher, a process of its own per in-flight block (stopped at the block's end, mid-transfer): its broker, chunk size and directory. */
+  fetcher: { url: string; chunkBytes: number; dir: string };
   clip: { event: string; info: ClipInfo };
   blocks: number;
   alertsPerBlock: number;
@@ -96,7 +96,7 @@ export async function alertLatency(options: LatencyOptions): Promise<Record<stri
   let n = 0;
   for (let b = 0; b < 2 * options.blocks; b++) {
     const transfer = b % 2 === 1;
-    const loop = transfer ? transferLoop(options) : undefined;
+    const loop = transfer ? transferLoop(options, b) : undefined;
     if (loop !== undefined) await untilAsync(async () => (await loop.progress()) > 0, 60_000, 'the clip transfer to start');
     const bytes0 = (await loop?.progress()) ?? 0;
     host.request({ kind: 'loop' });
@@ -151,32 +151,28 @@ function summarise(blocks: Block[]): { alerts: number; lost: number; p50: number
 }
 
 /**
- * Fetches the clip again and again (the saved copy deleted each time) until stopped; stopping
- * stops the fetcher mid-transfer and deletes what it had. `progress`: clip bytes the station has
- * received so far.
+ * A station process (scripts/bench/clips/fetch.ts) fetching the clip again and again until
+ * stopped, mid-transfer. `progress`: clip bytes the station has received so far.
  */
-function transferLoop(options: LatencyOptions): { stop: () => Promise<void>; progress: () => Promise<number> } {
-  let running = true;
+function transferLoop(options: LatencyOptions, block: number): { stop: () => Promise<void>; progress: () => Promise<number> } {
   let completed = 0;
-  const fetcher = options.newFetcher();
-  const path = (f: ClipFetcher) => f.path(options.host.options.host, options.clip.event);
-  const done = (async () => {
-    const f = await fetcher;
-    while (running) {
-      await rm(path(f), { force: true });
-      await f.fetch(options.host.options.host, options.clip.event, options.clip.info);
-      completed += options.clip.info.bytes;
-    }
-  })().catch(() => undefined);
+  let stopped = false;
+  const dir = join(options.fetcher.dir, `block-${block}`);
+  const host = options.host.options.host;
+  const script = fileURLToPath(new URL('./fetch.ts', import.meta.url));
+  const env = { ...process.env, CLIPS_FETCH: JSON.stringify({ url: options.fetcher.url, dir, host, event: options.clip.event, clip: options.clip.info, chunkBytes: options.fetcher.chunkBytes }) };
+  const child = fork(script, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.on('message', (m) => {
+    if (m === 'completed') completed += options.clip.info.bytes;
+    if (m === 'stopped') stopped = true;
+  });
+  const part = join(dir, host, 'clips', `${options.clip.event}.mp4.part`);
   return {
     stop: async () => {
-      running = false;
-      const f = await fetcher;
-      await f.stop();
-      await done;
-      for (const suffix of ['', '.part', '.want.json']) await rm(`${path(f)}${suffix}`, { force: true });
+      child.send('stop');
+      await until(() => stopped || child.exitCode !== null, 20_000, 'the station fetcher to stop').catch(() => child.kill('SIGKILL'));
     },
-    progress: async () => completed + await stat(`${path(await fetcher)}.part`).then((s) => s.size, () => 0),
+    progress: async () => completed + await stat(part).then((s) => s.size, () => 0),
   };
 }
 

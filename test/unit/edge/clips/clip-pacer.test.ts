@@ -95,7 +95,7 @@ describe('pacing clip chunks to a share of the uplink', () => {
   it('refuses a share outside (0, 1], in the config with a clear message', () => {
     expect(() => new ClipPacer(new FakeClock(), 0)).toThrow(/uplinkShare must be above 0/);
     expect(() => new ClipPacer(new FakeClock(), 1.5)).toThrow(RangeError);
-    expect(clipsSchema.parse({}).uplinkShare).toBe(0.25);
+    expect(clipsSchema.parse({}).uplinkShare).toBe(0.1);
     expect(clipsSchema.parse({ uplinkShare: 1 }).uplinkShare).toBe(1);
     expect(clipsSchema.safeParse({ uplinkShare: 0 }).error?.issues[0]?.message).toMatch(/must be above 0/);
     expect(clipsSchema.safeParse({ uplinkShare: 2 }).error?.issues[0]?.message).toMatch(/at most 1/);
