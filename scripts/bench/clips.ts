@@ -49,7 +49,8 @@ const ports = realHostPorts();
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'minwang-bench-clips-'));
-  const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+  // As the shipped config/mosquitto/mosquitto.conf: TCP_NODELAY on the broker's side too (docs/clips.md, Measured).
+  const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous true', 'set_tcp_nodelay true'] });
   const cameras = Array.from({ length: CAMERAS }, () => new ReplayCamera());
   const stops: (() => Promise<unknown>)[] = [];
   try {
