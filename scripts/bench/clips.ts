@@ -13,7 +13,8 @@
  *    process (scripts/bench/clips/host.ts), the station clients in this one.
  *
  * Parts 1 and 2 share this one Node process (relays, host link, station) and the machine's
- * cores; `load1m` says how busy the machine was. Takes about 6 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60).
+ * cores; `load1m` says how busy the machine was. Takes about 10 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60);
+ * the uplink's settings `BENCH_CLIPS_UPLINK_SETTINGS` (`chunkBytes:uplinkShare,...`) and blocks `BENCH_CLIPS_UPLINK_BLOCKS` (2).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -43,7 +44,18 @@ const FETCHES = Number(process.env['BENCH_CLIPS_FETCHES'] ?? 1);
 const BLOCKS = Number(process.env['BENCH_CLIPS_BLOCKS'] ?? 3);
 /** Link settings measured: the station's chunk and the host's `clips.uplinkShare` (1: no pacing). */
 const LOOPBACK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.1 }];
-const UPLINK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.25 }, { chunkBytes: 16_384, uplinkShare: 0.1 }, { chunkBytes: 65_536, uplinkShare: 0.1 }];
+const UPLINK_SETTINGS = settings(process.env['BENCH_CLIPS_UPLINK_SETTINGS'] ?? '65536:1,16384:1,16384:0.25,16384:0.1,65536:0.1');
+/** Alert blocks per condition through the uplink: `BENCH_CLIPS_UPLINK_BLOCKS` (2, of 40 alerts 250 ms apart). */
+const UPLINK_BLOCKS = Number(process.env['BENCH_CLIPS_UPLINK_BLOCKS'] ?? 2);
+
+/** `chunkBytes:uplinkShare,...` */
+function settings(text: string): { chunkBytes: number; uplinkShare: number }[] {
+  return text.split(',').map((pair) => {
+    const [chunkBytes, uplinkShare] = pair.split(':').map(Number);
+    if (chunkBytes === undefined || uplinkShare === undefined || !Number.isFinite(chunkBytes + uplinkShare)) throw new Error(`bench: BENCH_CLIPS_UPLINK_SETTINGS: ${pair} is not chunkBytes:uplinkShare`);
+    return { chunkBytes, uplinkShare };
+  });
+}
 const MASK = [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] as [number, number][][];
 const ports = realHostPorts();
 
@@ -102,7 +114,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const limited: Record<string, unknown> = { uplinkKbitPerS: UPLINK_KBIT };
     for (const [i, setting] of UPLINK_SETTINGS.entries()) {
       process.stderr.write(`bench: clips: uplink, ${setting.chunkBytes} B chunks, uplinkShare ${setting.uplinkShare}...\n`);
-      limited[label(setting)] = await latencyWith({ ...setting, host: `bench-slow-${i}`, url: `mqtt://127.0.0.1:${uplinkPort}`, stationUrl: broker.url, dir, clipsDir, clip: plain.clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
+      limited[label(setting)] = await latencyWith({ ...setting, host: `bench-slow-${i}`, url: `mqtt://127.0.0.1:${uplinkPort}`, stationUrl: broker.url, dir, clipsDir, clip: plain.clip, blocks: UPLINK_BLOCKS, alertsPerBlock: 40, paceMs: 250 });
     }
 
     return {
