@@ -12,7 +12,7 @@ import { appendFile, mkdir, readFile, readdir, rename, rm, stat, truncate, write
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
-  CLIP_CHUNK_DEFAULT, clipInfoSchema, commandResponseSchema, eventClipAnswerSchema, HOST_ID_RE, ITEM_ID_RE, topic, type ClipInfo,
+  CLIP_CHUNK_MAX, clipInfoSchema, commandResponseSchema, eventClipAnswerSchema, HOST_ID_RE, ITEM_ID_RE, topic, type ClipInfo,
 } from '../link/contract/v1.js';
 import { clipChunkReader } from '../link/contract/readers.js';
 import { errorMessage } from '../core/errors.js';
@@ -28,6 +28,7 @@ export interface ClipFetcherDeps {
   dir: string;
   clock: Clock;
   logger: Logger;
+  /** Clip bytes asked for per `cmd/events/clip` (1 KiB..256 KiB); default 16 KiB, the most an alert waits behind (docs/clips.md). */
   chunkBytes?: number;
   /** An answer not received in this long: the chunk is asked for again. */
   answerTimeoutMs?: number;
@@ -51,6 +52,12 @@ const wantSchema = z.strictObject({
 type Want = z.infer<typeof wantSchema>;
 
 const RETRY_MS = { min: 500, max: 30_000 };
+/**
+ * The station's chunk: 16 KiB is 22 KB of JSON, 90 ms on a 2 Mbit/s uplink: the longest an alert
+ * the host sends meanwhile waits behind it (64 KiB, the contract's default: 350 ms).
+ */
+export const STATION_CHUNK_BYTES = 16 * 1024;
+const CHUNK_MIN = 1024;
 /** A chunk asked this many times without an answer gives the clip up (it stays resumable on disk). */
 const MAX_TRIES = 200;
 
@@ -65,7 +72,14 @@ export class ClipFetcher implements Module {
   private pushWaiter: (() => void) | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: ClipFetcherDeps) {}
+  private readonly chunkBytes: number;
+
+  constructor(private readonly deps: ClipFetcherDeps) {
+    this.chunkBytes = deps.chunkBytes ?? STATION_CHUNK_BYTES;
+    if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < CHUNK_MIN || this.chunkBytes > CLIP_CHUNK_MAX) {
+      throw new RangeError(`chunkBytes must be a whole number of bytes from ${CHUNK_MIN} to ${CLIP_CHUNK_MAX} (cmd/events/clip), not ${this.chunkBytes}`);
+    }
+  }
 
   /** Connects, and resumes the fetches a previous run left unfinished. */
   async start(): Promise<void> {
@@ -155,7 +169,7 @@ export class ClipFetcher implements Module {
     const answered = new Promise<Buffer>((resolve) => this.waiting.set(id, resolve));
     const timeout = new AbortController();
     const timer = this.deps.clock.sleep(this.deps.answerTimeoutMs ?? 30_000, timeout.signal).then(() => Buffer.alloc(0), () => Buffer.alloc(0));
-    const request = { id, event: want.event, offset, chunkBytes: this.deps.chunkBytes ?? CLIP_CHUNK_DEFAULT };
+    const request = { id, event: want.event, offset, chunkBytes: this.chunkBytes };
     client.publish(topic.command(want.host, 'events/clip'), JSON.stringify(request), { qos: 1 });
     const payload = await Promise.race([answered, timer]);
     timeout.abort();
@@ -175,7 +189,7 @@ export class ClipFetcher implements Module {
     if (!answer.success || answer.data.offset !== offset || answer.data.event !== want.event) return 'again';
     if (answer.data.clip.sha256 !== want.clip.sha256) throw new Error(`the host's clip of ${want.event} is not the one its end announced`);
     const data = Buffer.from(answer.data.dataBase64, 'base64');
-    const expected = Math.min(this.deps.chunkBytes ?? CLIP_CHUNK_DEFAULT, want.clip.bytes - offset);
+    const expected = Math.min(this.chunkBytes, want.clip.bytes - offset);
     if (data.length !== answer.data.length || data.length !== expected) return 'again';
     if (createHash('sha256').update(data).digest('hex') !== answer.data.sha256) return 'again';
     return data;

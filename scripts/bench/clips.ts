@@ -8,10 +8,13 @@
  * 2. A 20 s clip: cut from the ring (stream copy; and re-encoded with a privacy mask), then fetched
  *    by the station's ClipFetcher with `cmd/events/clip` over a real mosquitto until its sha256 matches.
  * 3. Alert latency, publish → station, idle and while a clip transfer is in flight, on loopback
- *    and through an uplink limited to `BENCH_CLIPS_UPLINK_KBIT` (default 2000).
+ *    and through an uplink limited to `BENCH_CLIPS_UPLINK_KBIT` (default 2000), for several
+ *    station chunk sizes and host `clips.uplinkShare` settings; the host runs in its own Node
+ *    process (scripts/bench/clips/host.ts), the station clients in this one.
  *
- * Everything (host link, station clients, relays) shares this one Node process and the machine's
- * cores; `load1m` says how busy the machine was. Takes about 6 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60).
+ * Parts 1 and 2 share this one Node process (relays, host link, station) and the machine's
+ * cores; `load1m` says how busy the machine was. Takes about 10 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60);
+ * the uplink's settings `BENCH_CLIPS_UPLINK_SETTINGS` (`chunkBytes:uplinkShare,...`) and blocks `BENCH_CLIPS_UPLINK_BLOCKS` (2).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -25,22 +28,41 @@ import { ClipMaker } from '../../agent/edge/clips/clip-maker.js';
 import type { ClipInfo } from '../../agent/link/contract/v1.js';
 import { MqttStationLink } from '../../agent/link/mqtt/link.js';
 import { realHostPorts } from '../../agent/ports/index.js';
-import { ClipFetcher } from '../../agent/station/clip-fetcher.js';
+import { ClipFetcher, STATION_CHUNK_BYTES } from '../../agent/station/clip-fetcher.js';
 import { footage } from '../../test/helpers/footage.js';
 import { TestBroker } from '../../test/helpers/mosquitto.js';
-import { alertLatency, round, sleep, until } from './clips/latency.js';
-import { cpuSeconds, encodeLikeACamera, ReplayCamera, Uplink } from './clips/rig.js';
+import { alertLatency, HostProcess, round, sleep, until } from './clips/latency.js';
+import { cpuSeconds, encodeLikeACamera, ReplayCamera, uplinkProcess } from './clips/rig.js';
 
 const CAMERAS = 8;
 const RECORD_S = Number(process.env['BENCH_CLIPS_RECORD_SECONDS'] ?? 60);
 const UPLINK_KBIT = Number(process.env['BENCH_CLIPS_UPLINK_KBIT'] ?? 2000);
 const CLIP_S = 20;
+/** Fetches of each cut clip, timed (`BENCH_CLIPS_FETCHES`, 1): paced to the default clips.uplinkShare, they are slow. */
+const FETCHES = Number(process.env['BENCH_CLIPS_FETCHES'] ?? 1);
+/** Alert blocks per condition (idle, in flight) on loopback: `BENCH_CLIPS_BLOCKS` (3); the uplink has 2. */
+const BLOCKS = Number(process.env['BENCH_CLIPS_BLOCKS'] ?? 3);
+/** Link settings measured: the station's chunk and the host's `clips.uplinkShare` (1: no pacing). */
+const LOOPBACK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.1 }];
+const UPLINK_SETTINGS = settings(process.env['BENCH_CLIPS_UPLINK_SETTINGS'] ?? '65536:1,16384:1,16384:0.25,16384:0.1,65536:0.1');
+/** Alert blocks per condition through the uplink: `BENCH_CLIPS_UPLINK_BLOCKS` (2, of 40 alerts 250 ms apart). */
+const UPLINK_BLOCKS = Number(process.env['BENCH_CLIPS_UPLINK_BLOCKS'] ?? 2);
+
+/** `chunkBytes:uplinkShare,...` */
+function settings(text: string): { chunkBytes: number; uplinkShare: number }[] {
+  return text.split(',').map((pair) => {
+    const [chunkBytes, uplinkShare] = pair.split(':').map(Number);
+    if (chunkBytes === undefined || uplinkShare === undefined || !Number.isFinite(chunkBytes + uplinkShare)) throw new Error(`bench: BENCH_CLIPS_UPLINK_SETTINGS: ${pair} is not chunkBytes:uplinkShare`);
+    return { chunkBytes, uplinkShare };
+  });
+}
 const MASK = [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] as [number, number][][];
 const ports = realHostPorts();
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'minwang-bench-clips-'));
-  const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+  // As the shipped config/mosquitto/mosquitto.conf: TCP_NODELAY on the broker's side too (docs/clips.md, Measured).
+  const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous true', 'set_tcp_nodelay true'] });
   const cameras = Array.from({ length: CAMERAS }, () => new ReplayCamera());
   const stops: (() => Promise<unknown>)[] = [];
   try {
@@ -77,21 +99,28 @@ export async function run(): Promise<Record<string, unknown>> {
     const plain = await cutAndSend(clips, fetcher, 'c0', 'c0-bench-plain');
     const masked = await cutAndSend(clips, fetcher, 'c1', 'c1-bench-masked');
 
-    process.stderr.write('bench: clips: alert latency on loopback, idle and with a clip in flight...\n');
-    const loopback = await alertLatency({ host: 'bench', stationUrl: broker.url, link, fetcher, clip: plain.clip, blocks: 4, alertsPerBlock: 50, paceMs: 100 });
-    // The recording is stopped: the limited uplink is measured on the same host link, so its alerts go through the same outbox.
+    // The recording stops: from here on the host is a process of its own, answering from the stored clips.
     await stops.shift()?.();
+    const loopback: Record<string, unknown> = {};
+    for (const [i, setting] of LOOPBACK_SETTINGS.entries()) {
+      process.stderr.write(`bench: clips: alert latency on loopback, ${setting.chunkBytes} B chunks, uplinkShare ${setting.uplinkShare}...\n`);
+      loopback[label(setting)] = await latencyWith({ ...setting, host: `bench-fast-${i}`, url: broker.url, stationUrl: broker.url, dir, clipsDir, clip: plain.clip, blocks: BLOCKS, alertsPerBlock: 50, paceMs: 100 });
+    }
 
     process.stderr.write(`bench: clips: alert latency through a ${UPLINK_KBIT} kbit/s uplink...\n`);
-    const uplink = new Uplink(broker.port, UPLINK_KBIT * 1000);
-    const uplinkPort = await uplink.start();
+    const uplink = await uplinkProcess(broker.port, UPLINK_KBIT * 1000);
+    const uplinkPort = uplink.port;
     stops.push(() => uplink.stop());
-    const limited = await limitedUplink(`mqtt://127.0.0.1:${uplinkPort}`, broker.url, join(dir, 'slow'), clipsDir, fetcher, plain.clip, stops);
+    const limited: Record<string, unknown> = { uplinkKbitPerS: UPLINK_KBIT };
+    for (const [i, setting] of UPLINK_SETTINGS.entries()) {
+      process.stderr.write(`bench: clips: uplink, ${setting.chunkBytes} B chunks, uplinkShare ${setting.uplinkShare}...\n`);
+      limited[label(setting)] = await latencyWith({ ...setting, host: `bench-slow-${i}`, url: `mqtt://127.0.0.1:${uplinkPort}`, stationUrl: broker.url, dir, clipsDir, clip: plain.clip, blocks: UPLINK_BLOCKS, alertsPerBlock: 40, paceMs: 250 });
+    }
 
     return {
       recording,
       clip20s: { plain: plain.figures, masked: masked.figures },
-      alertLatency: { loopback, [`uplink${UPLINK_KBIT}kbit`]: limited },
+      alertLatency: { loopback, [`uplink${UPLINK_KBIT}kbit`]: limited, hostProcess: 'the host (link, outbox, clip answers) runs in its own Node process; the station clients in the bench process' },
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -169,7 +198,7 @@ async function cutAndSend(clips: ClipMaker, fetcher: ClipFetcher, camera: string
   const cutMs = performance.now() - t0;
   if (info === undefined) throw new Error(`bench: no clip was cut for ${camera}`);
   const transfers: { ms: number; MBps: number }[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < FETCHES; i++) {
     await rm(fetcher.path('bench', event), { force: true });
     const t1 = performance.now();
     const path = await fetcher.fetch('bench', event, info);
@@ -182,38 +211,26 @@ async function cutAndSend(clips: ClipMaker, fetcher: ClipFetcher, camera: string
     clip: { event, info },
     figures: {
       durationS: info.durationS, bytes: info.bytes, cutMs: Math.round(cutMs),
-      chunkBytes: 65_536, chunks: Math.ceil(info.bytes / 65_536), transfers, sha256Verified: true, load1m,
+      chunkBytes: STATION_CHUNK_BYTES, uplinkShare: DEFAULT_CLIPS.uplinkShare, chunks: Math.ceil(info.bytes / STATION_CHUNK_BYTES), transfers, sha256Verified: true, load1m,
     },
   };
 }
 
-/** The same host link and stored clip, but the host reaches the broker through a limited uplink. */
-async function limitedUplink(url: string, stationUrl: string, dataDir: string, clipsDir: string, fetcher: ClipFetcher, clip: { event: string; info: ClipInfo }, stops: (() => Promise<unknown>)[]): Promise<Record<string, unknown>> {
+function label(setting: { chunkBytes: number; uplinkShare: number }): string {
+  return `chunks${setting.chunkBytes / 1024}KiB_share${setting.uplinkShare}`;
+}
+
+interface LatencySetting { chunkBytes: number; uplinkShare: number; host: string; url: string; stationUrl: string; dir: string; clipsDir: string; clip: { event: string; info: ClipInfo }; blocks: number; alertsPerBlock: number; paceMs: number }
+
+/** A host process with this `clips.uplinkShare` (reaching the broker at `url`), a station asking for chunks of `chunkBytes`: alert latency idle and in flight. */
+async function latencyWith(setting: LatencySetting): Promise<Record<string, unknown>> {
+  const dataDir = join(setting.dir, setting.host);
   await mkdir(dataDir, { recursive: true });
-  const link = hostLink('bench-slow', url, dataDir);
-  const clips = new ClipMaker({
-    settings: { ...DEFAULT_CLIPS, dir: clipsDir, disk: clipsDir, endAfter: 5000 }, cameras: [],
-    link, alerts: { raise: () => undefined, clear: () => undefined },
-    fs: ports.fs, processes: ports.processes, clock: ports.clock, logger: silentLogger(),
-  });
-  await link.start();
-  await clips.start();
-  stops.push(async () => { await clips.stop(); await link.stop(); });
-  await until(() => link.state().connected, 10_000, 'the host link through the uplink');
-  const t0 = performance.now();
-  await fetcher.fetch('bench-slow', clip.event, clip.info);
-  const transferMs = performance.now() - t0;
-  const latency = await alertLatency({ host: 'bench-slow', stationUrl, link, fetcher, clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
-  // A station may ask for smaller chunks: an alert then waits behind less.
-  const small = new ClipFetcher({ broker: { url: stationUrl }, connect: ports.mqtt, dir: join(dataDir, 'station-8k'), clock: ports.clock, logger: silentLogger(), chunkBytes: 8192 });
-  await small.start();
-  stops.push(() => small.stop());
-  await sleep(500);
-  const smallChunks = await alertLatency({ host: 'bench-slow', stationUrl, link, fetcher: small, clip, blocks: 2, alertsPerBlock: 40, paceMs: 250 });
-  return {
-    uplinkKbitPerS: UPLINK_KBIT,
-    clipTransfer: { bytes: clip.info.bytes, ms: Math.round(transferMs), MBps: round(clip.info.bytes / 1e6 / (transferMs / 1000)) },
-    chunks64KiB: latency,
-    chunks8KiB: smallChunks,
-  };
+  const host = new HostProcess({ host: setting.host, url: setting.url, dataDir, clipsDir: setting.clipsDir, uplinkShare: setting.uplinkShare });
+  try {
+    await host.next('started');
+    return { chunkBytes: setting.chunkBytes, uplinkShare: setting.uplinkShare, ...await alertLatency({ host, stationUrl: setting.stationUrl, fetcher: { url: setting.stationUrl, chunkBytes: setting.chunkBytes, dir: join(dataDir, 'station') }, clip: setting.clip, blocks: setting.blocks, alertsPerBlock: setting.alertsPerBlock, paceMs: setting.paceMs }) };
+  } finally {
+    await host.stop();
+  }
 }

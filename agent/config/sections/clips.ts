@@ -11,6 +11,7 @@ export const DEFAULT_CLIPS = {
   maxAge: 14 * 86_400_000,
   segment: 2000,
   push: false,
+  uplinkShare: 0.1,
   frames: { count: 900, bytes: 32 * 1024 ** 2 },
 };
 
@@ -30,6 +31,8 @@ export const clipsSchema = z.strictObject({
   maxAge: duration({ min: 3_600_000, max: 3650 * 86_400_000 }).default(DEFAULT_CLIPS.maxAge).describe('clips older than this are deleted'),
   push: z.boolean().default(DEFAULT_CLIPS.push)
     .describe('send the clip of every alerting event to the station unasked, on events/<id>/clip in chunks, when nothing else waits to be sent; a station can always fetch any clip with cmd/events/clip'),
+  uplinkShare: z.number().gt(0, 'clips.uplinkShare must be above 0 (1 turns pacing off)').max(1, 'clips.uplinkShare is a share of the uplink: at most 1').default(DEFAULT_CLIPS.uplinkShare)
+    .describe('the most of the uplink\'s time clip chunks may take (answers and pushes together); after a chunk that took t to reach the broker the next waits t × (1/share − 1), so an alert finds the uplink free. 1: no pacing (docs/clips.md)'),
   segment: duration({ min: 1000, max: 10_000 }).default(DEFAULT_CLIPS.segment)
     .describe('length of one recorded RTSP segment; a clip is cut from the segments covering it'),
   frames: z.strictObject({

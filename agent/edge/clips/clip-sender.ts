@@ -3,22 +3,28 @@ import type { StationLink } from '../../link/contract/link.js';
 import { CommandError, type EventClipAnswer, type EventClipParams } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Clock } from '../../ports/clock.js';
+import { ClipPacer } from './clip-pacer.js';
 import type { ClipStore, StoredClip } from './clip-store.js';
 
 /** How long an answer of `events/clip` waits for the outbox to empty before it says `busy`. */
 const IDLE_WAIT_MS = 20_000;
 /** Clips waiting to be pushed, at most; more are left for the station to fetch. */
 const PUSH_QUEUE = 16;
-const PUSH_CHUNK = 64 * 1024;
+/** A pushed chunk: 22 KB of JSON, 90 ms on a 2 Mbit/s uplink (the most an alert waits behind one). */
+export const PUSH_CHUNK = 16 * 1024;
+/** An answer's JSON beside its base64: event id, sha256s, sizes, the response envelope. */
+const ANSWER_OVERHEAD = 400;
 const PUSH_TRIES = 30;
 
 export interface ClipSenderDeps {
   store: ClipStore;
-  link: Pick<StationLink, 'state' | 'publishClipChunk'>;
+  link: Pick<StationLink, 'state' | 'publishClipChunk' | 'onAnswerSent'>;
   clock: Clock;
   logger: Logger;
   /** Aborted when the agent stops: waits end, pushes stop. */
   stopping: AbortSignal;
+  /** `clips.uplinkShare`: the most of the uplink's time clip bytes take (1: no pacing). Default 1. */
+  uplinkShare?: number;
 }
 
 /**
@@ -31,8 +37,14 @@ export class ClipSender {
   private readonly pulled = new Set<string>();
   private pushing: Promise<void> = Promise.resolve();
   private pushQueued = 0;
+  private readonly pacer: ClipPacer;
 
-  constructor(private readonly deps: ClipSenderDeps) {}
+  constructor(private readonly deps: ClipSenderDeps) {
+    const acks = deps.link.onAnswerSent !== undefined;
+    this.pacer = new ClipPacer(deps.clock, deps.uplinkShare ?? 1, acks);
+    // The broker's acknowledgement of an answer: how long the chunk took to cross the uplink.
+    deps.link.onAnswerSent?.('events/clip', (ms, bytes) => this.pacer.answered(bytes, ms));
+  }
 
   /** Resolves when no push is running or waiting. */
   idle(): Promise<void> {
@@ -48,8 +60,16 @@ export class ClipSender {
       throw new CommandError('not_found', `no clip of event ${params.event} on this host (not made, still being made, or deleted by clips.maxBytes/maxAge)`);
     }
     if (params.offset > clip.info.bytes) throw new CommandError('bad_request', `offset ${params.offset} is past the clip's end (${clip.info.bytes} bytes)`);
-    await this.idleLink();
-    return this.readChunk(params.event, clip, params.offset, params.chunkBytes);
+    return this.pacer.turn(params, async () => {
+      await this.idleLink();
+      let answer = await this.readChunk(params.event, clip, params.offset, params.chunkBytes);
+      // Reading and hashing took a moment: an alert queued meanwhile still goes first.
+      while (this.deps.link.state().outboxDepth > 0) {
+        await this.idleLink();
+        answer = await this.readChunk(params.event, clip, params.offset, params.chunkBytes);
+      }
+      return { result: answer, length: answer.length, wireBytes: answer.dataBase64.length + ANSWER_OVERHEAD };
+    });
   }
 
   private async readChunk(event: string, clip: StoredClip, offset: number, chunkBytes: number): Promise<EventClipAnswer> {
@@ -85,8 +105,7 @@ export class ClipSender {
         continue;
       }
       try {
-        await this.deps.link.publishClipChunk(await this.readChunk(event, clip, offset, PUSH_CHUNK));
-        offset += Math.min(PUSH_CHUNK, clip.info.bytes - offset);
+        offset += await this.pacer.turn({ event, offset }, () => this.pushChunk(event, clip, offset), this.deps.stopping);
         tries = 0;
       } catch (err) {
         if (++tries >= PUSH_TRIES) throw err;
@@ -94,6 +113,16 @@ export class ClipSender {
       }
     }
     this.deps.logger.info({ event, bytes: clip.info.bytes }, 'clip pushed');
+  }
+
+  /** One pushed chunk, timed from publish to PUBACK; none (0 bytes) when the outbox filled or the link went down meanwhile. */
+  private async pushChunk(event: string, clip: StoredClip, offset: number): Promise<{ result: number; length: number; wireBytes: number; busyMs: number }> {
+    const chunk = await this.readChunk(event, clip, offset, PUSH_CHUNK);
+    const { connected, outboxDepth } = this.deps.link.state();
+    if (!connected || outboxDepth > 0 || this.pulled.has(event)) return { result: 0, length: 0, wireBytes: 0, busyMs: 0 };
+    const t0 = this.deps.clock.monotonicMs();
+    await this.deps.link.publishClipChunk(chunk);
+    return { result: chunk.length, length: chunk.length, wireBytes: chunk.dataBase64.length + ANSWER_OVERHEAD, busyMs: this.deps.clock.monotonicMs() - t0 };
   }
 
   /** Clips are the lowest priority: a chunk waits until alerts, health, events and thumbnails have gone. */

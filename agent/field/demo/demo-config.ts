@@ -35,6 +35,8 @@ export function demoConfig(input: DemoConfigInput): Config {
     `storage: { dataDir: ${JSON.stringify(input.dataDir)} }`,
     'detector: { workers: 1, tiling: { grids: [] } }',
     'heartbeat: { interval: 10s }',
+    // Host and station share this machine: no village uplink to keep free for alerts, so clips are not paced.
+    'clips: { uplinkShare: 1 }',
     'cameras:',
     `  - { id: ${STREET}, name: "Main street", snapshot: { url: "${input.cameraUrl(STREET)}", ${login} }, interval: 1s, ${faults}, detect: { zones: ${STREET_ZONES} } }`,
     `  - { id: ${GATE}, name: "Village gate", rtsp: { url: "${input.rtspUrl}" }, interval: 1s, ${faults} }`,

@@ -54,6 +54,12 @@ export interface StationLink {
   setModel(model: ModelPayload): void;
   /** Answers `cmd/<op>` requests of a contract op with this handler. One handler per op. */
   registerCommand<Op extends CommandOp>(op: Op, run: CommandRun<Op>): void;
+  /**
+   * Calls `listener` for every answer of `op` once it has left: with the milliseconds from its
+   * publish to the broker's acknowledgement and its bytes, or `undefined` ms when it was not sent
+   * (not connected, refused). How clip answers measure the uplink (docs/clips.md). Optional.
+   */
+  onAnswerSent?(op: CommandOp, listener: (ms: number | undefined, bytes: number) => void): void;
   state(): LinkState;
 }
 

@@ -47,6 +47,7 @@ export class MqttStationLink implements StationLink, Module {
   private readonly sessions: SessionCounter;
   private readonly log: Logger;
   private connection: BrokerConnection | undefined;
+  private readonly answerListeners = new Map<string, (ms: number | undefined, bytes: number) => void>();
 
   constructor(private readonly deps: MqttLinkDeps) {
     const { config, ports } = deps;
@@ -153,6 +154,10 @@ export class MqttStationLink implements StationLink, Module {
     this.dispatcher.register(op, run);
   }
 
+  onAnswerSent(op: CommandOp, listener: (ms: number | undefined, bytes: number) => void): void {
+    this.answerListeners.set(op, listener);
+  }
+
   state(): LinkState {
     const summary = this.outbox.summary();
     return { connected: this.connection?.current !== undefined, outboxDepth: summary.depth, dropped: summary.dropped.images + summary.dropped.messages };
@@ -195,15 +200,23 @@ export class MqttStationLink implements StationLink, Module {
   }
 
   private answer(op: string, response: CommandResponse): void {
-    this.send({ topic: topic.commandResponse(this.host, op), payload: Buffer.from(JSON.stringify(response)), qos: 1, retain: false });
+    const payload = Buffer.from(JSON.stringify(response));
+    const listener = this.answerListeners.get(op);
+    const clock = this.deps.ports.clock;
+    const t0 = clock.monotonicMs();
+    this.send({ topic: topic.commandResponse(this.host, op), payload, qos: 1, retain: false }, listener && ((sent) => listener(sent ? clock.monotonicMs() - t0 : undefined, payload.length)));
   }
 
-  /** Publishes directly (not through the outbox) when connected; retained state is sent again on connect anyway. */
-  private send(message: OutgoingMessage): void {
+  /** Publishes directly (not through the outbox) when connected; retained state is sent again on connect anyway. `done`: whether the broker acknowledged it. */
+  private send(message: OutgoingMessage, done?: (sent: boolean) => void): void {
     const up = this.connection?.current;
-    if (up === undefined) return;
+    if (up === undefined) {
+      done?.(false);
+      return;
+    }
     up.client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err?: Error | null) => {
       if (err !== undefined && err !== null) this.log.warn({ err, topic: message.topic }, 'publish failed');
+      done?.(err === undefined || err === null);
     });
   }
 }

@@ -1,91 +1,143 @@
 /**
- * Alert latency with and without a clip transfer in flight: the host publishes person alerts
- * (`events`, type `new`, `alert: true`) through its real link and durable outbox at a steady
- * pace; a station client times each from the publish call to its arrival. Blocks of alerts
- * alternate between an idle link and one where the station's ClipFetcher fetches a clip over
- * and over, so both conditions see the same background load on a shared machine.
+ * Alert latency with and without a clip transfer in flight: the host (its own Node process,
+ * scripts/bench/clips/host.ts) publishes person alerts (`events`, type `new`, `alert: true`)
+ * through its real link and durable outbox at a steady pace; a station client times each from
+ * the publish call (wall clock, taken in the host's process) to its arrival. Blocks of alerts
+ * alternate between an idle link and one where the station's ClipFetcher fetches a clip over and
+ * over, so both conditions see the same background load on a shared machine.
  */
 import mqtt from 'mqtt';
-import { rm, stat } from 'node:fs/promises';
+import { fork, type ChildProcess } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ClipInfo, EventBody } from '../../../agent/link/contract/v1.js';
-import type { MqttStationLink } from '../../../agent/link/mqtt/link.js';
-import type { ClipFetcher } from '../../../agent/station/clip-fetcher.js';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClipInfo } from '../../../agent/link/contract/v1.js';
+import type { BenchHostOptions, BenchHostReply, BenchHostRequest } from './host.js';
 
 export interface LatencyOptions {
-  host: string;
+  host: HostProcess;
   /** The station's broker URL (never through a limited uplink: that is the host's side). */
   stationUrl: string;
-  link: MqttStationLink;
-  fetcher: ClipFetcher;
+  /** The station's fetcher, a process of its own per in-flight block (stopped at the block's end, mid-transfer): its broker, chunk size and directory. */
+  fetcher: { url: string; chunkBytes: number; dir: string };
   clip: { event: string; info: ClipInfo };
   blocks: number;
   alertsPerBlock: number;
   paceMs: number;
 }
 
-interface Block { transfer: boolean; latencies: number[]; lost: number; clipBytes: number; load1m: number; loopDelayP99Ms: number }
+interface Block { transfer: boolean; latencies: number[]; lost: number; clipBytes: number; ms: number; load1m: number; loopDelayP99Ms: number }
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable with the host process's. */
+const now = () => performance.timeOrigin + performance.now();
+
+/** The bench's host in its own Node process, talked to over IPC. */
+export class HostProcess {
+  private readonly child: ChildProcess;
+  private readonly replies: BenchHostReply[] = [];
+  private wake: (() => void) | undefined;
+  readonly sent = new Map<string, number>();
+
+  constructor(readonly options: BenchHostOptions) {
+    const script = fileURLToPath(new URL('./host.ts', import.meta.url));
+    this.child = fork(script, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, CLIPS_HOST: JSON.stringify(options) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (reply: BenchHostReply) => {
+      if (reply.kind === 'sent') this.sent.set(reply.id, reply.at);
+      else this.replies.push(reply);
+      this.wake?.();
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  request(request: BenchHostRequest): void {
+    this.child.send(request);
+  }
+
+  async next<K extends Exclude<BenchHostReply['kind'], 'sent'>>(kind: K, timeoutMs = 30_000): Promise<Extract<BenchHostReply, { kind: K }>> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const index = this.replies.findIndex((r) => r.kind === kind);
+      if (index >= 0) return this.replies.splice(index, 1)[0] as Extract<BenchHostReply, { kind: K }>;
+      if (this.child.exitCode !== null) throw new Error(`bench: the host process exited (${this.child.exitCode}) before '${kind}'`);
+      if (performance.now() > deadline) throw new Error(`bench: no '${kind}' from the host process in ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    this.request({ kind: 'stop' });
+    await this.next('stopped').catch(() => this.child.kill('SIGKILL'));
+  }
+}
 
 export async function alertLatency(options: LatencyOptions): Promise<Record<string, unknown>> {
   const { host } = options;
-  const sent = new Map<string, number>();
+  const hostId = host.options.host;
   const arrived = new Map<string, number>();
-  const station = mqtt.connect(options.stationUrl, { protocolVersion: 5, clientId: `bench-station-${host}` });
-  station.on('message', (topic, payload) => {
-    const at = performance.now();
+  const station = mqtt.connect(options.stationUrl, { protocolVersion: 5, clientId: `bench-station-${hostId}` });
+  station.on('connect', () => (station.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
+  station.on('message', (_topic, payload) => {
+    const at = now();
     const id = (JSON.parse(payload.toString()) as { id?: string }).id;
-    if (id !== undefined && sent.has(id)) arrived.set(id, at);
+    if (id !== undefined && id.startsWith('c0-lat-')) arrived.set(id, at);
   });
   await new Promise<void>((resolve, reject) => { station.once('connect', () => resolve()); station.once('error', reject); });
-  await station.subscribeAsync(`minwang/${host}/events`, { qos: 1 });
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
+  await station.subscribeAsync(`minwang/${hostId}/events`, { qos: 1 });
 
   const blocks: Block[] = [];
   let n = 0;
   for (let b = 0; b < 2 * options.blocks; b++) {
     const transfer = b % 2 === 1;
-    const loop = transfer ? transferLoop(options) : undefined;
-    if (loop !== undefined) await untilAsync(async () => (await loop.progress()) > 0, 30_000, 'the clip transfer to start');
+    const loop = transfer ? transferLoop(options, b) : undefined;
+    if (loop !== undefined) await untilAsync(async () => (await loop.progress()) > 0, 60_000, 'the clip transfer to start');
     const bytes0 = (await loop?.progress()) ?? 0;
-    loopDelay.reset();
+    host.request({ kind: 'loop' });
+    await host.next('loop');
     const ids: string[] = [];
+    const t0 = performance.now();
     for (let i = 0; i < options.alertsPerBlock; i++) {
       const id = `c0-lat-${++n}`;
       ids.push(id);
-      sent.set(id, performance.now());
-      void options.link.publishEvent(alertEvent(id));
+      host.request({ kind: 'alert', id });
       await sleep(options.paceMs);
     }
     const clipBytes = ((await loop?.progress()) ?? 0) - bytes0;
-    const loopDelayP99Ms = round(loopDelay.percentile(99) / 1e6);
+    const ms = performance.now() - t0;
+    host.request({ kind: 'loop' });
+    const loopDelayP99Ms = (await host.next('loop')).p99Ms;
     await until(() => ids.every((id) => arrived.has(id)), 10_000, 'the alerts').catch(() => undefined);
     const block: Block = {
-      transfer, lost: ids.filter((id) => !arrived.has(id)).length, clipBytes, load1m: round(loadavg()[0] ?? 0), loopDelayP99Ms,
-      latencies: ids.flatMap((id) => { const a = arrived.get(id); const s = sent.get(id); return a === undefined || s === undefined ? [] : [a - s]; }),
+      transfer, lost: ids.filter((id) => !arrived.has(id)).length, clipBytes, ms, load1m: round(loadavg()[0] ?? 0), loopDelayP99Ms,
+      latencies: ids.flatMap((id) => { const a = arrived.get(id); const s = host.sent.get(id); return a === undefined || s === undefined ? [] : [a - s]; }),
     };
     if (loop !== undefined) await loop.stop();
     blocks.push(block);
   }
-  loopDelay.disable();
   await station.endAsync(true);
 
-  const idle = summarise(blocks.filter((b) => !b.transfer), options.paceMs);
-  const inFlight = summarise(blocks.filter((b) => b.transfer), options.paceMs);
+  const idle = summarise(blocks.filter((b) => !b.transfer));
+  const inFlight = summarise(blocks.filter((b) => b.transfer));
   return {
     pace: `one alert every ${options.paceMs} ms, ${options.blocks} idle and ${options.blocks} in-flight blocks of ${options.alertsPerBlock}, alternating`,
     idle,
     inFlight,
     ratio: { p50: round(inFlight.p50 / idle.p50), p95: round(inFlight.p95 / idle.p95) },
-    within10Percent: inFlight.p50 <= 1.1 * idle.p50 && inFlight.p95 <= 1.1 * idle.p95,
+    within10Percent: { p50: inFlight.p50 <= 1.1 * idle.p50, p95: inFlight.p95 <= 1.1 * idle.p95 },
   };
 }
 
-function summarise(blocks: Block[], paceMs: number): { alerts: number; lost: number; p50: number; p95: number; max: number; mean: number; clipMBps: number; load1m: number[]; eventLoopDelayP99Ms: number[] } {
+function summarise(blocks: Block[]): { alerts: number; lost: number; p50: number; p95: number; max: number; mean: number; clipMBps: number; load1m: number[]; hostEventLoopDelayP99Ms: number[] } {
   const values = blocks.flatMap((b) => b.latencies).sort((x, y) => x - y);
   const at = (q: number) => round(values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN);
-  const seconds = blocks.reduce((s, b) => s + b.latencies.length + b.lost, 0) * paceMs / 1000;
+  const seconds = blocks.reduce((s, b) => s + b.ms, 0) / 1000;
   const bytes = blocks.reduce((s, b) => s + b.clipBytes, 0);
   return {
     alerts: values.length,
@@ -94,34 +146,34 @@ function summarise(blocks: Block[], paceMs: number): { alerts: number; lost: num
     mean: round(values.reduce((s, v) => s + v, 0) / values.length),
     clipMBps: round(bytes / 1e6 / seconds),
     load1m: blocks.map((b) => b.load1m),
-    eventLoopDelayP99Ms: blocks.map((b) => b.loopDelayP99Ms),
+    hostEventLoopDelayP99Ms: blocks.map((b) => b.loopDelayP99Ms),
   };
 }
 
 /**
- * Fetches the clip again and again (the saved copy deleted each time) until stopped; the fetch
- * running then completes. `progress`: clip bytes the station has received so far.
+ * A station process (scripts/bench/clips/fetch.ts) fetching the clip again and again until
+ * stopped, mid-transfer. `progress`: clip bytes the station has received so far.
  */
-function transferLoop(options: LatencyOptions): { stop: () => Promise<void>; progress: () => Promise<number> } {
-  let running = true;
+function transferLoop(options: LatencyOptions, block: number): { stop: () => Promise<void>; progress: () => Promise<number> } {
   let completed = 0;
-  const path = options.fetcher.path(options.host, options.clip.event);
-  const done = (async () => {
-    while (running) {
-      await rm(path, { force: true });
-      await options.fetcher.fetch(options.host, options.clip.event, options.clip.info);
-      completed += options.clip.info.bytes;
-    }
-  })();
+  let stopped = false;
+  const dir = join(options.fetcher.dir, `block-${block}`);
+  const host = options.host.options.host;
+  const script = fileURLToPath(new URL('./fetch.ts', import.meta.url));
+  const env = { ...process.env, CLIPS_FETCH: JSON.stringify({ url: options.fetcher.url, dir, host, event: options.clip.event, clip: options.clip.info, chunkBytes: options.fetcher.chunkBytes }) };
+  const child = fork(script, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.on('message', (m) => {
+    if (m === 'completed') completed += options.clip.info.bytes;
+    if (m === 'stopped') stopped = true;
+  });
+  const part = join(dir, host, 'clips', `${options.clip.event}.mp4.part`);
   return {
-    stop: async () => { running = false; await done; },
-    progress: async () => completed + await stat(`${path}.part`).then((s) => s.size, () => 0),
+    stop: async () => {
+      child.send('stop');
+      await until(() => stopped || child.exitCode !== null, 20_000, 'the station fetcher to stop').catch(() => child.kill('SIGKILL'));
+    },
+    progress: async () => completed + await stat(part).then((s) => s.size, () => 0),
   };
-}
-
-function alertEvent(id: string): EventBody {
-  const ts = new Date().toISOString();
-  return { ts, id, type: 'new', camera: 'c0', label: 'person', score: 0.8, box: [0.1, 0.2, 0.3, 0.6], zones: [], startedAt: ts, thumbnail: false, alert: true };
 }
 
 export async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {

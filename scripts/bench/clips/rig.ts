@@ -2,9 +2,10 @@
  * The clips bench's cameras and meters: RTSP relays of real footage, the CPU time of child
  * processes read from /proc, and an uplink of limited bandwidth between a host and its broker.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RtspRelay } from '../../../agent/field/sim/rtsp-relay.js';
 
@@ -117,4 +118,25 @@ export class Uplink {
       }, wait);
     });
   }
+}
+
+/** An Uplink in its own Node process (scripts/bench/clips/uplink.ts): its port, and how to stop it. */
+export async function uplinkProcess(brokerPort: number, bitsPerS: number): Promise<{ port: number; stop: () => Promise<void> }> {
+  const script = fileURLToPath(new URL('./uplink.ts', import.meta.url));
+  const child = fork(script, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, CLIPS_UPLINK: JSON.stringify({ brokerPort, bitsPerS }) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`bench: the uplink process exited (${code})`)));
+  });
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.send('stop');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

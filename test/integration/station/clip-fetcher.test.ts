@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIPS } from '../../../agent/config/sections/clips.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { ClipMaker } from '../../../agent/edge/clips/clip-maker.js';
+import { PUSH_CHUNK } from '../../../agent/edge/clips/clip-sender.js';
 import { decodeVideoFrames } from '../../../agent/field/sim/footage-frames.js';
 import type { ClipInfo, HealthBody } from '../../../agent/link/contract/v1.js';
 import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
@@ -211,6 +212,6 @@ describe('fetching a clip over a real broker', () => {
     await waitFor(() => existsSync(saved), 60_000, 'the pushed clip to be saved');
     expect(sha256(saved)).toBe(clip?.sha256);
     expect(station.on('minwang/push-host/cmd/events/clip')).toEqual([]); // never asked
-    expect(station.on('minwang/push-host/events/gate-ev-push/clip').length).toBe(Math.ceil((clip?.bytes ?? 0) / 65536));
+    expect(station.on('minwang/push-host/events/gate-ev-push/clip').length).toBe(Math.ceil((clip?.bytes ?? 0) / PUSH_CHUNK));
   }, 120_000);
 });

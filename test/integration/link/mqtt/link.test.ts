@@ -111,6 +111,24 @@ describe('MQTT station link against a real mosquitto', () => {
     expect(answers.find((a) => a['id'] === 'after-fuzz')).toMatchObject({ status: 'ok', data: { host: 'test-host' } });
   }, 60_000);
 
+  it("reports when an op's answer was acknowledged by the broker, with its time and bytes (clip pacing)", async () => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const station = await Station.connect(broker.url, ['minwang/test-host/cmd/ping/response']);
+    cleanups.push(() => station.close());
+    const link = await startLink(broker.url, join(dir, 'data'));
+    const sent: { ms: number | undefined; bytes: number }[] = [];
+    link.onAnswerSent('ping', (ms, bytes) => sent.push({ ms, bytes }));
+    await waitFor(() => link.state().connected, 10_000, 'the link to connect');
+    await station.client.publishAsync('minwang/test-host/cmd/ping', JSON.stringify({ id: 'p1' }), { qos: 1 });
+    await station.waitFor((r) => r.length === 1);
+    await waitFor(() => sent.length === 1, 5000, 'the acknowledgement');
+    expect(sent[0]?.bytes).toBe(station.received[0]?.payload.length);
+    expect(sent[0]?.ms).toBeGreaterThanOrEqual(0);
+    expect(sent[0]?.ms).toBeLessThan(5000);
+  });
+
   it('answers config/get with secrets redacted and republishes retained state on rebirth', async () => {
     const dir = await tempDir();
     const broker = await TestBroker.start({ dir: join(dir, 'broker') });

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../agent/core/logger.js';
-import { ClipSender } from '../../../../agent/edge/clips/clip-sender.js';
+import { ClipSender, PUSH_CHUNK } from '../../../../agent/edge/clips/clip-sender.js';
 import { ClipStore } from '../../../../agent/edge/clips/clip-store.js';
 import { CommandError, type EventClipAnswer } from '../../../../agent/link/contract/v1.js';
 import { realFileSystem } from '../../../../agent/ports/fs.js';
@@ -24,7 +24,7 @@ function fakeLink() {
   return link;
 }
 
-async function setup(bytes: number) {
+async function setup(bytes: number, uplinkShare?: number) {
   const dir = await tempDir();
   const clock = new FakeClock();
   const store = new ClipStore({ fs: realFileSystem, dir: join(dir, 'clips'), maxBytes: 10 * 1024 ** 2, maxAgeMs: 86_400_000, clock });
@@ -34,7 +34,7 @@ async function setup(bytes: number) {
   const info = await store.keep('ev-1', 'gate', file, 3);
   const link = fakeLink();
   const stopping = new AbortController();
-  const sender = new ClipSender({ store, link, clock, logger: silentLogger(), stopping: stopping.signal });
+  const sender = new ClipSender({ store, link, clock, logger: silentLogger(), stopping: stopping.signal, ...(uplinkShare === undefined ? {} : { uplinkShare }) });
   return { clock, link, sender, info, stopping };
 }
 
@@ -72,11 +72,12 @@ describe('sending clips last', () => {
     await clock.advance(500);
     expect(link.pushed).toEqual([]); // something else waits to be sent
     link.depth = 0;
-    for (let i = 0; i < 20 && link.pushed.length < 4; i++) {
+    for (let i = 0; i < 40 && link.pushed.length < 13; i++) {
       await clock.advance(100);
       await settle();
     }
-    expect(link.pushed.map((c) => [c.offset, c.length])).toEqual([[0, 65536], [65536, 65536], [131072, 65536], [196608, 8192]]);
+    // 16 KiB chunks (PUSH_CHUNK): 200 KiB is 12 whole ones and 8 KiB.
+    expect(link.pushed.map((c) => [c.offset, c.length])).toEqual([...Array.from({ length: 12 }, (_, i) => [i * PUSH_CHUNK, PUSH_CHUNK]), [12 * PUSH_CHUNK, 8192]]);
     expect(link.pushed.every((c) => c.clip.sha256 === info.sha256)).toBe(true);
     await sender.idle();
 
@@ -88,5 +89,28 @@ describe('sending clips last', () => {
     await clock.advance(1000);
     await sender.idle();
     expect(link.pushed).toEqual([]);
+  });
+
+  it('paces answers to clips.uplinkShare, and an alert queued during the wait still goes first', async () => {
+    const { clock, link, sender } = await setup(50_000, 0.5);
+    const first = await sender.chunk({ event: 'ev-1', offset: 0, chunkBytes: 4096 });
+    expect(first.length).toBe(4096);
+    await clock.advance(200); // the answer took 200 ms to reach the station, which asks for the next chunk
+    let second: EventClipAnswer | undefined;
+    void sender.chunk({ event: 'ev-1', offset: 4096, chunkBytes: 4096 }).then((a) => { second = a; });
+    await settle();
+    await clock.advance(150);
+    await settle();
+    expect(second).toBeUndefined(); // the uplink is idle as long as the chunk took
+    link.depth = 1; // an alert is queued just before the chunk's turn
+    await clock.advance(50);
+    await settle();
+    await clock.advance(500);
+    await settle();
+    expect(second).toBeUndefined(); // it waits for the alert
+    link.depth = 0;
+    await clock.advance(50);
+    await settle();
+    expect(second).toMatchObject({ offset: 4096, length: 4096 });
   });
 });
