@@ -6,7 +6,7 @@ import { CommandError, type CameraDetectionSummary, type SnapshotAnswer } from '
 import { AgentError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Module } from '../core/module.js';
-import { cameraFilter } from '../edge/detection/filters.js';
+import { labelThresholds } from '../edge/detection/filters.js';
 import type { CameraLinkQuality } from '../host/heartbeat/sources.js';
 import { decodeGrey } from '../edge/imaging/grey.js';
 import { burnPrivacyMasks } from '../edge/imaging/privacy.js';
@@ -14,8 +14,8 @@ import { MotionDetector } from '../edge/motion/motion-detector.js';
 import { WholeFrameSchedule } from '../edge/motion/whole-frame.js';
 import { GreyHistory } from '../edge/motion/grey-history.js';
 import { NextFrame } from '../edge/sampling/next-frame.js';
-import type { Box, DetectOptions, Detection, Detector, Frame, FrameSource, Label } from '../edge/types.js';
-import { DEFAULT_MAX_SHRINK } from '../edge/detection/crops.js';
+import type { Box, Detection, Detector, Frame, FrameSource } from '../edge/types.js';
+import { BusyPlan } from './busy-plan.js';
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../edge/sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
@@ -42,10 +42,6 @@ export interface CameraPipelineDeps {
   onPoll?: (() => void) | undefined;
 }
 
-/** A frame dropped this recently means detection is not keeping up: busy frames use the cheaper plan. */
-const BUSY_WINDOW_MS = 10_000;
-/** Grey frames kept per camera: at 1 frame/s, back past the events stage's 10 s still-object recheck. */
-const GREY_HISTORY = 12;
 
 interface DetectionJob {
   camera: string;
@@ -85,8 +81,7 @@ export class CameraPipeline {
   readonly handoff: LatestFrameHandoff<DetectionJob>;
   readonly clips: ClipMaker | undefined;
   private readonly runtimes = new Map<string, CameraRuntime>();
-  /** Per camera, frames detected on the busy plan (`detector.whenBusy`). */
-  private readonly reducedFrames = new Map<string, number>();
+  private readonly busyPlan: BusyPlan;
   private readonly log: Logger;
 
   constructor(private readonly deps: CameraPipelineDeps) {
@@ -105,7 +100,7 @@ export class CameraPipeline {
     });
     this.clips = buildClipMaker({ config, ports, logger, link, alerts: deps.alerts });
     this.events = new EventsStage({
-      cameras: config.cameras.map((c) => ({ ...c, minScore: labelThresholds(config, c) })),
+      cameras: config.cameras.map((c) => ({ ...c, minScore: labelThresholds(config.detector, c.detect) })),
       host: config.events,
       timezone: config.host.timezone,
       link,
@@ -121,6 +116,7 @@ export class CameraPipeline {
       clock: ports.clock,
       logger: logger.child({ module: 'detection-handoff' }),
     });
+    this.busyPlan = new BusyPlan(config.detector.whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms));
   }
 
   /** In data-flow order; the lifecycle stops them in reverse (pollers first, sources last). */
@@ -172,7 +168,7 @@ export class CameraPipeline {
   detection(camera: string): CameraDetectionSummary | undefined {
     if (!this.runtimes.has(camera)) return undefined;
     const counts = this.handoff.stats().byCamera[camera] ?? { offered: 0, detected: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null };
-    return { ...counts, reduced: this.reducedFrames.get(camera) ?? 0 };
+    return { ...counts, reduced: this.busyPlan.reducedFrames(camera) };
   }
 
   /** The last decoded frame of a camera (patrol contact sheet, `check`). */
@@ -195,7 +191,7 @@ export class CameraPipeline {
       motion: new MotionDetector(camera.motion),
       detect: camera.detect.enabled,
       wholeFrame: new WholeFrameSchedule(camera.motion.scanEvery),
-      greys: new GreyHistory(GREY_HISTORY),
+      greys: new GreyHistory(),
       lastFrame: undefined,
       nextFrame: new NextFrame(ports.clock),
       poller: undefined as unknown as CameraPoller,
@@ -246,22 +242,9 @@ export class CameraPipeline {
   private async detect(job: DetectionJob): Promise<void> {
     const detector = this.deps.detector;
     if (detector === undefined) return;
-    const result = await detector.detect(job.frame.jpeg, this.detectOptions(job));
+    const result = await detector.detect(job.frame.jpeg, this.busyPlan.options(job.camera, job.regions));
     const detections = this.deps.filterDetections?.(job.camera, result.detections) ?? result.detections;
     await this.events.observe(job.frame, detections);
-  }
-
-  /**
-   * Regions to look at, and how much they may be merged: while frames are being dropped, a busy
-   * frame's regions merge into fewer, more shrunk crops (`detector.whenBusy`), so more frames are
-   * detected at all. Whole-frame searches keep their full plan.
-   */
-  private detectOptions(job: DetectionJob): DetectOptions {
-    if (job.regions.length === 0) return {};
-    const { maxShrink } = this.deps.config.detector.whenBusy;
-    if (maxShrink <= DEFAULT_MAX_SHRINK || !this.handoff.droppedWithin(BUSY_WINDOW_MS)) return { regions: job.regions };
-    this.reducedFrames.set(job.camera, (this.reducedFrames.get(job.camera) ?? 0) + 1);
-    return { regions: job.regions, maxShrink };
   }
 
   private runtime(camera: string): CameraRuntime {
@@ -308,10 +291,4 @@ export class CameraPipeline {
       jpegBase64: jpeg.toString('base64'),
     };
   }
-}
-
-/** The score each label needs on this camera (detector-wide, overridden per camera): a moving track's median must reach it. */
-function labelThresholds(config: Config, camera: CameraConfig): Record<Label, number> {
-  const { labels } = cameraFilter(config.detector, camera.detect);
-  return { person: labels.person.minScore, ebike: labels.ebike.minScore };
 }

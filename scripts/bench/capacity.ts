@@ -101,7 +101,7 @@ async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unkno
   const detector = await TfDetector.create({ model, backend: 'wasm', tiling: setup.tiling, minScore: setup.minScore, fit: setup.fit });
   const filter = cameraFilter(config.detector, camera.detect);
   const motion = new MotionDetector(camera.motion);
-  const greys = new GreyHistory(12);
+  const greys = new GreyHistory();
   const stages = new StageTimes();
   let inferences = 0;
   let detectedFrames = 0;

@@ -17,6 +17,12 @@ export interface CameraFilter {
   masks: readonly Polygon[];
 }
 
+/** The score each label needs on a camera (detector-wide, overridden per camera): a moving track's median must reach it. */
+export function labelThresholds(detector: Pick<DetectorConfig, 'labels'>, camera?: Partial<CameraDetectConfig>): Record<Label, number> {
+  const { labels } = cameraFilter(detector, camera);
+  return { person: labels.person.minScore, ebike: labels.ebike.minScore };
+}
+
 /** Merges defaults ← detector-wide labels ← the camera's own overrides. */
 export function cameraFilter(detector: Pick<DetectorConfig, 'labels'>, camera?: Partial<CameraDetectConfig>): CameraFilter {
   const rules = (label: Label): LabelRules => ({

@@ -14,7 +14,8 @@ const CHANGED_FRACTION = 0.03;
 export class GreyHistory {
   private readonly frames: { mono: number; grey: GreyImage }[] = [];
 
-  constructor(private readonly size: number) {}
+  /** `size`: by default 12, at 1 frame/s back past the events stage's 10 s still-object recheck. */
+  constructor(private readonly size = 12) {}
 
   add(mono: number, grey: GreyImage): void {
     this.frames.push({ mono, grey });
