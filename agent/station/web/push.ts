@@ -11,6 +11,7 @@ import type { StationChange, StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
 import { renderAlert, renderHealth, renderHostRow, renderHosts, renderSummary, type Viewer } from './render.js';
 import type { SseHub } from './sse.js';
+import { trace } from '../trace.js';
 
 const GATHER_MS = 150;
 /** The summary counts over every host and camera view: it is rendered at most this often. */
@@ -68,6 +69,7 @@ export class PushScheduler {
     if (hub.size() === 0) return;
     hub.broadcast('link', { connected: subscriber.connected() });
     hub.ping();
+    trace('sse', String(hub.queuedBytes()));
     if (clock.now().getTime() - this.fullAt >= FULL_MS) this.full = true;
     this.flush();
   }
@@ -101,6 +103,7 @@ export class PushScheduler {
       if (alert === undefined) continue;
       const hasThumbnail = state.hasImage('thumbnail', alert.host, alert.id);
       hub.broadcastInLanguage('alert', (lang) => ({ key, html: renderAlert(alert, hasThumbnail, broadcastViewer(lang)).value }));
+      trace('push', key);
     }
     if (full || hosts.length > 0 || alerts.length > 0) this.flushSummary();
   }

@@ -54,6 +54,13 @@ export class SseHub {
     }
   }
 
+  /** Bytes written and not yet taken by the slowest client's socket. */
+  queuedBytes(): number {
+    let most = 0;
+    for (const client of this.clients) most = Math.max(most, client.res.writableLength);
+    return most;
+  }
+
   /** A comment line keeps proxies and idle timers from closing quiet streams. */
   ping(): void {
     for (const client of this.clients) client.res.write(': ping\n\n');
