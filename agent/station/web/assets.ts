@@ -233,6 +233,18 @@ export const CONSOLE_JS = `
     old.replaceWith(row);
     tick(row);
   });
+  // Only some cameras of a village changed (a new picture), or its last sign of life.
+  events.addEventListener('cams', function (e) {
+    var data = JSON.parse(e.data);
+    var article = document.querySelector('#hosts article[data-host="' + CSS.escape(data.id) + '"]');
+    if (!article) return;
+    data.cams.forEach(function (cam) {
+      var old = article.querySelector('figure[data-camera="' + CSS.escape(cam.id) + '"]');
+      if (old) old.replaceWith(fragment(cam.html));
+    });
+    var age = article.querySelector('[data-seen]');
+    if (age && data.seen !== null) { age.dataset.seen = String(data.seen); tick(article); }
+  });
   events.addEventListener('health', function (e) { replace('health', JSON.parse(e.data).html); });
   events.addEventListener('summary', function (e) { replace('summary', JSON.parse(e.data).html); });
   events.addEventListener('feed', function (e) {

@@ -10,9 +10,9 @@
 import type { Lang } from '../../core/i18n/lang.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { HostLiveness } from '../hosts.js';
-import type { StationChange, StationState } from '../state.js';
+import type { HostView, StationChange, StationState } from '../state.js';
 import type { StationSubscriber } from '../subscriber.js';
-import { feedFragment, renderAlert, renderHealth, renderHostRow, renderHosts, renderSummary, type Viewer } from './render.js';
+import { feedFragment, renderAlert, renderCameraTile, renderHealth, renderHostRow, renderHosts, renderSummary, type Viewer } from './render.js';
 import type { CatchUp, SseHub } from './sse.js';
 import { trace } from '../trace.js';
 
@@ -45,6 +45,14 @@ export class PushScheduler {
   private refresh: TimerHandle | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly catchUp: CatchUp;
+  /**
+   * What the pages were last sent of each village (its row without cameras and age) and camera:
+   * a village whose row is unchanged but for some cameras (a new picture: most changes at load)
+   * or its last sign of life gets only those ('cams'), not its whole row of every camera.
+   */
+  private readonly sentRow = new Map<string, string>();
+  private readonly sentCamera = new Map<string, string>();
+  private readonly sentSeen = new Map<string, number | null>();
 
   constructor(private readonly deps: { state: StationState; subscriber: StationSubscriber; hub: SseHub; clock: Clock }) {
     const { state } = deps;
@@ -133,17 +141,41 @@ export class PushScheduler {
     if (this.full || hosts.some((id) => !this.listed.has(id))) {
       this.full = false;
       this.listed = new Map(state.hostIds().map((id) => [id, state.liveness(id)]));
+      for (const map of [this.sentRow, this.sentCamera, this.sentSeen]) map.clear();
       hub.broadcastInLanguage('hosts', (lang) => ({ html: renderHosts(state, lang).value }), true);
     } else {
       for (const id of hosts) {
         const host = state.host(id);
         if (host === undefined) continue;
         this.listed.set(id, host.liveness);
-        // A page far behind skips rows too: it gets the whole list once it catches up.
-        hub.broadcastInLanguage('host', (lang) => ({ id, html: renderHostRow(host, lang).value }), true);
+        this.pushHost(host);
       }
     }
     if (hosts.length > 0) this.flushSummary();
+  }
+
+  /** A village's whole row, or only what changed of it since it was last sent. A page far behind skips these: it gets the whole list once it catches up. */
+  private pushHost(host: HostView): void {
+    const { hub } = this.deps;
+    const id = host.id;
+    // What renderHostRow shows apart from the cameras and the age (which the page ticks from `seen`).
+    const row = JSON.stringify([host.liveness, host.status?.version, host.status?.session, host.model, host.patrol, host.activeHealth, host.seq.missing,
+      host.lastSeenAt === null, host.cameras.map((c) => c.id)]);
+    const seen = host.lastSeenAt?.getTime() ?? null;
+    const cameras = host.cameras.map((c) => ({ camera: c, key: `${id}/${c.id}`, sent: JSON.stringify(c) }));
+    if (this.sentRow.get(id) !== row) {
+      this.sentRow.set(id, row);
+      this.sentSeen.set(id, seen);
+      for (const c of cameras) this.sentCamera.set(c.key, c.sent);
+      hub.broadcastInLanguage('host', (lang) => ({ id, html: renderHostRow(host, lang).value }), true);
+      return;
+    }
+    const changed = cameras.filter((c) => this.sentCamera.get(c.key) !== c.sent);
+    const seenChanged = this.sentSeen.get(id) !== seen;
+    if (changed.length === 0 && !seenChanged) return;
+    this.sentSeen.set(id, seen);
+    for (const c of changed) this.sentCamera.set(c.key, c.sent);
+    hub.broadcastInLanguage('cams', (lang) => ({ id, seen, cams: changed.map((c) => ({ id: c.key, html: renderCameraTile(id, c.camera, lang).value })) }), true);
   }
 
   /** Renders the summary now, or once SUMMARY_MS has passed since the last one. */

@@ -126,6 +126,11 @@ function renderModel(t: WebText, host: HostView): Html {
   return html`${line}${pct === null ? '' : html` <progress max="100" value="${pct}">${pct}%</progress> ${pct}%`}${update.error === undefined ? '' : ` (${update.error})`}`;
 }
 
+/** One camera's tile, pushed alone when only it changed. */
+export function renderCameraTile(hostId: string, camera: CameraView, lang: Lang): Html {
+  return renderCamera(webText(lang), hostId, camera);
+}
+
 function renderCamera(t: WebText, hostId: string, camera: CameraView): Html {
   const picture = camera.latestThumbnail === null
     ? html`<div class="nopic">${t('camera.noPicture')}</div>`

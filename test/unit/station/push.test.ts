@@ -5,7 +5,7 @@ import type { StationSubscriber } from '../../../agent/station/subscriber.js';
 import { PushScheduler } from '../../../agent/station/web/push.js';
 import { SseHub } from '../../../agent/station/web/sse.js';
 import { FakeClock } from '../../fakes/clock.js';
-import { T0, event, msg, status, topic } from './fixtures.js';
+import { JPEG, T0, camera, event, msg, status, topic } from './fixtures.js';
 
 /** The events a page received since the last call, by name (data parsed). */
 function page(hub: SseHub, unread = { bytes: 0 }) {
@@ -59,6 +59,20 @@ describe('PushScheduler (what a loaded station pushes to its pages)', () => {
     expect(third.map((e) => e.event)).toEqual(['host', 'summary']);
     expect(third[0]!.data).toMatchObject({ id: 'h2' });
     expect(third[0]!.data.html).not.toContain('data-host="h1"');
+
+    // A new picture of one camera: only that camera's tile goes, not the village's whole row.
+    state.apply(msg(topic.cameraStatus('h2', 'gate'), camera('gate', 'online', null)), live());
+    state.apply(msg(topic.cameraStatus('h2', 'yard'), camera('yard', 'online', null)), live());
+    await clock.advance(2200);
+    expect(received().map((e) => e.event).sort()).toEqual(['host', 'summary']);
+    state.apply(msg(topic.eventThumbnail('h2', 'e1'), JPEG), live());
+    await clock.advance(2200);
+    const tiles = received();
+    expect(tiles.map((e) => e.event).filter((e) => e !== 'link').sort()).toEqual(['alert', 'cams', 'summary']);
+    const cams = tiles.find((e) => e.event === 'cams')!.data as unknown as { id: string; cams: { id: string; html: string }[] };
+    expect(cams.id).toBe('h2');
+    expect(cams.cams.map((c) => c.id)).toEqual(['h2/gate']);
+    expect(cams.cams[0]!.html).toContain('/thumb/h2/e1.jpg');
 
     state.apply(msg(topic.status('h4'), status('online', 1)), live());
     expect((await gather()).map((e) => e.event)).toEqual(['hosts']);
