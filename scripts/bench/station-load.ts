@@ -330,6 +330,19 @@ async function stages(dir: string, sent: SentEvent[], seen: Record<string, numbe
     add(own !== undefined ? 'own: sent → on the page' : 'followed: sent → on the page', s.sentAtMs, shown);
   }
   const out: Record<string, unknown> = {};
+  // Alerts that never reached the page: how far each got (ms after it was sent), a few of them.
+  const unseen = sent.filter((s) => s.type === 'new' && s.alert && seen[`${s.host}/${s.id}`] === undefined);
+  out['unseen'] = { n: unseen.length, examples: unseen.slice(0, 8).map((s) => {
+    const key = `${s.host}/${s.id}`;
+    const at: Record<string, number> = {};
+    for (const [i, times] of byConsole.entries()) {
+      for (const stage of ['recv', 'commit', 'notified', 'read', 'push']) {
+        const t = times.get(`${stage} ${key}`);
+        if (t !== undefined) at[`console${i}.${stage}`] = t - s.sentAtMs;
+      }
+    }
+    return { key, sentAtS: Math.round(s.sentAtMs / 1000), ...at };
+  }) };
   for (const [name, values] of Object.entries(spans)) out[name] = { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), n: values.length };
   const bytes = sse.map((x) => x.bytes);
   out['sseQueuedBytes'] = { max: bytes.length === 0 ? null : Math.max(...bytes), series: sse.filter((_, i) => i % 6 === 0).map((x) => x.bytes) };
