@@ -11,6 +11,7 @@ import { sleepWith, type Clock } from '../ports/clock.js';
 import type { MqttConnector } from '../ports/mqtt.js';
 import type { Incoming } from './ack-pipeline.js';
 import { StationState } from './state.js';
+import { trace, tracing } from './trace.js';
 import { isPostgresUrl, openStore } from './store/open.js';
 import { ChangeFollower } from './store/change-follower.js';
 import { StateWriter } from './store/state-writer.js';
@@ -85,6 +86,12 @@ export class ConsoleApp {
       }));
     }
     if (options.saveDir !== null) this.clips = this.clipFetcher(options.broker, options.saveDir, ports);
+    if (tracing) {
+      this.subscriber.onReceived((received) => {
+        const m = received.parsed.ok ? received.parsed.message : undefined;
+        if (m?.kind === 'event' && m.payload.type === 'new') trace('recv', `${m.host}/${m.payload.id}`);
+      });
+    }
   }
 
   private clipFetcher(broker: BrokerOptions, dir: string, ports: ConsoleAppPorts): ClipFetcher {
@@ -169,6 +176,7 @@ export class ConsoleApp {
     for (let attempt = 0; ; attempt++) {
       try {
         await store.recordAll(durable);
+        if (tracing) for (const { message: m } of durable) if (m.kind === 'event' && m.payload.type === 'new') trace('commit', `${m.host}/${m.payload.id}`);
         return;
       } catch (err) {
         if (this.stopping) throw err;
@@ -182,13 +190,17 @@ export class ConsoleApp {
   /** Another console (or this one) changed the store: its seq is counted now, its entry read in turn. */
   private follow(follower: ChangeFollower, change: StoreChange): void {
     if ((change.kind === 'alert' || change.kind === 'health') && change.seq !== undefined) this.state.noteSeq(change.key.slice(0, change.key.indexOf('/')), change.seq);
+    if (change.kind === 'alert') trace('notified', change.key);
     follower.put(change);
   }
 
   /** Reads events other consoles stored back into this console's view, in one query. */
   private async refreshAlerts(store: StationStore, keys: string[]): Promise<void> {
     try {
-      for (const entry of await store.alerts(keys)) this.state.putStored(entry);
+      for (const entry of await store.alerts(keys)) {
+        this.state.putStored(entry);
+        trace('read', entry.key);
+      }
     } catch (err) {
       if (!this.stopping) this.logger.warn({ err: errorMessage(err), events: keys.length }, 'could not read other consoles\' events back from the store');
     }

@@ -115,6 +115,26 @@ export class StationState {
     return [...this.hostsById.keys()].sort().map((id) => this.host(id)!);
   }
 
+  /** A village's liveness now, without building its view (the push checks every village for staleness). */
+  liveness(id: string): HostLiveness | undefined {
+    const record = this.hostsById.get(id);
+    return record === undefined ? undefined : liveness(record, this.options.clock.now(), this.staleAfterMs);
+  }
+
+  /** What the page's summary counts, without building every village's view. */
+  counts(): { hosts: number; down: number; faulty: number; open: number } {
+    const now = this.options.clock.now();
+    let down = 0;
+    let faulty = 0;
+    for (const record of this.hostsById.values()) {
+      if (liveness(record, now, this.staleAfterMs) !== 'online') down++;
+      for (const camera of record.cameras.values()) if (camera.state !== 'online') faulty++;
+    }
+    let open = 0;
+    for (const entry of this.feed.list()) if (entry.alert && entry.ack === null) open++;
+    return { hosts: this.hostsById.size, down, faulty, open };
+  }
+
   host(id: string): HostView | undefined {
     const record = this.hostsById.get(id);
     return record === undefined ? undefined : this.view(record);
@@ -311,7 +331,7 @@ export class StationState {
       ageMs: host.lastSeenAt === null ? null : Math.max(0, now.getTime() - host.lastSeenAt.getTime()),
       lastSeenAt: host.lastSeenAt,
       heartbeat: host.heartbeat,
-      cameras: [...host.cameras.values()].sort((a, b) => a.camera.localeCompare(b.camera)).map((c) => this.cameraView(host.id, c)),
+      cameras: this.cameraViews(host),
       model: host.model,
       patrol: host.patrol === null ? null : { ...host.patrol, sheet: this.images.has('sheet', host.id, host.patrol.id) },
       activeHealth: this.board.active(host.id),
@@ -319,9 +339,16 @@ export class StationState {
     };
   }
 
-  private cameraView(hostId: string, camera: CameraStatusMessage): CameraView {
-    const latest = this.feed.list().find((a) => a.host === hostId && a.camera === camera.camera && this.images.has('thumbnail', hostId, a.id));
-    return { id: camera.camera, state: camera.state, reason: camera.reason, since: camera.since, detail: camera.detail ?? null, latestThumbnail: latest?.key ?? null };
+  /** Each camera with the newest alert of it that has a thumbnail: one pass over the feed per village, not one per camera. */
+  private cameraViews(host: HostRecord): CameraView[] {
+    const latest = new Map<string, string>();
+    for (const a of this.feed.list()) {
+      if (a.host !== host.id || latest.has(a.camera) || !host.cameras.has(a.camera)) continue;
+      if (this.images.has('thumbnail', host.id, a.id)) latest.set(a.camera, a.key);
+      if (latest.size === host.cameras.size) break;
+    }
+    return [...host.cameras.values()].sort((a, b) => a.camera.localeCompare(b.camera)).map((camera) => (
+      { id: camera.camera, state: camera.state, reason: camera.reason, since: camera.since, detail: camera.detail ?? null, latestThumbnail: latest.get(camera.camera) ?? null }));
   }
 
   private emit(change: StationChange): void {

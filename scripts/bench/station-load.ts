@@ -11,13 +11,15 @@
  *   npm run build && npm run bench -- station-load                       # the issue's run: 10 min each
  *   npm run bench -- station-load --duration=2m --kill-at=1m --setups=b   # shortened
  *
- * Environment: STATION_LOAD_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes node flags to the consoles (profiling).
+ * Environment: STATION_LOAD_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" passes node flags to the consoles (profiling);
+ * STATION_LOAD_TRACE=1 has the consoles write their per-alert stage times (agent/station/trace.ts) and adds
+ * where the page delay goes (`stages`: sent → received → committed → notified → read back → pushed → on the page).
  * Flags: --hosts=400 --cameras=20 --rate=100 (events messages/s) --duration=10m --kill-at=5m --restart-after=10s
  * --setups=a,b --pg=postgres://postgres@127.0.0.1:5432/postgres (where the bench creates and drops
  * its own database).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +32,7 @@ import { Fleet, type SentEvent } from './station/fleet.js';
 import { PageProbe } from './station/page-probe.js';
 
 const SAMPLE_MS = 10_000;
+const TRACE = process.env['STATION_LOAD_TRACE'] === '1';
 
 function option(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -148,7 +151,9 @@ async function runSetup(setup: Setup, options: { hosts: number; cameras: number;
   let restartedAtS: number | null = null;
   try {
     const consoleArgs = (i: number) => ['--url', broker.url, '--db', dbUrl, '--client-id', `load-console-${i}`, ...(setup.consoles > 1 ? ['--share', 'load'] : [])];
-    for (let i = 0; i < setup.consoles; i++) consoles.push(await ConsoleProcess.start(`console-${i}`, await freePort(), consoleArgs(i)));
+    let starts = 0;
+    const consoleEnv = (i: number): Record<string, string> => (TRACE ? { MINWANG_STATION_TRACE: join(dir, `trace-${i}-${starts++}.log`) } : {});
+    for (let i = 0; i < setup.consoles; i++) consoles.push(await ConsoleProcess.start(`console-${i}`, await freePort(), consoleArgs(i), consoleEnv(i)));
     process.stderr.write(`station-load ${setup.name}: connecting ${options.hosts} hosts\n`);
     await fleet.connect((done) => { if (done % 100 === 0) process.stderr.write(`station-load ${setup.name}: ${done} hosts connected\n`); });
     probe = await PageProbe.open(consoles.map((c) => c.url));
@@ -165,7 +170,7 @@ async function runSetup(setup: Setup, options: { hosts: number; cameras: number;
       }
       // As systemd's Restart= would: the killed console comes back with its own session.
       if (killedAtS !== null && restartedAtS === null && atMs >= killedAtS * 1000 + options.restartAfterMs) {
-        consoles[1] = await ConsoleProcess.start('console-1', await freePort(), consoleArgs(1));
+        consoles[1] = await ConsoleProcess.start('console-1', await freePort(), consoleArgs(1), consoleEnv(1));
         restartedAtS = Math.round((performance.now() - started) / 1000);
         process.stderr.write(`station-load ${setup.name}: console-1 back at ${restartedAtS} s\n`);
       }
@@ -185,7 +190,11 @@ async function runSetup(setup: Setup, options: { hosts: number; cameras: number;
       await new Promise((r) => setTimeout(r, 2000));
     }
     const seen = await probe.seen();
-    return { ...summarise(setup, fleet.sent, stored, seen, rss, killedAtS, options), restartedAtS };
+    const work = await probe.work();
+    // Let the consoles write out their last trace lines (once a second).
+    if (TRACE) await new Promise((r) => setTimeout(r, 1500));
+    const summary = summarise(setup, fleet.sent, stored, seen, rss, killedAtS, options);
+    return { ...summary, restartedAtS, pageWork: work, ...(TRACE ? { stages: await stages(dir, fleet.sent, seen[0] ?? {}) } : {}) };
   } finally {
     await probe?.close();
     await fleet.disconnect().catch(() => undefined);
@@ -265,6 +274,79 @@ function summarise(setup: Setup, sent: SentEvent[], stored: StoredMessages, seen
     rssMb: { console0AfterWarmUp: { first: firstConsole[0] ?? null, last: firstConsole.at(-1) ?? null, max: firstConsole.length === 0 ? null : Math.max(...firstConsole) }, series: rss.filter((_, i) => i % 6 === 0) },
     hostLoadAverage1m: { max: Math.max(...rss.map((r) => r.load1m)), note: '2 cores run the fleet, broker, consoles, PostgreSQL and Chromium together' },
   };
+}
+
+/**
+ * Where the page delay of console-0's page goes, from the consoles' traces: per alert shown on that
+ * page, the time of each stage (first occurrence). Own: console-0 received it from the broker;
+ * followed: another console did and console-0 read it back after the NOTIFY.
+ */
+async function stages(dir: string, sent: SentEvent[], seen: Record<string, number>): Promise<Record<string, unknown>> {
+  const byConsole = [new Map<string, number>(), new Map<string, number>()];
+  const sse: { atMs: number; bytes: number }[] = [];
+  for (const file of (await readdir(dir)).filter((f) => f.startsWith('trace-'))) {
+    const index = Number(file.split('-')[1]);
+    const times = byConsole[index] ?? new Map<string, number>();
+    for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
+      const [at, stage, key] = line.split(' ');
+      if (at === undefined || stage === undefined || key === undefined) continue;
+      if (stage === 'sse') {
+        if (index === 0) sse.push({ atMs: Number(at), bytes: Number(key) });
+        continue;
+      }
+      const k = `${stage} ${key}`;
+      if (!times.has(k)) times.set(k, Number(at));
+    }
+  }
+  const [c0, c1] = byConsole as [Map<string, number>, Map<string, number>];
+  const spans: Record<string, number[]> = {};
+  const add = (name: string, from: number | undefined, to: number | undefined) => {
+    if (from === undefined || to === undefined) return;
+    (spans[name] ??= []).push(to - from);
+  };
+  for (const s of sent) {
+    if (s.type !== 'new' || !s.alert) continue;
+    const key = `${s.host}/${s.id}`;
+    const shown = seen[key];
+    if (shown === undefined) continue;
+    const own = c0.get(`recv ${key}`);
+    const push = c0.get(`push ${key}`);
+    if (own !== undefined) {
+      add('own: sent → received', s.sentAtMs, own);
+      add('own: received → pushed', own, push);
+      add('own: received → committed', own, c0.get(`commit ${key}`));
+    } else {
+      const recv = c1.get(`recv ${key}`);
+      const commit = c1.get(`commit ${key}`);
+      const notified = c0.get(`notified ${key}`);
+      const read = c0.get(`read ${key}`);
+      add('followed: sent → received (other console)', s.sentAtMs, recv);
+      add('followed: received → committed (other console)', recv, commit);
+      add('followed: committed → notified', commit, notified);
+      add('followed: notified → read back', notified, read);
+      add('followed: read back → pushed', read, push);
+    }
+    add(own !== undefined ? 'own: pushed → on the page' : 'followed: pushed → on the page', push, shown);
+    add(own !== undefined ? 'own: sent → on the page' : 'followed: sent → on the page', s.sentAtMs, shown);
+  }
+  const out: Record<string, unknown> = {};
+  // Alerts that never reached the page: how far each got (ms after it was sent), a few of them.
+  const unseen = sent.filter((s) => s.type === 'new' && s.alert && seen[`${s.host}/${s.id}`] === undefined);
+  out['unseen'] = { n: unseen.length, examples: unseen.slice(0, 8).map((s) => {
+    const key = `${s.host}/${s.id}`;
+    const at: Record<string, number> = {};
+    for (const [i, times] of byConsole.entries()) {
+      for (const stage of ['recv', 'commit', 'notified', 'read', 'push']) {
+        const t = times.get(`${stage} ${key}`);
+        if (t !== undefined) at[`console${i}.${stage}`] = t - s.sentAtMs;
+      }
+    }
+    return { key, sentAtS: Math.round(s.sentAtMs / 1000), ...at };
+  }) };
+  for (const [name, values] of Object.entries(spans)) out[name] = { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)), n: values.length };
+  const bytes = sse.map((x) => x.bytes);
+  out['sseQueuedBytes'] = { max: bytes.length === 0 ? null : Math.max(...bytes), series: sse.filter((_, i) => i % 6 === 0).map((x) => x.bytes) };
+  return out;
 }
 
 export async function run(): Promise<Record<string, unknown>> {

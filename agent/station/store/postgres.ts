@@ -44,6 +44,11 @@ export class PostgresStore implements StationStore {
   private closed = false;
   /** Marks this console's notifications in logs; every console (this one too) applies every change. */
   private readonly origin = randomBytes(4).toString('hex');
+  /**
+   * Hosts whose row this console has seen committed: their events skip the `INSERT INTO hosts`
+   * (at 100 messages/s each round trip counts: a batch's commit waits for all of them in turn).
+   */
+  private readonly hostsWithRow = new Set<string>();
 
   private constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly logger: Logger) {}
 
@@ -69,16 +74,99 @@ export class PostgresStore implements StationStore {
   async recordAll(batch: readonly { message: StationMessage; delivery: Delivery }[]): Promise<void> {
     if (batch.length === 0) return;
     const locks = [...new Set(batch.flatMap(({ message }) => lockOf(message)))].sort();
+    const hosts = new Set<string>();
     await this.tx(async (c) => {
-      for (const lock of locks) await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock]);
-      for (const { message, delivery } of batch) await this.recordWith(c, message, delivery);
+      // All in one round trip, in the array's order (a function scan returns its rows in order).
+      if (locks.length > 0) await c.query('SELECT pg_advisory_xact_lock(hashtextextended(l, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(l, n) ORDER BY n', [locks]);
+      // Health messages count in the events' seq order (and theirs in the events'): such a batch goes one message at a time.
+      if (batch.some(({ message }) => message.kind === 'health')) {
+        for (const { message, delivery } of batch) {
+          await this.recordWith(c, message, delivery, true);
+          if (message.kind === 'event') hosts.add(message.host);
+        }
+        return;
+      }
+      const events: { host: string; event: EventMessage; delivery: Delivery }[] = [];
+      const thumbnails: { host: string; id: string; jpeg: Buffer; delivery: Delivery }[] = [];
+      for (const { message, delivery } of batch) {
+        if (message.kind === 'event') events.push({ host: message.host, event: message.payload, delivery });
+        else if (message.kind === 'thumbnail') thumbnails.push({ host: message.host, id: message.eventId, jpeg: message.jpeg, delivery });
+        else await this.recordWith(c, message, delivery, true);
+      }
+      await this.recordEvents(c, events);
+      await this.recordThumbnails(c, thumbnails);
+      for (const { host } of events) hosts.add(host);
     });
+    for (const host of hosts) this.hostsWithRow.add(host);
   }
 
-  /** In `c`'s transaction, or in one of its own. */
-  private async recordWith(c: Tx | undefined, message: StationMessage, delivery: Delivery): Promise<RecordOutcome> {
+  /**
+   * A batch's events in six round trips however many there are (one statement per message made a
+   * batch's commit wait for hundreds of round trips in turn, seconds on a loaded machine). The same
+   * as recordEvent one after the other: a message already stored is a duplicate; a message is late
+   * when a higher seq of its host was stored before it (earlier in the batch included); each event
+   * folds its messages in the batch's order onto what the store holds. The caller holds the locks.
+   */
+  private async recordEvents(c: Tx, items: readonly { host: string; event: EventMessage; delivery: Delivery }[]): Promise<void> {
+    if (items.length === 0) return;
+    const hostList = [...new Set(items.map((i) => i.host))];
+    const maxSeqs = await c.query<{ host: string; max: number | null }>(`SELECT h AS host, GREATEST((SELECT max(seq) FROM event_messages WHERE host = h), (SELECT max(seq) FROM health_messages WHERE host = h)) AS max
+      FROM unnest($1::text[]) AS h`, [hostList]);
+    const maxSeq = new Map(maxSeqs.rows.map((r) => [r.host, r.max ?? Number.NEGATIVE_INFINITY]));
+    const current = await c.query<EventRow>('SELECT e.* FROM events e JOIN unnest($1::text[], $2::text[]) AS k(host, event_id) ON e.host = k.host AND e.event_id = k.event_id',
+      [items.map((i) => i.host), items.map((i) => i.event.id)]);
+    const folded = new Map<string, AlertEntry>(current.rows.map((r) => [alertKey(r.host, r.event_id), toEntry(r)]));
+    const inserted = await c.query<{ host: string; event_id: string; seq: number }>(`INSERT INTO event_messages (host, event_id, seq, type, payload, received_at)
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS m(host text, event_id text, seq bigint, type text, payload jsonb, received_at timestamptz)
+      ON CONFLICT DO NOTHING RETURNING host, event_id, seq`,
+    [JSON.stringify(items.map(({ host, event, delivery }) => ({ host, event_id: event.id, seq: event.seq, type: event.type, payload: event, received_at: delivery.receivedAt.toISOString() })))]);
+    const fresh = new Set(inserted.rows.map((r) => `${r.host}/${r.event_id}#${r.seq}`));
+    const changed = new Map<string, AlertEntry>();
+    const notifications: string[] = [];
+    for (const { host, event, delivery } of items) {
+      // A second copy in the same batch is a duplicate too: only the first takes the fresh row.
+      if (!fresh.delete(`${host}/${event.id}#${event.seq}`)) continue;
+      const key = alertKey(host, event.id);
+      const delayed = event.historical === true || (maxSeq.get(host) ?? Number.NEGATIVE_INFINITY) > event.seq;
+      maxSeq.set(host, Math.max(maxSeq.get(host) ?? Number.NEGATIVE_INFINITY, event.seq));
+      const before = folded.get(key);
+      const entry = before === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(before, event, delayed, delivery.receivedAt);
+      folded.set(key, entry);
+      changed.set(key, entry);
+      notifications.push(this.notification({ kind: 'alert', key, seq: event.seq }));
+    }
+    if (changed.size === 0) return;
+    // Every host with events has a row: the restore reads each host's newest events through it.
+    const newHosts = hostList.filter((h) => !this.hostsWithRow.has(h));
+    if (newHosts.length > 0) await c.query('INSERT INTO hosts (host) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [newHosts]);
+    const rows = [...changed.values()].map((e) => ({
+      host: e.host, event_id: e.id, camera: e.camera, label: e.label, score: e.score, max_score: e.maxScore, box: e.box, zones: e.zones, started_at: e.startedAt,
+      sort_at: e.sortAt, ended_at: e.endedAt, type: e.type, ts: e.ts, seq: e.seq, thumbnail: e.thumbnail, alert: e.alert, quiet: e.quiet, delayed: e.delayed,
+    }));
+    await c.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS e(host text, event_id text, camera text, label text, score double precision, max_score double precision, box jsonb, zones jsonb,
+        started_at text, sort_at timestamptz, ended_at text, type text, ts text, seq bigint, thumbnail boolean, alert boolean, quiet text, delayed boolean)
+      ON CONFLICT (host, event_id) DO UPDATE SET camera = excluded.camera, label = excluded.label, score = excluded.score, max_score = excluded.max_score, box = excluded.box,
+        zones = excluded.zones, started_at = excluded.started_at, sort_at = excluded.sort_at, ended_at = excluded.ended_at, type = excluded.type, ts = excluded.ts, seq = excluded.seq,
+        thumbnail = excluded.thumbnail, alert = excluded.alert, quiet = excluded.quiet, delayed = excluded.delayed`, [JSON.stringify(rows)]);
+    await c.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) WITH ORDINALITY AS t(n, i) ORDER BY i', [CHANNEL, notifications]);
+  }
+
+  /** A batch's thumbnails in one statement with their NOTIFYs: as recordThumbnail one after the other (the last copy of a picture wins). */
+  private async recordThumbnails(c: Tx, items: readonly { host: string; id: string; jpeg: Buffer; delivery: Delivery }[]): Promise<void> {
+    if (items.length === 0) return;
+    const last = new Map(items.map((i) => [alertKey(i.host, i.id), i]));
+    const list = [...last.values()];
+    await c.query(`WITH w AS (INSERT INTO thumbnails (host, event_id, jpeg, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::timestamptz[])
+        ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg RETURNING host, event_id)
+      SELECT pg_notify($5, json_build_object('kind', 'thumbnail', 'key', host || '/' || event_id, 'origin', $6::text)::text) FROM w`,
+    [list.map((i) => i.host), list.map((i) => i.id), list.map((i) => i.jpeg), list.map((i) => i.delivery.receivedAt), CHANNEL, this.origin]);
+  }
+
+  /** In `c`'s transaction, or in one of its own; `locked`: the transaction holds the message's advisory lock already. */
+  private async recordWith(c: Tx | undefined, message: StationMessage, delivery: Delivery, locked = false): Promise<RecordOutcome> {
     switch (message.kind) {
-      case 'event': return this.within(c, (t) => this.recordEvent(t, message.host, message.payload, delivery));
+      case 'event': return this.within(c, (t) => this.recordEvent(t, message.host, message.payload, delivery, locked));
       case 'thumbnail': return this.within(c, (t) => this.recordThumbnail(t, message.host, message.eventId, message.jpeg, delivery));
       case 'frame': return this.within(c, (t) => this.recordFrame(t, message.host, message.eventId, message.frame, delivery));
       case 'health': return this.within(c, (t) => this.recordHealth(t, message.host, message.payload, delivery));
@@ -204,25 +292,33 @@ export class PostgresStore implements StationStore {
     await this.pool.end();
   }
 
-  private async recordEvent(c: Tx, host: string, event: EventMessage, delivery: Delivery): Promise<RecordOutcome> {
+  /**
+   * Three round trips (two once this console has seen the host's row): the message row, the check
+   * for a newer seq and the event's current fold in one statement; the new fold and its NOTIFY in
+   * another.
+   */
+  private async recordEvent(c: Tx, host: string, event: EventMessage, delivery: Delivery, locked: boolean): Promise<RecordOutcome> {
     const key = alertKey(host, event.id);
-    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`event/${key}`]);
-    const inserted = await c.query('INSERT INTO event_messages (host, event_id, seq, type, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-      [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
-    if (inserted.rowCount === 0) return 'duplicate';
-    const delayed = event.historical === true || await this.behindNewerSeq(c, host, event.seq);
+    if (!locked) await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`event/${key}`]);
+    const found = await c.query<EventRow & { inserted: number; behind: boolean }>(`WITH ins AS (
+        INSERT INTO event_messages (host, event_id, seq, type, payload, received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1)
+      SELECT (SELECT count(*) FROM ins)::int AS inserted,
+        EXISTS (SELECT 1 FROM event_messages WHERE host = $1 AND seq > $3 UNION ALL SELECT 1 FROM health_messages WHERE host = $1 AND seq > $3) AS behind,
+        e.* FROM (SELECT 1) one LEFT JOIN events e ON e.host = $1 AND e.event_id = $2`,
+    [host, event.id, event.seq, event.type, event, delivery.receivedAt]);
+    const row = found.rows[0];
+    if (row === undefined || row.inserted === 0) return 'duplicate';
+    const delayed = event.historical === true || row.behind;
     // Every host with events has a row: the restore reads each host's newest events through it.
-    await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
-    const existing = await c.query<EventRow>('SELECT * FROM events WHERE host = $1 AND event_id = $2', [host, event.id]);
-    const current = existing.rows[0];
-    const entry = current === undefined ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(current), event, delayed, delivery.receivedAt);
-    await c.query(`INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
+    if (!this.hostsWithRow.has(host)) await c.query('INSERT INTO hosts (host) VALUES ($1) ON CONFLICT DO NOTHING', [host]);
+    const entry = row.host === null ? newAlert(host, event, delayed, delivery.receivedAt) : mergeAlert(toEntry(row), event, delayed, delivery.receivedAt);
+    await c.query(`WITH up AS (INSERT INTO events (host, event_id, camera, label, score, max_score, box, zones, started_at, sort_at, ended_at, type, ts, seq, thumbnail, alert, quiet, delayed)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
       ON CONFLICT (host, event_id) DO UPDATE SET camera = $3, label = $4, score = $5, max_score = $6, box = $7, zones = $8, started_at = $9, sort_at = $10,
-        ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18`,
+        ended_at = $11, type = $12, ts = $13, seq = $14, thumbnail = $15, alert = $16, quiet = $17, delayed = $18 RETURNING 1)
+      SELECT pg_notify($19, $20) FROM up`,
     [host, event.id, entry.camera, entry.label, entry.score, entry.maxScore, JSON.stringify(entry.box), JSON.stringify(entry.zones), entry.startedAt, entry.sortAt,
-      entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed]);
-    await this.notify(c, { kind: 'alert', key, seq: event.seq });
+      entry.endedAt, entry.type, entry.ts, entry.seq, entry.thumbnail, entry.alert, entry.quiet, entry.delayed, CHANNEL, this.notification({ kind: 'alert', key, seq: event.seq })]);
     return 'stored';
   }
 
@@ -233,11 +329,11 @@ export class PostgresStore implements StationStore {
   }
 
   private async recordThumbnail(c: Tx, host: string, id: string, jpeg: Buffer, delivery: Delivery): Promise<RecordOutcome> {
-    const written = await c.query(`INSERT INTO thumbnails (host, event_id, jpeg, received_at) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg`, [host, id, jpeg, delivery.receivedAt]);
-    if (written.rowCount === 0) return 'duplicate';
-    await this.notify(c, { kind: 'thumbnail', key: alertKey(host, id) });
-    return 'stored';
+    // The write and its NOTIFY in one round trip: a row comes back only when the picture was written.
+    const written = await c.query(`WITH w AS (INSERT INTO thumbnails (host, event_id, jpeg, received_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (host, event_id) DO UPDATE SET jpeg = excluded.jpeg, received_at = excluded.received_at WHERE thumbnails.jpeg <> excluded.jpeg RETURNING 1)
+      SELECT pg_notify($5, $6) FROM w`, [host, id, jpeg, delivery.receivedAt, CHANNEL, this.notification({ kind: 'thumbnail', key: alertKey(host, id) })]);
+    return written.rowCount === 0 ? 'duplicate' : 'stored';
   }
 
   /** One whole picture per event: the first one stays (a redelivery or a second console changes nothing). */
@@ -315,7 +411,11 @@ export class PostgresStore implements StationStore {
 
   /** Delivered to every listening console when the transaction commits, never before. */
   private async notify(c: Tx, change: StoreChange): Promise<void> {
-    await c.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...change, origin: this.origin })]);
+    await c.query('SELECT pg_notify($1, $2)', [CHANNEL, this.notification(change)]);
+  }
+
+  private notification(change: StoreChange): string {
+    return JSON.stringify({ ...change, origin: this.origin });
   }
 
   /** One connection held for LISTEN; after losing it, reconnects and tells listeners to reload. */

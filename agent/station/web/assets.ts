@@ -41,6 +41,8 @@ h2{font-size:.95rem;text-transform:uppercase;letter-spacing:.04em;color:var(--mu
 .alert .thumb{width:96px;height:72px;object-fit:cover;border-radius:3px;background:#e9ecef}
 .alert time{color:var(--muted)}
 .alert[hidden]{display:none}
+.host{content-visibility:auto;contain-intrinsic-size:auto 420px}.alert{content-visibility:auto;contain-intrinsic-size:auto 86px}
+#feed-more{margin:.4rem 0;color:var(--bad)}
 @media (max-width:480px){.alert{grid-template-columns:72px minmax(0,1fr)}.alert .thumb{width:72px;height:54px}.alert .ack,.acked-by{grid-column:1/-1}}
 button{font:inherit;padding:.3rem .7rem;border-radius:4px;border:1px solid #8a949e;background:#fff;cursor:pointer}
 .ack button{background:#1d4ed8;color:#fff;border-color:#1d4ed8}
@@ -84,14 +86,39 @@ export const CONSOLE_JS = `
   }
   function replace(id, html) { document.getElementById(id).replaceChildren(fragment(html)); }
 
+  // Open (unacknowledged) rows are kept before quiet and acknowledged ones; an open row that still
+  // does not fit is counted under the list (#feed-more), never dropped unsaid.
+  var more = document.getElementById('feed-more');
+  var moreFromServer = more ? Number(more.dataset.n) || 0 : 0;
+  var dropped = {};
+  function showMore() {
+    if (!more) return;
+    var n = moreFromServer + Object.keys(dropped).length;
+    more.hidden = n === 0;
+    more.firstElementChild.textContent = text('feed.more', { n: n });
+  }
   function upsert(data) {
     var row = fragment(data.html).firstElementChild;
     var old = feed.querySelector('li[data-key="' + CSS.escape(data.key) + '"]');
     if (old) old.remove();
+    delete dropped[data.key];
     var sort = Number(row.dataset.sort);
     var next = Array.prototype.find.call(feed.children, function (li) { return Number(li.dataset.sort) < sort; });
+    row.hidden = filtered(row);
     feed.insertBefore(row, next || null);
-    while (feed.children.length > MAX_ROWS) feed.lastElementChild.remove();
+    while (feed.children.length > MAX_ROWS) {
+      var victim = null;
+      for (var i = feed.children.length - 1; i >= 0 && victim === null; i--) if (!feed.children[i].classList.contains('open')) victim = feed.children[i];
+      if (victim === null) { victim = feed.lastElementChild; dropped[victim.dataset.key] = true; }
+      victim.remove();
+    }
+    showMore();
+  }
+
+  // The filter choices list what the rows hold: rebuilt at most once a second, not per pushed row.
+  var filtersDue = null;
+  function refreshFiltersSoon() {
+    if (filtersDue === null) filtersDue = setTimeout(function () { filtersDue = null; refreshFilters(); }, 1000);
   }
 
   function refreshFilters() {
@@ -107,21 +134,22 @@ export const CONSOLE_JS = `
     });
     applyFilters();
   }
+  function filtered(li) {
+    return filters.some(function (f) { return f.el.value !== '' && li.dataset[f.key] !== f.el.value; });
+  }
   function applyFilters() {
-    Array.prototype.forEach.call(feed.children, function (li) {
-      li.hidden = filters.some(function (f) { return f.el.value !== '' && li.dataset[f.key] !== f.el.value; });
-    });
+    Array.prototype.forEach.call(feed.children, function (li) { li.hidden = filtered(li); });
   }
   filters.forEach(function (f) { f.el.addEventListener('change', applyFilters); });
 
-  function tick() {
-    document.querySelectorAll('[data-seen]').forEach(function (el) {
+  function tick(root) {
+    (root || document).querySelectorAll('[data-seen]').forEach(function (el) {
       var s = Math.max(0, Math.round((Date.now() - Number(el.dataset.seen)) / 1000));
       var age = s < 120 ? text('age.seconds', { n: s }) : s < 7200 ? text('age.minutes', { n: Math.round(s / 60) }) : text('age.hours', { n: Math.round(s / 3600) });
       el.textContent = text('host.seen', { age: age });
     });
   }
-  setInterval(tick, 1000);
+  setInterval(function () { tick(); }, 1000);
 
   feed.addEventListener('submit', function (e) {
     var form = e.target.closest('form.ack');
@@ -200,12 +228,34 @@ export const CONSOLE_JS = `
   events.addEventListener('host', function (e) {
     var data = JSON.parse(e.data);
     var old = document.querySelector('#hosts article[data-host="' + CSS.escape(data.id) + '"]');
-    if (old) { old.replaceWith(fragment(data.html)); tick(); }
+    if (!old) return;
+    var row = fragment(data.html).firstElementChild;
+    old.replaceWith(row);
+    tick(row);
+  });
+  // Only some cameras of a village changed (a new picture), or its last sign of life.
+  events.addEventListener('cams', function (e) {
+    var data = JSON.parse(e.data);
+    var article = document.querySelector('#hosts article[data-host="' + CSS.escape(data.id) + '"]');
+    if (!article) return;
+    data.cams.forEach(function (cam) {
+      var old = article.querySelector('figure[data-camera="' + CSS.escape(cam.id) + '"]');
+      if (old) old.replaceWith(fragment(cam.html));
+    });
+    var age = article.querySelector('[data-seen]');
+    if (age && data.seen !== null) { age.dataset.seen = String(data.seen); tick(article); }
   });
   events.addEventListener('health', function (e) { replace('health', JSON.parse(e.data).html); });
   events.addEventListener('summary', function (e) { replace('summary', JSON.parse(e.data).html); });
-  events.addEventListener('feed', function (e) { replace('feed', JSON.parse(e.data).html); refreshFilters(); });
-  events.addEventListener('alert', function (e) { upsert(JSON.parse(e.data)); refreshFilters(); });
+  events.addEventListener('feed', function (e) {
+    var d = JSON.parse(e.data);
+    replace('feed', d.html);
+    moreFromServer = d.more || 0;
+    dropped = {};
+    showMore();
+    refreshFilters();
+  });
+  events.addEventListener('alert', function (e) { upsert(JSON.parse(e.data)); refreshFiltersSoon(); });
   refreshFilters();
 })();
 

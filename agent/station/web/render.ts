@@ -55,6 +55,7 @@ export function renderPage(state: StationState, viewer: Viewer): string {
           <label>${t('filter.label')} <select id="f-label"><option value="">${t('filter.all')}</option></select></label>
         </div>
         <ol id="feed">${renderFeed(state, viewer)}</ol>
+        ${renderFeedMore(t, feedRows(state.alerts()).openNotShown)}
       </div>
     </main>`);
 }
@@ -87,11 +88,7 @@ function languageChoice(t: WebText): Html {
 }
 
 export function renderSummary(state: StationState, lang: Lang): Html {
-  const hosts = state.hosts();
-  const down = hosts.filter((h) => h.liveness !== 'online').length;
-  const faulty = hosts.reduce((n, h) => n + h.cameras.filter((c) => c.state !== 'online').length, 0);
-  const open = state.alerts().filter(isUnacknowledged).length;
-  return html`${webText(lang)('summary', { hosts: hosts.length, down, faulty, open })}`;
+  return html`${webText(lang)('summary', state.counts())}`;
 }
 
 export function renderHosts(state: StationState, lang: Lang): Html {
@@ -129,6 +126,11 @@ function renderModel(t: WebText, host: HostView): Html {
   return html`${line}${pct === null ? '' : html` <progress max="100" value="${pct}">${pct}%</progress> ${pct}%`}${update.error === undefined ? '' : ` (${update.error})`}`;
 }
 
+/** One camera's tile, pushed alone when only it changed. */
+export function renderCameraTile(hostId: string, camera: CameraView, lang: Lang): Html {
+  return renderCamera(webText(lang), hostId, camera);
+}
+
 function renderCamera(t: WebText, hostId: string, camera: CameraView): Html {
   const picture = camera.latestThumbnail === null
     ? html`<div class="nopic">${t('camera.noPicture')}</div>`
@@ -153,9 +155,34 @@ function healthRow(t: WebText, h: HealthEntry): Html {
   return html`<li class="${h.severity} ${h.state}"><span class="badge ${h.severity}">${t(`severity.${h.severity}`)}</span> <strong>${h.host}</strong> ${t('health.line', { kind: valueText(t, 'healthKind', h.kind), subject: h.subject, message: h.message })} <time datetime="${h.ts}">${clock(h.ts)}</time>${h.delayed ? html` <span class="badge delayed">${t('badge.delayed')}</span>` : ''}</li>`;
 }
 
+/**
+ * The rows the page lists: the newest FEED_ROWS, unacknowledged alerts first (an open alert is never
+ * dropped for a quiet or acknowledged one), and how many open ones still do not fit.
+ */
+export function feedRows(alerts: readonly AlertEntry[], n = FEED_ROWS): { rows: AlertEntry[]; openNotShown: number } {
+  if (alerts.length <= n) return { rows: [...alerts], openNotShown: 0 };
+  const open = alerts.filter(isUnacknowledged);
+  const keep = new Set(open.slice(0, n));
+  for (const a of alerts) {
+    if (keep.size >= n) break;
+    keep.add(a);
+  }
+  return { rows: alerts.filter((a) => keep.has(a)), openNotShown: Math.max(0, open.length - n) };
+}
+
 export function renderFeed(state: StationState, viewer: Viewer): Html {
-  const alerts = state.alerts().slice(0, FEED_ROWS);
-  return html`${alerts.map((a) => renderAlert(a, state.hasImage('thumbnail', a.host, a.id), viewer))}`;
+  return html`${feedRows(state.alerts()).rows.map((a) => renderAlert(a, state.hasImage('thumbnail', a.host, a.id), viewer))}`;
+}
+
+/** The pushed 'feed' fragment: the rows, and how many open alerts did not fit. */
+export function feedFragment(state: StationState, viewer: Viewer): { html: string; more: number } {
+  const { rows, openNotShown } = feedRows(state.alerts());
+  return { html: html`${rows.map((a) => renderAlert(a, state.hasImage('thumbnail', a.host, a.id), viewer))}`.value, more: openNotShown };
+}
+
+/** Open alerts the list has no room for are counted under it, with the way to them: none vanishes unsaid. */
+function renderFeedMore(t: WebText, n: number): Html {
+  return html`<p id="feed-more" class="more" data-n="${n}"${n === 0 ? html` hidden` : ''}><a href="/history?kind=alert">${t('feed.more', { n })}</a></p>`;
 }
 
 export function renderAlert(alert: AlertEntry, hasThumbnail: boolean, viewer: Viewer): Html {

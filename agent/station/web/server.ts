@@ -24,7 +24,7 @@ import { chosenLang, langCookie, requestLang } from './language.js';
 import { formatAddress, isLoopback, loopbackHostHeaders, type ListenAddress } from './listen.js';
 import { verifyPassword } from './passwords.js';
 import { PushScheduler } from './push.js';
-import { LOCAL_OPERATOR, renderFeed, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from './render.js';
+import { LOCAL_OPERATOR, feedFragment, renderHealth, renderHosts, renderLoginPage, renderPage, renderSummary, type Viewer } from './render.js';
 import { SESSION_COOKIE, SessionStore, clearedSessionCookie, readCookie, sameToken, sessionCookie, token, type Session } from './sessions.js';
 import { SseHub } from './sse.js';
 import type { StationStore } from '../store/store.js';
@@ -235,7 +235,7 @@ export class WebConsole implements Module {
     sendTo('summary', { html: renderSummary(state, viewer.lang).value });
     sendTo('hosts', { html: renderHosts(state, viewer.lang).value });
     sendTo('health', { html: renderHealth(state, viewer.lang).value });
-    sendTo('feed', { html: renderFeed(state, viewer).value });
+    sendTo('feed', feedFragment(state, viewer));
   }
 
   private async acknowledge(req: IncomingMessage, res: ServerResponse, viewer: Viewer): Promise<void> {

@@ -16,10 +16,10 @@ export class ConsoleProcess {
   }
 
   /** Starts `minwang console --web` with `args` and waits until it serves and has subscribed. */
-  static async start(name: string, port: number, args: string[]): Promise<ConsoleProcess> {
+  static async start(name: string, port: number, args: string[], env: Record<string, string> = {}): Promise<ConsoleProcess> {
     // STATION_LOAD_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for profiling the consoles.
     const flags = (process.env.STATION_LOAD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-    const child = spawn(process.execPath, [...flags, BIN, 'console', '--web', '--listen', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...flags, BIN, 'console', '--web', '--listen', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const proc = new ConsoleProcess(name, `http://127.0.0.1:${port}/`, child);
     const until = Date.now() + 120_000;
     while (!(proc.output.includes('serving http://') && proc.output.includes('"msg":"subscribed"'))) {

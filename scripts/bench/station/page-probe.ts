@@ -20,6 +20,11 @@ const WATCH_FEED = `(() => {
       if (key !== null && seen[key] === undefined) seen[key] = Date.now();
     }
   };
+  const work = { longTasks: 0, longTaskMs: 0 };
+  window.minwangWork = work;
+  try {
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => { work.longTasks++; work.longTaskMs += e.duration; })).observe({ type: 'longtask', buffered: false });
+  } catch (e) { /* no long-task timing in this browser */ }
   const feed = document.getElementById('feed') || document.body;
   new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach(note))).observe(feed, { childList: true, subtree: true });
 })()`;
@@ -43,6 +48,12 @@ export class PageProbe {
   /** When each alert key first appeared on each page (wall-clock ms), page by page. */
   async seen(): Promise<Record<string, number>[]> {
     return Promise.all(this.pages.map((p) => p.evaluate<Record<string, number>>('window.minwangSeen || {}')));
+  }
+
+  /** Main-thread tasks over 50 ms on each page (how busy Chromium was) and its DOM size. */
+  async work(): Promise<{ longTasks: number; longTaskMs: number; nodes: number }[]> {
+    return Promise.all(this.pages.map((p) => p.evaluate<{ longTasks: number; longTaskMs: number; nodes: number }>(
+      '({ ...(window.minwangWork || { longTasks: 0, longTaskMs: 0 }), nodes: document.getElementsByTagName("*").length })')));
   }
 
   async close(): Promise<void> {

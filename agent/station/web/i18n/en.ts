@@ -113,6 +113,7 @@ export const en = {
   'quiet.rate': 'quiet: rate cap',
   'alert.acknowledge': 'Acknowledge',
   'alert.retry': 'retry ({error})',
+  'feed.more': '{n} older unacknowledged alerts are not listed here: see the history',
   'alert.localOperator': 'local operator',
 
   'http.loopbackOnly': 'this console answers to 127.0.0.1, localhost and [::1] only',

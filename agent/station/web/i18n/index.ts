@@ -31,7 +31,7 @@ function isWebKey(key: string): key is WebKey {
 }
 
 /** What the page's script needs to say by itself (it builds no HTML, only these texts). */
-export const CLIENT_KEYS = ['filter.all', 'link.live', 'link.reconnecting', 'link.brokerUnreachable', 'alert.retry', 'host.seen', 'age.seconds', 'age.minutes', 'age.hours', 'label.person', 'label.ebike',
+export const CLIENT_KEYS = ['filter.all', 'link.live', 'link.reconnecting', 'link.brokerUnreachable', 'alert.retry', 'feed.more', 'host.seen', 'age.seconds', 'age.minutes', 'age.hours', 'label.person', 'label.ebike',
   'clip.fetching', 'clip.failed', 'clip.gaveUp', 'look.alt', 'look.failed', 'look.stopped'] as const satisfies readonly WebKey[];
 
 export function clientTexts(lang: Lang): Record<(typeof CLIENT_KEYS)[number], string> {

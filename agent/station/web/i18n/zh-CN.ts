@@ -114,6 +114,7 @@ export const zhCN = {
   'quiet.rate': '未告警：超过频率上限',
   'alert.acknowledge': '确认',
   'alert.retry': '重试（{error}）',
+  'feed.more': '另有 {n} 条较早的未确认告警未在此列出：请看历史记录',
   'alert.localOperator': '本机值班员',
 
   'http.loopbackOnly': '本监控台只响应 127.0.0.1、localhost 和 [::1]',

@@ -122,6 +122,46 @@ describe('PostgreSQL store', () => {
     expect(await store.acknowledge('h1/none', { by: 'bob', at: at(10) })).toBeUndefined();
   });
 
+  it('stores a batch (recordAll, a few statements for all its events) as it stores the same messages one at a time', async () => {
+    const messages = [
+      msg(topic.events('h1'), event('e1', 3, { type: 'end', endedAt: at(3), score: 0.5 })),
+      msg(topic.eventThumbnail('h1', 'e1'), JPEG),
+      msg(topic.events('h1'), event('e1', 1, { score: 0.9 })),
+      msg(topic.events('h1'), event('e1', 3, { type: 'end', endedAt: at(3), score: 0.5 })),
+      msg(topic.events('h2'), event('e1', 7, { alert: false, quiet: 'cooldown' })),
+      msg(topic.events('h1'), event('e2', 2, { type: 'new', score: 0.6 })),
+      msg(topic.eventThumbnail('h1', 'e1'), JPEG),
+      msg(topic.events('h1'), event('e2', 4, { type: 'update', score: 0.8, historical: true })),
+    ];
+    const contents = async (d: TestDatabase) => ({
+      events: (await d.query('SELECT * FROM events ORDER BY host, event_id')).rows,
+      messages: (await d.query('SELECT host, event_id, seq, type, payload FROM event_messages ORDER BY host, event_id, seq')).rows,
+      thumbnails: (await d.query('SELECT host, event_id, jpeg FROM thumbnails ORDER BY host, event_id')).rows,
+      hosts: (await d.query('SELECT host FROM hosts ORDER BY host')).rows,
+    });
+    const one = await createTestDatabase();
+    const oneStore = await PostgresStore.open(one.url, silentLogger());
+    try {
+      // A message already stored before the batch: the batch has it as a duplicate.
+      await oneStore.record(msg(topic.events('h1'), event('e2', 5, { type: 'end', endedAt: at(5) })), live(0));
+      for (const [i, m] of messages.entries()) await oneStore.record(m, live(i + 1));
+      db = await createTestDatabase();
+      store = await PostgresStore.open(db.url, silentLogger());
+      const changes: StoreChange[] = [];
+      store.watch((change) => changes.push(change));
+      await store.record(msg(topic.events('h1'), event('e2', 5, { type: 'end', endedAt: at(5) })), live(0));
+      await store.recordAll(messages.map((message, i) => ({ message, delivery: live(i + 1) })));
+      expect(await contents(db)).toEqual(await contents(one));
+      expect((await store.alert('h1/e1'))?.delayed).toBe(true);
+      await expect.poll(() => changes.length).toBeGreaterThanOrEqual(6);
+      expect(changes.filter((c) => c.kind === 'thumbnail')).toEqual([{ kind: 'thumbnail', key: 'h1/e1' }]);
+      expect(changes.filter((c) => c.kind === 'alert').map((c) => c.key).sort()).toEqual(['h1/e1', 'h1/e1', 'h1/e2', 'h1/e2', 'h1/e2', 'h2/e1']);
+    } finally {
+      await oneStore.close();
+      await one.drop();
+    }
+  });
+
   it('keeps health, cameras and hosts, newest by ts and bounded per host', async () => {
     db = await createTestDatabase();
     store = await PostgresStore.open(db.url, silentLogger());
