@@ -29,6 +29,23 @@ function page(hub: SseHub, unread = { bytes: 0 }) {
   return read;
 }
 
+/** A page with one village online, then 2 MiB behind in reading: what the push holds back for it. */
+async function behindPage() {
+  const clock = new FakeClock(new Date(T0));
+  const state = new StationState({ clock });
+  const hub = new SseHub();
+  const unread = { bytes: 0 };
+  const received = page(hub, unread);
+  const push = new PushScheduler({ state, subscriber: { connected: () => true } as unknown as StationSubscriber, hub, clock });
+  push.start();
+  const live = () => ({ receivedAt: clock.now(), retained: false });
+  state.apply(msg(topic.status('h1'), status('online', 1)), live());
+  await clock.advance(200);
+  received();
+  unread.bytes = 2 << 20;
+  return { clock, state, hub, received, push, live };
+}
+
 describe('PushScheduler (what a loaded station pushes to its pages)', () => {
   it('pushes alerts at once, a changed village as its own row at most every 2 s, the whole list only for a new village, and the summary at most every 2 s', async () => {
     const clock = new FakeClock(new Date(T0));
@@ -80,18 +97,7 @@ describe('PushScheduler (what a loaded station pushes to its pages)', () => {
   });
 
   it('holds alert rows for a page that is behind, each row\'s newest version once, then the sections it skipped', async () => {
-    const clock = new FakeClock(new Date(T0));
-    const state = new StationState({ clock });
-    const hub = new SseHub();
-    const unread = { bytes: 0 };
-    const received = page(hub, unread);
-    const push = new PushScheduler({ state, subscriber: { connected: () => true } as unknown as StationSubscriber, hub, clock });
-    push.start();
-    const live = () => ({ receivedAt: clock.now(), retained: false });
-    state.apply(msg(topic.status('h1'), status('online', 1)), live());
-    await clock.advance(200);
-    received();
-    unread.bytes = 2 << 20;
+    const { clock, state, received, push, live } = await behindPage();
     state.apply(msg(topic.events('h1'), event('e1', 1)), live());
     await clock.advance(2200);
     state.apply(msg(topic.events('h1'), { ...event('e1', 2), type: 'end', endedAt: new Date(T0).toISOString(), reason: 'gone' }), live());
@@ -107,18 +113,7 @@ describe('PushScheduler (what a loaded station pushes to its pages)', () => {
   });
 
   it('sends the newest rows and a count of the open alerts that do not fit to a page that missed more rows than it holds', async () => {
-    const clock = new FakeClock(new Date(T0));
-    const state = new StationState({ clock });
-    const hub = new SseHub();
-    const unread = { bytes: 0 };
-    const received = page(hub, unread);
-    const push = new PushScheduler({ state, subscriber: { connected: () => true } as unknown as StationSubscriber, hub, clock });
-    push.start();
-    const live = () => ({ receivedAt: clock.now(), retained: false });
-    state.apply(msg(topic.status('h1'), status('online', 1)), live());
-    await clock.advance(200);
-    received();
-    unread.bytes = 2 << 20;
+    const { clock, state, hub, received, push, live } = await behindPage();
     for (let i = 1; i <= 350; i++) {
       state.apply(msg(topic.events('h1'), { ...event(`e${i}`, i), startedAt: new Date(T0 - (400 - i) * 1000).toISOString() }), live());
       if (i % 50 === 0) await clock.advance(200);
