@@ -123,21 +123,29 @@ export function compareAlerts(a: Pick<AlertEntry, 'sortAt' | 'key'>, b: Pick<Ale
 }
 
 /**
- * The entry to drop when over the limit: the oldest of the host holding the most entries, so one
- * host flooding the feed only pushes out its own alerts once it holds more than any other.
- * `sorted` is newest first.
+ * The entry to drop when over the limit: a quiet or acknowledged one before an open alert (one that
+ * rings and nobody has acknowledged: it must not leave the operator's list while others can), and
+ * among those the oldest of the host holding the most, so one host flooding the feed only pushes out
+ * its own entries once it holds more than any other. Entries without `alert` (the SQLite store's
+ * prune) count as not open. `sorted` is newest first.
  */
-export function evictionIndex(sorted: readonly Pick<AlertEntry, 'host'>[]): number {
+export function evictionIndex(sorted: readonly (Pick<AlertEntry, 'host'> & Partial<Pick<AlertEntry, 'alert' | 'ack'>>)[]): number {
+  const open = (e: Partial<Pick<AlertEntry, 'alert' | 'ack'>>) => e.alert === true && e.ack === null;
+  const anyClosed = sorted.some((e) => !open(e));
+  const candidate = (e: (typeof sorted)[number]) => !anyClosed || !open(e);
   const counts = new Map<string, number>();
-  for (const e of sorted) counts.set(e.host, (counts.get(e.host) ?? 0) + 1);
+  for (const e of sorted) if (candidate(e)) counts.set(e.host, (counts.get(e.host) ?? 0) + 1);
   let biggest = '';
   let most = -1;
   for (const [host, n] of counts) if (n > most) [biggest, most] = [host, n];
-  for (let i = sorted.length - 1; i >= 0; i--) if (sorted[i]?.host === biggest) return i;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    const e = sorted[i];
+    if (e !== undefined && e.host === biggest && candidate(e)) return i;
+  }
   return sorted.length - 1;
 }
 
-/** Entries kept sorted newest first, at most `limit`; over it, the biggest host's oldest go. */
+/** Entries kept sorted newest first, at most `limit`; over it, quiet and acknowledged ones go first, the biggest host's oldest. */
 export class AlertFeed {
   private readonly byKey = new Map<string, AlertEntry>();
   private sorted: AlertEntry[] = [];

@@ -65,4 +65,21 @@ describe('one host cannot hide another village\'s alerts', () => {
     state.apply(msg(topic.events('h1'), event('b', 2, { startedAt: at(60) })), live(clock));
     expect(state.alerts().map((a) => a.id)).toEqual(['a', 'b']);
   });
+
+  it('keeps a late unacknowledged alert in a full feed by dropping a quiet event instead', () => {
+    const clock = new FakeClock(new Date(T0 + 600_000));
+    const state = new StationState({ clock, staleAfterMs: 90_000, maxAlerts: 10 });
+    for (let i = 1; i <= 10; i++) {
+      state.apply(msg(topic.events('busy'), event(`quiet-${i}`, i, { startedAt: at(100 + i), alert: false, quiet: 'cooldown' })), live(clock));
+    }
+    // Older than everything in the feed (it waited in a killed console's session): still listed.
+    state.apply(msg(topic.events('late'), event('ring', 1, { startedAt: at(50) })), live(clock));
+    const keys = state.alerts().map((a) => a.key);
+    expect(keys).toHaveLength(10);
+    expect(keys).toContain('late/ring');
+    expect(keys).not.toContain('busy/quiet-1');
+    // When only open alerts are left, the biggest host's oldest goes, as before.
+    for (let i = 1; i <= 10; i++) state.apply(msg(topic.events('busy'), event(`ring-${i}`, 10 + i, { startedAt: at(300 + i) })), live(clock));
+    expect(state.alerts().map((a) => a.key)).toEqual([...Array.from({ length: 9 }, (_, i) => `busy/ring-${10 - i}`), 'late/ring']);
+  });
 });
