@@ -11,6 +11,7 @@
  * most the console's receive maximum unacknowledged, and beyond `limit` mqtt.js is held (reading stops).
  */
 import type { Delivery, StationMessage } from './messages.js';
+import { SerialDrain } from '../core/serial-drain.js';
 
 export interface Incoming {
   message: StationMessage;
@@ -35,7 +36,7 @@ export const MAX_WAITING = 2000;
 export class AckPipeline {
   private queue: Waiting[] = [];
   private readonly held: (() => void)[] = [];
-  private draining: Promise<void> | undefined;
+  private readonly draining = new SerialDrain(() => this.drain());
   private stopped = false;
 
   constructor(private readonly sink: BatchSink, private readonly limit = MAX_WAITING) {}
@@ -52,9 +53,7 @@ export class AckPipeline {
       if (this.queue.length < this.limit) next();
       else this.held.push(next);
     }
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+    this.draining.kick();
   }
 
   waiting(): number {
@@ -63,7 +62,7 @@ export class AckPipeline {
 
   /** Resolves once everything queued so far is stored and acknowledged (or dropped by `stop`). */
   async idle(): Promise<void> {
-    while (this.draining !== undefined) await this.draining;
+    await this.draining.idle();
   }
 
   /** Drops what waits, unacknowledged: the broker delivers it again. */

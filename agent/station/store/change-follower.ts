@@ -8,6 +8,7 @@
  * a bound they are dropped for one reload of the whole view.
  */
 import type { StoreChange } from './store.js';
+import { SerialDrain } from '../../core/serial-drain.js';
 
 /** Entries waiting at most before the follower gives up on them and reloads everything once. */
 const MAX_PENDING = 50_000;
@@ -17,7 +18,7 @@ const BATCH = 500;
 export class ChangeFollower {
   private readonly pending = new Map<string, StoreChange>();
   private resync = false;
-  private draining: Promise<void> | undefined;
+  private readonly draining = new SerialDrain(() => this.drain());
 
   /** `read` applies one change, `readAlerts` several events at once (each handles its own errors). */
   constructor(private readonly read: (change: StoreChange) => Promise<void>, private readonly readAlerts?: (keys: string[]) => Promise<void>) {}
@@ -32,14 +33,12 @@ export class ChangeFollower {
       this.pending.delete(key);
       this.pending.set(key, change);
     }
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+    this.draining.kick();
   }
 
   /** Resolves once every change put so far has been read. */
   async idle(): Promise<void> {
-    while (this.draining !== undefined) await this.draining;
+    await this.draining.idle();
   }
 
   /** Drops what waits and resolves when the read under way is done. */

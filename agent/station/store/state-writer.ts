@@ -7,13 +7,14 @@
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Delivery, StationMessage } from '../messages.js';
+import { SerialDrain } from '../../core/serial-drain.js';
 
 /** Topics waiting at most: beyond it a new topic's copy is dropped (its next copy comes in seconds). */
 const MAX_PENDING = 100_000;
 
 export class StateWriter {
   private readonly pending = new Map<string, { message: StationMessage; delivery: Delivery }>();
-  private draining: Promise<void> | undefined;
+  private readonly draining = new SerialDrain(() => this.drain());
   private dropped = 0;
 
   constructor(private readonly write: (message: StationMessage, delivery: Delivery) => Promise<unknown>, private readonly logger: Logger) {}
@@ -30,14 +31,12 @@ export class StateWriter {
       return;
     }
     this.pending.set(key, { message, delivery });
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+    this.draining.kick();
   }
 
   /** Resolves when everything put so far has been written (or failed). */
   async idle(): Promise<void> {
-    while (this.draining !== undefined) await this.draining;
+    await this.draining.idle();
   }
 
   /** Drops what waits (the broker keeps it) and resolves when the write under way is done. */
