@@ -14,6 +14,7 @@ import { StationState } from './state.js';
 import { trace, tracing } from './trace.js';
 import { isPostgresUrl, openStore } from './store/open.js';
 import { ChangeFollower } from './store/change-follower.js';
+import { SessionKeeper } from './store/console-sessions.js';
 import { StateWriter } from './store/state-writer.js';
 import type { StationStore, StoreChange } from './store/store.js';
 import { StationSubscriber, redact, type BrokerOptions } from './subscriber.js';
@@ -127,8 +128,22 @@ export class ConsoleApp {
       this.web = new WebConsole(web, { state: this.state, subscriber: this.subscriber, store, clock: this.ports.clock, logger: this.logger.child({ module: 'web-console' }), look, ...(clips === null ? {} : { clips }) });
       this.outputs.unshift(this.web);
       this.outputs.push(look, ...(clips === null ? [] : [clips]));
+      const keeper = this.sessionKeeper(web.db);
+      // First among the outputs: this console's own session lock is tried before it connects.
+      if (keeper !== null) this.outputs.unshift(keeper);
     }
     for (const output of this.outputs) await output.start();
+  }
+
+  /**
+   * Consoles sharing the streams with persistent sessions on one PostgreSQL take over the broker
+   * session of a console that is gone, so its share is stored without waiting for its restart.
+   */
+  private sessionKeeper(db: string): SessionKeeper | null {
+    const { shareGroup, clientId } = this.options.broker;
+    if (!isPostgresUrl(db) || shareGroup === undefined || clientId === undefined) return null;
+    const logger = this.logger.child({ module: 'console-sessions' });
+    return new SessionKeeper({ url: db, clientId, shareGroup, adopt: (id) => this.subscriber.adopt(id), clock: this.ports.clock, logger });
   }
 
   /** The web console's clips (fetched when an operator asks), beside its SQLite file unless placed elsewhere. */

@@ -68,6 +68,14 @@ interface PacketSender {
   _sendPacket(packet: { cmd: 'puback'; messageId: number; reasonCode: number }): void;
 }
 
+/** Another console's session, held by this one until that console is back (or this one stops). */
+export interface AdoptedSession {
+  /** Resolves once the connection is gone: handed back to its console, lost, or ended. */
+  readonly closed: Promise<void>;
+  /** Lets the session go (its unacknowledged messages wait at the broker for the next holder). */
+  end(): Promise<void>;
+}
+
 export class StationSubscriber implements Module {
   readonly name = 'station-subscriber';
   private client: MqttClient | undefined;
@@ -103,10 +111,49 @@ export class StationSubscriber implements Module {
     const { broker, logger } = this.deps;
     const client = this.deps.connect(broker.url, this.clientOptions());
     this.client = client;
+    this.pipeline = this.attach(client);
+    client.on('offline', () => logger.warn({ url: redact(broker.url) }, 'broker unreachable; retrying'));
+    client.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'broker connection error'));
+    client.on('connect', () => logger.info({ url: redact(broker.url) }, 'connected to the station broker'));
+    await this.firstSubscription(client);
+  }
+
+  /**
+   * Takes over the persistent session of another console of the group that is gone (`SessionKeeper`
+   * decides when): what the broker queued for it, what it held unacknowledged, and its share of what
+   * comes next are stored here, as this console's own. No subscription is made (the session has
+   * them) and no reconnection: the session is that console's, and when it comes back under its id
+   * the broker hands the session back to it and `closed` resolves. Resolves null when the broker
+   * has no such session (nothing to take over: the new empty one is left to expire at once).
+   */
+  async adopt(clientId: string): Promise<AdoptedSession | null> {
+    const { broker } = this.deps;
+    const options = this.sessionOptions(clientId);
+    const client = this.deps.connect(broker.url, { ...options, reconnectPeriod: 0 });
+    const pipeline = this.attach(client);
+    client.on('error', (err) => this.deps.logger.warn({ err: errorMessage(err), session: clientId }, 'taken-over session: connection error'));
+    const closed = new Promise<void>((resolve) => client.once('close', () => {
+      pipeline?.stop();
+      void client.endAsync(true).finally(resolve);
+    }));
+    const present = await new Promise<boolean | undefined>((resolve) => {
+      client.once('connect', (connack) => resolve(connack.sessionPresent));
+      void closed.then(() => resolve(undefined));
+    });
+    if (present === true) return { closed, end: async () => { pipeline?.stop(); await client.endAsync(true); await closed; } };
+    // MQTT 5: the empty session made by this connection expires as it closes (3.1.1 cannot say so).
+    if (present === false) await client.endAsync(broker.protocolVersion === 4, { properties: { sessionExpiryInterval: 0 } }).catch(() => undefined);
+    await closed;
+    return null;
+  }
+
+  /**
+   * mqtt.js sends the PUBACK when its message handler calls back (unless with an error) and reads
+   * the next message after it; with a sink, the PUBACK is held until the message is stored.
+   */
+  private attach(client: MqttClient): AckPipeline | undefined {
     const sink = this.deps.sink;
     const pipeline = sink === undefined ? undefined : new AckPipeline(sink);
-    this.pipeline = pipeline;
-    // mqtt.js sends the PUBACK when this calls back (unless with an error), and reads the next message after it.
     client.handleMessage = (packet, done) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const item = this.handle(packet.topic, payload, packet.retain);
@@ -125,10 +172,7 @@ export class StationSubscriber implements Module {
         pipeline.push(item, () => done());
       }
     };
-    client.on('offline', () => logger.warn({ url: redact(broker.url) }, 'broker unreachable; retrying'));
-    client.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'broker connection error'));
-    client.on('connect', () => logger.info({ url: redact(broker.url) }, 'connected to the station broker'));
-    await this.firstSubscription(client);
+    return pipeline;
   }
 
   async stop(): Promise<void> {
@@ -141,13 +185,21 @@ export class StationSubscriber implements Module {
   }
 
   private clientOptions(): IClientOptions {
+    return this.deps.broker.clientId === undefined ? this.baseOptions() : this.sessionOptions(this.deps.broker.clientId);
+  }
+
+  private baseOptions(): IClientOptions {
     const { broker } = this.deps;
     const base = brokerClientOptions(broker, 'minwang-console');
     // Bounds what the broker pushes ahead of our acknowledgements (MQTT 3.1.1: the broker's own inflight limit).
-    const options = broker.protocolVersion === 4 ? base : { ...base, properties: { receiveMaximum: RECEIVE_MAXIMUM } };
-    if (broker.clientId === undefined) return options;
-    // A fixed id: a persistent session, so what the broker queued meanwhile comes after a restart.
-    return { ...options, clientId: broker.clientId, clean: false, ...(broker.protocolVersion === 4 ? {} : { properties: { ...options.properties, sessionExpiryInterval: SESSION_EXPIRY_S } }) };
+    return broker.protocolVersion === 4 ? base : { ...base, properties: { receiveMaximum: RECEIVE_MAXIMUM } };
+  }
+
+  /** A fixed id: a persistent session, so what the broker queued meanwhile comes after a restart. */
+  private sessionOptions(clientId: string): IClientOptions {
+    const options = this.baseOptions();
+    if (this.deps.broker.protocolVersion === 4) return { ...options, clientId, clean: false };
+    return { ...options, clientId, clean: false, properties: { ...options.properties, sessionExpiryInterval: SESSION_EXPIRY_S } };
   }
 
   /**

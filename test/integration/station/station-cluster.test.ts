@@ -79,15 +79,16 @@ describe('two consoles on one PostgreSQL and one broker', () => {
   });
 
   /** Two consoles, three hosts publishing 60 events each; console A is killed after about 40 are stored. */
-  async function killOneInABurst(extra: string[], restartA: boolean): Promise<{ stored: number; total: number; atKill: number }> {
+  async function killOneInABurst(extra: string[], { sessions, restartA }: { sessions: boolean; restartA: boolean }): Promise<{ stored: number; total: number; atKill: number }> {
     db = await createTestDatabase();
     const start = async (name: string) => {
-      const started = await startWebConsole(['--db', db.url, ...extra, ...(restartA ? ['--client-id', name] : []), '--url', broker.url]);
+      const started = await startWebConsole(['--db', db.url, ...extra, ...(sessions ? ['--client-id', name] : []), '--url', broker.url]);
       consoles.push(started);
       return started;
     };
     const a = await start('desk-a');
-    await start('desk-b');
+    const b = await start('desk-b');
+    const said = (text: string) => b.run.output().stderr.includes(text);
     for (const [i, id] of VILLAGES.entries()) hosts.push(new SimulatedHost(id, broker.url, i + 1));
     for (const host of hosts) await host.connect();
     const stored = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_messages')).rows[0]!.n;
@@ -99,8 +100,14 @@ describe('two consoles on one PostgreSQL and one broker', () => {
     a.run.child.kill('SIGKILL');
     await a.run.done;
     const atKill = await stored();
+    // Sharing with persistent sessions on one database: the survivor takes the killed one's session over...
+    if (sessions && extra.includes('--share')) await waitFor(() => said('holding its broker session'), BOUND_MS, 'the survivor to take the session over');
     await burst;
-    if (restartA) await start('desk-a');
+    if (restartA) {
+      await start('desk-a');
+      // ...and hands it back when the killed console returns under its id.
+      if (sessions && extra.includes('--share')) await waitFor(() => said('let the other console\'s session go'), BOUND_MS, 'the survivor to hand the session back');
+    }
     const total = VILLAGES.length * PER_HOST;
     // Until all are stored, or nothing more has come for 5 s (a batch commits at once) (bounded either way).
     let final = await stored();
@@ -115,7 +122,7 @@ describe('two consoles on one PostgreSQL and one broker', () => {
   }
 
   it('shared without a persistent session: the killed console\'s backlog is lost, as docs/station.md warns', async () => {
-    const { stored, total } = await killOneInABurst(['--share', 'desks'], false);
+    const { stored, total } = await killOneInABurst(['--share', 'desks'], { sessions: false, restartA: false });
     expect(stored).toBeLessThan(total);
     const doubled = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_messages GROUP BY host, seq HAVING count(*) > 1');
     expect(doubled.rows).toEqual([]);
@@ -123,15 +130,17 @@ describe('two consoles on one PostgreSQL and one broker', () => {
 
   /**
    * Sharing (`--share`, persistent sessions): what the broker routed to the killed console waits
-   * in its session (Mosquitto 2 does not hand it to the other member) until a console with its
-   * client id is back. Replicated (no `--share`): every console receives everything and the
-   * database stores each message once, so the survivor alone stores all of it.
+   * in its session (Mosquitto 2 does not hand it to the other member); the survivor takes that
+   * session over (docs/station.md), and the killed console coming back gets it back. Replicated
+   * (no `--share`): every console receives everything and the database stores each message once,
+   * so the survivor alone stores all of it.
    */
   it.each([
-    { mode: 'shared, the killed console restarted under its client id', share: true },
-    { mode: 'replicated, the survivor alone', share: false },
-  ])('loses and doubles nothing when one console is killed (SIGKILL) in the middle of a burst: $mode', async ({ share }) => {
-    const { stored, total } = await killOneInABurst(share ? ['--share', 'desks'] : [], share);
+    { mode: 'shared, the survivor takes the killed console\'s session over', share: true, restartA: false },
+    { mode: 'shared, the killed console restarted under its client id', share: true, restartA: true },
+    { mode: 'replicated, the survivor alone', share: false, restartA: false },
+  ])('loses and doubles nothing when one console is killed (SIGKILL) in the middle of a burst: $mode', async ({ share, restartA }) => {
+    const { stored, total } = await killOneInABurst(share ? ['--share', 'desks'] : [], { sessions: share, restartA });
     expect(stored).toBe(total);
     const messages = await db.query<{ host: string; n: number; distinct_seq: number }>('SELECT host, count(*)::int AS n, count(DISTINCT seq)::int AS distinct_seq FROM event_messages GROUP BY host ORDER BY host');
     expect(messages.rows).toEqual([...VILLAGES].sort().map((host) => ({ host, n: PER_HOST, distinct_seq: PER_HOST })));

@@ -27,7 +27,7 @@ describe('PostgreSQL store', () => {
 
   it('migrates an empty database to the newest schema, once', async () => {
     db = await createTestDatabase();
-    expect(await migrate(db.url, silentLogger())).toEqual(['001_station', '002_event-search', '003_event-frames']);
+    expect(await migrate(db.url, silentLogger())).toEqual(['001_station', '002_event-search', '003_event-frames', '004_consoles']);
     expect(await migrate(db.url, silentLogger())).toEqual([]);
     const indexes = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
     expect(indexes.rows.map((r) => r.indexname)).toContain('events_camera_sort');
@@ -40,7 +40,7 @@ describe('PostgreSQL store', () => {
       VALUES ('h1', 'old-1', 'gate', 'person', 0.8, 0.8, '[0,0,1,1]', '[]', $1, $2, 'new', $1, 1, false, true, false)`, [at(1), at(1)]);
     store = await PostgresStore.open(db.url, silentLogger());
     const migrations = await db.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY id');
-    expect(migrations.rows.map((r) => r.name)).toEqual(['001_station', '002_event-search', '003_event-frames']);
+    expect(migrations.rows.map((r) => r.name)).toEqual(['001_station', '002_event-search', '003_event-frames', '004_consoles']);
     expect(await store.alert('h1/old-1')).toMatchObject({ camera: 'gate', label: 'person', seq: 1 });
     expect((await store.search(parseEventQuery(new URLSearchParams('camera=gate')))).events.map((e) => e.key)).toEqual(['h1/old-1']);
     expect((await store.load({ alerts: 10, thumbnailBytes: 0 })).alerts.map((e) => e.key)).toEqual(['h1/old-1']);
