@@ -148,6 +148,7 @@ async function runSetup(setup: Setup, options: { hosts: number; cameras: number;
   let probe: PageProbe | undefined;
   const rss: { atS: number; mb: (number | null)[]; load1m: number }[] = [];
   let killedAtS: number | null = null;
+  let killedAtEpochMs: number | null = null;
   let restartedAtS: number | null = null;
   try {
     const consoleArgs = (i: number) => ['--url', broker.url, '--db', dbUrl, '--client-id', `load-console-${i}`, ...(setup.consoles > 1 ? ['--share', 'load'] : [])];
@@ -166,6 +167,7 @@ async function runSetup(setup: Setup, options: { hosts: number; cameras: number;
       if (setup.consoles > 1 && killedAtS === null && atMs >= options.killAtMs) {
         consoles[1]?.kill();
         killedAtS = Math.round(atMs / 1000);
+        killedAtEpochMs = Date.now();
         process.stderr.write(`station-load ${setup.name}: killed console-1 (kill -9) at ${killedAtS} s\n`);
       }
       // As systemd's Restart= would: the killed console comes back with its own session.
@@ -194,6 +196,7 @@ async function runSetup(setup: Setup, options: { hosts: number; cameras: number;
     // Let the consoles write out their last trace lines (once a second).
     if (TRACE) await new Promise((r) => setTimeout(r, 1500));
     const summary = summarise(setup, fleet.sent, stored, seen, rss, killedAtS, options);
+    if (killedAtEpochMs !== null) summary.aroundKill = aroundKill(fleet.sent, stored, seen[0] ?? {}, killedAtEpochMs);
     return { ...summary, restartedAtS, pageWork: work, ...(TRACE ? { stages: await stages(dir, fleet.sent, seen[0] ?? {}) } : {}) };
   } finally {
     await probe?.close();
@@ -274,6 +277,24 @@ function summarise(setup: Setup, sent: SentEvent[], stored: StoredMessages, seen
     rssMb: { console0AfterWarmUp: { first: firstConsole[0] ?? null, last: firstConsole.at(-1) ?? null, max: firstConsole.length === 0 ? null : Math.max(...firstConsole) }, series: rss.filter((_, i) => i % 6 === 0) },
     hostLoadAverage1m: { max: Math.max(...rss.map((r) => r.load1m)), note: '2 cores run the fleet, broker, consoles, PostgreSQL and Chromium together' },
   };
+}
+
+/** Around the kill: how late the messages sent from 10 s before it to 20 s after it were, against all the others. */
+function aroundKill(sent: SentEvent[], stored: StoredMessages, page: Record<string, number>, killedAtMs: number): Record<string, unknown> {
+  const near = (s: SentEvent) => s.sentAtMs >= killedAtMs - 10_000 && s.sentAtMs < killedAtMs + 20_000;
+  const figures = (pick: (s: SentEvent) => boolean) => {
+    const ingest: number[] = [];
+    const shown: number[] = [];
+    for (const s of sent.filter(pick)) {
+      const at = stored.distinct.get(`${s.host}/${s.seq}`);
+      if (at !== undefined && at !== null) ingest.push(at - s.sentAtMs);
+      const onPage = s.type === 'new' && s.alert ? page[`${s.host}/${s.id}`] : undefined;
+      if (onPage !== undefined) shown.push(onPage - s.sentAtMs);
+    }
+    const stats = (xs: number[]) => ({ p95: round(percentile(xs, 95)), max: xs.length === 0 ? null : round(Math.max(...xs)), measured: xs.length });
+    return { ingestLagMs: stats(ingest), pageUpdateMs: stats(shown) };
+  };
+  return { window: 'sent from 10 s before the kill to 20 s after it', near: figures(near), elsewhere: figures((s) => !near(s)) };
 }
 
 /**
