@@ -274,9 +274,19 @@ function summarise(setup: Setup, sent: SentEvent[], stored: StoredMessages, seen
       ...(stored.kept === undefined ? {} : { prunedByDesign: pruned, note: 'SQLite keeps the newest 1000 events (the feed) and prunes older ones with their messages; missing counts only messages of events newer than the oldest its host still keeps' }) },
     ingestLagMs: lags.length === 0 ? 'not measured: this store keeps no arrival time' : { p50: round(percentile(lags, 50)), p95: round(percentile(lags, 95)), max: round(Math.max(...lags)), measured: lags.length },
     pageUpdateMs: { p50: round(percentile(pageLags, 50)), p95: round(percentile(pageLags, 95)), max: pageLags.length === 0 ? null : round(Math.max(...pageLags)), alertsSent, rowsSeen: alertsSeen, pages: livePages.length },
-    rssMb: { console0AfterWarmUp: { first: firstConsole[0] ?? null, last: firstConsole.at(-1) ?? null, max: firstConsole.length === 0 ? null : Math.max(...firstConsole) }, series: rss.filter((_, i) => i % 6 === 0) },
+    rssMb: { console0AfterWarmUp: { first: firstConsole[0] ?? null, last: firstConsole.at(-1) ?? null, max: firstConsole.length === 0 ? null : Math.max(...firstConsole) }, console0SecondHalf: secondHalf(rss, options.durationMs), series: rss.filter((_, i) => i % 6 === 0) },
     hostLoadAverage1m: { max: Math.max(...rss.map((r) => r.load1m)), note: '2 cores run the fleet, broker, consoles, PostgreSQL and Chromium together' },
   };
+}
+
+/** Console 0's RSS over the run's second half: first, last, and the least-squares slope (flat: about 0). */
+function secondHalf(rss: { atS: number; mb: (number | null)[] }[], durationMs: number): Record<string, number | null> {
+  const points = rss.filter((r) => r.atS * 1000 >= durationMs / 2 && typeof r.mb[0] === 'number').map((r) => [r.atS / 60, r.mb[0] as number] as const);
+  if (points.length < 2) return { first: null, last: null, mbPerMinute: null };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const [mx, my] = [mean(points.map((p) => p[0])), mean(points.map((p) => p[1]))];
+  const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return { first: points[0]![1], last: points.at(-1)![1], mbPerMinute: Math.round(slope * 100) / 100 };
 }
 
 /** Around the kill: how late the messages sent from 10 s before it to 20 s after it were, against all the others. */
