@@ -46,9 +46,10 @@ describe('SessionKeeper on PostgreSQL', () => {
     db = undefined;
   });
 
-  /** Until the database shows `n` console locks held (each console its own), bounded. */
+  /** Until this database shows `n` advisory locks held (pg_locks is the whole server's), bounded. */
   const untilLocks = async (n: number) => {
-    const held = async () => (await db!.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted`)).rows[0]!.n;
+    const held = async () => (await db!.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows[0]!.n;
     for (let i = 0; i < 100 && await held() !== n; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await held()).toBe(n);
   };
