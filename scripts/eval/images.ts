@@ -1,6 +1,5 @@
 /** Image level: each still image through the detector as `minwang detect` runs it. */
 import type { DetectorConfig } from '../../agent/config/sections/detector.js';
-import { planStillCrops } from '../../agent/edge/detection/crops.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import type { Label } from '../../agent/edge/types.js';
 import { scorelessFilter, scoresByLabel } from './detectors.js';
@@ -23,6 +22,7 @@ export async function runImages(detector: TfDetector, config: DetectorConfig, im
   let inferences = 0;
   for (const [i, image] of images.entries()) {
     let result;
+    const before = detector.inferences();
     try {
       result = await detector.detect(await image.load());
     } catch (err) {
@@ -30,7 +30,7 @@ export async function runImages(detector: TfDetector, config: DetectorConfig, im
       continue;
     }
     ms += result.ms;
-    inferences += planStillCrops(result.width, result.height, config.tiling).length;
+    inferences += detector.inferences() - before;
     const scores = scoresByLabel(result.detections, filter);
     scored.push({ id: image.id, truth: image.truth, present: image.present, scores });
     progress(`[${i + 1}/${images.length}] ${image.id}: ${describe(image, scores)} (${result.ms} ms)`);
