@@ -93,6 +93,7 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   const subset = values.subset === undefined ? undefined : {
     tags: values.subset,
     split: { tune: part.filter((s) => !isHoldout(s.id)).length, holdout: part.filter((s) => isHoldout(s.id)).length },
+    inferencesPerImage: Math.round((part.reduce((sum, s) => sum + (run.inferencesById.get(s.id) ?? 0), 0) / Math.max(1, part.length)) * 100) / 100,
     ...Object.fromEntries(LABELS.map((label) => {
       const threshold = tuned[label]?.threshold ?? 0;
       const at = (subsetHalf: typeof part) => scoreLabel(subsetHalf, label, threshold).count;

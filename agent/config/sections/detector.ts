@@ -49,8 +49,8 @@ const whenBusySchema = z.strictObject({
 });
 
 const lowLightSchema = z.strictObject({
-  method: z.enum(LOW_LIGHT_METHODS).default('off')
-    .describe('how a dark frame is brightened before the model sees it: off, gamma (tone lift), clahe (local histogram equalisation; slow: over a second for 1280x1024 here), normalise (stretch luminance); docs/detection.md has the measurement'),
+  method: z.enum(LOW_LIGHT_METHODS).default('normalise')
+    .describe('how a dark frame is brightened before the model sees it: normalise (default: stretch its luminance, no extra inference; found a few more people at night on the dev set), gamma (tone lift), clahe (local histogram equalisation; slow: over a second for 1280x1024 here), off; docs/detection.md has the measurement'),
   belowLuma: z.number().min(0).max(255).default(60)
     .describe('frames whose mean luminance (0-255) is below this are brightened; brighter frames are left exactly as they are'),
   gamma: z.number().min(1).max(4).default(2).describe('the exponent of the gamma lift: 2 turns a dark 64 into 128'),

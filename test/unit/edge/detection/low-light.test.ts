@@ -31,8 +31,9 @@ describe('low-light decision', () => {
     expect(isLowLight(10, { ...GAMMA, belowLuma: 0 })).toBe(false);
   });
 
-  it('is the config section detector.lowLight: off by default, bounded', () => {
-    expect(detectorSchema.parse({}).lowLight).toEqual({ method: 'off', belowLuma: 60, gamma: 2, secondLook: false });
+  it('is the config section detector.lowLight: normalise below luminance 60 by default, bounded', () => {
+    expect(detectorSchema.parse({}).lowLight).toEqual({ method: 'normalise', belowLuma: 60, gamma: 2, secondLook: false });
+    expect(detectorSchema.parse({ lowLight: { method: 'off' } }).lowLight.method).toBe('off');
     expect(detectorSchema.parse({ lowLight: { method: 'gamma', belowLuma: 50 } }).lowLight).toMatchObject({ method: 'gamma', belowLuma: 50 });
     for (const bad of [{ method: 'retinex' }, { belowLuma: 256 }, { gamma: 0.5 }, { gamma: 5 }, { extra: 1 }]) {
       expect(detectorSchema.safeParse({ lowLight: bad }).success, JSON.stringify(bad)).toBe(false);
