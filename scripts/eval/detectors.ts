@@ -18,6 +18,12 @@ export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
   tiles2: (d) => ({ ...d, tiling: { ...d.tiling, grids: [2] } }),
   tiles3: (d) => ({ ...d, tiling: { ...d.tiling, grids: [3] } }),
   tiles23: (d) => ({ ...d, tiling: { ...d.tiling, grids: [2, 3] } }),
+  // `detector.lowLight`: dark frames (mean luminance below `belowLuma`) brightened before detection.
+  'lowlight-off': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'off' } }),
+  'lowlight-gamma': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'gamma', secondLook: false } }),
+  'lowlight-gamma-twice': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'gamma', secondLook: true } }),
+  'lowlight-normalise': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'normalise', secondLook: false } }),
+  'lowlight-clahe': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'clahe', secondLook: false } }),
 };
 
 export const CURVE_FLOOR = 0.15;

@@ -1,6 +1,5 @@
 /** Image level: each still image through the detector as `minwang detect` runs it. */
 import type { DetectorConfig } from '../../agent/config/sections/detector.js';
-import { planStillCrops } from '../../agent/edge/detection/crops.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import type { Label } from '../../agent/edge/types.js';
 import { scorelessFilter, scoresByLabel } from './detectors.js';
@@ -12,6 +11,8 @@ export interface ImageRun {
   /** Wall time of `detect` per image (decode, crops, inferences, merge), on this machine. */
   msPerImage: number;
   inferencesPerImage: number;
+  /** Model runs per image id (crops, and a second look at dark frames). */
+  inferencesById: Map<string, number>;
   failed: { id: string; error: string }[];
 }
 
@@ -21,8 +22,10 @@ export async function runImages(detector: TfDetector, config: DetectorConfig, im
   const failed: ImageRun['failed'] = [];
   let ms = 0;
   let inferences = 0;
+  const inferencesById = new Map<string, number>();
   for (const [i, image] of images.entries()) {
     let result;
+    const before = detector.inferences();
     try {
       result = await detector.detect(await image.load());
     } catch (err) {
@@ -30,13 +33,14 @@ export async function runImages(detector: TfDetector, config: DetectorConfig, im
       continue;
     }
     ms += result.ms;
-    inferences += planStillCrops(result.width, result.height, config.tiling).length;
+    inferencesById.set(image.id, detector.inferences() - before);
+    inferences += detector.inferences() - before;
     const scores = scoresByLabel(result.detections, filter);
     scored.push({ id: image.id, truth: image.truth, present: image.present, scores });
-    progress(`[${i + 1}/${images.length}] ${image.id}: ${describe(image, scores)} (${result.ms} ms)`);
+    progress(`[${i + 1}/${images.length}] ${image.id}: ${describe(image, scores)} (${result.ms} ms, ${inferencesById.get(image.id)} inferences)`);
   }
   const n = Math.max(1, scored.length);
-  return { scored, msPerImage: Math.round(ms / n), inferencesPerImage: Math.round((inferences / n) * 100) / 100, failed };
+  return { scored, msPerImage: Math.round(ms / n), inferencesPerImage: Math.round((inferences / n) * 100) / 100, inferencesById, failed };
 }
 
 function describe(image: EvalImage, scores: Record<Label, number[]>): string {

@@ -1,6 +1,7 @@
 /**
  * `npm run eval [-- --set DIR|debian] [--model ID,...] [--setting NAME,...] [--limit N] [--config FILE]
- *                   [--videos-only|--images-only] [--seconds N] [--target-person P] [--target-ebike P] [--busy-plan]`
+ *                   [--videos-only|--images-only] [--seconds N] [--tag TAG,...] [--subset TAG,...]
+ *                   [--target-person P] [--target-ebike P] [--busy-plan]`
  *
  * A bench, not a test: runs the configured detector as `minwang detect` and the agent run it over a
  * labelled set and prints one JSON object on stdout (progress on stderr):
@@ -11,6 +12,8 @@
  * - event level, on the videos: frames at 1 fps through motion → detection → EventsStage on a
  *   FakeClock; visits found, duplicates and false events;
  * - the CPU cost beside each: detector ms per image, per sampled video frame and per detected frame.
+ * `--tag` keeps only the images with any of the tags; `--subset` also scores the images with any of
+ * these tags (e.g. night,dark) at the thresholds tuned on the whole tuning half, per half.
  * `--busy-plan` runs the videos' motion frames on the plan a host uses while it drops frames
  * (`detector.whenBusy`), to show what that plan costs in events.
  * The set defaults to ~/.cache/minwang/devset (manifest.json); `--set debian` is the Debian footage set.
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     'target-person': { type: 'string', default: '0.95' },
     'target-ebike': { type: 'string', default: '0.9' },
     tag: { type: 'string' },
+    subset: { type: 'string' },
     'busy-plan': { type: 'boolean', default: false },
   },
 });
@@ -48,7 +52,9 @@ const progress = (line: string) => process.stderr.write(`eval: ${line}\n`);
 const config: Config = values.config === undefined ? defaultEvalConfig() : await loadConfig(values.config);
 const set = await loadSet(values.set);
 const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : positive(values.limit, '--limit');
-const images = values['videos-only'] ? [] : set.images.filter((i) => values.tag === undefined || i.tags.includes(values.tag)).slice(0, limit);
+const anyTag = (list: string | undefined) => (tags: readonly string[]) => list === undefined || list.split(',').some((t) => tags.includes(t));
+const images = values['videos-only'] ? [] : set.images.filter((i) => anyTag(values.tag)(i.tags)).slice(0, limit);
+const inSubset = new Set(values.subset === undefined ? [] : images.filter((i) => anyTag(values.subset)(i.tags)).map((i) => i.id));
 const videos = values['images-only'] ? [] : set.videos.slice(0, limit);
 const models = (values.model ?? config.detector.model).split(',');
 const settings = values.setting.split(',');
@@ -63,7 +69,7 @@ for (const model of models) {
     const detectorConfig = (SETTINGS[setting] as (d: Config['detector']) => Config['detector'])({ ...config.detector, model });
     const detector = await evalDetector(detectorConfig);
     try {
-      runs.push({ model, setting, backend: detector.backend, tiling: detectorConfig.tiling, ...(await imageLevel(detector, detectorConfig)), ...(await eventLevel(detector, detectorConfig)) });
+      runs.push({ model, setting, backend: detector.backend, tiling: detectorConfig.tiling, lowLight: detectorConfig.lowLight, ...(await imageLevel(detector, detectorConfig, setting)), ...(await eventLevel(detector, detectorConfig)) });
     } finally {
       detector.dispose();
     }
@@ -73,15 +79,27 @@ const report = { set: set.name, manifestSha256: set.manifestSha256, images: imag
 // Indented, but each array of plain values (curve points, latencies) on one line.
 process.stdout.write(`${JSON.stringify(report, null, 2).replace(/\[\s+([^[\]{}]*?)\s+\]/g, (_, inner: string) => `[${inner.replace(/\s+/g, ' ')}]`)}\n`);
 
-async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, detectorConfig: Config['detector']) {
+async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, detectorConfig: Config['detector'], setting: string) {
   if (images.length === 0) return {};
-  const run = await runImages(detector, detectorConfig, images, (line) => progress(`${detectorConfig.model}/${detectorConfig.tiling.grids.join('+') || 'frame'} ${line}`));
+  const run = await runImages(detector, detectorConfig, images, (line) => progress(`${detectorConfig.model}/${setting} ${line}`));
   const tune = run.scored.filter((s) => !isHoldout(s.id));
   const holdout = run.scored.filter((s) => isHoldout(s.id));
   const configured = Object.fromEntries(LABELS.map((label) => {
     const threshold = cameraFilter(detectorConfig).labels[label].minScore;
     return [label, { threshold, ...scoreLabel(run.scored, label, threshold) }];
   }));
+  const tuned = Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label])]));
+  const part = run.scored.filter((s) => inSubset.has(s.id));
+  const subset = values.subset === undefined ? undefined : {
+    tags: values.subset,
+    split: { tune: part.filter((s) => !isHoldout(s.id)).length, holdout: part.filter((s) => isHoldout(s.id)).length },
+    inferencesPerImage: Math.round((part.reduce((sum, s) => sum + (run.inferencesById.get(s.id) ?? 0), 0) / Math.max(1, part.length)) * 100) / 100,
+    ...Object.fromEntries(LABELS.map((label) => {
+      const threshold = tuned[label]?.threshold ?? 0;
+      const at = (subsetHalf: typeof part) => scoreLabel(subsetHalf, label, threshold).count;
+      return [label, { threshold, tune: at(part.filter((s) => !isHoldout(s.id))), holdout: at(part.filter((s) => isHoldout(s.id))) }];
+    })),
+  };
   return {
     image: {
       images: run.scored.length,
@@ -92,8 +110,9 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
       tuned: {
         split: { tune: tune.length, holdout: holdout.length },
         targets,
-        ...Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label])])),
+        ...tuned,
       },
+      subset,
       curveColumns: CURVE_COLUMNS,
       curve: Object.fromEntries(LABELS.map((label) => [label, curve(run.scored, label, DEFAULT_THRESHOLDS)])),
     },

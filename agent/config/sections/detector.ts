@@ -8,6 +8,7 @@ import { polygonSchema } from './regions.js';
  */
 
 export const DETECTOR_BACKENDS = ['auto', 'wasm', 'tensorflow', 'cpu'] as const;
+export const LOW_LIGHT_METHODS = ['off', 'gamma', 'clahe', 'normalise'] as const;
 
 const fraction = z.number().min(0).max(1);
 
@@ -47,6 +48,16 @@ const whenBusySchema = z.strictObject({
     .describe('while the detector cannot keep up (a frame was dropped in the last 10 s), motion regions are merged into crops shrunk up to this much into the model input, so each busy frame costs fewer inferences and fewer frames are dropped; small objects shrink with it. 1.5 is the normal plan (turns this off)'),
 });
 
+const lowLightSchema = z.strictObject({
+  method: z.enum(LOW_LIGHT_METHODS).default('normalise')
+    .describe('how a dark frame is brightened before the model sees it: normalise (default: stretch its luminance, no extra inference; found a few more people at night on the dev set), gamma (tone lift), clahe (local histogram equalisation; slow: over a second for 1280x1024 here), off; docs/detection.md has the measurement'),
+  belowLuma: z.number().min(0).max(255).default(60)
+    .describe('frames whose mean luminance (0-255) is below this are brightened; brighter frames are left exactly as they are'),
+  gamma: z.number().min(1).max(4).default(2).describe('the exponent of the gamma lift: 2 turns a dark 64 into 128'),
+  secondLook: z.boolean().default(false)
+    .describe('run the model on the dark frame as it is and again on the brightened one (twice the inferences on dark frames) instead of only on the brightened one'),
+});
+
 export const detectorSchema = z.strictObject({
   model: z.string().regex(/^[a-z0-9-]{1,64}$/).default('nanodet')
     .describe('model id under models/: nanodet (default; best recall at high precision on the dev set) or mb3-centernet'),
@@ -58,6 +69,7 @@ export const detectorSchema = z.strictObject({
   tiling: tilingSchema.prefault({}).describe('where the model looks on a whole picture (when there is no motion region to look at)'),
   labels: labelsSchema.prefault({}).describe('per-label thresholds; the values shown are the defaults').meta({ example: DEFAULT_LABEL_RULES }),
   whenBusy: whenBusySchema.prefault({}).describe('how the detector saves work while frames are being dropped'),
+  lowLight: lowLightSchema.prefault({}).describe('brightening dark frames (night, dusk) before detection'),
 }).prefault({}).describe('the on-device detector');
 
 export type DetectorConfig = z.output<typeof detectorSchema>;

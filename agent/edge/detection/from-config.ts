@@ -18,6 +18,7 @@ export function workerSetup(detector: DetectorConfig, cameras: readonly Partial<
     modelsRoot,
     backend: detector.backend,
     tiling: detector.tiling,
+    lowLight: detector.lowLight,
     minScore,
     fit: 'contain',
   };

@@ -10,12 +10,15 @@ import { planRegionCrops, planStillCrops, type Crop, type TilingOptions } from '
 import { decodeRows, type CropScale } from './decode.js';
 import { decodeGfl } from './gfl.js';
 import { loadGraphModel } from './graph-model.js';
+import { LOW_LIGHT_OFF, lowLightViews, type LowLightOptions } from './low-light.js';
 import { mergeDetections } from './nms.js';
 
 export interface TfDetectorOptions {
   model: InstalledModel;
   backend: BackendChoice;
   tiling: TilingOptions;
+  /** Brightening of dark frames before the crops are cut (default off). */
+  lowLight?: LowLightOptions | undefined;
   /** Raw detections below this score are dropped; per-label thresholds come after, in the filters. */
   minScore: number;
   /** `contain` keeps the aspect ratio (black bars); `fill` squashes the crop to the input square. */
@@ -55,8 +58,10 @@ export class TfDetector implements Detector {
     const crops = options.regions !== undefined && options.regions.length > 0
       ? planRegionCrops(rgb.width, rgb.height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink)
       : planStillCrops(rgb.width, rgb.height, this.options.tiling);
+    // Bright frames: one view, the decoded frame itself. Dark ones: the brightened frame (and the frame).
+    const views = await lowLightViews(rgb, this.options.lowLight ?? LOW_LIGHT_OFF);
     const found: Detection[] = [];
-    for (const crop of crops) found.push(...(await this.detectCrop(rgb, crop)));
+    for (const view of views) for (const crop of crops) found.push(...(await this.detectCrop(view, crop)));
     return { width: rgb.width, height: rgb.height, ms: Math.round(performance.now() - started), detections: mergeDetections(found) };
   }
 

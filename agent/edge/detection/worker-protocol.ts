@@ -1,6 +1,7 @@
 import type { DetectOptions, DetectionResult } from '../types.js';
 import type { BackendChoice, BackendName } from './backend.js';
 import type { TilingOptions } from './crops.js';
+import type { LowLightOptions } from './low-light.js';
 
 /** What every worker is given to build its detector (structured-clone safe). */
 export interface WorkerSetup {
@@ -8,6 +9,8 @@ export interface WorkerSetup {
   modelsRoot: string;
   backend: BackendChoice;
   tiling: TilingOptions;
+  /** Absent: off (setups built before the setting existed, e.g. benches). */
+  lowLight?: LowLightOptions;
   minScore: number;
   fit: 'contain' | 'fill';
 }
