@@ -215,8 +215,9 @@ class StartSteps {
       detector: this.meter(),
       // Every worker busy, and one frame more waiting at the pool, so no worker waits on the main thread.
       detectorConcurrency: this.deps.detectorConcurrency ?? (detection === undefined ? 1 : detection.pool.size + 1),
-      // While busy frames are packed into mosaics, each worker takes up to MAX_BATCH frames at once.
-      detectorMosaicConcurrency: detection === undefined || !config.detector.whenBusy.mosaic ? 0 : detection.pool.size * (MAX_BATCH - 1),
+      // While busy frames are packed into mosaics and that saves inferences, each worker takes up to MAX_BATCH frames at once.
+      detectorMosaic: detection === undefined || !config.detector.whenBusy.mosaic ? undefined
+        : { concurrency: detection.pool.size * (MAX_BATCH - 1), pays: () => detection.pool.mosaicPays() },
       filterDetections: this.deps.filterDetections ?? ((camera, found) => {
         const filter = filters.get(camera);
         return filter === undefined ? [] : filterDetections(found, filter);

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { DetectOptions, DetectionResult, Detector } from '../types.js';
 import type { BackendName } from './backend.js';
+import { MosaicYield } from './mosaic-yield.js';
 import { MAX_BATCH, type DetectRequest, type WorkerMessage, type WorkerSetup } from './worker-protocol.js';
 
 export interface DetectorPoolOptions {
@@ -71,6 +72,7 @@ export class DetectorPool implements Detector, Module {
   private backend: BackendName | undefined;
   private lastNumTensors: number | undefined;
   private dispatchPending = false;
+  private readonly mosaicYield = new MosaicYield();
 
   constructor(private options: DetectorPoolOptions) {}
 
@@ -143,6 +145,11 @@ export class DetectorPool implements Detector, Module {
     }
     this.options.logger.info({ workers: this.slots.length, model: setup.modelId }, 'detector switched model');
     this.dispatch();
+  }
+
+  /** Whether packing several frames into mosaic inputs saves inferences on the frames seen lately. */
+  mosaicPays(): boolean {
+    return this.mosaicYield.pays();
   }
 
   stats(): PoolStats {
@@ -233,6 +240,7 @@ export class DetectorPool implements Detector, Module {
     if (this.retiring.delete(slot)) void slot.worker.terminate();
     if (message.type === 'result') {
       this.counts.completed += job.jobs.length;
+      if (job.jobs.some((j) => j.options.mosaic === true)) this.mosaicYield.record(job.jobs.length, message.inferences, message.mosaic);
       this.counts.inferences += message.inferences;
       this.counts.workerBusyMs += message.busyMs;
       this.lastNumTensors = message.numTensors;

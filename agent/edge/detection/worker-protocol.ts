@@ -25,5 +25,9 @@ export type WorkerMessage =
   | { type: 'ready'; backend: BackendName; fallbackReason?: string }
   | { type: 'failed'; code: string; message: string }
   /** `inferences`: model runs these images took (crops and mosaics); `busyMs`: the worker's time on them. */
-  | { type: 'result'; id: number; results: DetectionResult[]; numTensors: number; inferences: number; busyMs: number }
+  | {
+    type: 'result'; id: number; results: DetectionResult[]; numTensors: number; inferences: number; busyMs: number;
+    /** Of those inferences, the mosaic inputs and the cells they held. */
+    mosaic: { inputs: number; cells: number };
+  }
   | { type: 'error'; id: number; code: string; message: string };

@@ -19,10 +19,12 @@ try {
     const items = request.items.map(({ image, options }) => ({ image: Buffer.from(image.buffer, image.byteOffset, image.byteLength), options }));
     const started = performance.now();
     const inferencesBefore = detector.inferences();
+    const mosaicBefore = detector.mosaics();
     detector.detectBatch(items).then(
       (results) => post({
         type: 'result', id: request.id, results, numTensors: detector.numTensors(),
         inferences: detector.inferences() - inferencesBefore, busyMs: performance.now() - started,
+        mosaic: { inputs: detector.mosaics().inputs - mosaicBefore.inputs, cells: detector.mosaics().cells - mosaicBefore.cells },
       }),
       (err: unknown) => post({ type: 'error', id: request.id, code: codeOf(err), message: errorMessage(err) }),
     );

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { NO_TILES, planRegionCrops, regionCrop } from '../../../../agent/edge/detection/crops.js';
 import { decodeRows } from '../../../../agent/edge/detection/decode.js';
 import { cellRows, MOSAIC_GUTTER, mosaicCells, mosaicCost, packCells, planMosaicCrops } from '../../../../agent/edge/detection/mosaic.js';
+import { MosaicYield } from '../../../../agent/edge/detection/mosaic-yield.js';
 import type { Box } from '../../../../agent/edge/types.js';
 
 const labels = { 0: { class: 'person', label: 'person' as const } };
@@ -121,5 +122,24 @@ describe('mapping boxes back from a cell', () => {
     expect(found[0]?.box[2]).toBeCloseTo(1, 5);
     // A box centred in the padding belongs to no picture.
     expect(cellRows(row([150, 30, 190, 150]), cell(0), { width: 100, height: 204 })).toEqual([]);
+  });
+});
+
+describe('whether packing several frames pays', () => {
+  it('pays while frames cost well under one input (cells as quarters), and stops when motion fills the picture', () => {
+    const yieldOf = new MosaicYield();
+    expect(yieldOf.pays()).toBe(true);
+    // Four frames of one small region each: one input, four cells.
+    for (let i = 0; i < 10; i++) yieldOf.record(4, 1, { inputs: 1, cells: 4 });
+    expect(yieldOf.costPerFrame()).toBeCloseTo(0.25 * (1 - 0.9 ** 40), 5);
+    expect(yieldOf.pays()).toBe(true);
+    // One frame alone, two cells: its own input, but half an input when packed with others.
+    yieldOf.record(1, 1, { inputs: 1, cells: 2 });
+    expect(yieldOf.pays()).toBe(true);
+    // Crowded frames: one whole-input crop each, no cells.
+    for (let i = 0; i < 30; i++) yieldOf.record(1, 1, { inputs: 0, cells: 0 });
+    expect(yieldOf.pays()).toBe(false);
+    yieldOf.record(0, 3, { inputs: 0, cells: 0 });
+    expect(yieldOf.costPerFrame()).toBeGreaterThan(0.75);
   });
 });
