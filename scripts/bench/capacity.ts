@@ -58,22 +58,25 @@ const PLAN_CONFIG: Record<Plan, string> = {
 const PLANS = parsePlans(process.env['BENCH_CAPACITY_PLANS'] ?? 'normal,merge,default');
 const RUN_S = Number(process.env['BENCH_CAPACITY_SECONDS'] ?? 60);
 const WARMUP_S = Number(process.env['BENCH_CAPACITY_WARMUP_SECONDS'] ?? 10);
+/** Another video for the busy cameras (a path), e.g. one with small scattered motion; default vtest.avi. */
+const FOOTAGE = process.env['BENCH_CAPACITY_FOOTAGE'];
 /** `0` skips the idle-camera and per-frame figures (quicker repeated capacity runs). */
 const EXTRAS = process.env['BENCH_CAPACITY_EXTRAS'] !== '0';
 
 export async function run(): Promise<Record<string, unknown>> {
   const vtest = await decodeVideoFrames(footage('opencv/vtest.avi'), { fps: 10 });
+  const scene = FOOTAGE === undefined ? vtest : await decodeVideoFrames(FOOTAGE, { fps: 10 });
   const single = await singleWorkerRate(vtest);
   const runs: Record<string, unknown>[] = [];
   for (const n of COUNTS) {
     for (const plan of PLANS) {
       process.stderr.write(`bench: capacity ${n} busy cameras, plan ${plan}, for ${RUN_S} s...\n`);
-      runs.push({ plan, ...(await busyRun(n, vtest, single.inferencesPerS, plan)) });
+      runs.push({ plan, ...(await busyRun(n, scene, single.inferencesPerS, plan)) });
     }
   }
   return {
     conditions: {
-      footage: 'opencv/vtest.avi, 768x576, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s',
+      footage: `${FOOTAGE ?? 'opencv/vtest.avi, 768x576'}, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s`,
       detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan merge sets whenBusy.mosaic false (the busy plan without the mosaic), plan default keeps both (2, mosaic)',
       plans: PLANS,
       runSeconds: RUN_S,
