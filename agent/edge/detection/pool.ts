@@ -97,7 +97,8 @@ export class DetectorPool implements Detector, Module {
 
   detect(image: Buffer, options: DetectOptions = {}): Promise<DetectionResult> {
     if (!this.started || this.stopping) return Promise.reject(new AgentError('detector.stopped', 'the detector is not running'));
-    if (this.queue.length >= this.options.maxQueue) {
+    // Waiting for a free worker: jobs queued beyond the idle workers that take them at the next dispatch.
+    if (this.queue.length >= this.options.maxQueue + this.slots.filter((slot) => slot.job === undefined).length) {
       this.counts.refused += 1;
       return Promise.reject(new AgentError('detector.busy', `detector queue is full (${this.options.maxQueue} images waiting)`));
     }
@@ -239,15 +240,16 @@ export class DetectorPool implements Detector, Module {
     // A worker of the model before a reload: its last image is answered, then it exits.
     if (this.retiring.delete(slot)) void slot.worker.terminate();
     if (message.type === 'result') {
-      this.counts.completed += job.jobs.length;
+      this.counts.completed += message.results.filter((r) => 'result' in r).length;
       if (job.jobs.some((j) => j.options.mosaic === true)) this.mosaicYield.record(job.jobs.length, message.inferences, message.mosaic);
       this.counts.inferences += message.inferences;
       this.counts.workerBusyMs += message.busyMs;
       this.lastNumTensors = message.numTensors;
       job.jobs.forEach((j, i) => {
-        const result = message.results[i];
-        if (result === undefined) j.reject(new AgentError('detector.failed', 'the worker answered fewer images than it was given'));
-        else j.resolve(result);
+        const answer = message.results[i];
+        if (answer === undefined) j.reject(new AgentError('detector.failed', 'the worker answered fewer images than it was given'));
+        else if ('result' in answer) j.resolve(answer.result);
+        else j.reject(new AgentError(answer.code as ErrorCode, answer.message));
       });
     } else {
       rejectAll(job, new AgentError(message.code as ErrorCode, message.message));

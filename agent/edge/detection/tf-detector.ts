@@ -55,24 +55,32 @@ export class TfDetector implements Detector {
   }
 
   async detect(image: Buffer, options: DetectOptions = {}): Promise<DetectionResult> {
-    const [result] = await this.detectBatch([{ image, options }]);
-    if (result === undefined) throw new AgentError('detector.failed', 'no result for the image');
-    return result;
+    const [answer] = await this.detectBatch([{ image, options }]);
+    if (answer === undefined) throw new AgentError('detector.failed', 'no result for the image');
+    if ('error' in answer) throw answer.error;
+    return answer.result;
   }
 
   /**
    * Several pictures at once (the pool hands a worker up to four mosaic frames): each picture's
    * whole-input crops run alone, and the small crops of every picture asking for the mosaic
-   * (`options.mosaic`) share inputs, four cells to an input. One result per picture, in order.
+   * (`options.mosaic`) share inputs, four cells to an input. One answer per picture, in order: a
+   * picture that cannot be read fails alone.
    */
-  async detectBatch(items: readonly { image: Buffer; options: DetectOptions }[]): Promise<DetectionResult[]> {
+  async detectBatch(items: readonly { image: Buffer; options: DetectOptions }[]): Promise<({ result: DetectionResult } | { error: unknown })[]> {
     const started = performance.now();
     const { width, height } = inputSize(this.options.model.manifest.input);
     const cells = mosaicCells(width, height);
-    const pictures: { rgb: RgbImage; found: Detection[] }[] = [];
+    const pictures: ({ rgb: RgbImage; found: Detection[] } | { error: unknown })[] = [];
     const packed: { item: number; crop: Crop }[] = [];
     for (const [index, { image, options }] of items.entries()) {
-      const rgb = await decodeImage(image);
+      let rgb: RgbImage;
+      try {
+        rgb = await decodeImage(image);
+      } catch (error) {
+        pictures.push({ error });
+        continue;
+      }
       const plan = this.plan(rgb, options, cells[0]?.side ?? width);
       const found: Detection[] = [];
       for (const crop of plan.whole) found.push(...(await this.detectCrop(rgb, crop)));
@@ -80,7 +88,7 @@ export class TfDetector implements Detector {
       packed.push(...plan.cells.map((crop) => ({ item: index, crop })));
     }
     for (const input of packCells(packed, cells)) {
-      const placed = input.map((p) => ({ ...p, rgb: (pictures[p.item] as { rgb: RgbImage }).rgb }));
+      const placed = input.map((p) => ({ ...p, ...(pictures[p.item] as { rgb: RgbImage; found: Detection[] }) }));
       const { pixels, scales } = await composeMosaic(placed, width, height, this.options.fit);
       const rows = await this.infer(pixels);
       this.packing.inputs += 1;
@@ -88,11 +96,11 @@ export class TfDetector implements Detector {
       placed.forEach((p, i) => {
         const scale = scales[i] as CropScale;
         const own = cellRows(rows, p.cell, { width: p.crop.rect.width * scale.scaleX, height: p.crop.rect.height * scale.scaleY });
-        pictures[p.item]?.found.push(...decodeRows(own, p.crop, scale, p.rgb, this.options.model.manifest.labels, DECODE_EDGES(this.options.minScore)));
+        p.found.push(...decodeRows(own, p.crop, scale, p.rgb, this.options.model.manifest.labels, DECODE_EDGES(this.options.minScore)));
       });
     }
     const ms = Math.round(performance.now() - started);
-    return pictures.map(({ rgb, found }) => ({ width: rgb.width, height: rgb.height, ms, detections: mergeDetections(found) }));
+    return pictures.map((p) => ('error' in p ? p : { result: { width: p.rgb.width, height: p.rgb.height, ms, detections: mergeDetections(p.found) } }));
   }
 
   /** Live tensors held by this thread's TensorFlow.js engine: flat from one call to the next. */

@@ -26,7 +26,9 @@ export type WorkerMessage =
   | { type: 'failed'; code: string; message: string }
   /** `inferences`: model runs these images took (crops and mosaics); `busyMs`: the worker's time on them. */
   | {
-    type: 'result'; id: number; results: DetectionResult[]; numTensors: number; inferences: number; busyMs: number;
+    /** One per picture, in order: its result, or why it failed (a picture that cannot be read fails alone). */
+    type: 'result'; id: number; results: ({ result: DetectionResult } | { code: string; message: string })[];
+    numTensors: number; inferences: number; busyMs: number;
     /** Of those inferences, the mosaic inputs and the cells they held. */
     mosaic: { inputs: number; cells: number };
   }

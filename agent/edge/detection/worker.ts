@@ -21,8 +21,9 @@ try {
     const inferencesBefore = detector.inferences();
     const mosaicBefore = detector.mosaics();
     detector.detectBatch(items).then(
-      (results) => post({
-        type: 'result', id: request.id, results, numTensors: detector.numTensors(),
+      (answers) => post({
+        type: 'result', id: request.id, numTensors: detector.numTensors(),
+        results: answers.map((a) => ('error' in a ? { code: codeOf(a.error), message: errorMessage(a.error) } : a)),
         inferences: detector.inferences() - inferencesBefore, busyMs: performance.now() - started,
         mosaic: { inputs: detector.mosaics().inputs - mosaicBefore.inputs, cells: detector.mosaics().cells - mosaicBefore.cells },
       }),
