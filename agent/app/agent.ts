@@ -16,6 +16,7 @@ import { MqttStationLink } from '../link/mqtt/link.js';
 import { createDetectorPool } from '../edge/detection/from-config.js';
 import { cameraFilter, filterDetections, zonesAt, type CameraFilter } from '../edge/detection/filters.js';
 import type { DetectorPool } from '../edge/detection/pool.js';
+import { MAX_BATCH } from '../edge/detection/worker-protocol.js';
 import { DetectorLoad, DetectorMeter } from './detector-meter.js';
 import { buildModelUpdater } from './model-update.js';
 import { definedProps } from '../core/defined-props.js';
@@ -214,6 +215,9 @@ class StartSteps {
       detector: this.meter(),
       // Every worker busy, and one frame more waiting at the pool, so no worker waits on the main thread.
       detectorConcurrency: this.deps.detectorConcurrency ?? (detection === undefined ? 1 : detection.pool.size + 1),
+      // While busy frames are packed into mosaics and that saves inferences, each worker takes up to MAX_BATCH frames at once.
+      detectorMosaic: detection === undefined || !config.detector.whenBusy.mosaic ? undefined
+        : { concurrency: detection.pool.size * (MAX_BATCH - 1), pays: () => detection.pool.mosaicPays() },
       filterDetections: this.deps.filterDetections ?? ((camera, found) => {
         const filter = filters.get(camera);
         return filter === undefined ? [] : filterDetections(found, filter);

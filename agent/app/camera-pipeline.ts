@@ -36,6 +36,8 @@ export interface CameraPipelineDeps {
   zonesOf?: ((camera: string, box: Box) => string[]) | undefined;
   /** How many frames the detector takes at once (its pool size). */
   detectorConcurrency?: number | undefined;
+  /** More frames it takes at once while busy frames are packed into mosaics and that pays (`detector.whenBusy.mosaic`). */
+  detectorMosaic?: { concurrency: number; pays(): boolean } | undefined;
   /** Sources by camera id, to replace the configured ones (tests, the demo). */
   sources?: ReadonlyMap<string, FrameSource> | undefined;
   /** Called after every poll, answered or not: the watchdog's proof that sampling is alive. */
@@ -112,11 +114,12 @@ export class CameraPipeline {
     });
     this.handoff = new LatestFrameHandoff<DetectionJob>({
       concurrency: deps.detectorConcurrency ?? 1,
+      extraLanes: { count: deps.detectorMosaic?.concurrency ?? 0, takes: (job) => job.regions.length > 0 && this.busyPlan.packing() && deps.detectorMosaic?.pays() === true },
       process: (job) => this.detect(job),
       clock: ports.clock,
       logger: logger.child({ module: 'detection-handoff' }),
     });
-    this.busyPlan = new BusyPlan(config.detector.whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms));
+    this.busyPlan = new BusyPlan(config.detector.whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms), config.detector.whenBusy.mosaic);
   }
 
   /** In data-flow order; the lifecycle stops them in reverse (pollers first, sources last). */

@@ -46,6 +46,11 @@ export interface DetectOptions {
    * default 1.5). Larger merges more regions into fewer inferences: cheaper, and small objects shrink.
    */
   maxShrink?: number;
+  /**
+   * Pack small region crops into cells of a 2×2 mosaic input instead of one input each (docs/detection.md):
+   * with a pool, several frames' cells share inputs. Only with `regions`.
+   */
+  mosaic?: boolean;
 }
 
 /** Runs the model on an encoded image (JPEG/PNG) and returns raw detections, before per-camera filters. */

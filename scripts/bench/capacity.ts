@@ -45,29 +45,39 @@ import { EventsStage } from '../../agent/edge/tracking/events-stage.js';
 const COUNTS = (process.env['BENCH_CAPACITY_CAMERAS'] ?? '4,8,12,16').split(',').map(Number).filter((n) => n > 0);
 /**
  * The plans compared at each camera count, one after the other: `normal` (detector.whenBusy off:
- * every busy frame on the normal crop plan, as before it existed) and `default` (the agent's
- * defaults: fewer, merged crops while frames are being dropped).
+ * every busy frame on the normal crop plan, as before it existed), `merge` (the busy plan without
+ * the mosaic: fewer, merged crops while frames are being dropped) and `default` (the agent's
+ * defaults: the busy plan with small crops packed into mosaic inputs, across cameras).
  */
-const PLANS = parsePlans(process.env['BENCH_CAPACITY_PLANS'] ?? 'normal,default');
+type Plan = 'normal' | 'merge' | 'default';
+const PLAN_CONFIG: Record<Plan, string> = {
+  normal: 'detector: { whenBusy: { maxShrink: 1.5 } }\n',
+  merge: 'detector: { whenBusy: { mosaic: false } }\n',
+  default: '',
+};
+const PLANS = parsePlans(process.env['BENCH_CAPACITY_PLANS'] ?? 'normal,merge,default');
 const RUN_S = Number(process.env['BENCH_CAPACITY_SECONDS'] ?? 60);
 const WARMUP_S = Number(process.env['BENCH_CAPACITY_WARMUP_SECONDS'] ?? 10);
+/** Another video for the busy cameras (a path), e.g. one with small scattered motion; default vtest.avi. */
+const FOOTAGE = process.env['BENCH_CAPACITY_FOOTAGE'];
 /** `0` skips the idle-camera and per-frame figures (quicker repeated capacity runs). */
 const EXTRAS = process.env['BENCH_CAPACITY_EXTRAS'] !== '0';
 
 export async function run(): Promise<Record<string, unknown>> {
   const vtest = await decodeVideoFrames(footage('opencv/vtest.avi'), { fps: 10 });
+  const scene = FOOTAGE === undefined ? vtest : await decodeVideoFrames(FOOTAGE, { fps: 10 });
   const single = await singleWorkerRate(vtest);
   const runs: Record<string, unknown>[] = [];
   for (const n of COUNTS) {
     for (const plan of PLANS) {
       process.stderr.write(`bench: capacity ${n} busy cameras, plan ${plan}, for ${RUN_S} s...\n`);
-      runs.push({ plan, ...(await busyRun(n, vtest, single.inferencesPerS, plan)) });
+      runs.push({ plan, ...(await busyRun(n, scene, single.inferencesPerS, plan)) });
     }
   }
   return {
     conditions: {
-      footage: 'opencv/vtest.avi, 768x576, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s',
-      detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan default keeps it (2)',
+      footage: `${FOOTAGE ?? 'opencv/vtest.avi, 768x576'}, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s`,
+      detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan merge sets whenBusy.mosaic false (the busy plan without the mosaic), plan default keeps both (2, mosaic)',
       plans: PLANS,
       runSeconds: RUN_S,
       warmupSeconds: WARMUP_S,
@@ -200,13 +210,13 @@ interface Counters {
   workerBusyMs: number | undefined;
 }
 
-function parsePlans(text: string): ('normal' | 'default')[] {
+function parsePlans(text: string): Plan[] {
   const plans = text.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
-  for (const p of plans) if (p !== 'normal' && p !== 'default') throw new Error(`BENCH_CAPACITY_PLANS: "${p}" is not a plan (normal, default)`);
-  return plans as ('normal' | 'default')[];
+  for (const p of plans) if (!Object.hasOwn(PLAN_CONFIG, p)) throw new Error(`BENCH_CAPACITY_PLANS: "${p}" is not a plan (${Object.keys(PLAN_CONFIG).join(', ')})`);
+  return plans as Plan[];
 }
 
-async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: 'normal' | 'default'): Promise<Record<string, unknown>> {
+async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Plan): Promise<Record<string, unknown>> {
   const sim = new HttpCameraSim({ username: 'admin', password: 'pw' });
   for (let i = 0; i < n; i++) {
     const offset = Math.floor((i * frames.length) / n);
@@ -216,7 +226,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: 'n
   const dir = await mkdtemp(join(tmpdir(), 'minwang-bench-'));
   const cameras = Array.from({ length: n }, (_, i) =>
     `  - { id: c${i}, snapshot: { url: '${sim.url(port, `c${i}`)}', username: admin, password: pw }, interval: 1s }`).join('\n');
-  const detector = plan === 'normal' ? 'detector: { whenBusy: { maxShrink: 1.5 } }\n' : '';
+  const detector = PLAN_CONFIG[plan];
   const config = parseConfigText(`host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: ${dir} }\n${detector}cameras:\n${cameras}\n`, 'bench.yaml');
   let pipeline: CameraPipeline | undefined;
   let pool: DetectorPool | undefined;

@@ -13,6 +13,7 @@ import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
+import { MOSAIC_CELLS } from '../../agent/edge/detection/mosaic.js';
 import type { DetectOptions, DetectionResult, Detector } from '../../agent/edge/types.js';
 import { FakeClock } from '../../test/fakes/clock.js';
 import { FakeGpio } from '../../test/fakes/gpio.js';
@@ -41,24 +42,36 @@ export interface VideoRun {
   detectedFrames: number;
   /** Model runs over those frames (one per crop). */
   inferences: number;
+  /** Inferences when cells of several cameras' frames share mosaic inputs (a cell a quarter). */
+  packedInferences: number;
   detectMs: number;
 }
 
 /**
- * Counts detector calls, inferences and their time. With `busyShrink`, every motion-region frame
- * runs on the busy plan (`detector.whenBusy`), as on a host that is dropping frames.
+ * Counts detector calls, inferences and their time. With `busy`, every motion-region frame runs on
+ * the busy plan (`detector.whenBusy`: its shrink, and the mosaic when on), as on a host that is
+ * dropping frames. Frames run one at a time, so a mosaic input holds one frame's cells only;
+ * `packedInferences` counts each cell as the quarter input it costs when the pool packs cells of
+ * several cameras' frames together.
  */
 class MeteredDetector implements Detector {
   calls = 0;
   ms = 0;
   inferences = 0;
-  constructor(private readonly inner: TfDetector, private readonly busyShrink: number | undefined) {}
+  packedInferences = 0;
+  constructor(private readonly inner: TfDetector, private readonly busy: { maxShrink: number; mosaic: boolean } | undefined) {}
   async detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
     this.calls++;
-    const busy = this.busyShrink !== undefined && options?.regions !== undefined ? { ...options, maxShrink: this.busyShrink } : options;
+    const plan = this.busy !== undefined && options?.regions !== undefined
+      ? { ...options, maxShrink: this.busy.maxShrink, ...(this.busy.mosaic ? { mosaic: true } : {}) }
+      : options;
     const before = this.inner.inferences();
-    const result = await this.inner.detect(image, busy);
-    this.inferences += this.inner.inferences() - before;
+    const mosaics = this.inner.mosaics();
+    const result = await this.inner.detect(image, plan);
+    const after = this.inner.mosaics();
+    const runs = this.inner.inferences() - before;
+    this.inferences += runs;
+    this.packedInferences += runs - (after.inputs - mosaics.inputs) + (after.cells - mosaics.cells) / MOSAIC_CELLS;
     this.ms += result.ms;
     return result;
   }
@@ -68,6 +81,8 @@ export interface VideoRunOptions {
   maxSeconds?: number | undefined;
   /** Run every motion-region frame on the busy plan (as when frames are being dropped). */
   busyPlan?: boolean;
+  /** On the busy plan, without the mosaic (the busy plan's merged crops only). */
+  noMosaic?: boolean;
 }
 
 export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, options: VideoRunOptions = {}): Promise<VideoRun> {
@@ -81,7 +96,8 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const evalConfig: Config = { ...config, detector: detectorConfig, cameras: [{ ...camera, interval: 1000 }] };
   const source = new FrameListSource(camera.id, frames, clock);
   const link = new MemoryStationLink();
-  const metered = new MeteredDetector(detector, options.busyPlan === true ? detectorConfig.whenBusy.maxShrink : undefined);
+  const busy = { maxShrink: detectorConfig.whenBusy.maxShrink, mosaic: detectorConfig.whenBusy.mosaic && options.noMosaic !== true };
+  const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined);
   const filter = cameraFilter(detectorConfig, camera.detect);
   const pipeline = new CameraPipeline({
     config: evalConfig, ports, logger: silentLogger(), link, detector: metered,
@@ -104,7 +120,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const events = link.events
     .filter((e) => e.type === 'new' && e.camera === camera.id)
     .map((e) => ({ t: (Date.parse(e.ts) - started) / 1000, label: e.label }));
-  return { events, frames: frames.length, detectedFrames: metered.calls, inferences: metered.inferences, detectMs: metered.ms };
+  return { events, frames: frames.length, detectedFrames: metered.calls, inferences: metered.inferences, packedInferences: metered.packedInferences, detectMs: metered.ms };
 }
 
 /** Waits in real time (detection is real work) until `done` holds. */

@@ -1,7 +1,7 @@
 /**
  * `npm run eval [-- --set DIR|debian] [--model ID,...] [--setting NAME,...] [--limit N] [--config FILE]
  *                   [--videos-only|--images-only] [--seconds N] [--tag TAG,...] [--subset TAG,...]
- *                   [--target-person P] [--target-ebike P] [--busy-plan]`
+ *                   [--target-person P] [--target-ebike P] [--busy-plan [--no-mosaic]]`
  *
  * A bench, not a test: runs the configured detector as `minwang detect` and the agent run it over a
  * labelled set and prints one JSON object on stdout (progress on stderr):
@@ -15,7 +15,8 @@
  * `--tag` keeps only the images with any of the tags; `--subset` also scores the images with any of
  * these tags (e.g. night,dark) at the thresholds tuned on the whole tuning half, per half.
  * `--busy-plan` runs the videos' motion frames on the plan a host uses while it drops frames
- * (`detector.whenBusy`), to show what that plan costs in events.
+ * (`detector.whenBusy`: merged crops, small ones packed into mosaic cells), to show what that plan costs
+ * in events; `--no-mosaic` leaves the mosaic out (merged crops only).
  * The set defaults to ~/.cache/minwang/devset (manifest.json); `--set debian` is the Debian footage set.
  */
 import { homedir, loadavg } from 'node:os';
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     tag: { type: 'string' },
     subset: { type: 'string' },
     'busy-plan': { type: 'boolean', default: false },
+    'no-mosaic': { type: 'boolean', default: false },
   },
 });
 
@@ -125,25 +127,28 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   for (const video of videos) {
     progress(`${detectorConfig.model} video ${video.id}...`);
     const until = Math.min(seconds ?? Number.POSITIVE_INFINITY, video.annotatedUntil ?? Number.POSITIVE_INFINITY);
-    const run = await runVideo(video.path, config, detectorConfig, detector, { maxSeconds: Number.isFinite(until) ? Math.ceil(until) : undefined, busyPlan: values['busy-plan'] });
+    const run = await runVideo(video.path, config, detectorConfig, detector, { maxSeconds: Number.isFinite(until) ? Math.ceil(until) : undefined, busyPlan: values['busy-plan'], noMosaic: values['no-mosaic'] });
     const visits = video.visits.filter((v) => v.start < until);
     const score = scoreEvents(visits, run.events);
     progress(`${video.id}: ${score.found}/${score.visits} visits found, ${score.duplicates} duplicates, ${score.falseEvents} false (${run.frames} frames)`);
-    perVideo.push({ id: video.id, frames: run.frames, detectedFrames: run.detectedFrames, inferences: run.inferences, msPerFrame: Math.round(run.detectMs / Math.max(1, run.frames)), ...score, events: run.events });
+    perVideo.push({ id: video.id, frames: run.frames, detectedFrames: run.detectedFrames, inferences: run.inferences, packedInferences: run.packedInferences, msPerFrame: Math.round(run.detectMs / Math.max(1, run.frames)), ...score, events: run.events });
   }
   const total = sumEventScores(perVideo);
   const frames = perVideo.reduce((s, v) => s + v.frames, 0);
   const ms = perVideo.reduce((s, v) => s + v.msPerFrame * v.frames, 0);
   const detected = perVideo.reduce((s, v) => s + v.detectedFrames, 0);
   const inferences = perVideo.reduce((s, v) => s + v.inferences, 0);
+  const packed = perVideo.reduce((s, v) => s + v.packedInferences, 0);
   const sorted = [...total.latencies].sort((a, b) => a - b);
   return {
     events: {
       videos: perVideo.length,
       frames,
       msPerFrame: Math.round(ms / Math.max(1, frames)),
-      plan: values['busy-plan'] ? 'busy' : 'normal',
+      plan: values['busy-plan'] ? (values['no-mosaic'] || !detectorConfig.whenBusy.mosaic ? 'busy (merge only)' : 'busy (mosaic)') : 'normal',
       inferencesPerDetectedFrame: Math.round((inferences / Math.max(1, detected)) * 100) / 100,
+      // Cells counted as the quarter input they cost when the pool packs several cameras' frames together.
+      packedInferencesPerDetectedFrame: Math.round((packed / Math.max(1, detected)) * 100) / 100,
       visits: total.visits,
       found: total.found,
       duplicates: total.duplicates,

@@ -92,8 +92,30 @@ export function regionCrops(width: number, height: number, regions: readonly Box
  * `maxShrink` is kept within 1..4 (undefined: 1.5).
  */
 export function planRegionCrops(width: number, height: number, regions: readonly Box[], minSide: number, tiling: TilingOptions, maxShrink = DEFAULT_MAX_SHRINK): Crop[] {
-  const limit = minSide * (Number.isFinite(maxShrink) ? Math.min(4, Math.max(1, maxShrink)) : DEFAULT_MAX_SHRINK);
-  const rects = regionCrops(width, height, regions, minSide).map((c) => c.rect);
+  const limit = minSide * shrinkLimit(maxShrink);
+  const rects = mergeRects(regionCrops(width, height, regions, minSide).map((c) => c.rect), limit);
+  const still = planStillCrops(width, height, tiling);
+  if (rects.length >= still.length) return still;
+  return rects.map((rect) => regionCrop(rect, width, height));
+}
+
+/** The shrink limit of a plan, kept within 1..4 (not finite: the normal plan's). */
+export function shrinkLimit(maxShrink: number): number {
+  return Number.isFinite(maxShrink) ? Math.min(4, Math.max(1, maxShrink)) : DEFAULT_MAX_SHRINK;
+}
+
+/** A crop of `rect` in a `width`×`height` picture; its edges inside the picture are inner edges. */
+export function regionCrop(rect: Rect, width: number, height: number): Crop {
+  return {
+    rect,
+    innerEdges: { left: rect.left > 0, top: rect.top > 0, right: rect.left + rect.width < width, bottom: rect.top + rect.height < height },
+    kind: 'region',
+  };
+}
+
+/** Merges rectangles pairwise while the merged one's longer side stays within `limit` pixels. */
+export function mergeRects(input: readonly Rect[], limit: number): Rect[] {
+  const rects = [...input];
   let merged = true;
   while (merged) {
     merged = false;
@@ -108,13 +130,7 @@ export function planRegionCrops(width: number, height: number, regions: readonly
       }
     }
   }
-  const still = planStillCrops(width, height, tiling);
-  if (rects.length >= still.length) return still;
-  return rects.map((rect) => ({
-    rect,
-    innerEdges: { left: rect.left > 0, top: rect.top > 0, right: rect.left + rect.width < width, bottom: rect.top + rect.height < height },
-    kind: 'region' as const,
-  }));
+  return rects;
 }
 
 function unionRect(a: Rect, b: Rect): Rect {

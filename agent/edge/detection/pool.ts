@@ -6,7 +6,8 @@ import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
 import type { DetectOptions, DetectionResult, Detector } from '../types.js';
 import type { BackendName } from './backend.js';
-import type { DetectRequest, WorkerMessage, WorkerSetup } from './worker-protocol.js';
+import { MosaicYield } from './mosaic-yield.js';
+import { MAX_BATCH, type DetectRequest, type WorkerMessage, type WorkerSetup } from './worker-protocol.js';
 
 export interface DetectorPoolOptions {
   size: number;
@@ -26,9 +27,15 @@ interface Job {
   reject(err: Error): void;
 }
 
+/** The pictures a worker holds: one, or up to `MAX_BATCH` asking for the mosaic. */
+interface Batch {
+  id: number;
+  jobs: Job[];
+}
+
 interface Slot {
   worker: Worker;
-  job?: Job;
+  job?: Batch;
 }
 
 export interface PoolStats {
@@ -64,6 +71,8 @@ export class DetectorPool implements Detector, Module {
   private readonly counts = { completed: 0, refused: 0, restarts: 0, inferences: 0, workerBusyMs: 0 };
   private backend: BackendName | undefined;
   private lastNumTensors: number | undefined;
+  private dispatchPending = false;
+  private readonly mosaicYield = new MosaicYield();
 
   constructor(private options: DetectorPoolOptions) {}
 
@@ -88,13 +97,14 @@ export class DetectorPool implements Detector, Module {
 
   detect(image: Buffer, options: DetectOptions = {}): Promise<DetectionResult> {
     if (!this.started || this.stopping) return Promise.reject(new AgentError('detector.stopped', 'the detector is not running'));
-    if (this.queue.length >= this.options.maxQueue) {
+    // Waiting for a free worker: jobs queued beyond the idle workers that take them at the next dispatch.
+    if (this.queue.length >= this.options.maxQueue + this.slots.filter((slot) => slot.job === undefined).length) {
       this.counts.refused += 1;
       return Promise.reject(new AgentError('detector.busy', `detector queue is full (${this.options.maxQueue} images waiting)`));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, image, options, resolve, reject });
-      this.dispatch();
+      this.dispatchSoon();
     });
   }
 
@@ -104,7 +114,7 @@ export class DetectorPool implements Detector, Module {
     for (const job of this.queue.splice(0)) job.reject(new AgentError('detector.stopped', 'the detector stopped'));
     const slots = [...this.slots.splice(0), ...this.retiring];
     this.retiring.clear();
-    for (const slot of slots) slot.job?.reject(new AgentError('detector.stopped', 'the detector stopped'));
+    for (const slot of slots) rejectAll(slot.job, new AgentError('detector.stopped', 'the detector stopped'));
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
@@ -138,6 +148,11 @@ export class DetectorPool implements Detector, Module {
     this.dispatch();
   }
 
+  /** Whether packing several frames into mosaic inputs saves inferences on the frames seen lately. */
+  mosaicPays(): boolean {
+    return this.mosaicYield.pays();
+  }
+
   stats(): PoolStats {
     return {
       backend: this.backend,
@@ -150,17 +165,44 @@ export class DetectorPool implements Detector, Module {
     };
   }
 
+  /**
+   * Dispatches once the current turn of the event loop is over, so frames handed in together (the
+   * hand-off's lanes refill when a batch answers) can share a worker's mosaic inputs.
+   */
+  private dispatchSoon(): void {
+    if (this.dispatchPending) return;
+    this.dispatchPending = true;
+    setImmediate(() => {
+      this.dispatchPending = false;
+      this.dispatch();
+    });
+  }
+
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.job !== undefined) continue;
-      const job = this.queue.shift();
-      if (job === undefined) return;
-      slot.job = job;
-      // A copy the worker may own: the caller's Buffer may share a pooled ArrayBuffer.
-      const image = new Uint8Array(job.image);
-      const request: DetectRequest = { id: job.id, image, options: job.options };
-      slot.worker.postMessage(request, [image.buffer]);
+      const jobs = this.takeBatch();
+      if (jobs.length === 0) return;
+      const first = jobs[0] as Job;
+      slot.job = { id: first.id, jobs };
+      // Copies the worker may own: the callers' Buffers may share a pooled ArrayBuffer.
+      const items = jobs.map((job) => ({ image: new Uint8Array(job.image), options: job.options }));
+      const request: DetectRequest = { id: first.id, items };
+      slot.worker.postMessage(request, items.map((item) => item.image.buffer));
     }
+  }
+
+  /** The oldest job, and when it asks for the mosaic, the next queued ones that do too (up to `MAX_BATCH`). */
+  private takeBatch(): Job[] {
+    const first = this.queue.shift();
+    if (first === undefined) return [];
+    const jobs = [first];
+    if (first.options.mosaic !== true) return jobs;
+    for (let i = 0; i < this.queue.length && jobs.length < MAX_BATCH;) {
+      if ((this.queue[i] as Job).options.mosaic === true) jobs.push(...this.queue.splice(i, 1));
+      else i++;
+    }
+    return jobs;
   }
 
   private spawn(setup: WorkerSetup = this.options.setup): { slot: Slot; ready: Promise<void> } {
@@ -198,25 +240,31 @@ export class DetectorPool implements Detector, Module {
     // A worker of the model before a reload: its last image is answered, then it exits.
     if (this.retiring.delete(slot)) void slot.worker.terminate();
     if (message.type === 'result') {
-      this.counts.completed += 1;
+      this.counts.completed += message.results.filter((r) => 'result' in r).length;
+      if (job.jobs.some((j) => j.options.mosaic === true)) this.mosaicYield.record(job.jobs.length, message.inferences, message.mosaic);
       this.counts.inferences += message.inferences;
       this.counts.workerBusyMs += message.busyMs;
       this.lastNumTensors = message.numTensors;
-      job.resolve(message.result);
+      job.jobs.forEach((j, i) => {
+        const answer = message.results[i];
+        if (answer === undefined) j.reject(new AgentError('detector.failed', 'the worker answered fewer images than it was given'));
+        else if ('result' in answer) j.resolve(answer.result);
+        else j.reject(new AgentError(answer.code as ErrorCode, answer.message));
+      });
     } else {
-      job.reject(new AgentError(message.code as ErrorCode, message.message));
+      rejectAll(job, new AgentError(message.code as ErrorCode, message.message));
     }
-    this.dispatch();
+    this.dispatchSoon();
   }
 
   private onCrash(slot: Slot, err: Error): void {
     if (this.retiring.delete(slot)) {
-      slot.job?.reject(new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));
+      rejectAll(slot.job, new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));
       return;
     }
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.stopping) return;
-    slot.job?.reject(new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));
+    rejectAll(slot.job, new AgentError('detector.failed', `detector worker crashed: ${err.message}`, { cause: err }));
     slot.job = undefined;
     this.slots.splice(index, 1);
     void slot.worker.terminate();
@@ -234,6 +282,10 @@ export class DetectorPool implements Detector, Module {
       this.dispatch();
     }, (cause: unknown) => this.options.logger.error({ err: cause }, 'replacement detector worker failed to start'));
   }
+}
+
+function rejectAll(batch: Batch | undefined, err: Error): void {
+  for (const job of batch?.jobs ?? []) job.reject(err);
 }
 
 /** The compiled worker beside this file; from TypeScript source (tests, bench) it is loaded through tsx. */

@@ -6,7 +6,8 @@ import type { InstalledModel } from '../../models/store.js';
 import { inputSize, type ModelInput } from '../../models/manifest.js';
 import type { DetectOptions, Detection, DetectionResult, Detector } from '../types.js';
 import { readyBackend, type BackendChoice, type BackendName, type Tf } from './backend.js';
-import { planRegionCrops, planStillCrops, type Crop, type TilingOptions } from './crops.js';
+import { DEFAULT_MAX_SHRINK, planRegionCrops, planStillCrops, type Crop, type TilingOptions } from './crops.js';
+import { cellRows, mosaicCells, packCells, planMosaicCrops, type Cell, type MosaicPlan } from './mosaic.js';
 import { decodeRows, type CropScale } from './decode.js';
 import { decodeGfl } from './gfl.js';
 import { loadGraphModel } from './graph-model.js';
@@ -27,6 +28,9 @@ export interface TfDetectorOptions {
   threads?: number;
 }
 
+/** A box within 3% of a crop's side from an inner edge counts as cut by it (tiles, regions, cells). */
+const DECODE_EDGES = (minScore: number) => ({ minScore, edgeTolerance: 0.03 });
+
 /** A decoded image: packed RGB bytes. */
 export interface RgbImage {
   data: Buffer;
@@ -37,6 +41,7 @@ export interface RgbImage {
 /** Runs a TensorFlow.js graph model on the full frame plus tiles, or on crops around given regions. */
 export class TfDetector implements Detector {
   private inferenceCount = 0;
+  private readonly packing = { inputs: 0, cells: 0 };
 
   private constructor(
     private readonly tf: Tf,
@@ -53,16 +58,55 @@ export class TfDetector implements Detector {
   }
 
   async detect(image: Buffer, options: DetectOptions = {}): Promise<DetectionResult> {
+    const [answer] = await this.detectBatch([{ image, options }]);
+    if (answer === undefined) throw new AgentError('detector.failed', 'no result for the image');
+    if ('error' in answer) throw answer.error;
+    return answer.result;
+  }
+
+  /**
+   * Several pictures at once (the pool hands a worker up to four mosaic frames): each picture's
+   * whole-input crops run alone, and the small crops of every picture asking for the mosaic
+   * (`options.mosaic`) share inputs, four cells to an input. One answer per picture, in order: a
+   * picture that cannot be read fails alone.
+   */
+  async detectBatch(items: readonly { image: Buffer; options: DetectOptions }[]): Promise<({ result: DetectionResult } | { error: unknown })[]> {
     const started = performance.now();
-    const rgb = await decodeImage(image);
-    const crops = options.regions !== undefined && options.regions.length > 0
-      ? planRegionCrops(rgb.width, rgb.height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink)
-      : planStillCrops(rgb.width, rgb.height, this.options.tiling);
-    // Bright frames: one view, the decoded frame itself. Dark ones: the brightened frame (and the frame).
-    const views = await lowLightViews(rgb, this.options.lowLight ?? LOW_LIGHT_OFF);
-    const found: Detection[] = [];
-    for (const view of views) for (const crop of crops) found.push(...(await this.detectCrop(view, crop)));
-    return { width: rgb.width, height: rgb.height, ms: Math.round(performance.now() - started), detections: mergeDetections(found) };
+    const { width, height } = inputSize(this.options.model.manifest.input);
+    const cells = mosaicCells(width, height);
+    const pictures: ({ rgb: RgbImage; found: Detection[] } | { error: unknown })[] = [];
+    const packed: { item: { index: number; view: RgbImage }; crop: Crop }[] = [];
+    for (const [index, { image, options }] of items.entries()) {
+      let rgb: RgbImage;
+      let views: RgbImage[];
+      try {
+        rgb = await decodeImage(image);
+        // Bright frames: one view, the decoded frame itself. Dark ones: the brightened frame (and the frame).
+        views = await lowLightViews(rgb, this.options.lowLight ?? LOW_LIGHT_OFF);
+      } catch (error) {
+        pictures.push({ error });
+        continue;
+      }
+      const plan = this.plan(rgb, options, cells[0]?.side ?? width);
+      const found: Detection[] = [];
+      for (const view of views) for (const crop of plan.whole) found.push(...(await this.detectCrop(view, crop)));
+      pictures.push({ rgb, found });
+      for (const view of views) packed.push(...plan.cells.map((crop) => ({ item: { index, view }, crop })));
+    }
+    for (const input of packCells(packed, cells)) {
+      const placed = input.map((p) => ({ ...p, ...(pictures[p.item.index] as { rgb: RgbImage; found: Detection[] }), rgb: p.item.view }));
+      const { pixels, scales } = await composeMosaic(placed, width, height, this.options.fit);
+      const rows = await this.infer(pixels);
+      this.packing.inputs += 1;
+      this.packing.cells += placed.length;
+      placed.forEach((p, i) => {
+        const scale = scales[i] as CropScale;
+        const own = cellRows(rows, p.cell, { width: p.crop.rect.width * scale.scaleX, height: p.crop.rect.height * scale.scaleY });
+        p.found.push(...decodeRows(own, p.crop, scale, p.rgb, this.options.model.manifest.labels, DECODE_EDGES(this.options.minScore)));
+      });
+    }
+    const ms = Math.round(performance.now() - started);
+    return pictures.map((p) => ('error' in p ? p : { result: { width: p.rgb.width, height: p.rgb.height, ms, detections: mergeDetections(p.found) } }));
   }
 
   /** Live tensors held by this thread's TensorFlow.js engine: flat from one call to the next. */
@@ -75,8 +119,20 @@ export class TfDetector implements Detector {
     return this.inferenceCount;
   }
 
+  /** Of those runs, the mosaic inputs, and the cells they held. */
+  mosaics(): { inputs: number; cells: number } {
+    return { ...this.packing };
+  }
+
   dispose(): void {
     this.graph.dispose();
+  }
+
+  private plan(rgb: RgbImage, options: DetectOptions, cellSide: number): MosaicPlan {
+    const { width, height } = rgb;
+    if (options.regions === undefined || options.regions.length === 0) return { whole: planStillCrops(width, height, this.options.tiling), cells: [] };
+    if (options.mosaic === true) return planMosaicCrops(width, height, options.regions, this.inputSide(), cellSide, this.options.tiling, options.maxShrink ?? DEFAULT_MAX_SHRINK);
+    return { whole: planRegionCrops(width, height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink), cells: [] };
   }
 
   private inputSide(): number {
@@ -89,7 +145,7 @@ export class TfDetector implements Detector {
     const { width, height } = inputSize(manifest.input);
     const { pixels, scale } = await cropToInput(rgb, crop, width, height, this.options.fit);
     const rows = await this.infer(pixels);
-    return decodeRows(rows, crop, scale, rgb, manifest.labels, { minScore: this.options.minScore, edgeTolerance: 0.03 });
+    return decodeRows(rows, crop, scale, rgb, manifest.labels, DECODE_EDGES(this.options.minScore));
   }
 
   /** Runs the graph on one input picture and returns rows `[x1, y1, x2, y2, score, class]` in input pixels. */
@@ -154,6 +210,7 @@ export async function decodeImage(image: Buffer): Promise<RgbImage> {
   }
 }
 
+/** One crop resized into a `width`×`height` input (black bars where `contain` leaves room), and its scale. */
 export async function cropToInput(rgb: RgbImage, crop: Crop, width: number, height: number, fit: 'contain' | 'fill'): Promise<{ pixels: Buffer; scale: CropScale }> {
   const { rect } = crop;
   const pixels = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
@@ -164,4 +221,26 @@ export async function cropToInput(rgb: RgbImage, crop: Crop, width: number, heig
   if (fit === 'fill') return { pixels, scale: { scaleX: width / rect.width, scaleY: height / rect.height } };
   const s = Math.min(width / rect.width, height / rect.height);
   return { pixels, scale: { scaleX: s, scaleY: s } };
+}
+
+/**
+ * One mosaic input: each crop resized into its cell (aspect kept with `contain`, from the cell's
+ * top left), everything else black — the gutters between cells and the cells left empty.
+ * Returns packed RGB bytes of `width`×`height` and each crop's scale, in the order given.
+ */
+export async function composeMosaic(
+  placed: readonly { rgb: RgbImage; crop: Crop; cell: Cell }[], width: number, height: number, fit: 'contain' | 'fill',
+): Promise<{ pixels: Buffer; scales: CropScale[] }> {
+  const pixels = Buffer.alloc(width * height * 3);
+  const scales: CropScale[] = [];
+  for (const { rgb, crop, cell } of placed) {
+    const part = await cropToInput(rgb, crop, cell.side, cell.side, fit);
+    scales.push(part.scale);
+    const rowBytes = cell.side * 3;
+    for (let y = 0; y < cell.side && cell.top + y < height; y++) {
+      const at = ((cell.top + y) * width + cell.left) * 3;
+      part.pixels.copy(pixels, at, y * rowBytes, y * rowBytes + Math.min(rowBytes, (width - cell.left) * 3));
+    }
+  }
+  return { pixels, scales };
 }

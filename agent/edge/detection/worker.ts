@@ -1,4 +1,4 @@
-/** One inference thread: builds its own detector, then answers detect requests one at a time. */
+/** One inference thread: builds its own detector, then answers detect requests (one to four pictures each) one at a time. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ERROR_CODES, errorMessage } from '../../core/errors.js';
 import { createDetector } from './create.js';
@@ -16,13 +16,16 @@ function codeOf(err: unknown): string {
 try {
   const detector = await createDetector(workerData as WorkerSetup);
   port.on('message', (request: DetectRequest) => {
-    const image = Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength);
+    const items = request.items.map(({ image, options }) => ({ image: Buffer.from(image.buffer, image.byteOffset, image.byteLength), options }));
     const started = performance.now();
     const inferencesBefore = detector.inferences();
-    detector.detect(image, request.options).then(
-      (result) => post({
-        type: 'result', id: request.id, result, numTensors: detector.numTensors(),
+    const mosaicBefore = detector.mosaics();
+    detector.detectBatch(items).then(
+      (answers) => post({
+        type: 'result', id: request.id, numTensors: detector.numTensors(),
+        results: answers.map((a) => ('error' in a ? { code: codeOf(a.error), message: errorMessage(a.error) } : a)),
         inferences: detector.inferences() - inferencesBefore, busyMs: performance.now() - started,
+        mosaic: { inputs: detector.mosaics().inputs - mosaicBefore.inputs, cells: detector.mosaics().cells - mosaicBefore.cells },
       }),
       (err: unknown) => post({ type: 'error', id: request.id, code: codeOf(err), message: errorMessage(err) }),
     );

@@ -39,6 +39,11 @@ export interface LatestFrameHandoffOptions<T extends HandoffItem> {
   /** How many items are processed at once (the detector pool's size, plus one waiting at it). */
   concurrency: number;
   process(item: T): Promise<void>;
+  /**
+   * Lanes beyond `concurrency` that take only the items `takes` accepts (frames the detector packs
+   * several to an input, so it takes more of them at once).
+   */
+  extraLanes?: { count: number; takes(item: T): boolean } | undefined;
   clock: Clock;
   logger: Logger;
 }
@@ -82,7 +87,8 @@ export class LatestFrameHandoff<T extends HandoffItem> implements Module {
 
   start(): Promise<void> {
     this.running = true;
-    this.workers = Array.from({ length: this.lanes }, () => this.work());
+    const extra = Math.max(0, this.options.extraLanes?.count ?? 0);
+    this.workers = Array.from({ length: this.lanes + extra }, (_, i) => this.work(i >= this.lanes));
     return Promise.resolve();
   }
 
@@ -142,9 +148,9 @@ export class LatestFrameHandoff<T extends HandoffItem> implements Module {
     return counts;
   }
 
-  private async work(): Promise<void> {
+  private async work(extra: boolean): Promise<void> {
     while (this.running) {
-      const item = this.take();
+      const item = this.take(extra);
       if (item === undefined) {
         await this.sleep();
         continue;
@@ -183,10 +189,11 @@ export class LatestFrameHandoff<T extends HandoffItem> implements Module {
     push(counts.latencies, latency, CAMERA_LATENCY_WINDOW);
   }
 
-  /** The camera that has waited longest among those with nothing in processing. */
-  private take(): T | undefined {
+  /** The camera that has waited longest among those with nothing in processing (an extra lane's kind). */
+  private take(extra: boolean): T | undefined {
     for (const [camera, item] of this.slots) {
       if (this.inFlight.has(camera)) continue;
+      if (extra && this.options.extraLanes?.takes(item) !== true) continue;
       this.slots.delete(camera);
       return item;
     }

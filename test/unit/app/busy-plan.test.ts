@@ -60,7 +60,7 @@ cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s }]
     }
     expect(calls[0]?.regions).toBeUndefined();
     expect(calls.slice(1, 4).every((c) => c?.regions !== undefined && c.maxShrink === undefined)).toBe(true);
-    expect(calls[4]).toMatchObject({ maxShrink: 2.5 });
+    expect(calls[4]).toMatchObject({ maxShrink: 2.5, mosaic: true });
     expect(calls[4]?.regions?.length).toBeGreaterThan(0);
     expect(pipeline.detection('gate')).toMatchObject({ offered: 6, detected: 5, dropped: 1, reduced: 1 });
   });

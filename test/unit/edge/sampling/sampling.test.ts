@@ -126,4 +126,32 @@ describe('sampling', () => {
     });
     expect(stats).toMatchObject({ offered: 4, processed: 3, dropped: 1, dropsByCamera: { a: 1 } });
   });
+
+  it('lets its extra lanes take only the items they accept (frames packed into mosaics)', async () => {
+    const clock = new FakeClock();
+    const running: string[] = [];
+    const releases: (() => void)[] = [];
+    const handoff = new LatestFrameHandoff<{ camera: string; mono: number; n: number; small: boolean }>({
+      concurrency: 1, clock, logger: silentLogger(),
+      extraLanes: { count: 2, takes: (item) => item.small },
+      process: (item) => {
+        running.push(item.camera);
+        return new Promise<void>((resolve) => releases.push(resolve));
+      },
+    });
+    await handoff.start();
+    handoff.offer({ camera: 'a', mono: 0, n: 1, small: false });
+    handoff.offer({ camera: 'b', mono: 0, n: 1, small: false }); // no lane for it: a's lane is busy, extra lanes refuse it
+    handoff.offer({ camera: 'c', mono: 0, n: 1, small: true });
+    handoff.offer({ camera: 'd', mono: 0, n: 1, small: true });
+    handoff.offer({ camera: 'e', mono: 0, n: 1, small: true }); // every lane busy
+    await clock.advance(0);
+    expect(running).toEqual(['a', 'c', 'd']);
+    for (const release of releases.splice(0)) release();
+    await clock.advance(0);
+    expect(running.slice(3).sort()).toEqual(['b', 'e']);
+    for (const release of releases.splice(0)) release();
+    await handoff.stop();
+    expect(handoff.stats()).toMatchObject({ offered: 5, processed: 5, dropped: 0 });
+  });
 });
