@@ -7,7 +7,7 @@ export const realHttp: Http = { fetch: (input, init) => globalThis.fetch(input, 
 
 /**
  * A response body's chunks, with `signal` wired to the read itself. Aborting the signal given to
- * fetch is not enough: Node's fetch (undici 6, Node 20 and 22) forwards it to the body through a
+ * fetch is not enough: Node's fetch (undici 6.24 in Node 20.20; 22 and 23 too) forwards it to the body via a
  * WeakRef to its internal Request, nothing holds that Request once the headers are in, and after
  * a garbage collection a body that stalls waits forever (nodejs/node#55428, nodejs/undici#4068).
  * On abort the iteration throws the signal's reason and the stream is cancelled, which closes the
