@@ -1,7 +1,7 @@
 import { cameraFault } from '../../core/camera-fault.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Http } from '../../ports/http.js';
+import { bodyChunks, type Http } from '../../ports/http.js';
 import { HttpAuthSession } from './http-auth.js';
 import type { Frame, FrameSource } from '../types.js';
 import { definedProps } from '../../core/defined-props.js';
@@ -100,10 +100,10 @@ export class SnapshotSource implements FrameSource {
     const chunks: Buffer[] = [];
     let size = 0;
     try {
-      for await (const chunk of response.body ?? []) {
-        size += (chunk as Uint8Array).length;
+      for await (const chunk of bodyChunks(response.body, signal)) {
+        size += chunk.length;
         if (size > max) throw cameraFault('bad_image', `the snapshot is more than ${max} bytes`);
-        chunks.push(Buffer.from(chunk as Uint8Array));
+        chunks.push(Buffer.from(chunk));
       }
     } catch (err) {
       throw classify(err, signal);

@@ -1,11 +1,17 @@
 import type { CameraFaultReason } from '../../link/contract/v1.js';
 import { backoffDelay, type BackoffBounds } from '../../core/backoff.js';
-import { faultReasonOf } from '../../core/camera-fault.js';
+import { cameraFault, faultReasonOf } from '../../core/camera-fault.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Module } from '../../core/module.js';
-import type { Clock } from '../../ports/clock.js';
+import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Frame, FrameSource } from '../types.js';
+
+/**
+ * How long a grab may run past its deadline (or a stop) before the poller stops waiting for it.
+ * Sources end their grab when the signal aborts; this bounds sampling and stop() when one does not.
+ */
+export const ABANDON_AFTER_MS = 1000;
 
 export interface PollFailure {
   reason: CameraFaultReason;
@@ -89,7 +95,7 @@ export class CameraPoller implements Module {
   }
 
   private async attempt(stop: AbortSignal): Promise<boolean> {
-    const { clock, source, timeoutMs } = this.options;
+    const { clock, timeoutMs } = this.options;
     const deadline = new AbortController();
     const timer = clock.setTimeout(() => deadline.abort(new Error(`deadline of ${timeoutMs} ms`)), timeoutMs);
     const onStop = () => deadline.abort(new Error('stopping'));
@@ -97,7 +103,7 @@ export class CameraPoller implements Module {
     this.stats.attempts++;
     let frame: Frame;
     try {
-      frame = await source.grab(deadline.signal);
+      frame = await this.grabWithin(deadline.signal);
     } catch (err) {
       if (stop.aborted) return false;
       this.stats.failures++;
@@ -119,5 +125,24 @@ export class CameraPoller implements Module {
       this.options.logger.error({ err }, 'frame processing failed');
     }
     return true;
+  }
+
+  /** The source's grab, or a timeout once it has outlived its deadline by ABANDON_AFTER_MS. */
+  private grabWithin(deadline: AbortSignal): Promise<Frame> {
+    const { clock, source } = this.options;
+    return new Promise<Frame>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      const abandon = () => {
+        timer = clock.setTimeout(() => {
+          reject(cameraFault('timeout', `the grab was abandoned ${ABANDON_AFTER_MS} ms after its ${errorMessage(deadline.reason)}`));
+        }, ABANDON_AFTER_MS);
+      };
+      const settled = () => {
+        deadline.removeEventListener('abort', abandon);
+        if (timer !== undefined) clock.clearTimeout(timer);
+      };
+      deadline.addEventListener('abort', abandon, { once: true });
+      void source.grab(deadline).then(resolve, reject).finally(settled);
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { AgentError } from '../../core/errors.js';
 import type { FileSystem } from '../../ports/fs.js';
-import type { Http } from '../../ports/http.js';
+import { bodyChunks, type Http } from '../../ports/http.js';
 import { refuse } from './bundle.js';
 import { definedProps } from '../../core/defined-props.js';
 
@@ -98,7 +98,7 @@ async function writeBody(response: Response, offset: number, total: number | und
   });
   let received = offset;
   try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of bodyChunks(response.body, options.deadline)) {
       received += chunk.length;
       if (received > options.maxBytes) refuse('too_large', `bundle is over the cap of ${options.maxBytes} bytes`);
       await writeAll(out, chunk);

@@ -49,6 +49,7 @@ beforeAll(async () => {
     if (req.url === '/bundle') return serveBundle(range, res);
     if (req.url === '/moved') return void res.writeHead(302, { location: '/bundle' }).end();
     if (req.url === '/elsewhere') return void res.writeHead(302, { location: `https://localhost:${port}/bundle` }).end();
+    if (req.url === '/stall') return void res.writeHead(200, { 'content-length': bundle.length }).write(bundle.subarray(0, 500));
     if (req.url === '/huge') return void res.writeHead(200, { 'content-length': 5 * 1024 * 1024 }).end();
     res.writeHead(404).end();
   });
@@ -100,6 +101,12 @@ describe('model download over HTTPS (test CA)', () => {
 
   it('refuses a body larger than the cap', async () => {
     expect(await refusalOf(downloadBundle(`${origin}/huge`, await options()))).toMatch(/^too_large: bundle is 5242880 bytes, over the cap of 1048576/);
+  });
+
+  it('ends at its deadline when the server stalls half way through the body', async () => {
+    const deadline = new AbortController();
+    const o = { ...await options(), deadline: deadline.signal, onProgress: () => deadline.abort(new Error('downloadTimeout')) };
+    expect(await refusalOf(downloadBundle(`${origin}/stall`, o))).toMatch(/^deadline: /);
   });
 
   it('does not trust the server without its CA', async () => {

@@ -4,14 +4,14 @@ import { cameraFault } from '../../../../agent/core/camera-fault.js';
 import { silentLogger } from '../../../../agent/core/logger.js';
 import type { Frame, FrameSource } from '../../../../agent/edge/types.js';
 import { FakeClock } from '../../../fakes/clock.js';
-import { CameraPoller, type PollFailure } from '../../../../agent/edge/sampling/camera-poller.js';
+import { ABANDON_AFTER_MS, CameraPoller, type PollFailure } from '../../../../agent/edge/sampling/camera-poller.js';
 import { LatestFrameHandoff } from '../../../../agent/edge/sampling/latest-frame-handoff.js';
 
-/** A source whose answer the test decides per grab: a frame, a failure, or never (until aborted). */
+/** A source whose answer the test decides per grab: a frame, a failure, never (until aborted), or never at all. */
 class ScriptedSource implements FrameSource {
   readonly camera = 'cam';
   grabs: number[] = [];
-  constructor(private readonly clock: FakeClock, private readonly behave: (n: number) => 'frame' | 'fail' | 'hang') {}
+  constructor(private readonly clock: FakeClock, private readonly behave: (n: number) => 'frame' | 'fail' | 'hang' | 'ignore') {}
   start(): Promise<void> { return Promise.resolve(); }
   stop(): Promise<void> { return Promise.resolve(); }
   grab(signal: AbortSignal): Promise<Frame> {
@@ -19,6 +19,7 @@ class ScriptedSource implements FrameSource {
     const what = this.behave(this.grabs.length);
     if (what === 'frame') return Promise.resolve({ camera: 'cam', capturedAt: this.clock.now(), mono: this.clock.monotonicMs(), jpeg: Buffer.alloc(1) });
     if (what === 'fail') return Promise.reject(cameraFault('unreachable', 'ECONNREFUSED'));
+    if (what === 'ignore') return new Promise(() => undefined); // deaf to its signal, like a body read Node's fetch lost the abort of
     return new Promise((_, reject) => signal.addEventListener('abort', () => reject(cameraFault('timeout', 'deadline')), { once: true }));
   }
 }
@@ -45,6 +46,41 @@ describe('sampling', () => {
     expect(source.grabs.slice(0, 3)).toEqual([0, 1000, 2000]);
     expect(failures).toEqual([{ reason: 'timeout', message: 'deadline', mono: 2300 }]);
     expect(frames.length).toBeGreaterThanOrEqual(3);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('gives up on a grab that ignores its deadline, and samples again', async () => {
+    const clock = new FakeClock();
+    const source = new ScriptedSource(clock, (n) => (n === 1 ? 'ignore' : 'frame'));
+    const failures: PollFailure[] = [];
+    const frames: Frame[] = [];
+    const p = poller(clock, source, failures, frames);
+    await p.start();
+    await clock.advance(300 + ABANDON_AFTER_MS + 1000);
+    await p.stop();
+    expect(failures).toEqual([{ reason: 'timeout', message: `the grab was abandoned ${ABANDON_AFTER_MS} ms after its deadline of 300 ms`, mono: 300 + ABANDON_AFTER_MS }]);
+    expect(source.grabs[1]).toBe(300 + ABANDON_AFTER_MS); // the abandoned grab took longer than the backoff already
+    expect(frames.length).toBeGreaterThan(0);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('stops while a grab ignores the stop, without waiting for it', async () => {
+    const clock = new FakeClock();
+    const source = new ScriptedSource(clock, () => 'ignore');
+    const failures: PollFailure[] = [];
+    const p = new CameraPoller({
+      source, intervalMs: 1000, timeoutMs: 60_000, clock, logger: silentLogger(),
+      onFrame: () => Promise.resolve(), onFailure: (f) => failures.push(f),
+    });
+    await p.start();
+    await clock.advance(100);
+    let stopped = false;
+    const stopping = p.stop().then(() => { stopped = true; });
+    await clock.advance(ABANDON_AFTER_MS - 1);
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    await stopping;
+    expect(failures).toEqual([]); // a stop is not a camera failure
     expect(clock.pendingTimers()).toBe(0);
   });
 
