@@ -8,8 +8,8 @@
  * Each console holds a PostgreSQL session-level advisory lock on its own client id, on a connection
  * of its own, for as long as it lives; the database drops the lock the moment that connection dies
  * (a killed process closes its socket; a machine that loses power is found by TCP keep-alives,
- * about 25 s). Every second each console tries the locks of the other consoles of its group
- * (table `consoles`). A lock found free twice in a row is a console that is gone: the first console
+ * about 25 s). Every second each console looks at the locks of the other consoles of its group
+ * (table `consoles`). A lock found free on three looks in a row is a console that is gone: the first console
  * to take it connects under that id and stores what the session holds (`StationSubscriber.adopt`).
  * When the console comes back under its id, the broker hands the session back to it, the adopter's
  * connection closes, and the lock is let go for its owner, which tries for it every quarter second.
@@ -33,6 +33,8 @@ export interface SessionKeeperDeps {
 
 /** Between looks at the other consoles' locks. */
 export const POLL_MS = 1000;
+/** Looks in a row that must find a console's lock free before its session is taken over (about 2-3 s). */
+const FREE_LOOKS = 3;
 /** Between a console's own tries for its lock while another console still holds it. */
 const OWN_RETRY_MS = 250;
 /** A console not seen for this long is forgotten (its broker session has expired by then). */
@@ -40,16 +42,22 @@ const FORGET_AFTER_S = 24 * 3600;
 /** How often a console marks itself seen. */
 const SEEN_EVERY_MS = 60_000;
 
-const LOCK = `pg_try_advisory_lock(hashtextextended('minwang-console/' || $1, 0))`;
-const UNLOCK = `pg_advisory_unlock(hashtextextended('minwang-console/' || $1, 0))`;
+const KEY = `hashtextextended('minwang-console/' || $1, 0)`;
+const LOCK = `pg_try_advisory_lock(${KEY})`;
+const UNLOCK = `pg_advisory_unlock(${KEY})`;
+/**
+ * Whether no console holds the lock, asked with a shared lock taken and let go at once: two consoles
+ * looking at the same lock at the same moment do not take each other's look for a console alive.
+ */
+const FREE = `CASE WHEN pg_try_advisory_lock_shared(${KEY}) THEN pg_advisory_unlock_shared(${KEY}) ELSE false END`;
 
 export class SessionKeeper implements Module {
   readonly name = 'console-sessions';
   private client: pg.Client | undefined;
   private ownLock = false;
   private readonly adopted = new Map<string, AdoptedSession>();
-  /** Locks found free on the last look: taken over if free again on the next. */
-  private readonly freeOnce = new Set<string>();
+  /** How many looks in a row found each lock free: taken over at FREE_LOOKS. */
+  private readonly freeLooks = new Map<string, number>();
   /** Gone consoles the broker had no session for: left alone until one is seen holding its lock again. */
   private readonly empty = new Set<string>();
   private timer: TimerHandle | undefined;
@@ -116,17 +124,18 @@ export class SessionKeeper implements Module {
   }
 
   private async lookAt(client: pg.Client, peer: string): Promise<void> {
-    if (!await this.tryLock(client, peer)) {
-      this.freeOnce.delete(peer);
+    const free = await client.query<{ free: boolean }>(`SELECT ${FREE} AS free`, [peer]);
+    if (free.rows[0]?.free !== true) {
+      this.freeLooks.delete(peer);
       this.empty.delete(peer);
       return;
     }
-    if (this.empty.has(peer) || !this.freeOnce.has(peer)) {
-      this.freeOnce.add(peer);
-      await client.query(`SELECT ${UNLOCK}`, [peer]);
-      return;
-    }
-    this.freeOnce.delete(peer);
+    const looks = (this.freeLooks.get(peer) ?? 0) + 1;
+    this.freeLooks.set(peer, looks);
+    if (this.empty.has(peer) || looks < FREE_LOOKS) return;
+    // Another console may be looking at the same moment, or have just taken it over: the next look decides.
+    if (!await this.tryLock(client, peer)) return;
+    this.freeLooks.delete(peer);
     let session: AdoptedSession | null = null;
     try {
       session = await this.deps.adopt(peer);
@@ -163,8 +172,14 @@ export class SessionKeeper implements Module {
       this.client = undefined;
       this.ownLock = false;
       this.lastSeenMark = Number.NEGATIVE_INFINITY;
-      if (!this.stopping) this.deps.logger.warn({ err: err === undefined ? 'closed' : errorMessage(err) }, 'lost the database connection that holds the session locks');
+      if (this.stopping) return;
+      this.deps.logger.warn({ err: err === undefined ? 'closed' : errorMessage(err) }, 'lost the database connection that holds the session locks');
       for (const session of this.adopted.values()) void session.end().catch(() => undefined);
+      // Its own lock back before the others' looks find it free three times.
+      if (this.running === undefined && this.timer !== undefined) {
+        this.deps.clock.clearTimeout(this.timer);
+        this.schedule();
+      }
     };
     client.on('error', lost);
     client.on('end', () => lost());
