@@ -86,7 +86,7 @@ describe('PostgreSQL store', () => {
       expect(seen).toEqual([{ kind: 'alert', key: 'h1/e1', seq: 1 }, { kind: 'alert', key: 'h1/e1' }, { kind: 'health', key: 'h1/camera_offline/gate', seq: 2 }, { kind: 'thumbnail', key: 'h1/e1' }]);
       // A rolled-back write notifies nobody: a duplicate changes nothing.
       await other.record(msg(topic.events('h1'), event('e1', 1)), live(4));
-      await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN minwang_station' AND pid <> pg_backend_pid()");
+      await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN minwang_station' AND pid <> pg_backend_pid()");
       await expect.poll(() => seen.filter((c) => c.kind === 'resync').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
       expect(seen.slice(4).filter((c) => c.kind !== 'resync')).toEqual([]);
     } finally {
