@@ -24,6 +24,9 @@ export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
   'lowlight-gamma-twice': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'gamma', secondLook: true } }),
   'lowlight-normalise': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'normalise', secondLook: false } }),
   'lowlight-clahe': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'clahe', secondLook: false } }),
+  // `detector.zoom`: a closer look at unsure boxes on still pictures.
+  'zoom-off': (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: 0 } }),
+  zoom: (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: Math.max(1, d.zoom.maxPerPicture) } }),
 };
 
 export const CURVE_FLOOR = 0.15;

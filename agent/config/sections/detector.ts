@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { zoneName } from '../../link/contract/ids.js';
+import { LABELS } from '../../link/contract/payloads.js';
 import { polygonSchema } from './regions.js';
 
 /**
@@ -26,7 +27,7 @@ export type LabelRulesInput = z.output<typeof labelRules>;
  * both halves. With `model: mb3-centernet`, person 0.35 / e-bike 0.25 is that model's measured choice.
  */
 export const DEFAULT_LABEL_RULES = {
-  person: { minScore: 0.5, minArea: 0, maxArea: 1 },
+  person: { minScore: 0.45, minArea: 0, maxArea: 1 },
   ebike: { minScore: 0.33, minArea: 0, maxArea: 1 },
 } as const;
 
@@ -60,6 +61,14 @@ const lowLightSchema = z.strictObject({
     .describe('run the model on the dark frame as it is and again on the brightened one (twice the inferences on dark frames) instead of only on the brightened one'),
 });
 
+const zoomSchema = z.strictObject({
+  labels: z.array(z.enum(LABELS)).max(LABELS.length).default(['person'])
+    .describe('labels whose unsure boxes get a closer look: person (default; on the dev set it kept precision and found more people) or ebike (it lost two-wheelers there); [] turns it off'),
+  from: fraction.default(0.25).describe('on a still picture (no motion region: `minwang detect`, a whole-frame search), boxes scoring at least this...'),
+  upTo: fraction.default(0.7).describe('...and below this get a closer look: cut out again at the picture\'s own resolution and scored once more; the box\'s score becomes the mean of the two looks'),
+  maxPerPicture: z.int().min(0).max(16).default(8).describe('the most boxes of one picture looked at again, best first; four share one inference; 0 turns the closer look off'),
+}).refine((z) => z.from < z.upTo, { message: 'from must be below upTo', path: ['from'] });
+
 export const detectorSchema = z.strictObject({
   model: z.string().regex(/^[a-z0-9-]{1,64}$/).default('nanodet')
     .describe('model id under models/: nanodet (default; best recall at high precision on the dev set) or mb3-centernet'),
@@ -72,6 +81,7 @@ export const detectorSchema = z.strictObject({
   labels: labelsSchema.prefault({}).describe('per-label thresholds; the values shown are the defaults').meta({ example: DEFAULT_LABEL_RULES }),
   whenBusy: whenBusySchema.prefault({}).describe('how the detector saves work while frames are being dropped'),
   lowLight: lowLightSchema.prefault({}).describe('brightening dark frames (night, dusk) before detection'),
+  zoom: zoomSchema.prefault({}).describe('a closer look at the boxes the model is unsure of on still pictures (distant people, posts that look like one)'),
 }).prefault({}).describe('the on-device detector');
 
 export type DetectorConfig = z.output<typeof detectorSchema>;

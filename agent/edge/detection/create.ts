@@ -5,5 +5,5 @@ import type { WorkerSetup } from './worker-protocol.js';
 /** A detector on this thread: the model verified by sha256, then loaded on the chosen backend. */
 export async function createDetector(setup: WorkerSetup): Promise<TfDetector> {
   const model = await loadInstalledModel(setup.modelId, setup.modelsRoot);
-  return TfDetector.create({ model, backend: setup.backend, tiling: setup.tiling, lowLight: setup.lowLight, minScore: setup.minScore, fit: setup.fit, threads: 1 });
+  return TfDetector.create({ model, backend: setup.backend, tiling: setup.tiling, lowLight: setup.lowLight, zoom: setup.zoom, minScore: setup.minScore, fit: setup.fit, threads: 1 });
 }

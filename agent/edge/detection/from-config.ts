@@ -19,6 +19,7 @@ export function workerSetup(detector: DetectorConfig, cameras: readonly Partial<
     backend: detector.backend,
     tiling: detector.tiling,
     lowLight: detector.lowLight,
+    zoom: detector.zoom,
     minScore,
     fit: 'contain',
   };

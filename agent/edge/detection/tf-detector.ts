@@ -13,6 +13,7 @@ import { decodeGfl } from './gfl.js';
 import { loadGraphModel } from './graph-model.js';
 import { LOW_LIGHT_OFF, lowLightViews, type LowLightOptions } from './low-light.js';
 import { mergeDetections } from './nms.js';
+import { applyZoom, rescore, ZOOM_OFF, zoomCandidates, zoomCrop, type ZoomOptions } from './zoom.js';
 
 export interface TfDetectorOptions {
   model: InstalledModel;
@@ -20,6 +21,8 @@ export interface TfDetectorOptions {
   tiling: TilingOptions;
   /** Brightening of dark frames before the crops are cut (default off). */
   lowLight?: LowLightOptions | undefined;
+  /** A closer look at unsure boxes on still pictures (default off). */
+  zoom?: ZoomOptions | undefined;
   /** Raw detections below this score are dropped; per-label thresholds come after, in the filters. */
   minScore: number;
   /** `contain` keeps the aspect ratio (black bars); `fill` squashes the crop to the input square. */
@@ -30,6 +33,15 @@ export interface TfDetectorOptions {
 
 /** A box within 3% of a crop's side from an inner edge counts as cut by it (tiles, regions, cells). */
 const DECODE_EDGES = (minScore: number) => ({ minScore, edgeTolerance: 0.03 });
+
+/** One picture of a batch while it is being looked at: `view` is what the model sees (brightened when dark). */
+interface Picture {
+  rgb: RgbImage;
+  view: RgbImage;
+  /** No motion regions: the whole picture is searched, and unsure boxes get a closer look. */
+  still: boolean;
+  found: Detection[];
+}
 
 /** A decoded image: packed RGB bytes. */
 export interface RgbImage {
@@ -74,7 +86,7 @@ export class TfDetector implements Detector {
     const started = performance.now();
     const { width, height } = inputSize(this.options.model.manifest.input);
     const cells = mosaicCells(width, height);
-    const pictures: ({ rgb: RgbImage; found: Detection[] } | { error: unknown })[] = [];
+    const pictures: (Picture | { error: unknown })[] = [];
     const packed: { item: { index: number; view: RgbImage }; crop: Crop }[] = [];
     for (const [index, { image, options }] of items.entries()) {
       let rgb: RgbImage;
@@ -90,11 +102,23 @@ export class TfDetector implements Detector {
       const plan = this.plan(rgb, options, cells[0]?.side ?? width);
       const found: Detection[] = [];
       for (const view of views) for (const crop of plan.whole) found.push(...(await this.detectCrop(view, crop)));
-      pictures.push({ rgb, found });
+      pictures.push({ rgb, view: views[0] ?? rgb, still: options.regions === undefined || options.regions.length === 0, found });
       for (const view of views) packed.push(...plan.cells.map((crop) => ({ item: { index, view }, crop })));
     }
-    for (const input of packCells(packed, cells)) {
-      const placed = input.map((p) => ({ ...p, ...(pictures[p.item.index] as { rgb: RgbImage; found: Detection[] }), rgb: p.item.view }));
+    const cellFound = await this.detectCells(packed, cells);
+    packed.forEach((p, i) => (pictures[p.item.index] as Picture).found.push(...(cellFound[i] ?? [])));
+    const merged = pictures.map((p) => ('error' in p ? p : { ...p, found: mergeDetections(p.found) }));
+    const zoomed = await this.zoom(merged, cells);
+    const ms = Math.round(performance.now() - started);
+    return zoomed.map((p) => ('error' in p ? p : { result: { width: p.rgb.width, height: p.rgb.height, ms, detections: p.found } }));
+  }
+
+  /** Crops packed four to an input (the mosaic's cells): what each crop holds, in picture coordinates, in order. */
+  private async detectCells(crops: readonly { item: { view: RgbImage }; crop: Crop }[], cells: readonly Cell[]): Promise<Detection[][]> {
+    const { width, height } = inputSize(this.options.model.manifest.input);
+    const out: Detection[][] = [];
+    for (const input of packCells(crops, cells)) {
+      const placed = input.map((p) => ({ ...p, rgb: p.item.view }));
       const { pixels, scales } = await composeMosaic(placed, width, height, this.options.fit);
       const rows = await this.infer(pixels);
       this.packing.inputs += 1;
@@ -102,11 +126,28 @@ export class TfDetector implements Detector {
       placed.forEach((p, i) => {
         const scale = scales[i] as CropScale;
         const own = cellRows(rows, p.cell, { width: p.crop.rect.width * scale.scaleX, height: p.crop.rect.height * scale.scaleY });
-        p.found.push(...decodeRows(own, p.crop, scale, p.rgb, this.options.model.manifest.labels, DECODE_EDGES(this.options.minScore)));
+        out.push(decodeRows(own, p.crop, scale, p.rgb, this.options.model.manifest.labels, DECODE_EDGES(this.options.minScore)));
       });
     }
-    const ms = Math.round(performance.now() - started);
-    return pictures.map((p) => ('error' in p ? p : { result: { width: p.rgb.width, height: p.rgb.height, ms, detections: mergeDetections(p.found) } }));
+    return out;
+  }
+
+  /** The closer look (`zoom.ts`) at the unsure boxes of the still pictures, all of the batch's in shared inputs. */
+  private async zoom<P extends Picture | { error: unknown }>(pictures: P[], cells: readonly Cell[]): Promise<P[]> {
+    const options = this.options.zoom ?? ZOOM_OFF;
+    if (options.maxPerPicture === 0) return pictures;
+    const looks = pictures.flatMap((p, index) => ('error' in p || !p.still ? [] : zoomCandidates(p.found, options).map((candidate) => ({
+      index, candidate, item: { view: p.view }, crop: zoomCrop(candidate.box, p.rgb.width, p.rgb.height),
+    }))));
+    if (looks.length === 0) return pictures;
+    const closer = await this.detectCells(looks, cells);
+    return pictures.map((p, index) => {
+      if ('error' in p) return p;
+      const mine = looks.map((look, i) => ({ look, i })).filter(({ look }) => look.index === index);
+      if (mine.length === 0) return p;
+      const found = applyZoom(p.found, mine.map(({ look }) => look.candidate), mine.map(({ look, i }) => rescore(look.candidate, closer[i] ?? [])));
+      return { ...p, found };
+    });
   }
 
   /** Live tensors held by this thread's TensorFlow.js engine: flat from one call to the next. */

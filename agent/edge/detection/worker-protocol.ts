@@ -2,6 +2,7 @@ import type { DetectOptions, DetectionResult } from '../types.js';
 import type { BackendChoice, BackendName } from './backend.js';
 import type { TilingOptions } from './crops.js';
 import type { LowLightOptions } from './low-light.js';
+import type { ZoomOptions } from './zoom.js';
 
 /** What every worker is given to build its detector (structured-clone safe). */
 export interface WorkerSetup {
@@ -11,6 +12,8 @@ export interface WorkerSetup {
   tiling: TilingOptions;
   /** Absent: off (setups built before the setting existed, e.g. benches). */
   lowLight?: LowLightOptions;
+  /** Absent: off. */
+  zoom?: ZoomOptions;
   minScore: number;
   fit: 'contain' | 'fill';
 }
