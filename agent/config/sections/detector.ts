@@ -23,8 +23,10 @@ export type LabelRulesInput = z.output<typeof labelRules>;
 
 /**
  * Chosen for the default model (`nanodet`, full frame + 2×2 tiles) on the tuning half of the dev set:
- * the lowest threshold whose precision reaches 0.95 (person) / 0.90 (e-bike); docs/detection.md has
- * both halves. With `model: mb3-centernet`, person 0.35 / e-bike 0.25 is that model's measured choice.
+ * e-bike, the lowest threshold whose precision reaches 0.90; person, 0.45 with the closer look
+ * (`zoom`), where presence precision stays at 0.98 and count precision at 0.91 (docs/detection.md, "A
+ * closer look", has both halves and why). With `model: mb3-centernet`, person 0.35 / e-bike 0.25 is that
+ * model's measured choice.
  */
 export const DEFAULT_LABEL_RULES = {
   person: { minScore: 0.45, minArea: 0, maxArea: 1 },
