@@ -7,17 +7,23 @@ export const BUSY_WINDOW_MS = 10_000;
 /**
  * Which crop plan a motion frame gets (`detector.whenBusy`, docs/capacity.md): while frames are being
  * dropped, a busy frame's regions merge into fewer, more shrunk crops, so more frames are detected
- * at all, and with `mosaic` their small regions share model inputs; otherwise the normal plan. Whole-frame searches (no regions) keep their full plan. Counts,
+ * at all, and with `mosaic` their small regions share model inputs (and with pairs, larger crops two to an input); otherwise the normal plan. Whole-frame searches (no regions) keep their tiles unless `wholeFrameTiles` is off. Counts,
  * per camera, the frames detected on the busy plan (the heartbeat's `detection.reduced`).
  */
 export class BusyPlan {
   private readonly reduced = new Map<string, number>();
+  private whole = 0;
 
   /**
    * `dropping`: whether a frame was dropped within `BUSY_WINDOW_MS`; `mosaic`: whether busy frames'
-   * small regions are packed into mosaic cells (`detector.whenBusy.mosaic`).
+   * small regions are packed into mosaic cells (`detector.whenBusy.mosaic`); `pairShrink`: with the
+   * mosaic, crops that fit half an input at this shrink share inputs two by two (`whenBusy.pairs`);
+   * `wholeFrameTiles`: whether whole-frame searches keep their tiles on the busy plan (else the full frame alone).
    */
-  constructor(private readonly maxShrink: number, private readonly dropping: (withinMs: number) => boolean, private readonly mosaic = false) {}
+  constructor(
+    private readonly maxShrink: number, private readonly dropping: (withinMs: number) => boolean, private readonly mosaic = false,
+    private readonly pairShrink?: number, private readonly wholeFrameTiles = true,
+  ) {}
 
   /** Whether busy frames are being packed into mosaics now: the hand-off then lets more frames at the pool at once. */
   packing(): boolean {
@@ -25,10 +31,20 @@ export class BusyPlan {
   }
 
   options(camera: string, regions: Box[]): DetectOptions {
-    if (regions.length === 0) return {};
-    if (this.maxShrink <= DEFAULT_MAX_SHRINK || !this.dropping(BUSY_WINDOW_MS)) return { regions };
+    const busy = this.maxShrink > DEFAULT_MAX_SHRINK && this.dropping(BUSY_WINDOW_MS);
+    const packing = this.mosaic ? (this.pairShrink === undefined ? { mosaic: true } : { mosaic: true, pairShrink: this.pairShrink }) : {};
+    if (regions.length === 0) {
+      this.whole += 1;
+      return busy && !this.wholeFrameTiles ? { tiles: false, ...packing } : {};
+    }
+    if (!busy) return { regions };
     this.reduced.set(camera, (this.reduced.get(camera) ?? 0) + 1);
-    return this.mosaic ? { regions, maxShrink: this.maxShrink, mosaic: true } : { regions, maxShrink: this.maxShrink };
+    return { regions, maxShrink: this.maxShrink, ...packing };
+  }
+
+  /** Whole-frame searches (full frame and tiles: the first frame, lighting changes, `scanEvery`) since start, every camera. */
+  wholeFrameSearches(): number {
+    return this.whole;
   }
 
   /** Frames of `camera` detected on the busy plan since start. */

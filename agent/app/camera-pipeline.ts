@@ -119,7 +119,8 @@ export class CameraPipeline {
       clock: ports.clock,
       logger: logger.child({ module: 'detection-handoff' }),
     });
-    this.busyPlan = new BusyPlan(config.detector.whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms), config.detector.whenBusy.mosaic);
+    const { whenBusy } = config.detector;
+    this.busyPlan = new BusyPlan(whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms), whenBusy.mosaic, whenBusy.pairs ? whenBusy.pairShrink : undefined, whenBusy.wholeFrameTiles);
   }
 
   /** In data-flow order; the lifecycle stops them in reverse (pollers first, sources last). */
@@ -172,6 +173,11 @@ export class CameraPipeline {
     if (!this.runtimes.has(camera)) return undefined;
     const counts = this.handoff.stats().byCamera[camera] ?? { offered: 0, detected: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null };
     return { ...counts, reduced: this.busyPlan.reducedFrames(camera) };
+  }
+
+  /** Whole-frame searches sent to the detector since start, every camera (the capacity bench). */
+  wholeFrameSearches(): number {
+    return this.busyPlan.wholeFrameSearches();
   }
 
   /** The last decoded frame of a camera (patrol contact sheet, `check`). */

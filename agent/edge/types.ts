@@ -51,6 +51,16 @@ export interface DetectOptions {
    * with a pool, several frames' cells share inputs. Only with `regions`.
    */
   mosaic?: boolean;
+  /**
+   * With `mosaic`: a crop too large for a cell that fits half the input shrunk at most this many
+   * times shares an input with another frame's (pairs, docs/capacity.md). Absent: no pairs.
+   */
+  pairShrink?: number;
+  /**
+   * Without `regions`: `false` searches the full frame alone, without the tiles (whole-frame searches
+   * on the busy plan; with `mosaic` and `pairShrink`, in half an input when it fits). Default true.
+   */
+  tiles?: boolean;
 }
 
 /** Runs the model on an encoded image (JPEG/PNG) and returns raw detections, before per-camera filters. */

@@ -7,7 +7,7 @@ import { inputSize, type ModelInput } from '../../models/manifest.js';
 import type { DetectOptions, Detection, DetectionResult, Detector } from '../types.js';
 import { readyBackend, type BackendChoice, type BackendName, type Tf } from './backend.js';
 import { DEFAULT_MAX_SHRINK, planRegionCrops, planStillCrops, type Crop, type TilingOptions } from './crops.js';
-import { cellRows, mosaicCells, packCells, planMosaicCrops, type Cell, type MosaicPlan } from './mosaic.js';
+import { cellRows, cellSide, mosaicCells, mosaicHalves, packMosaic, planBusyStill, planMosaicCrops, quartersFilled, type Cell, type MosaicPlan, type PairOptions } from './mosaic.js';
 import { decodeRows, type CropScale } from './decode.js';
 import { decodeGfl } from './gfl.js';
 import { loadGraphModel } from './graph-model.js';
@@ -67,15 +67,20 @@ export class TfDetector implements Detector {
   /**
    * Several pictures at once (the pool hands a worker up to four mosaic frames): each picture's
    * whole-input crops run alone, and the small crops of every picture asking for the mosaic
-   * (`options.mosaic`) share inputs, four cells to an input. One answer per picture, in order: a
-   * picture that cannot be read fails alone.
+   * (`options.mosaic`) share inputs, four cells to an input; with `options.pairShrink`, crops that
+   * fit half an input at that shrink share inputs two by two, and one left without a partner runs
+   * whole (`lone: 'half'` packs it alone, as it would be beside another frame's). One answer per
+   * picture, in order: a picture that cannot be read fails alone.
    */
-  async detectBatch(items: readonly { image: Buffer; options: DetectOptions }[]): Promise<({ result: DetectionResult } | { error: unknown })[]> {
+  async detectBatch(
+    items: readonly { image: Buffer; options: DetectOptions }[], batch: { lone?: 'whole' | 'half' } = {},
+  ): Promise<({ result: DetectionResult } | { error: unknown })[]> {
     const started = performance.now();
     const { width, height } = inputSize(this.options.model.manifest.input);
-    const cells = mosaicCells(width, height);
+    const quarter = mosaicCells(width, height)[0];
     const pictures: ({ rgb: RgbImage; found: Detection[] } | { error: unknown })[] = [];
     const packed: { item: { index: number; view: RgbImage }; crop: Crop }[] = [];
+    const halves: { item: { index: number; view: RgbImage }; crop: Crop }[] = [];
     for (const [index, { image, options }] of items.entries()) {
       let rgb: RgbImage;
       let views: RgbImage[];
@@ -87,18 +92,27 @@ export class TfDetector implements Detector {
         pictures.push({ error });
         continue;
       }
-      const plan = this.plan(rgb, options, cells[0]?.side ?? width);
+      const plan = this.plan(rgb, options);
       const found: Detection[] = [];
       for (const view of views) for (const crop of plan.whole) found.push(...(await this.detectCrop(view, crop)));
       pictures.push({ rgb, found });
       for (const view of views) packed.push(...plan.cells.map((crop) => ({ item: { index, view }, crop })));
+      for (const view of views) halves.push(...plan.halves.map((crop) => ({ item: { index, view }, crop })));
     }
-    for (const input of packCells(packed, cells)) {
+    const found = (index: number) => (pictures[index] as { rgb: RgbImage; found: Detection[] }).found;
+    const packing = packMosaic(packed, halves, width, height, batch);
+    for (const { item, crop } of packing.lone) {
+      found(item.index).push(...(await this.detectCrop(item.view, crop)));
+      // Counted as the half input it costs when packed: whether packing pays is judged on what frames would cost together.
+      this.packing.inputs += 1;
+      this.packing.cells += 2;
+    }
+    for (const input of packing.inputs) {
       const placed = input.map((p) => ({ ...p, ...(pictures[p.item.index] as { rgb: RgbImage; found: Detection[] }), rgb: p.item.view }));
       const { pixels, scales } = await composeMosaic(placed, width, height, this.options.fit);
       const rows = await this.infer(pixels);
       this.packing.inputs += 1;
-      this.packing.cells += placed.length;
+      this.packing.cells += quartersFilled(placed, quarter);
       placed.forEach((p, i) => {
         const scale = scales[i] as CropScale;
         const own = cellRows(rows, p.cell, { width: p.crop.rect.width * scale.scaleX, height: p.crop.rect.height * scale.scaleY });
@@ -119,7 +133,10 @@ export class TfDetector implements Detector {
     return this.inferenceCount;
   }
 
-  /** Of those runs, the mosaic inputs, and the cells they held. */
+  /**
+   * Of those runs, the mosaic inputs, and the cells they held (a half counts as the two quarters it
+   * fills; a half run whole for want of a partner counts as an input holding one half).
+   */
   mosaics(): { inputs: number; cells: number } {
     return { ...this.packing };
   }
@@ -128,11 +145,21 @@ export class TfDetector implements Detector {
     this.graph.dispose();
   }
 
-  private plan(rgb: RgbImage, options: DetectOptions, cellSide: number): MosaicPlan {
+  private plan(rgb: RgbImage, options: DetectOptions): MosaicPlan {
     const { width, height } = rgb;
-    if (options.regions === undefined || options.regions.length === 0) return { whole: planStillCrops(width, height, this.options.tiling), cells: [] };
-    if (options.mosaic === true) return planMosaicCrops(width, height, options.regions, this.inputSide(), cellSide, this.options.tiling, options.maxShrink ?? DEFAULT_MAX_SHRINK);
-    return { whole: planRegionCrops(width, height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink), cells: [] };
+    const input = inputSize(this.options.model.manifest.input);
+    const pairs: PairOptions | undefined = options.mosaic === true && options.pairShrink !== undefined
+      ? { maxShrink: options.pairShrink, half: mosaicHalves(input.width, input.height).wide[0] }
+      : undefined;
+    if (options.regions === undefined || options.regions.length === 0) {
+      if (options.tiles === false) return planBusyStill(width, height, pairs);
+      return { whole: planStillCrops(width, height, this.options.tiling), cells: [], halves: [] };
+    }
+    if (options.mosaic === true) {
+      const side = cellSide(input.width, input.height);
+      return planMosaicCrops(width, height, options.regions, this.inputSide(), side, this.options.tiling, options.maxShrink ?? DEFAULT_MAX_SHRINK, pairs);
+    }
+    return { whole: planRegionCrops(width, height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink), cells: [], halves: [] };
   }
 
   private inputSide(): number {
@@ -234,10 +261,10 @@ export async function composeMosaic(
   const pixels = Buffer.alloc(width * height * 3);
   const scales: CropScale[] = [];
   for (const { rgb, crop, cell } of placed) {
-    const part = await cropToInput(rgb, crop, cell.side, cell.side, fit);
+    const part = await cropToInput(rgb, crop, cell.width, cell.height, fit);
     scales.push(part.scale);
-    const rowBytes = cell.side * 3;
-    for (let y = 0; y < cell.side && cell.top + y < height; y++) {
+    const rowBytes = cell.width * 3;
+    for (let y = 0; y < cell.height && cell.top + y < height; y++) {
       const at = ((cell.top + y) * width + cell.left) * 3;
       part.pixels.copy(pixels, at, y * rowBytes, y * rowBytes + Math.min(rowBytes, (width - cell.left) * 3));
     }

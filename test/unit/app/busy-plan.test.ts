@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { BusyPlan } from '../../../agent/app/busy-plan.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import type { DetectOptions, DetectionResult, Detector } from '../../../agent/edge/types.js';
 import { FakeClock } from '../../fakes/clock.js';
@@ -60,8 +61,32 @@ cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s }]
     }
     expect(calls[0]?.regions).toBeUndefined();
     expect(calls.slice(1, 4).every((c) => c?.regions !== undefined && c.maxShrink === undefined)).toBe(true);
-    expect(calls[4]).toMatchObject({ maxShrink: 2.5, mosaic: true });
+    expect(calls[4]).toMatchObject({ maxShrink: 2.5, mosaic: true, pairShrink: 3 });
     expect(calls[4]?.regions?.length).toBeGreaterThan(0);
     expect(pipeline.detection('gate')).toMatchObject({ offered: 6, detected: 5, dropped: 1, reduced: 1 });
+  });
+});
+
+describe('the busy plan\'s options', () => {
+  const whole: never[] = [];
+  const regions: [number, number, number, number][] = [[0.1, 0.1, 0.5, 0.9]];
+
+  it('asks for pairs with the mosaic, and searches whole frames without tiles, only while frames are dropped', () => {
+    let dropping = false;
+    const plan = new BusyPlan(2, () => dropping, true, 3, false);
+    expect(plan.options('a', regions)).toEqual({ regions });
+    expect(plan.options('a', whole)).toEqual({});
+    dropping = true;
+    expect(plan.options('a', regions)).toEqual({ regions, maxShrink: 2, mosaic: true, pairShrink: 3 });
+    expect(plan.options('a', whole)).toEqual({ tiles: false, mosaic: true, pairShrink: 3 });
+    expect(plan.wholeFrameSearches()).toBe(2);
+    expect(plan.reducedFrames('a')).toBe(1);
+  });
+
+  it('keeps the tiles of whole-frame searches when asked, and leaves pairs out when they are off', () => {
+    const plan = new BusyPlan(2, () => true, true, undefined, true);
+    expect(plan.options('a', whole)).toEqual({});
+    expect(plan.options('a', regions)).toEqual({ regions, maxShrink: 2, mosaic: true });
+    expect(new BusyPlan(2, () => true, false, 3, false).options('a', whole)).toEqual({ tiles: false });
   });
 });
