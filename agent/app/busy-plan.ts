@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_SHRINK } from '../edge/detection/crops.js';
-import type { Box, DetectOptions } from '../edge/types.js';
+import type { Box, DetectOptions, WholeFrameSearch } from '../edge/types.js';
 
 /** A frame dropped this recently means detection is not keeping up: busy frames use the cheaper plan. */
 export const BUSY_WINDOW_MS = 10_000;
@@ -7,7 +7,7 @@ export const BUSY_WINDOW_MS = 10_000;
 /**
  * Which crop plan a motion frame gets (`detector.whenBusy`, docs/capacity.md): while frames are being
  * dropped, a busy frame's regions merge into fewer, more shrunk crops, so more frames are detected
- * at all, and with `mosaic` their small regions share model inputs (and with pairs, larger crops two to an input); otherwise the normal plan. Whole-frame searches (no regions) keep their tiles unless `wholeFrameTiles` is off. Counts,
+ * at all, and with `mosaic` their small regions share model inputs (and with pairs, larger crops two to an input); otherwise the normal plan. Whole-frame searches (no regions) run as `wholeFrame` says (by default as when not busy). Counts,
  * per camera, the frames detected on the busy plan (the heartbeat's `detection.reduced`).
  */
 export class BusyPlan {
@@ -18,11 +18,11 @@ export class BusyPlan {
    * `dropping`: whether a frame was dropped within `BUSY_WINDOW_MS`; `mosaic`: whether busy frames'
    * small regions are packed into mosaic cells (`detector.whenBusy.mosaic`); `pairShrink`: with the
    * mosaic, crops that fit half an input at this shrink share inputs two by two (`whenBusy.pairs`);
-   * `wholeFrameTiles`: whether whole-frame searches keep their tiles on the busy plan (else the full frame alone).
+   * `wholeFrame`: how whole-frame searches run on the busy plan (`whenBusy.wholeFrame`).
    */
   constructor(
     private readonly maxShrink: number, private readonly dropping: (withinMs: number) => boolean, private readonly mosaic = false,
-    private readonly pairShrink?: number, private readonly wholeFrameTiles = true,
+    private readonly pairShrink?: number, private readonly wholeFrame: WholeFrameSearch = 'tiles',
   ) {}
 
   /** Whether busy frames are being packed into mosaics now: the hand-off then lets more frames at the pool at once. */
@@ -35,7 +35,7 @@ export class BusyPlan {
     const packing = this.mosaic ? (this.pairShrink === undefined ? { mosaic: true } : { mosaic: true, pairShrink: this.pairShrink }) : {};
     if (regions.length === 0) {
       this.whole += 1;
-      return busy && !this.wholeFrameTiles ? { tiles: false, ...packing } : {};
+      return busy && this.wholeFrame !== 'tiles' ? { still: this.wholeFrame, ...packing } : {};
     }
     if (!busy) return { regions };
     this.reduced.set(camera, (this.reduced.get(camera) ?? 0) + 1);

@@ -120,7 +120,7 @@ export class CameraPipeline {
       logger: logger.child({ module: 'detection-handoff' }),
     });
     const { whenBusy } = config.detector;
-    this.busyPlan = new BusyPlan(whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms), whenBusy.mosaic, whenBusy.pairs ? whenBusy.pairShrink : undefined, whenBusy.wholeFrameTiles);
+    this.busyPlan = new BusyPlan(whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms), whenBusy.mosaic, whenBusy.pairs ? whenBusy.pairShrink : undefined, whenBusy.wholeFrame);
   }
 
   /** In data-flow order; the lifecycle stops them in reverse (pollers first, sources last). */

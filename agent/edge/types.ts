@@ -1,3 +1,4 @@
+import type { WHOLE_FRAME_SEARCHES } from '../config/sections/detector.js';
 /**
  * The values that flow between stages: cameras → sampling → motion → detection → tracking/events.
  * Stages share these types and nothing else; the composition root connects them.
@@ -38,6 +39,9 @@ export interface DetectionResult {
   detections: Detection[];
 }
 
+/** How a whole-frame search is run on the busy plan (`detector.whenBusy.wholeFrame`). */
+export type WholeFrameSearch = (typeof WHOLE_FRAME_SEARCHES)[number];
+
 export interface DetectOptions {
   /** Where to look (e.g. motion regions); undefined means the whole image (plus tiles). */
   regions?: Box[];
@@ -57,10 +61,11 @@ export interface DetectOptions {
    */
   pairShrink?: number;
   /**
-   * Without `regions`: `false` searches the full frame alone, without the tiles (whole-frame searches
-   * on the busy plan; with `mosaic` and `pairShrink`, in half an input when it fits). Default true.
+   * Without `regions` (a whole-frame search), on the busy plan: `tiles` (default) the full frame and
+   * its tiles, each in a whole input; `pairs` the same crops, each in half an input when it fits (with
+   * `mosaic` and `pairShrink`); `frame` the full frame alone (in half an input when it fits).
    */
-  tiles?: boolean;
+  still?: WholeFrameSearch;
 }
 
 /** Runs the model on an encoded image (JPEG/PNG) and returns raw detections, before per-camera filters. */

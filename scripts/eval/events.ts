@@ -14,7 +14,7 @@ import { silentLogger } from '../../agent/core/logger.js';
 import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import { MOSAIC_CELLS } from '../../agent/edge/detection/mosaic.js';
-import type { DetectOptions, DetectionResult, Detector } from '../../agent/edge/types.js';
+import type { DetectOptions, DetectionResult, Detector, WholeFrameSearch } from '../../agent/edge/types.js';
 import { FakeClock } from '../../test/fakes/clock.js';
 import { FakeGpio } from '../../test/fakes/gpio.js';
 import { ClockScheduler } from '../../test/fakes/scheduler.js';
@@ -50,7 +50,7 @@ export interface VideoRun {
 /**
  * Counts detector calls, inferences and their time. With `busy`, every motion-region frame runs on
  * the busy plan (`detector.whenBusy`: its shrink, and the mosaic when on), as on a host that is
- * dropping frames (whole-frame searches too: the full frame alone when `wholeFrameTiles` is off). Frames run one at a time, so a mosaic input holds one frame's cells only, and a
+ * dropping frames (whole-frame searches as `whenBusy.wholeFrame` says). Frames run one at a time, so a mosaic input holds one frame's cells only, and a
  * pair's crop is placed in half an input alone (as it would be beside another frame's);
  * `packedInferences` counts each cell as the quarter input it costs when the pool packs cells of
  * several cameras' frames together, and each pair's crop as half an input.
@@ -62,7 +62,7 @@ class MeteredDetector implements Detector {
   packedInferences = 0;
   constructor(
     private readonly inner: TfDetector,
-    private readonly busy: { maxShrink: number; mosaic: boolean; pairShrink: number | undefined; wholeFrameTiles: boolean } | undefined,
+    private readonly busy: { maxShrink: number; mosaic: boolean; pairShrink: number | undefined; wholeFrame: WholeFrameSearch } | undefined,
   ) {}
   async detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
     this.calls++;
@@ -71,7 +71,7 @@ class MeteredDetector implements Detector {
     const whole = options?.regions === undefined || options.regions.length === 0;
     let plan = options;
     if (busy !== undefined && !whole) plan = { ...options, maxShrink: busy.maxShrink, ...packing };
-    else if (busy !== undefined && !busy.wholeFrameTiles) plan = { ...options, tiles: false, ...packing };
+    else if (busy !== undefined && busy.wholeFrame !== 'tiles') plan = { ...options, still: busy.wholeFrame, ...packing };
     const before = this.inner.inferences();
     const mosaics = this.inner.mosaics();
     const [answer] = await this.inner.detectBatch([{ image, options: plan ?? {} }], { lone: 'half' });
@@ -95,8 +95,8 @@ export interface VideoRunOptions {
   noMosaic?: boolean;
   /** On the busy plan, the mosaic without pairs. */
   noPairs?: boolean;
-  /** On the busy plan, whole-frame searches run the full frame alone (`whenBusy.wholeFrameTiles: false`). */
-  wholeFrameAlone?: boolean;
+  /** On the busy plan, how whole-frame searches run (default: `whenBusy.wholeFrame`). */
+  wholeFrame?: WholeFrameSearch | undefined;
 }
 
 export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, options: VideoRunOptions = {}): Promise<VideoRun> {
@@ -115,7 +115,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
     maxShrink: whenBusy.maxShrink,
     mosaic: whenBusy.mosaic && options.noMosaic !== true,
     pairShrink: whenBusy.pairs && options.noPairs !== true ? whenBusy.pairShrink : undefined,
-    wholeFrameTiles: whenBusy.wholeFrameTiles && options.wholeFrameAlone !== true,
+    wholeFrame: options.wholeFrame ?? whenBusy.wholeFrame,
   };
   const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined);
   const filter = cameraFilter(detectorConfig, camera.detect);

@@ -1,7 +1,7 @@
 /**
  * `npm run eval [-- --set DIR|debian] [--model ID,...] [--setting NAME,...] [--limit N] [--config FILE]
  *                   [--videos-only|--images-only] [--seconds N] [--tag TAG,...] [--subset TAG,...]
- *                   [--target-person P] [--target-ebike P] [--busy-plan [--no-mosaic|--no-pairs] [--whole-frame-alone]]`
+ *                   [--target-person P] [--target-ebike P] [--busy-plan [--no-mosaic|--no-pairs] [--whole-frame tiles|pairs|frame]]`
  *
  * A bench, not a test: runs the configured detector as `minwang detect` and the agent run it over a
  * labelled set and prints one JSON object on stdout (progress on stderr):
@@ -18,8 +18,9 @@
  * (`detector.whenBusy`: merged crops, small ones packed into mosaic cells, larger ones in pairs, half an
  * input each), to show what that plan costs in events; `--no-mosaic` leaves the mosaic out (merged crops
  * only), `--no-pairs` the pairs. Frames run one at a time, so a pair's crop is placed in half an input with
- * the other half black, as it would be beside another camera's frame. Whole-frame searches keep their tiles
- * unless `detector.whenBusy.wholeFrameTiles` is off or `--whole-frame-alone` is given (the full frame alone).
+ * the other half black, as it would be beside another camera's frame. Whole-frame searches run as
+ * `detector.whenBusy.wholeFrame` says, or `--whole-frame` (tiles: as when not busy; pairs: full frame and
+ * tiles in halves; frame: the full frame alone).
  * The set defaults to ~/.cache/minwang/devset (manifest.json); `--set debian` is the Debian footage set.
  */
 import { homedir, loadavg } from 'node:os';
@@ -27,6 +28,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
 import type { Config } from '../../agent/config/schema.js';
+import { WHOLE_FRAME_SEARCHES } from '../../agent/config/sections/detector.js';
+import type { WholeFrameSearch } from '../../agent/edge/types.js';
 import { cameraFilter } from '../../agent/edge/detection/filters.js';
 import { runImages } from './images.js';
 import { evalDetector, SETTINGS } from './detectors.js';
@@ -51,7 +54,7 @@ const { values } = parseArgs({
     'busy-plan': { type: 'boolean', default: false },
     'no-mosaic': { type: 'boolean', default: false },
     'no-pairs': { type: 'boolean', default: false },
-    'whole-frame-alone': { type: 'boolean', default: false },
+    'whole-frame': { type: 'string' },
   },
 });
 
@@ -126,11 +129,18 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   };
 }
 
+/** `--whole-frame`, checked. */
+function wholeFrameSearch(text: string | undefined): WholeFrameSearch | undefined {
+  if (text === undefined) return undefined;
+  if (!(WHOLE_FRAME_SEARCHES as readonly string[]).includes(text)) throw new Error(`--whole-frame: "${text}" is not one of ${WHOLE_FRAME_SEARCHES.join(', ')}`);
+  return text as WholeFrameSearch;
+}
+
 /** Which plan the videos' motion frames ran on. */
 function busyPlanName(detectorConfig: Config['detector']): string {
   if (!values['busy-plan']) return 'normal';
   if (values['no-mosaic'] || !detectorConfig.whenBusy.mosaic) return 'busy (merge only)';
-  const tiles = !values['whole-frame-alone'] && detectorConfig.whenBusy.wholeFrameTiles ? ', whole-frame tiles' : ', whole frame alone';
+  const tiles = `, whole-frame searches: ${wholeFrameSearch(values['whole-frame']) ?? detectorConfig.whenBusy.wholeFrame}`;
   return (values['no-pairs'] || !detectorConfig.whenBusy.pairs ? 'busy (mosaic' : `busy (mosaic, pairs at ${detectorConfig.whenBusy.pairShrink}`) + `${tiles})`;
 }
 
@@ -140,7 +150,7 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   for (const video of videos) {
     progress(`${detectorConfig.model} video ${video.id}...`);
     const until = Math.min(seconds ?? Number.POSITIVE_INFINITY, video.annotatedUntil ?? Number.POSITIVE_INFINITY);
-    const run = await runVideo(video.path, config, detectorConfig, detector, { maxSeconds: Number.isFinite(until) ? Math.ceil(until) : undefined, busyPlan: values['busy-plan'], noMosaic: values['no-mosaic'], noPairs: values['no-pairs'], wholeFrameAlone: values['whole-frame-alone'] });
+    const run = await runVideo(video.path, config, detectorConfig, detector, { maxSeconds: Number.isFinite(until) ? Math.ceil(until) : undefined, busyPlan: values['busy-plan'], noMosaic: values['no-mosaic'], noPairs: values['no-pairs'], wholeFrame: wholeFrameSearch(values['whole-frame']) });
     const visits = video.visits.filter((v) => v.start < until);
     const score = scoreEvents(visits, run.events);
     progress(`${video.id}: ${score.found}/${score.visits} visits found, ${score.duplicates} duplicates, ${score.falseEvents} false (${run.frames} frames)`);

@@ -1,6 +1,6 @@
 import type { Rect } from '../box.js';
 import type { Box } from '../types.js';
-import { fullFrame, mergeRects, planRegionCrops, regionCrop, regionCrops, shrinkLimit, type Crop, type TilingOptions } from './crops.js';
+import { fullFrame, mergeRects, planRegionCrops, planStillCrops, regionCrop, regionCrops, shrinkLimit, type Crop, type TilingOptions } from './crops.js';
 
 /**
  * The mosaic (docs/detection.md, docs/capacity.md): the model's input is fixed (416×416 for
@@ -106,9 +106,12 @@ export interface PairOptions {
   half: { width: number; height: number };
 }
 
-/** A whole-frame search on the busy plan: the full frame alone, no tiles; with pairs, in half an input when it fits. */
-export function planBusyStill(width: number, height: number, pairs?: PairOptions): MosaicPlan {
-  return pairUp([fullFrame(width, height)], [], pairs);
+/**
+ * A whole-frame search on the busy plan: the full frame and its tiles (`pairs`), or the full frame
+ * alone (`frame`); with pairs, each crop that fits half an input at the pair shrink goes in a half.
+ */
+export function planBusyStill(width: number, height: number, tiling: TilingOptions, still: 'pairs' | 'frame', pairs?: PairOptions): MosaicPlan {
+  return pairUp(still === 'frame' ? [fullFrame(width, height)] : planStillCrops(width, height, tiling), [], pairs);
 }
 
 /** The plan with each whole-input crop that fits a half at the pair shrink moved to `halves`. */

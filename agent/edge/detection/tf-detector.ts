@@ -152,7 +152,7 @@ export class TfDetector implements Detector {
       ? { maxShrink: options.pairShrink, half: mosaicHalves(input.width, input.height).wide[0] }
       : undefined;
     if (options.regions === undefined || options.regions.length === 0) {
-      if (options.tiles === false) return planBusyStill(width, height, pairs);
+      if (options.still === 'pairs' || options.still === 'frame') return planBusyStill(width, height, this.options.tiling, options.still, pairs);
       return { whole: planStillCrops(width, height, this.options.tiling), cells: [], halves: [] };
     }
     if (options.mosaic === true) {

@@ -71,22 +71,22 @@ describe('the busy plan\'s options', () => {
   const whole: never[] = [];
   const regions: [number, number, number, number][] = [[0.1, 0.1, 0.5, 0.9]];
 
-  it('asks for pairs with the mosaic, and searches whole frames without tiles, only while frames are dropped', () => {
+  it('asks for pairs with the mosaic, and for the busy whole-frame search, only while frames are dropped', () => {
     let dropping = false;
-    const plan = new BusyPlan(2, () => dropping, true, 3, false);
+    const plan = new BusyPlan(2, () => dropping, true, 3, 'frame');
     expect(plan.options('a', regions)).toEqual({ regions });
     expect(plan.options('a', whole)).toEqual({});
     dropping = true;
     expect(plan.options('a', regions)).toEqual({ regions, maxShrink: 2, mosaic: true, pairShrink: 3 });
-    expect(plan.options('a', whole)).toEqual({ tiles: false, mosaic: true, pairShrink: 3 });
+    expect(plan.options('a', whole)).toEqual({ still: 'frame', mosaic: true, pairShrink: 3 });
     expect(plan.wholeFrameSearches()).toBe(2);
     expect(plan.reducedFrames('a')).toBe(1);
   });
 
-  it('keeps the tiles of whole-frame searches when asked, and leaves pairs out when they are off', () => {
-    const plan = new BusyPlan(2, () => true, true, undefined, true);
+  it('keeps whole-frame searches as when not busy by default, and leaves pairs out when they are off', () => {
+    const plan = new BusyPlan(2, () => true, true, undefined, 'tiles');
     expect(plan.options('a', whole)).toEqual({});
     expect(plan.options('a', regions)).toEqual({ regions, maxShrink: 2, mosaic: true });
-    expect(new BusyPlan(2, () => true, false, 3, false).options('a', whole)).toEqual({ tiles: false });
+    expect(new BusyPlan(2, () => true, false, 3, 'pairs').options('a', whole)).toEqual({ still: 'pairs' });
   });
 });

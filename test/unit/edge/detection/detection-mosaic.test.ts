@@ -112,10 +112,14 @@ describe('the mosaic plan with pairs', () => {
     expect(planMosaicCrops(1920, 1080, [[0.3, 0.1, 0.7, 0.9]], 416, 204, tiling, 2, pairs).halves).toEqual([]);
   });
 
-  it('searches a whole frame on the busy plan with the full frame alone, in half an input when it fits', () => {
-    expect(planBusyStill(768, 576, pairs)).toMatchObject({ whole: [], cells: [], halves: [{ kind: 'frame', rect: { left: 0, top: 0, width: 768, height: 576 } }] });
-    expect(planBusyStill(768, 576)).toMatchObject({ whole: [{ kind: 'frame' }], cells: [], halves: [] });
-    expect(planBusyStill(1920, 1080, pairs).whole).toHaveLength(1);
+  it('searches a whole frame on the busy plan with its crops in halves of inputs where they fit', () => {
+    expect(planBusyStill(768, 576, tiling, 'frame', pairs)).toMatchObject({ whole: [], cells: [], halves: [{ kind: 'frame', rect: { left: 0, top: 0, width: 768, height: 576 } }] });
+    expect(planBusyStill(768, 576, tiling, 'frame')).toMatchObject({ whole: [{ kind: 'frame' }], cells: [], halves: [] });
+    expect(planBusyStill(1920, 1080, tiling, 'frame', pairs).whole).toHaveLength(1);
+    // The full frame and its four tiles (439x330, 1.6x shrunk in a half): five halves, two and a half inputs.
+    const tiled = planBusyStill(768, 576, tiling, 'pairs', pairs);
+    expect(tiled.halves.map((c) => c.kind)).toEqual(['frame', 'tile', 'tile', 'tile', 'tile']);
+    expect(mosaicCost(tiled)).toBe(2.5);
   });
 
   it('leaves small regions in quarter cells', () => {
