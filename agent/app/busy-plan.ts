@@ -35,7 +35,8 @@ export class BusyPlan {
     const packing = this.mosaic ? (this.pairShrink === undefined ? { mosaic: true } : { mosaic: true, pairShrink: this.pairShrink }) : {};
     if (regions.length === 0) {
       this.whole += 1;
-      return busy && this.wholeFrame !== 'tiles' ? { still: this.wholeFrame, ...packing } : {};
+      if (!busy || this.wholeFrame === 'tiles' || (this.wholeFrame === 'pairs' && this.pairShrink === undefined)) return {};
+      return { still: this.wholeFrame, ...packing };
     }
     if (!busy) return { regions };
     this.reduced.set(camera, (this.reduced.get(camera) ?? 0) + 1);

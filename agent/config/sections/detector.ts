@@ -53,8 +53,8 @@ const whenBusySchema = z.strictObject({
     .describe('with mosaic, on the busy plan: a crop too large for a cell that fits half a model input (416x204, or 204x416) shrunk at most pairShrink times shares the input with another frame\'s, so two cameras\' busy frames cost one inference; a crop with no partner runs whole. false: each such crop takes a whole input'),
   pairShrink: z.number().min(1).max(4).default(3)
     .describe('how far a crop may be shrunk into half a model input for a pair; 3 takes a whole 4:3 frame (768x576 is shrunk 2.8 times into 416x204)'),
-  wholeFrame: z.enum(WHOLE_FRAME_SEARCHES).default('tiles')
-    .describe('on the busy plan, how whole-frame searches (the first frame, a lighting change, motion.scanEvery) run: tiles (the full frame and 2x2 tiles, 5 inferences, as when not busy), pairs (the same crops, each in half an input beside another frame\'s when it fits at pairShrink), frame (the full frame alone: one inference, or half of one with pairs; it lost 6 of 25 visits on the dev set\'s crowd video, docs/capacity.md)'),
+  wholeFrame: z.enum(WHOLE_FRAME_SEARCHES).default('pairs')
+    .describe('on the busy plan, how whole-frame searches (the first frame, a lighting change, motion.scanEvery) run: pairs (default: the full frame and its 2x2 tiles, each in half an input, beside another frame\'s crop or each other, when it fits at pairShrink, else in a whole input), tiles (as when not busy: 5 whole inputs), frame (the full frame alone; it lost 6 of 25 visits on the dev set\'s crowd video, docs/capacity.md). Needs mosaic and pairs; without them pairs is tiles'),
 });
 
 const lowLightSchema = z.strictObject({

@@ -87,6 +87,9 @@ describe('the busy plan\'s options', () => {
     const plan = new BusyPlan(2, () => true, true, undefined, 'tiles');
     expect(plan.options('a', whole)).toEqual({});
     expect(plan.options('a', regions)).toEqual({ regions, maxShrink: 2, mosaic: true });
-    expect(new BusyPlan(2, () => true, false, 3, 'pairs').options('a', whole)).toEqual({ still: 'pairs' });
+    expect(new BusyPlan(2, () => true, true, 3, 'pairs').options('a', whole)).toEqual({ still: 'pairs', mosaic: true, pairShrink: 3 });
+    // Without pairs, a whole-frame search in pairs is the plain one.
+    expect(new BusyPlan(2, () => true, true, undefined, 'pairs').options('a', whole)).toEqual({});
+    expect(new BusyPlan(2, () => true, false, 3, 'frame').options('a', whole)).toEqual({ still: 'frame' });
   });
 });
