@@ -3,6 +3,42 @@ import type { Box, DetectOptions, WholeFrameSearch } from '../edge/types.js';
 
 /** A frame dropped this recently means detection is not keeping up: busy frames use the cheaper plan. */
 export const BUSY_WINDOW_MS = 10_000;
+/** The longest the busy plan is held after the last drop, when every return to the normal plan dropped frames at once. */
+export const MAX_BUSY_WINDOW_MS = 160_000;
+/** The normal plan this long without a drop: the window is back to `BUSY_WINDOW_MS`. */
+export const CALM_RESET_MS = 60_000;
+
+/**
+ * Whether detection is busy: a frame was dropped within the window. The window starts at 10 s. When a
+ * frame is dropped within 10 s of the busy plan ending, the normal plan could not keep up and each
+ * return to it costs a few drops, so the window doubles (up to 160 s): the busy plan is held longer
+ * and the returns come rarer. After 60 s of the normal plan without a drop it is 10 s again.
+ */
+export class BusyWindow {
+  private windowMs = BUSY_WINDOW_MS;
+  private wasBusy = false;
+  private calmSince: number | undefined;
+
+  /** `droppedWithin(ms)`: whether a frame was dropped in the last `ms`; `now`: monotonic ms. */
+  constructor(private readonly droppedWithin: (ms: number) => boolean, private readonly now: () => number) {}
+
+  busy(): boolean {
+    const now = this.now();
+    const busy = this.droppedWithin(this.windowMs);
+    if (busy && !this.wasBusy && this.calmSince !== undefined && now - this.calmSince <= BUSY_WINDOW_MS) {
+      this.windowMs = Math.min(MAX_BUSY_WINDOW_MS, this.windowMs * 2);
+    }
+    if (!busy && this.wasBusy) this.calmSince = now;
+    if (!busy && this.calmSince !== undefined && now - this.calmSince >= CALM_RESET_MS) this.windowMs = BUSY_WINDOW_MS;
+    this.wasBusy = busy;
+    return busy;
+  }
+
+  /** How long after the last drop the busy plan is held now (ms). */
+  window(): number {
+    return this.windowMs;
+  }
+}
 
 /**
  * Which crop plan a motion frame gets (`detector.whenBusy`, docs/capacity.md): while frames are being
@@ -15,23 +51,23 @@ export class BusyPlan {
   private whole = 0;
 
   /**
-   * `dropping`: whether a frame was dropped within `BUSY_WINDOW_MS`; `mosaic`: whether busy frames'
+   * `busy`: whether detection is not keeping up now (`BusyWindow`); `mosaic`: whether busy frames'
    * small regions are packed into mosaic cells (`detector.whenBusy.mosaic`); `pairShrink`: with the
    * mosaic, crops that fit half an input at this shrink share inputs two by two (`whenBusy.pairs`);
    * `wholeFrame`: how whole-frame searches run on the busy plan (`whenBusy.wholeFrame`).
    */
   constructor(
-    private readonly maxShrink: number, private readonly dropping: (withinMs: number) => boolean, private readonly mosaic = false,
+    private readonly maxShrink: number, private readonly busy: () => boolean, private readonly mosaic = false,
     private readonly pairShrink?: number, private readonly wholeFrame: WholeFrameSearch = 'tiles',
   ) {}
 
   /** Whether busy frames are being packed into mosaics now: the hand-off then lets more frames at the pool at once. */
   packing(): boolean {
-    return this.mosaic && this.maxShrink > DEFAULT_MAX_SHRINK && this.dropping(BUSY_WINDOW_MS);
+    return this.mosaic && this.maxShrink > DEFAULT_MAX_SHRINK && this.busy();
   }
 
   options(camera: string, regions: Box[]): DetectOptions {
-    const busy = this.maxShrink > DEFAULT_MAX_SHRINK && this.dropping(BUSY_WINDOW_MS);
+    const busy = this.maxShrink > DEFAULT_MAX_SHRINK && this.busy();
     const packing = this.mosaic ? (this.pairShrink === undefined ? { mosaic: true } : { mosaic: true, pairShrink: this.pairShrink }) : {};
     if (regions.length === 0) {
       this.whole += 1;

@@ -15,7 +15,7 @@ import { WholeFrameSchedule } from '../edge/motion/whole-frame.js';
 import { GreyHistory } from '../edge/motion/grey-history.js';
 import { NextFrame } from '../edge/sampling/next-frame.js';
 import type { Box, Detection, Detector, Frame, FrameSource } from '../edge/types.js';
-import { BusyPlan } from './busy-plan.js';
+import { BusyPlan, BusyWindow } from './busy-plan.js';
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../edge/sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
@@ -120,7 +120,8 @@ export class CameraPipeline {
       logger: logger.child({ module: 'detection-handoff' }),
     });
     const { whenBusy } = config.detector;
-    this.busyPlan = new BusyPlan(whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms), whenBusy.mosaic, whenBusy.pairs ? whenBusy.pairShrink : undefined, whenBusy.wholeFrame);
+    const busyWindow = new BusyWindow((ms) => this.handoff.droppedWithin(ms), () => ports.clock.monotonicMs());
+    this.busyPlan = new BusyPlan(whenBusy.maxShrink, () => busyWindow.busy(), whenBusy.mosaic, whenBusy.pairs ? whenBusy.pairShrink : undefined, whenBusy.wholeFrame);
   }
 
   /** In data-flow order; the lifecycle stops them in reverse (pollers first, sources last). */

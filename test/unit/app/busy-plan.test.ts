@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { BusyPlan } from '../../../agent/app/busy-plan.js';
+import { BUSY_WINDOW_MS, BusyPlan, BusyWindow, CALM_RESET_MS, MAX_BUSY_WINDOW_MS } from '../../../agent/app/busy-plan.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import type { DetectOptions, DetectionResult, Detector } from '../../../agent/edge/types.js';
 import { FakeClock } from '../../fakes/clock.js';
@@ -91,5 +91,61 @@ describe('the busy plan\'s options', () => {
     // Without pairs, a whole-frame search in pairs is the plain one.
     expect(new BusyPlan(2, () => true, true, undefined, 'pairs').options('a', whole)).toEqual({});
     expect(new BusyPlan(2, () => true, false, 3, 'frame').options('a', whole)).toEqual({ still: 'frame' });
+  });
+});
+
+describe('the busy window', () => {
+  /** A clock in ms and the time of the last drop, as the hand-off keeps it. */
+  function setup() {
+    const state = { now: 0, lastDrop: undefined as number | undefined };
+    const window = new BusyWindow((ms) => state.lastDrop !== undefined && state.now - state.lastDrop <= ms, () => state.now);
+    /** Steps time by `ms`, asking whether detection is busy every second (a frame a second). */
+    const run = (ms: number, dropAt?: number) => {
+      for (let t = 0; t < ms; t += 1000) {
+        state.now += 1000;
+        if (dropAt !== undefined && t === dropAt) state.lastDrop = state.now;
+        window.busy();
+      }
+    };
+    return { state, window, run };
+  }
+
+  it('holds the busy plan 10 s after the last drop, and twice as long each time the normal plan drops at once', () => {
+    const { state, window, run } = setup();
+    run(1000, 0);
+    expect(window.busy()).toBe(true);
+    run(BUSY_WINDOW_MS);
+    expect(window.busy()).toBe(true);
+    run(1000);
+    expect(window.busy()).toBe(false);
+    // The normal plan drops a frame 2 s later: busy again, and held 20 s this time.
+    run(2000, 1000);
+    expect(window.window()).toBe(2 * BUSY_WINDOW_MS);
+    run(15_000);
+    expect(window.busy()).toBe(true);
+    run(6000);
+    expect(window.busy()).toBe(false);
+    // Again and again: never beyond the longest window.
+    for (let i = 0; i < 6; i++) {
+      run(2000, 1000);
+      run(window.window() + 1000);
+    }
+    expect(window.window()).toBe(MAX_BUSY_WINDOW_MS);
+    expect(state.lastDrop).toBeDefined();
+  });
+
+  it('goes back to 10 s after a minute of the normal plan without a drop', () => {
+    const { window, run } = setup();
+    run(1000, 0);
+    run(BUSY_WINDOW_MS + 1000);
+    run(2000, 1000);
+    expect(window.window()).toBe(2 * BUSY_WINDOW_MS);
+    run(2 * BUSY_WINDOW_MS + 1000);
+    expect(window.busy()).toBe(false);
+    run(CALM_RESET_MS);
+    expect(window.window()).toBe(BUSY_WINDOW_MS);
+    // A drop long after the busy plan ended does not lengthen the window.
+    run(1000, 0);
+    expect(window.window()).toBe(BUSY_WINDOW_MS);
   });
 });
