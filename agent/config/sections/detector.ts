@@ -46,7 +46,7 @@ const tilingSchema = z.strictObject({
 
 const whenBusySchema = z.strictObject({
   maxShrink: z.number().min(1).max(4).default(2)
-    .describe('while the detector cannot keep up (a frame was dropped in the last 10 s), motion regions are merged into crops shrunk up to this much into the model input, so each busy frame costs fewer inferences and fewer frames are dropped; small objects shrink with it. 1.5 is the normal plan (turns this off)'),
+    .describe('while the detector cannot keep up (a frame was dropped in the last 10 s; up to 160 s when going back to the normal plan dropped frames at once), motion regions are merged into crops shrunk up to this much into the model input, so each busy frame costs fewer inferences and fewer frames are dropped; small objects shrink with it. 1.5 is the normal plan (turns this off)'),
   mosaic: z.boolean().default(true)
     .describe('on the busy plan, small motion regions are cropped to their own size (shrunk at most maxShrink times) and packed four to a model input, one per cell of a 2×2 grid, from one camera or several; false: one input per crop'),
   pairs: z.boolean().default(true)
