@@ -15,7 +15,7 @@ import { WholeFrameSchedule } from '../edge/motion/whole-frame.js';
 import { GreyHistory } from '../edge/motion/grey-history.js';
 import { NextFrame } from '../edge/sampling/next-frame.js';
 import type { Box, Detection, Detector, Frame, FrameSource } from '../edge/types.js';
-import { BusyPlan } from './busy-plan.js';
+import { BusyPlan, BusyWindow } from './busy-plan.js';
 import type { HostPorts } from '../ports/index.js';
 import { CameraPoller } from '../edge/sampling/camera-poller.js';
 import { LatestFrameHandoff, type HandoffStats } from '../edge/sampling/latest-frame-handoff.js';
@@ -119,7 +119,9 @@ export class CameraPipeline {
       clock: ports.clock,
       logger: logger.child({ module: 'detection-handoff' }),
     });
-    this.busyPlan = new BusyPlan(config.detector.whenBusy.maxShrink, (ms) => this.handoff.droppedWithin(ms), config.detector.whenBusy.mosaic);
+    const { whenBusy } = config.detector;
+    const busyWindow = new BusyWindow((ms) => this.handoff.droppedWithin(ms), () => ports.clock.monotonicMs());
+    this.busyPlan = new BusyPlan(whenBusy.maxShrink, () => busyWindow.busy(), whenBusy.mosaic, whenBusy.pairs ? whenBusy.pairShrink : undefined, whenBusy.wholeFrame);
   }
 
   /** In data-flow order; the lifecycle stops them in reverse (pollers first, sources last). */
@@ -172,6 +174,11 @@ export class CameraPipeline {
     if (!this.runtimes.has(camera)) return undefined;
     const counts = this.handoff.stats().byCamera[camera] ?? { offered: 0, detected: 0, dropped: 0, latencyP50Ms: null, latencyP95Ms: null };
     return { ...counts, reduced: this.busyPlan.reducedFrames(camera) };
+  }
+
+  /** Whole-frame searches sent to the detector since start, every camera (the capacity bench). */
+  wholeFrameSearches(): number {
+    return this.busyPlan.wholeFrameSearches();
   }
 
   /** The last decoded frame of a camera (patrol contact sheet, `check`). */

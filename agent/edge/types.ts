@@ -1,3 +1,4 @@
+import type { WHOLE_FRAME_SEARCHES } from '../config/sections/detector.js';
 /**
  * The values that flow between stages: cameras → sampling → motion → detection → tracking/events.
  * Stages share these types and nothing else; the composition root connects them.
@@ -38,6 +39,9 @@ export interface DetectionResult {
   detections: Detection[];
 }
 
+/** How a whole-frame search is run on the busy plan (`detector.whenBusy.wholeFrame`). */
+export type WholeFrameSearch = (typeof WHOLE_FRAME_SEARCHES)[number];
+
 export interface DetectOptions {
   /** Where to look (e.g. motion regions); undefined means the whole image (plus tiles). */
   regions?: Box[];
@@ -51,6 +55,17 @@ export interface DetectOptions {
    * with a pool, several frames' cells share inputs. Only with `regions`.
    */
   mosaic?: boolean;
+  /**
+   * With `mosaic`: a crop too large for a cell that fits half the input shrunk at most this many
+   * times shares an input with another frame's (pairs, docs/capacity.md). Absent: no pairs.
+   */
+  pairShrink?: number;
+  /**
+   * Without `regions` (a whole-frame search), on the busy plan: `tiles` (default) the full frame and
+   * its tiles, each in a whole input; `pairs` the same crops, each in half an input when it fits (with
+   * `mosaic` and `pairShrink`); `frame` the full frame alone (in half an input when it fits).
+   */
+  still?: WholeFrameSearch;
 }
 
 /** Runs the model on an encoded image (JPEG/PNG) and returns raw detections, before per-camera filters. */

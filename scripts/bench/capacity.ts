@@ -46,13 +46,15 @@ const COUNTS = (process.env['BENCH_CAPACITY_CAMERAS'] ?? '4,8,12,16').split(',')
 /**
  * The plans compared at each camera count, one after the other: `normal` (detector.whenBusy off:
  * every busy frame on the normal crop plan, as before it existed), `merge` (the busy plan without
- * the mosaic: fewer, merged crops while frames are being dropped) and `default` (the agent's
- * defaults: the busy plan with small crops packed into mosaic inputs, across cameras).
+ * the mosaic: fewer, merged crops while frames are being dropped), `mosaic` (the busy plan with small
+ * crops packed into mosaic inputs, across cameras, without pairs) and `default` (the agent's
+ * defaults: the mosaic with pairs, larger crops two frames to an input). `mosaic` is not run unless asked.
  */
-type Plan = 'normal' | 'merge' | 'default';
+type Plan = 'normal' | 'merge' | 'mosaic' | 'default';
 const PLAN_CONFIG: Record<Plan, string> = {
   normal: 'detector: { whenBusy: { maxShrink: 1.5 } }\n',
   merge: 'detector: { whenBusy: { mosaic: false } }\n',
+  mosaic: 'detector: { whenBusy: { pairs: false } }\n',
   default: '',
 };
 const PLANS = parsePlans(process.env['BENCH_CAPACITY_PLANS'] ?? 'normal,merge,default');
@@ -77,7 +79,7 @@ export async function run(): Promise<Record<string, unknown>> {
   return {
     conditions: {
       footage: `${FOOTAGE ?? 'opencv/vtest.avi, 768x576'}, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s`,
-      detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan merge sets whenBusy.mosaic false (the busy plan without the mosaic), plan default keeps both (2, mosaic)',
+      detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan merge sets whenBusy.mosaic false (the busy plan without the mosaic), plan mosaic sets whenBusy.pairs false (the mosaic without pairs), plan default keeps them all (2, mosaic, pairs at 3)',
       plans: PLANS,
       runSeconds: RUN_S,
       warmupSeconds: WARMUP_S,
@@ -241,6 +243,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const before = counters(pipeline, pool);
+  const whole0 = pipeline?.wholeFrameSearches() ?? 0;
   const perCamera0 = perCamera(pipeline);
   const machine0 = machineTimes();
   const cpu0 = process.cpuUsage();
@@ -252,6 +255,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
   const machine = machineTimes();
   loop.disable();
   const after = counters(pipeline, pool);
+  const wholeFrameSearches = (pipeline?.wholeFrameSearches() ?? 0) - whole0;
   const cams = perCamera(pipeline, perCamera0);
   const latency = pipeline?.handoff.stats();
   await agent.stop();
@@ -280,6 +284,8 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
     // Frames detected per second of this process's CPU: what a plan costs, fair even on a shared machine.
     detectedPerCpuS: round(detected / Math.max(1e-9, processCores * seconds)),
     reducedFrames: Object.values(cams).reduce((a, c) => a + (c.reduced ?? 0), 0),
+    // Whole-frame searches (full frame and tiles, 5 inferences on vtest) begun in the window: first frames, lighting changes, scanEvery.
+    wholeFrameSearches,
     inferencesPerS: inferences === undefined ? null : round(inferences / seconds),
     ratioToSingleWorker: inferences === undefined ? null : round(inferences / seconds / singleRate),
     workerUtilisation: busyMs === undefined ? null : round(busyMs / (seconds * 1000 * workers), 3), // credited when an image finishes
@@ -350,6 +356,7 @@ function tableRow(r: Record<string, unknown>): Record<string, unknown> {
     detectedPerS: r['detectedPerS'],
     detectedPerCpuS: r['detectedPerCpuS'],
     inferencesPerDetectedFrame: r['inferencesPerDetectedFrame'],
+    wholeFrameSearches: r['wholeFrameSearches'],
     inferencesPerS: r['inferencesPerS'],
     ratioToSingleWorker: r['ratioToSingleWorker'],
     workerUtilisation: r['workerUtilisation'],

@@ -14,7 +14,7 @@ import { silentLogger } from '../../agent/core/logger.js';
 import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import { MOSAIC_CELLS } from '../../agent/edge/detection/mosaic.js';
-import type { DetectOptions, DetectionResult, Detector } from '../../agent/edge/types.js';
+import type { DetectOptions, DetectionResult, Detector, WholeFrameSearch } from '../../agent/edge/types.js';
 import { FakeClock } from '../../test/fakes/clock.js';
 import { FakeGpio } from '../../test/fakes/gpio.js';
 import { ClockScheduler } from '../../test/fakes/scheduler.js';
@@ -42,7 +42,7 @@ export interface VideoRun {
   detectedFrames: number;
   /** Model runs over those frames (one per crop). */
   inferences: number;
-  /** Inferences when cells of several cameras' frames share mosaic inputs (a cell a quarter). */
+  /** Inferences when cells and pairs of several cameras' frames share mosaic inputs (a cell a quarter, a pair's crop a half). */
   packedInferences: number;
   detectMs: number;
 }
@@ -50,24 +50,34 @@ export interface VideoRun {
 /**
  * Counts detector calls, inferences and their time. With `busy`, every motion-region frame runs on
  * the busy plan (`detector.whenBusy`: its shrink, and the mosaic when on), as on a host that is
- * dropping frames. Frames run one at a time, so a mosaic input holds one frame's cells only;
+ * dropping frames (whole-frame searches as `whenBusy.wholeFrame` says). Frames run one at a time, so a mosaic input holds one frame's cells only, and a
+ * pair's crop is placed in half an input alone (as it would be beside another frame's);
  * `packedInferences` counts each cell as the quarter input it costs when the pool packs cells of
- * several cameras' frames together.
+ * several cameras' frames together, and each pair's crop as half an input.
  */
 class MeteredDetector implements Detector {
   calls = 0;
   ms = 0;
   inferences = 0;
   packedInferences = 0;
-  constructor(private readonly inner: TfDetector, private readonly busy: { maxShrink: number; mosaic: boolean } | undefined) {}
+  constructor(
+    private readonly inner: TfDetector,
+    private readonly busy: { maxShrink: number; mosaic: boolean; pairShrink: number | undefined; wholeFrame: WholeFrameSearch } | undefined,
+  ) {}
   async detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
     this.calls++;
-    const plan = this.busy !== undefined && options?.regions !== undefined
-      ? { ...options, maxShrink: this.busy.maxShrink, ...(this.busy.mosaic ? { mosaic: true } : {}) }
-      : options;
+    const busy = this.busy;
+    const packing = busy === undefined ? {} : { ...(busy.mosaic ? { mosaic: true } : {}), ...(busy.mosaic && busy.pairShrink !== undefined ? { pairShrink: busy.pairShrink } : {}) };
+    const whole = options?.regions === undefined || options.regions.length === 0;
+    let plan = options;
+    if (busy !== undefined && !whole) plan = { ...options, maxShrink: busy.maxShrink, ...packing };
+    else if (busy !== undefined && busy.wholeFrame !== 'tiles') plan = { ...options, still: busy.wholeFrame, ...packing };
     const before = this.inner.inferences();
     const mosaics = this.inner.mosaics();
-    const result = await this.inner.detect(image, plan);
+    const [answer] = await this.inner.detectBatch([{ image, options: plan ?? {} }], { lone: 'half' });
+    if (answer === undefined) throw new Error('no answer from the detector');
+    if ('error' in answer) throw answer.error instanceof Error ? answer.error : new Error(String(answer.error));
+    const result = answer.result;
     const after = this.inner.mosaics();
     const runs = this.inner.inferences() - before;
     this.inferences += runs;
@@ -83,6 +93,10 @@ export interface VideoRunOptions {
   busyPlan?: boolean;
   /** On the busy plan, without the mosaic (the busy plan's merged crops only). */
   noMosaic?: boolean;
+  /** On the busy plan, the mosaic without pairs. */
+  noPairs?: boolean;
+  /** On the busy plan, how whole-frame searches run (default: `whenBusy.wholeFrame`). */
+  wholeFrame?: WholeFrameSearch | undefined;
 }
 
 export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, options: VideoRunOptions = {}): Promise<VideoRun> {
@@ -96,7 +110,13 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const evalConfig: Config = { ...config, detector: detectorConfig, cameras: [{ ...camera, interval: 1000 }] };
   const source = new FrameListSource(camera.id, frames, clock);
   const link = new MemoryStationLink();
-  const busy = { maxShrink: detectorConfig.whenBusy.maxShrink, mosaic: detectorConfig.whenBusy.mosaic && options.noMosaic !== true };
+  const { whenBusy } = detectorConfig;
+  const busy = {
+    maxShrink: whenBusy.maxShrink,
+    mosaic: whenBusy.mosaic && options.noMosaic !== true,
+    pairShrink: whenBusy.pairs && options.noPairs !== true ? whenBusy.pairShrink : undefined,
+    wholeFrame: options.wholeFrame ?? whenBusy.wholeFrame,
+  };
   const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined);
   const filter = cameraFilter(detectorConfig, camera.detect);
   const pipeline = new CameraPipeline({

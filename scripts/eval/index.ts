@@ -1,7 +1,7 @@
 /**
  * `npm run eval [-- --set DIR|debian] [--model ID,...] [--setting NAME,...] [--limit N] [--config FILE]
  *                   [--videos-only|--images-only] [--seconds N] [--tag TAG,...] [--subset TAG,...]
- *                   [--target-person P] [--target-ebike P] [--busy-plan [--no-mosaic]]`
+ *                   [--target-person P] [--target-ebike P] [--busy-plan [--no-mosaic|--no-pairs] [--whole-frame tiles|pairs|frame]]`
  *
  * A bench, not a test: runs the configured detector as `minwang detect` and the agent run it over a
  * labelled set and prints one JSON object on stdout (progress on stderr):
@@ -15,8 +15,12 @@
  * `--tag` keeps only the images with any of the tags; `--subset` also scores the images with any of
  * these tags (e.g. night,dark) at the thresholds tuned on the whole tuning half, per half.
  * `--busy-plan` runs the videos' motion frames on the plan a host uses while it drops frames
- * (`detector.whenBusy`: merged crops, small ones packed into mosaic cells), to show what that plan costs
- * in events; `--no-mosaic` leaves the mosaic out (merged crops only).
+ * (`detector.whenBusy`: merged crops, small ones packed into mosaic cells, larger ones in pairs, half an
+ * input each), to show what that plan costs in events; `--no-mosaic` leaves the mosaic out (merged crops
+ * only), `--no-pairs` the pairs. Frames run one at a time, so a pair's crop is placed in half an input with
+ * the other half black, as it would be beside another camera's frame. Whole-frame searches run as
+ * `detector.whenBusy.wholeFrame` says, or `--whole-frame` (tiles: as when not busy; pairs: full frame and
+ * tiles in halves; frame: the full frame alone).
  * The set defaults to ~/.cache/minwang/devset (manifest.json); `--set debian` is the Debian footage set.
  */
 import { homedir, loadavg } from 'node:os';
@@ -24,6 +28,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
 import type { Config } from '../../agent/config/schema.js';
+import { WHOLE_FRAME_SEARCHES } from '../../agent/config/sections/detector.js';
+import type { WholeFrameSearch } from '../../agent/edge/types.js';
 import { cameraFilter } from '../../agent/edge/detection/filters.js';
 import { runImages } from './images.js';
 import { evalDetector, SETTINGS } from './detectors.js';
@@ -47,6 +53,8 @@ const { values } = parseArgs({
     subset: { type: 'string' },
     'busy-plan': { type: 'boolean', default: false },
     'no-mosaic': { type: 'boolean', default: false },
+    'no-pairs': { type: 'boolean', default: false },
+    'whole-frame': { type: 'string' },
   },
 });
 
@@ -121,13 +129,28 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   };
 }
 
+/** `--whole-frame`, checked. */
+function wholeFrameSearch(text: string | undefined): WholeFrameSearch | undefined {
+  if (text === undefined) return undefined;
+  if (!(WHOLE_FRAME_SEARCHES as readonly string[]).includes(text)) throw new Error(`--whole-frame: "${text}" is not one of ${WHOLE_FRAME_SEARCHES.join(', ')}`);
+  return text as WholeFrameSearch;
+}
+
+/** Which plan the videos' motion frames ran on. */
+function busyPlanName(detectorConfig: Config['detector']): string {
+  if (!values['busy-plan']) return 'normal';
+  if (values['no-mosaic'] || !detectorConfig.whenBusy.mosaic) return 'busy (merge only)';
+  const tiles = `, whole-frame searches: ${wholeFrameSearch(values['whole-frame']) ?? detectorConfig.whenBusy.wholeFrame}`;
+  return (values['no-pairs'] || !detectorConfig.whenBusy.pairs ? 'busy (mosaic' : `busy (mosaic, pairs at ${detectorConfig.whenBusy.pairShrink}`) + `${tiles})`;
+}
+
 async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, detectorConfig: Config['detector']) {
   if (videos.length === 0) return {};
   const perVideo = [];
   for (const video of videos) {
     progress(`${detectorConfig.model} video ${video.id}...`);
     const until = Math.min(seconds ?? Number.POSITIVE_INFINITY, video.annotatedUntil ?? Number.POSITIVE_INFINITY);
-    const run = await runVideo(video.path, config, detectorConfig, detector, { maxSeconds: Number.isFinite(until) ? Math.ceil(until) : undefined, busyPlan: values['busy-plan'], noMosaic: values['no-mosaic'] });
+    const run = await runVideo(video.path, config, detectorConfig, detector, { maxSeconds: Number.isFinite(until) ? Math.ceil(until) : undefined, busyPlan: values['busy-plan'], noMosaic: values['no-mosaic'], noPairs: values['no-pairs'], wholeFrame: wholeFrameSearch(values['whole-frame']) });
     const visits = video.visits.filter((v) => v.start < until);
     const score = scoreEvents(visits, run.events);
     progress(`${video.id}: ${score.found}/${score.visits} visits found, ${score.duplicates} duplicates, ${score.falseEvents} false (${run.frames} frames)`);
@@ -145,7 +168,7 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
       videos: perVideo.length,
       frames,
       msPerFrame: Math.round(ms / Math.max(1, frames)),
-      plan: values['busy-plan'] ? (values['no-mosaic'] || !detectorConfig.whenBusy.mosaic ? 'busy (merge only)' : 'busy (mosaic)') : 'normal',
+      plan: busyPlanName(detectorConfig),
       inferencesPerDetectedFrame: Math.round((inferences / Math.max(1, detected)) * 100) / 100,
       // Cells counted as the quarter input they cost when the pool packs several cameras' frames together.
       packedInferencesPerDetectedFrame: Math.round((packed / Math.max(1, detected)) * 100) / 100,

@@ -10,6 +10,7 @@ import { polygonSchema } from './regions.js';
 
 export const DETECTOR_BACKENDS = ['auto', 'wasm', 'tensorflow', 'cpu'] as const;
 export const LOW_LIGHT_METHODS = ['off', 'gamma', 'clahe', 'normalise'] as const;
+export const WHOLE_FRAME_SEARCHES = ['tiles', 'pairs', 'frame'] as const;
 
 const fraction = z.number().min(0).max(1);
 
@@ -48,9 +49,15 @@ const tilingSchema = z.strictObject({
 
 const whenBusySchema = z.strictObject({
   maxShrink: z.number().min(1).max(4).default(2)
-    .describe('while the detector cannot keep up (a frame was dropped in the last 10 s), motion regions are merged into crops shrunk up to this much into the model input, so each busy frame costs fewer inferences and fewer frames are dropped; small objects shrink with it. 1.5 is the normal plan (turns this off)'),
+    .describe('while the detector cannot keep up (a frame was dropped in the last 10 s; up to 160 s when going back to the normal plan dropped frames at once), motion regions are merged into crops shrunk up to this much into the model input, so each busy frame costs fewer inferences and fewer frames are dropped; small objects shrink with it. 1.5 is the normal plan (turns this off)'),
   mosaic: z.boolean().default(true)
     .describe('on the busy plan, small motion regions are cropped to their own size (shrunk at most maxShrink times) and packed four to a model input, one per cell of a 2×2 grid, from one camera or several; false: one input per crop'),
+  pairs: z.boolean().default(true)
+    .describe('with mosaic, on the busy plan: a crop too large for a cell that fits half a model input (416x204, or 204x416) shrunk at most pairShrink times shares the input with another frame\'s, so two cameras\' busy frames cost one inference; a crop with no partner runs whole. false: each such crop takes a whole input'),
+  pairShrink: z.number().min(1).max(4).default(3)
+    .describe('how far a crop may be shrunk into half a model input for a pair; 3 takes a whole 4:3 frame (768x576 is shrunk 2.8 times into 416x204)'),
+  wholeFrame: z.enum(WHOLE_FRAME_SEARCHES).default('pairs')
+    .describe('on the busy plan, how whole-frame searches (the first frame, a lighting change, motion.scanEvery) run: pairs (default: the full frame and its 2x2 tiles, each in half an input, beside another frame\'s crop or each other, when it fits at pairShrink, else in a whole input), tiles (as when not busy: 5 whole inputs), frame (the full frame alone; it lost 6 of 25 visits on the dev set\'s crowd video, docs/capacity.md). Needs mosaic and pairs; without them pairs is tiles'),
 });
 
 const lowLightSchema = z.strictObject({

@@ -7,7 +7,7 @@ import { inputSize, type ModelInput } from '../../models/manifest.js';
 import type { DetectOptions, Detection, DetectionResult, Detector } from '../types.js';
 import { readyBackend, type BackendChoice, type BackendName, type Tf } from './backend.js';
 import { DEFAULT_MAX_SHRINK, planRegionCrops, planStillCrops, type Crop, type TilingOptions } from './crops.js';
-import { cellRows, mosaicCells, packCells, planMosaicCrops, type Cell, type MosaicPlan } from './mosaic.js';
+import { cellRows, cellSide, mosaicCells, mosaicHalves, packMosaic, planBusyStill, planMosaicCrops, quartersFilled, type Cell, type MosaicPlan, type PairOptions, type Placement } from './mosaic.js';
 import { decodeRows, type CropScale } from './decode.js';
 import { decodeGfl } from './gfl.js';
 import { loadGraphModel } from './graph-model.js';
@@ -38,8 +38,8 @@ const DECODE_EDGES = (minScore: number) => ({ minScore, edgeTolerance: 0.03 });
 interface Picture {
   rgb: RgbImage;
   view: RgbImage;
-  /** No motion regions: the whole picture is searched, and unsure boxes get a closer look. */
-  still: boolean;
+  /** A whole-picture search off the busy plan: its unsure boxes get a closer look. */
+  closerLook: boolean;
   found: Detection[];
 }
 
@@ -79,15 +79,20 @@ export class TfDetector implements Detector {
   /**
    * Several pictures at once (the pool hands a worker up to four mosaic frames): each picture's
    * whole-input crops run alone, and the small crops of every picture asking for the mosaic
-   * (`options.mosaic`) share inputs, four cells to an input. One answer per picture, in order: a
-   * picture that cannot be read fails alone.
+   * (`options.mosaic`) share inputs, four cells to an input; with `options.pairShrink`, crops that
+   * fit half an input at that shrink share inputs two by two, and one left without a partner runs
+   * whole (`lone: 'half'` packs it alone, as it would be beside another frame's). One answer per
+   * picture, in order: a picture that cannot be read fails alone.
    */
-  async detectBatch(items: readonly { image: Buffer; options: DetectOptions }[]): Promise<({ result: DetectionResult } | { error: unknown })[]> {
+  async detectBatch(
+    items: readonly { image: Buffer; options: DetectOptions }[], batch: { lone?: 'whole' | 'half' } = {},
+  ): Promise<({ result: DetectionResult } | { error: unknown })[]> {
     const started = performance.now();
     const { width, height } = inputSize(this.options.model.manifest.input);
-    const cells = mosaicCells(width, height);
+    const quarter = mosaicCells(width, height)[0];
     const pictures: (Picture | { error: unknown })[] = [];
     const packed: { item: { index: number; view: RgbImage }; crop: Crop }[] = [];
+    const halves: { item: { index: number; view: RgbImage }; crop: Crop }[] = [];
     for (const [index, { image, options }] of items.entries()) {
       let rgb: RgbImage;
       let views: RgbImage[];
@@ -99,48 +104,57 @@ export class TfDetector implements Detector {
         pictures.push({ error });
         continue;
       }
-      const plan = this.plan(rgb, options, cells[0]?.side ?? width);
+      const plan = this.plan(rgb, options);
       const found: Detection[] = [];
       for (const view of views) for (const crop of plan.whole) found.push(...(await this.detectCrop(view, crop)));
-      pictures.push({ rgb, view: views[0] ?? rgb, still: options.regions === undefined || options.regions.length === 0, found });
+      pictures.push({ rgb, view: views[0] ?? rgb, closerLook: (options.regions === undefined || options.regions.length === 0) && options.still === undefined, found });
       for (const view of views) packed.push(...plan.cells.map((crop) => ({ item: { index, view }, crop })));
+      for (const view of views) halves.push(...plan.halves.map((crop) => ({ item: { index, view }, crop })));
     }
-    const cellFound = await this.detectCells(packed, cells);
-    packed.forEach((p, i) => (pictures[p.item.index] as Picture).found.push(...(cellFound[i] ?? [])));
+    const found = (index: number) => (pictures[index] as Picture).found;
+    const packing = packMosaic(packed, halves, width, height, batch);
+    for (const { item, crop } of packing.lone) {
+      found(item.index).push(...(await this.detectCrop(item.view, crop)));
+      // Counted as the half input it costs when packed: whether packing pays is judged on what frames would cost together.
+      this.packing.inputs += 1;
+      this.packing.cells += 2;
+    }
+    for (const input of packing.inputs) {
+      const cellFound = await this.detectPlaced(input, quarter);
+      input.forEach((p, i) => found(p.item.index).push(...(cellFound[i] ?? [])));
+    }
     const merged = pictures.map((p) => ('error' in p ? p : { ...p, found: mergeDetections(p.found) }));
-    const zoomed = await this.zoom(merged, cells);
+    const zoomed = await this.zoom(merged, width, height);
     const ms = Math.round(performance.now() - started);
     return zoomed.map((p) => ('error' in p ? p : { result: { width: p.rgb.width, height: p.rgb.height, ms, detections: p.found } }));
   }
 
-  /** Crops packed four to an input (the mosaic's cells): what each crop holds, in picture coordinates, in order. */
-  private async detectCells(crops: readonly { item: { view: RgbImage }; crop: Crop }[], cells: readonly Cell[]): Promise<Detection[][]> {
+  /** One mosaic input: what each placed crop holds, in picture coordinates, in order. */
+  private async detectPlaced(input: readonly Placement<{ view: RgbImage }>[], quarter: Cell | undefined): Promise<Detection[][]> {
     const { width, height } = inputSize(this.options.model.manifest.input);
-    const out: Detection[][] = [];
-    for (const input of packCells(crops, cells)) {
-      const placed = input.map((p) => ({ ...p, rgb: p.item.view }));
-      const { pixels, scales } = await composeMosaic(placed, width, height, this.options.fit);
-      const rows = await this.infer(pixels);
-      this.packing.inputs += 1;
-      this.packing.cells += placed.length;
-      placed.forEach((p, i) => {
-        const scale = scales[i] as CropScale;
-        const own = cellRows(rows, p.cell, { width: p.crop.rect.width * scale.scaleX, height: p.crop.rect.height * scale.scaleY });
-        out.push(decodeRows(own, p.crop, scale, p.rgb, this.options.model.manifest.labels, DECODE_EDGES(this.options.minScore)));
-      });
-    }
-    return out;
+    const placed = input.map((p) => ({ ...p, rgb: p.item.view }));
+    const { pixels, scales } = await composeMosaic(placed, width, height, this.options.fit);
+    const rows = await this.infer(pixels);
+    this.packing.inputs += 1;
+    this.packing.cells += quartersFilled(placed, quarter);
+    return placed.map((p, i) => {
+      const scale = scales[i] as CropScale;
+      const own = cellRows(rows, p.cell, { width: p.crop.rect.width * scale.scaleX, height: p.crop.rect.height * scale.scaleY });
+      return decodeRows(own, p.crop, scale, p.rgb, this.options.model.manifest.labels, DECODE_EDGES(this.options.minScore));
+    });
   }
 
-  /** The closer look (`zoom.ts`) at the unsure boxes of the still pictures, all of the batch's in shared inputs. */
-  private async zoom<P extends Picture | { error: unknown }>(pictures: P[], cells: readonly Cell[]): Promise<P[]> {
+  /** The closer look (`zoom.ts`) at the unsure boxes of whole-picture searches, all of the batch's four to an input. */
+  private async zoom<P extends Picture | { error: unknown }>(pictures: P[], width: number, height: number): Promise<P[]> {
     const options = this.options.zoom ?? ZOOM_OFF;
     if (options.maxPerPicture === 0) return pictures;
-    const looks = pictures.flatMap((p, index) => ('error' in p || !p.still ? [] : zoomCandidates(p.found, options).map((candidate) => ({
+    const looks = pictures.flatMap((p, index) => ('error' in p || !p.closerLook ? [] : zoomCandidates(p.found, options).map((candidate) => ({
       index, candidate, item: { view: p.view }, crop: zoomCrop(candidate.box, p.rgb.width, p.rgb.height),
     }))));
     if (looks.length === 0) return pictures;
-    const closer = await this.detectCells(looks, cells);
+    const cells = mosaicCells(width, height);
+    const closer: Detection[][] = [];
+    for (const input of packMosaic(looks, [], width, height).inputs) closer.push(...(await this.detectPlaced(input, cells[0])));
     return pictures.map((p, index) => {
       if ('error' in p) return p;
       const mine = looks.map((look, i) => ({ look, i })).filter(({ look }) => look.index === index);
@@ -160,7 +174,10 @@ export class TfDetector implements Detector {
     return this.inferenceCount;
   }
 
-  /** Of those runs, the mosaic inputs, and the cells they held. */
+  /**
+   * Of those runs, the mosaic inputs, and the cells they held (a half counts as the two quarters it
+   * fills; a half run whole for want of a partner counts as an input holding one half).
+   */
   mosaics(): { inputs: number; cells: number } {
     return { ...this.packing };
   }
@@ -169,11 +186,21 @@ export class TfDetector implements Detector {
     this.graph.dispose();
   }
 
-  private plan(rgb: RgbImage, options: DetectOptions, cellSide: number): MosaicPlan {
+  private plan(rgb: RgbImage, options: DetectOptions): MosaicPlan {
     const { width, height } = rgb;
-    if (options.regions === undefined || options.regions.length === 0) return { whole: planStillCrops(width, height, this.options.tiling), cells: [] };
-    if (options.mosaic === true) return planMosaicCrops(width, height, options.regions, this.inputSide(), cellSide, this.options.tiling, options.maxShrink ?? DEFAULT_MAX_SHRINK);
-    return { whole: planRegionCrops(width, height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink), cells: [] };
+    const input = inputSize(this.options.model.manifest.input);
+    const pairs: PairOptions | undefined = options.mosaic === true && options.pairShrink !== undefined
+      ? { maxShrink: options.pairShrink, half: mosaicHalves(input.width, input.height).wide[0] }
+      : undefined;
+    if (options.regions === undefined || options.regions.length === 0) {
+      if (options.still === 'pairs' || options.still === 'frame') return planBusyStill(width, height, this.options.tiling, options.still, pairs);
+      return { whole: planStillCrops(width, height, this.options.tiling), cells: [], halves: [] };
+    }
+    if (options.mosaic === true) {
+      const side = cellSide(input.width, input.height);
+      return planMosaicCrops(width, height, options.regions, this.inputSide(), side, this.options.tiling, options.maxShrink ?? DEFAULT_MAX_SHRINK, pairs);
+    }
+    return { whole: planRegionCrops(width, height, options.regions, this.inputSide(), this.options.tiling, options.maxShrink), cells: [], halves: [] };
   }
 
   private inputSide(): number {
@@ -275,10 +302,10 @@ export async function composeMosaic(
   const pixels = Buffer.alloc(width * height * 3);
   const scales: CropScale[] = [];
   for (const { rgb, crop, cell } of placed) {
-    const part = await cropToInput(rgb, crop, cell.side, cell.side, fit);
+    const part = await cropToInput(rgb, crop, cell.width, cell.height, fit);
     scales.push(part.scale);
-    const rowBytes = cell.side * 3;
-    for (let y = 0; y < cell.side && cell.top + y < height; y++) {
+    const rowBytes = cell.width * 3;
+    for (let y = 0; y < cell.height && cell.top + y < height; y++) {
       const at = ((cell.top + y) * width + cell.left) * 3;
       part.pixels.copy(pixels, at, y * rowBytes, y * rowBytes + Math.min(rowBytes, (width - cell.left) * 3));
     }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { BUSY_WINDOW_MS, BusyPlan, BusyWindow, CALM_RESET_MS, MAX_BUSY_WINDOW_MS } from '../../../agent/app/busy-plan.js';
 import { parseConfigText } from '../../../agent/config/load.js';
 import type { DetectOptions, DetectionResult, Detector } from '../../../agent/edge/types.js';
 import { FakeClock } from '../../fakes/clock.js';
@@ -60,8 +61,91 @@ cameras: [{ id: gate, snapshot: { url: 'http://127.0.0.1/' }, interval: 1s }]
     }
     expect(calls[0]?.regions).toBeUndefined();
     expect(calls.slice(1, 4).every((c) => c?.regions !== undefined && c.maxShrink === undefined)).toBe(true);
-    expect(calls[4]).toMatchObject({ maxShrink: 2.5, mosaic: true });
+    expect(calls[4]).toMatchObject({ maxShrink: 2.5, mosaic: true, pairShrink: 3 });
     expect(calls[4]?.regions?.length).toBeGreaterThan(0);
     expect(pipeline.detection('gate')).toMatchObject({ offered: 6, detected: 5, dropped: 1, reduced: 1 });
+  });
+});
+
+describe('the busy plan\'s options', () => {
+  const whole: never[] = [];
+  const regions: [number, number, number, number][] = [[0.1, 0.1, 0.5, 0.9]];
+
+  it('asks for pairs with the mosaic, and for the busy whole-frame search, only while frames are dropped', () => {
+    let dropping = false;
+    const plan = new BusyPlan(2, () => dropping, true, 3, 'frame');
+    expect(plan.options('a', regions)).toEqual({ regions });
+    expect(plan.options('a', whole)).toEqual({});
+    dropping = true;
+    expect(plan.options('a', regions)).toEqual({ regions, maxShrink: 2, mosaic: true, pairShrink: 3 });
+    expect(plan.options('a', whole)).toEqual({ still: 'frame', mosaic: true, pairShrink: 3 });
+    expect(plan.wholeFrameSearches()).toBe(2);
+    expect(plan.reducedFrames('a')).toBe(1);
+  });
+
+  it('keeps whole-frame searches as when not busy by default, and leaves pairs out when they are off', () => {
+    const plan = new BusyPlan(2, () => true, true, undefined, 'tiles');
+    expect(plan.options('a', whole)).toEqual({});
+    expect(plan.options('a', regions)).toEqual({ regions, maxShrink: 2, mosaic: true });
+    expect(new BusyPlan(2, () => true, true, 3, 'pairs').options('a', whole)).toEqual({ still: 'pairs', mosaic: true, pairShrink: 3 });
+    // Without pairs, a whole-frame search in pairs is the plain one.
+    expect(new BusyPlan(2, () => true, true, undefined, 'pairs').options('a', whole)).toEqual({});
+    expect(new BusyPlan(2, () => true, false, 3, 'frame').options('a', whole)).toEqual({ still: 'frame' });
+  });
+});
+
+describe('the busy window', () => {
+  /** A clock in ms and the time of the last drop, as the hand-off keeps it. */
+  function setup() {
+    const state = { now: 0, lastDrop: undefined as number | undefined };
+    const window = new BusyWindow((ms) => state.lastDrop !== undefined && state.now - state.lastDrop <= ms, () => state.now);
+    /** Steps time by `ms`, asking whether detection is busy every second (a frame a second). */
+    const run = (ms: number, dropAt?: number) => {
+      for (let t = 0; t < ms; t += 1000) {
+        state.now += 1000;
+        if (dropAt !== undefined && t === dropAt) state.lastDrop = state.now;
+        window.busy();
+      }
+    };
+    return { state, window, run };
+  }
+
+  it('holds the busy plan 10 s after the last drop, and twice as long each time the normal plan drops at once', () => {
+    const { state, window, run } = setup();
+    run(1000, 0);
+    expect(window.busy()).toBe(true);
+    run(BUSY_WINDOW_MS);
+    expect(window.busy()).toBe(true);
+    run(1000);
+    expect(window.busy()).toBe(false);
+    // The normal plan drops a frame 2 s later: busy again, and held 20 s this time.
+    run(2000, 1000);
+    expect(window.window()).toBe(2 * BUSY_WINDOW_MS);
+    run(15_000);
+    expect(window.busy()).toBe(true);
+    run(6000);
+    expect(window.busy()).toBe(false);
+    // Again and again: never beyond the longest window.
+    for (let i = 0; i < 6; i++) {
+      run(2000, 1000);
+      run(window.window() + 1000);
+    }
+    expect(window.window()).toBe(MAX_BUSY_WINDOW_MS);
+    expect(state.lastDrop).toBeDefined();
+  });
+
+  it('goes back to 10 s after a minute of the normal plan without a drop', () => {
+    const { window, run } = setup();
+    run(1000, 0);
+    run(BUSY_WINDOW_MS + 1000);
+    run(2000, 1000);
+    expect(window.window()).toBe(2 * BUSY_WINDOW_MS);
+    run(2 * BUSY_WINDOW_MS + 1000);
+    expect(window.busy()).toBe(false);
+    run(CALM_RESET_MS);
+    expect(window.window()).toBe(BUSY_WINDOW_MS);
+    // A drop long after the busy plan ended does not lengthen the window.
+    run(1000, 0);
+    expect(window.window()).toBe(BUSY_WINDOW_MS);
   });
 });

@@ -68,6 +68,32 @@ describe('the mosaic on real footage (nanodet, wasm)', () => {
     });
   }, 180_000);
 
+  it('pairs two crowded frames in one input (each in half of it, 2.8x shrunk) and finds in each the people its busy-plan crop finds', async () => {
+    // vtest's motion covers the whole picture: the busy plan's one crop is the whole frame, 1.85x shrunk.
+    const everywhere: Box[] = [[0.02, 0.05, 0.98, 0.95]];
+    const frames = [videoFrame('opencv/vtest.avi', 300), videoFrame('opencv/vtest.avi', 600)];
+    const alone: Detection[][] = [];
+    for (const image of frames) alone.push(people((await detector.detect(image, { regions: everywhere, maxShrink: 2, mosaic: true })).detections));
+    const before = detector.inferences();
+    const paired = (await detector.detectBatch(frames.map((image) => ({ image, options: { regions: everywhere, maxShrink: 2, mosaic: true, pairShrink: 3 } })))).map(resultOf);
+    expect(detector.inferences() - before).toBe(1);
+    const kept = alone.map((found, i) => found.filter((d) => best(paired[i]?.detections ?? [], d.box) > 0.5).length);
+    const [first, second] = alone.map((found) => found.length);
+    process.stdout.write(`pairs: people found alone ${first} and ${second}, also found paired ${kept.join(' and ')}\n`);
+    alone.forEach((found, i) => {
+      expect(found.length).toBeGreaterThan(0);
+      // The clearest person of each frame is found paired, and most of the others.
+      const clearest = [...found].sort((a, b) => b.score - a.score)[0] as Detection;
+      expect(best(paired[i]?.detections ?? [], clearest.box)).toBeGreaterThan(0.5);
+      expect(kept[i]).toBeGreaterThanOrEqual(Math.ceil(found.length * 0.6));
+      // Nothing of the other frame's half is reported in this frame.
+      for (const d of people(paired[i]?.detections ?? [])) expect(d.box[3]).toBeLessThanOrEqual(1);
+    });
+    // A frame with no partner runs whole, as on the busy plan: the same people, one inference.
+    const lone = resultOf((await detector.detectBatch([{ image: frames[0] as Buffer, options: { regions: everywhere, maxShrink: 2, mosaic: true, pairShrink: 3 } }]))[0]);
+    expect(people(lone.detections).map((d) => d.box)).toEqual(alone[0]?.map((d) => d.box));
+  }, 180_000);
+
   it('lets a pool worker take several cameras\' mosaic frames at once and share one input', async () => {
     const pool = new DetectorPool({ size: 1, setup: { ...workerSetup(defaults), backend: 'wasm' }, maxQueue: 8, logger: silentLogger() });
     await pool.start();

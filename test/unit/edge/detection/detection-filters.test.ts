@@ -61,7 +61,7 @@ describe('per-camera detection filters', () => {
 
   it('keeps everything above the defaults with no zones or masks', () => {
     const filter = cameraFilter(detectorSchema.parse(undefined));
-    expect(filterDetections([person(0.51, [0, 0, 1, 1]), person(0.49, [0, 0, 0.1, 0.1])], filter)).toHaveLength(1);
+    expect(filterDetections([person(0.46, [0, 0, 1, 1]), person(0.44, [0, 0, 0.1, 0.1])], filter)).toHaveLength(1);
   });
 
   it('tests points against concave polygons', () => {
