@@ -1,3 +1,4 @@
+// One file: one camera's data flow (poller, motion gate, detection hand-off, busy plan, events), wired in one place so the order of its stages reads top to bottom.
 import { createFrameSource } from '../edge/cameras/index.js';
 import { CameraHealth, type CameraQuality } from '../edge/camera-health/camera-health.js';
 import type { CameraConfig, Config } from '../config/schema.js';

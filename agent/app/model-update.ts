@@ -7,6 +7,7 @@ import { agentVersion } from '../core/version.js';
 import { workerSetup } from '../edge/detection/from-config.js';
 import { DetectorPool } from '../edge/detection/pool.js';
 import { runSelfTest } from '../edge/detection/self-test.js';
+import { ZOOM_OFF } from '../edge/detection/zoom.js';
 import type { WorkerSetup } from '../edge/detection/worker-protocol.js';
 import { ModelUpdater } from '../models/update/updater.js';
 import type { ModelTarget } from '../models/update/slots.js';
@@ -39,7 +40,8 @@ export function buildModelUpdater({ config, ports, logger, link, pool, alerts }:
     packaged: { slot: null, id: config.detector.model, bundleVersion: 0, sha256: packagedManifestSha(config.detector.model), modelsRoot: PACKAGED_MODELS_DIR },
     selfTest: async (target) => {
       const model = await loadInstalledModel(target.modelId, target.modelsRoot);
-      const tester = new DetectorPool({ size: 1, setup: setupFor(target), maxQueue: 1, logger: log });
+      // The manifest's expectation is the model's own output: no closer look (`detector.zoom`) re-scoring it.
+      const tester = new DetectorPool({ size: 1, setup: { ...setupFor(target), zoom: ZOOM_OFF }, maxQueue: 1, logger: log });
       await tester.start();
       try {
         return await runSelfTest(tester, model);

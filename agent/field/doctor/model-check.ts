@@ -3,6 +3,7 @@ import { errorMessage, isAgentError } from '../../core/errors.js';
 import { createDetector } from '../../edge/detection/create.js';
 import { workerSetup } from '../../edge/detection/from-config.js';
 import { runSelfTest } from '../../edge/detection/self-test.js';
+import { ZOOM_OFF } from '../../edge/detection/zoom.js';
 import { loadInstalledModel, PACKAGED_MODELS_DIR } from '../../models/store.js';
 import { labelText, say } from './i18n/index.js';
 import { fail, pass, warn, type Check, type CheckOutcome } from './types.js';
@@ -35,7 +36,8 @@ async function checkModel(config: Config, modelsRoot: string): Promise<CheckOutc
     const hint = isAgentError(err, 'model.corrupt') ? say('model.corruptHint') : say('model.missingHint');
     return fail(say('model.loadFailed', { error: errorMessage(err) }), hint);
   }
-  const detector = await createDetector(workerSetup(config.detector, config.cameras.map((c) => c.detect), modelsRoot));
+  // The manifest's expectation is the model's own output: no closer look (`detector.zoom`) re-scoring it.
+  const detector = await createDetector({ ...workerSetup(config.detector, config.cameras.map((c) => c.detect), modelsRoot), zoom: ZOOM_OFF });
   try {
     await runSelfTest(detector, model);
     const report = await runSelfTest(detector, model);

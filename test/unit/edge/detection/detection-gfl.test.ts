@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeGfl, expectedBin } from '../../../../agent/edge/detection/gfl.js';
-import { toInputValues } from '../../../../agent/edge/detection/tf-detector.js';
+import { toInputValues } from '../../../../agent/edge/detection/pixels.js';
 import type { ModelInput } from '../../../../agent/models/manifest.js';
 
 /** Logits that put (nearly) all the weight on one bin. */
