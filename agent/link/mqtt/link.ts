@@ -48,6 +48,7 @@ export class MqttStationLink implements StationLink, Module {
   private readonly log: Logger;
   private connection: BrokerConnection | undefined;
   private readonly answerListeners = new Map<string, (ms: number | undefined, bytes: number) => void>();
+  private publishAcked: ((ms: number, bytes: number) => void) | undefined;
 
   constructor(private readonly deps: MqttLinkDeps) {
     const { config, ports } = deps;
@@ -56,7 +57,10 @@ export class MqttStationLink implements StationLink, Module {
     this.log = deps.logger;
     this.outbox = new Outbox({ fs: ports.fs, dir: join(dataDir, 'outbox'), clock: ports.clock, logger: deps.logger.child({ part: 'outbox' }), limits: config.outbox });
     this.eventLog = new EventLog({ fs: ports.fs, dir: join(dataDir, 'events'), clock: ports.clock, logger: deps.logger.child({ part: 'event-log' }), retentionMs: config.eventLog.retention });
-    this.sender = new OutboxSender({ outbox: this.outbox, clock: ports.clock, logger: deps.logger.child({ part: 'sender' }), historicalAfterMs: config.outbox.historicalAfter, window: deps.window ?? 10 });
+    this.sender = new OutboxSender({
+      outbox: this.outbox, clock: ports.clock, logger: deps.logger.child({ part: 'sender' }), historicalAfterMs: config.outbox.historicalAfter,
+      window: deps.window ?? 10, acked: (ms, bytes) => this.publishAcked?.(ms, bytes),
+    });
     this.dispatcher = new CommandDispatcher({ clock: ports.clock, logger: deps.logger.child({ part: 'commands' }), maxBytes: config.mqtt.maxCommandBytes, answer: (op, response) => this.answer(op, response) });
     this.retained = new RetainedState(this.host, deps.version, () => this.sessions.current);
     this.sessions = new SessionCounter(ports.fs, dataDir);
@@ -156,6 +160,10 @@ export class MqttStationLink implements StationLink, Module {
 
   onAnswerSent(op: CommandOp, listener: (ms: number | undefined, bytes: number) => void): void {
     this.answerListeners.set(op, listener);
+  }
+
+  onPublishAcked(listener: (ms: number, bytes: number) => void): void {
+    this.publishAcked = listener;
   }
 
   state(): LinkState {

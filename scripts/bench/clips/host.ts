@@ -16,7 +16,7 @@ import type { EventBody } from '../../../agent/link/contract/v1.js';
 import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 
-export interface BenchHostOptions { host: string; url: string; dataDir: string; clipsDir: string; uplinkShare: number }
+export interface BenchHostOptions { host: string; url: string; dataDir: string; clipsDir: string; uplinkShare: number; chunkTimeMs: number }
 export type BenchHostReply =
   | { kind: 'started' }
   | { kind: 'sent'; id: string; at: number }
@@ -33,7 +33,7 @@ const now = () => performance.timeOrigin + performance.now();
 const config = parseConfigText(`host: {id: ${options.host}}\nmqtt: {url: "${options.url}", reconnect: {min: 200ms, max: 1s}}\nstorage: {dataDir: "${options.dataDir}"}\n`, 'bench.yaml');
 const link = new MqttStationLink({ config, ports, logger: silentLogger(), version: 'bench' });
 const clips = new ClipMaker({
-  settings: { ...DEFAULT_CLIPS, uplinkShare: options.uplinkShare, dir: options.clipsDir, disk: options.clipsDir, endAfter: 5000 }, cameras: [],
+  settings: { ...DEFAULT_CLIPS, uplinkShare: options.uplinkShare, chunkTime: options.chunkTimeMs, dir: options.clipsDir, disk: options.clipsDir, endAfter: 5000 }, cameras: [],
   link, alerts: { raise: () => undefined, clear: () => undefined },
   fs: ports.fs, processes: ports.processes, clock: ports.clock, logger: silentLogger(),
 });

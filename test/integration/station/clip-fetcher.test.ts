@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIPS } from '../../../agent/config/sections/clips.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { ClipMaker } from '../../../agent/edge/clips/clip-maker.js';
+import { MIN_CHUNK_BYTES } from '../../../agent/edge/clips/clip-pacer.js';
 import { PUSH_CHUNK } from '../../../agent/edge/clips/clip-sender.js';
 import { decodeVideoFrames } from '../../../agent/field/sim/footage-frames.js';
 import type { ClipInfo, HealthBody } from '../../../agent/link/contract/v1.js';
@@ -212,6 +213,11 @@ describe('fetching a clip over a real broker', () => {
     await waitFor(() => existsSync(saved), 60_000, 'the pushed clip to be saved');
     expect(sha256(saved)).toBe(clip?.sha256);
     expect(station.on('minwang/push-host/cmd/events/clip')).toEqual([]); // never asked
-    expect(station.on('minwang/push-host/events/gate-ev-push/clip').length).toBe(Math.ceil((clip?.bytes ?? 0) / PUSH_CHUNK));
+    // Sized to the link's measured speed: 1 KiB before any measurement, then up to PUSH_CHUNK (loopback is fast), back to back.
+    const pushed = station.on('minwang/push-host/events/gate-ev-push/clip').map((m) => m.json() as { offset: number; length: number });
+    expect(pushed[0]).toMatchObject({ offset: 0, length: MIN_CHUNK_BYTES });
+    expect(pushed.every((c, i) => c.length <= PUSH_CHUNK && c.offset === (i === 0 ? 0 : (pushed[i - 1]?.offset ?? 0) + (pushed[i - 1]?.length ?? 0)))).toBe(true);
+    expect(pushed.some((c) => c.length === PUSH_CHUNK)).toBe(true);
+    expect((pushed.at(-1)?.offset ?? 0) + (pushed.at(-1)?.length ?? 0)).toBe(clip?.bytes);
   }, 120_000);
 });
