@@ -42,8 +42,8 @@ const CLIP_S = 20;
 const FETCHES = Number(process.env['BENCH_CLIPS_FETCHES'] ?? 1);
 /** Alert blocks per condition (idle, in flight) on loopback: `BENCH_CLIPS_BLOCKS` (3); the uplink has 2. */
 const BLOCKS = Number(process.env['BENCH_CLIPS_BLOCKS'] ?? 3);
-/** Link settings measured: the station's chunk and the host's `clips.uplinkShare` (1: no pacing). */
-const LOOPBACK_SETTINGS = settings('65536:1,16384:1,16384:0.1');
+/** Link settings measured on loopback (`BENCH_CLIPS_LOOPBACK_SETTINGS`, `none` for none): the station's chunk, the host's `clips.uplinkShare` (1: no pacing) and `clips.chunkTime`. */
+const LOOPBACK_SETTINGS = settings(process.env['BENCH_CLIPS_LOOPBACK_SETTINGS'] ?? '65536:1,16384:1,16384:0.1');
 const UPLINK_SETTINGS = settings(process.env['BENCH_CLIPS_UPLINK_SETTINGS'] ?? '65536:1,16384:1,16384:0.25,16384:0.1,65536:0.1');
 /** Alert blocks per condition through the uplink: `BENCH_CLIPS_UPLINK_BLOCKS` (2, of 40 alerts 250 ms apart). */
 const UPLINK_BLOCKS = Number(process.env['BENCH_CLIPS_UPLINK_BLOCKS'] ?? 2);
@@ -52,6 +52,7 @@ interface LinkSetting { chunkBytes: number; uplinkShare: number; chunkTimeMs: nu
 
 /** `chunkBytes:uplinkShare[:chunkTimeMs],...` (the host's `clips.chunkTime`, default the config's). */
 function settings(text: string): LinkSetting[] {
+  if (text === 'none') return [];
   return text.split(',').map((pair) => {
     const [chunkBytes, uplinkShare, chunkTimeMs = DEFAULT_CLIPS.chunkTime] = pair.split(':').map(Number);
     if (chunkBytes === undefined || uplinkShare === undefined || !Number.isFinite(chunkBytes + uplinkShare + chunkTimeMs)) {
