@@ -215,16 +215,23 @@ export class MqttStationLink implements StationLink, Module {
     this.send({ topic: topic.commandResponse(this.host, op), payload, qos: 1, retain: false }, listener && ((sent) => listener(sent ? clock.monotonicMs() - t0 : undefined, payload.length)));
   }
 
-  /** Publishes directly (not through the outbox) when connected; retained state is sent again on connect anyway. `done`: whether the broker acknowledged it. */
+  /**
+   * Publishes directly (not through the outbox) when connected; retained state is sent again on connect anyway.
+   * `done`: whether the broker acknowledged it; without one, an acknowledged QoS 1 message is timed
+   * for `onPublishAcked` like the outbox's (status, camera status and answers time the round trip even on a quiet host).
+   */
   private send(message: OutgoingMessage, done?: (sent: boolean) => void): void {
     const up = this.connection?.current;
     if (up === undefined) {
       done?.(false);
       return;
     }
+    const t0 = this.deps.ports.clock.monotonicMs();
     up.client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err?: Error | null) => {
-      if (err !== undefined && err !== null) this.log.warn({ err, topic: message.topic }, 'publish failed');
-      done?.(err === undefined || err === null);
+      const sent = err === undefined || err === null;
+      if (!sent) this.log.warn({ err, topic: message.topic }, 'publish failed');
+      if (sent && done === undefined && message.qos === 1) this.publishAcked?.(this.deps.ports.clock.monotonicMs() - t0, message.topic.length + message.payload.length);
+      done?.(sent);
     });
   }
 }

@@ -57,7 +57,10 @@ describe('fetching a clip over a real broker', () => {
     const dir = await tempDir();
     const dataDir = join(dir, 'data');
     const clip = await makeClip(join(dataDir, 'clips'), 'gate-ev-kill');
-    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    // As config/mosquitto/mosquitto.conf ships it: without set_tcp_nodelay every chunk's PUBACK waits ~40 ms for a
+    // delayed ACK, which the host (no events here to time the round trip) counts as wire time: 1 KiB chunks, a
+    // 400 KB clip in minutes (docs/clips.md, "Sized to the uplink").
+    const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous true', 'set_tcp_nodelay true'] });
     cleanups.push(() => broker.stop());
     const config = join(dir, 'config.yaml');
     await writeFile(config, `host: {id: clip-host}\nmqtt: {url: "${broker.url}", reconnect: {min: 200ms, max: 1s}}\nstorage: {dataDir: "${dataDir}"}\n`

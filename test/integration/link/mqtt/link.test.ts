@@ -129,7 +129,7 @@ describe('MQTT station link against a real mosquitto', () => {
     expect(sent[0]?.ms).toBeLessThan(5000);
   });
 
-  it("reports every outbox message the broker acknowledged, with its time and bytes (the uplink's round trip for clip chunks)", async () => {
+  it("reports every QoS 1 message the broker acknowledged (outbox, retained status), with its time and bytes (the uplink's round trip for clip chunks)", async () => {
     const dir = await tempDir();
     const broker = await TestBroker.start({ dir: join(dir, 'broker') });
     cleanups.push(() => broker.stop());
@@ -141,11 +141,12 @@ describe('MQTT station link against a real mosquitto', () => {
     await waitFor(() => link.state().connected, 10_000, 'the link to connect');
     await link.publishHealth({ ts: new Date().toISOString(), id: 'h-rtt', kind: 'tamper', state: 'raised', subject: 'host', severity: 'critical', message: 'opened' });
     await station.waitFor((r) => r.length === 1);
-    await waitFor(() => acked.length === 1, 5000, 'the acknowledgement');
     const received = station.received[0];
-    expect(acked[0]?.bytes).toBe((received?.topic.length ?? 0) + (received?.payload.length ?? 0));
-    expect(acked[0]?.ms).toBeGreaterThanOrEqual(0);
-    expect(acked[0]?.ms).toBeLessThan(5000);
+    const bytes = (received?.topic.length ?? 0) + (received?.payload.length ?? 0);
+    // The retained status at connect is timed too (a quiet host's round trip); the health message among them:
+    await waitFor(() => acked.some((a) => a.bytes === bytes), 5000, 'the acknowledgement');
+    expect(acked.length).toBeGreaterThanOrEqual(2);
+    expect(acked.every((a) => a.ms >= 0 && a.ms < 5000)).toBe(true);
   });
 
   it('answers config/get with secrets redacted and republishes retained state on rebirth', async () => {
