@@ -14,7 +14,7 @@
  *
  * Parts 1 and 2 share this one Node process (relays, host link, station) and the machine's
  * cores; `load1m` says how busy the machine was. Takes about 10 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60);
- * the uplink's settings `BENCH_CLIPS_UPLINK_SETTINGS` (`chunkBytes:uplinkShare,...`) and blocks `BENCH_CLIPS_UPLINK_BLOCKS` (2).
+ * the uplink's settings `BENCH_CLIPS_UPLINK_SETTINGS` (`chunkBytes:uplinkShare[:chunkTimeMs],...`, the last the host's `clips.chunkTime`) and blocks `BENCH_CLIPS_UPLINK_BLOCKS` (2).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -42,18 +42,23 @@ const CLIP_S = 20;
 const FETCHES = Number(process.env['BENCH_CLIPS_FETCHES'] ?? 1);
 /** Alert blocks per condition (idle, in flight) on loopback: `BENCH_CLIPS_BLOCKS` (3); the uplink has 2. */
 const BLOCKS = Number(process.env['BENCH_CLIPS_BLOCKS'] ?? 3);
-/** Link settings measured: the station's chunk and the host's `clips.uplinkShare` (1: no pacing). */
-const LOOPBACK_SETTINGS = [{ chunkBytes: 65_536, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 1 }, { chunkBytes: 16_384, uplinkShare: 0.1 }];
+/** Link settings measured on loopback (`BENCH_CLIPS_LOOPBACK_SETTINGS`, `none` for none): the station's chunk, the host's `clips.uplinkShare` (1: no pacing) and `clips.chunkTime`. */
+const LOOPBACK_SETTINGS = settings(process.env['BENCH_CLIPS_LOOPBACK_SETTINGS'] ?? '65536:1,16384:1,16384:0.1');
 const UPLINK_SETTINGS = settings(process.env['BENCH_CLIPS_UPLINK_SETTINGS'] ?? '65536:1,16384:1,16384:0.25,16384:0.1,65536:0.1');
 /** Alert blocks per condition through the uplink: `BENCH_CLIPS_UPLINK_BLOCKS` (2, of 40 alerts 250 ms apart). */
 const UPLINK_BLOCKS = Number(process.env['BENCH_CLIPS_UPLINK_BLOCKS'] ?? 2);
 
-/** `chunkBytes:uplinkShare,...` */
-function settings(text: string): { chunkBytes: number; uplinkShare: number }[] {
+interface LinkSetting { chunkBytes: number; uplinkShare: number; chunkTimeMs: number }
+
+/** `chunkBytes:uplinkShare[:chunkTimeMs],...` (the host's `clips.chunkTime`, default the config's). */
+function settings(text: string): LinkSetting[] {
+  if (text === 'none') return [];
   return text.split(',').map((pair) => {
-    const [chunkBytes, uplinkShare] = pair.split(':').map(Number);
-    if (chunkBytes === undefined || uplinkShare === undefined || !Number.isFinite(chunkBytes + uplinkShare)) throw new Error(`bench: BENCH_CLIPS_UPLINK_SETTINGS: ${pair} is not chunkBytes:uplinkShare`);
-    return { chunkBytes, uplinkShare };
+    const [chunkBytes, uplinkShare, chunkTimeMs = DEFAULT_CLIPS.chunkTime] = pair.split(':').map(Number);
+    if (chunkBytes === undefined || uplinkShare === undefined || !Number.isFinite(chunkBytes + uplinkShare + chunkTimeMs)) {
+      throw new Error(`bench: BENCH_CLIPS_UPLINK_SETTINGS: ${pair} is not chunkBytes:uplinkShare[:chunkTimeMs]`);
+    }
+    return { chunkBytes, uplinkShare, chunkTimeMs };
   });
 }
 const MASK = [[[0, 0], [0.5, 0], [0.5, 0.5], [0, 0.5]]] as [number, number][][];
@@ -216,20 +221,20 @@ async function cutAndSend(clips: ClipMaker, fetcher: ClipFetcher, camera: string
   };
 }
 
-function label(setting: { chunkBytes: number; uplinkShare: number }): string {
-  return `chunks${setting.chunkBytes / 1024}KiB_share${setting.uplinkShare}`;
+function label(setting: LinkSetting): string {
+  return `chunks${setting.chunkBytes / 1024}KiB_share${setting.uplinkShare}${setting.chunkTimeMs === DEFAULT_CLIPS.chunkTime ? '' : `_chunkTime${setting.chunkTimeMs}ms`}`;
 }
 
-interface LatencySetting { chunkBytes: number; uplinkShare: number; host: string; url: string; stationUrl: string; dir: string; clipsDir: string; clip: { event: string; info: ClipInfo }; blocks: number; alertsPerBlock: number; paceMs: number }
+interface LatencySetting extends LinkSetting { host: string; url: string; stationUrl: string; dir: string; clipsDir: string; clip: { event: string; info: ClipInfo }; blocks: number; alertsPerBlock: number; paceMs: number }
 
 /** A host process with this `clips.uplinkShare` (reaching the broker at `url`), a station asking for chunks of `chunkBytes`: alert latency idle and in flight. */
 async function latencyWith(setting: LatencySetting): Promise<Record<string, unknown>> {
   const dataDir = join(setting.dir, setting.host);
   await mkdir(dataDir, { recursive: true });
-  const host = new HostProcess({ host: setting.host, url: setting.url, dataDir, clipsDir: setting.clipsDir, uplinkShare: setting.uplinkShare });
+  const host = new HostProcess({ host: setting.host, url: setting.url, dataDir, clipsDir: setting.clipsDir, uplinkShare: setting.uplinkShare, chunkTimeMs: setting.chunkTimeMs });
   try {
     await host.next('started');
-    return { chunkBytes: setting.chunkBytes, uplinkShare: setting.uplinkShare, ...await alertLatency({ host, stationUrl: setting.stationUrl, fetcher: { url: setting.stationUrl, chunkBytes: setting.chunkBytes, dir: join(dataDir, 'station') }, clip: setting.clip, blocks: setting.blocks, alertsPerBlock: setting.alertsPerBlock, paceMs: setting.paceMs }) };
+    return { chunkBytes: setting.chunkBytes, uplinkShare: setting.uplinkShare, chunkTimeMs: setting.chunkTimeMs, ...await alertLatency({ host, stationUrl: setting.stationUrl, fetcher: { url: setting.stationUrl, chunkBytes: setting.chunkBytes, dir: join(dataDir, 'station') }, clip: setting.clip, blocks: setting.blocks, alertsPerBlock: setting.alertsPerBlock, paceMs: setting.paceMs }) };
   } finally {
     await host.stop();
   }

@@ -12,6 +12,7 @@ export const DEFAULT_CLIPS = {
   segment: 2000,
   push: false,
   uplinkShare: 0.1,
+  chunkTime: 5,
   frames: { count: 900, bytes: 32 * 1024 ** 2 },
 };
 
@@ -32,7 +33,9 @@ export const clipsSchema = z.strictObject({
   push: z.boolean().default(DEFAULT_CLIPS.push)
     .describe('send the clip of every alerting event to the station unasked, on events/<id>/clip in chunks, when nothing else waits to be sent; a station can always fetch any clip with cmd/events/clip'),
   uplinkShare: z.number().gt(0, 'clips.uplinkShare must be above 0 (1 turns pacing off)').max(1, 'clips.uplinkShare is a share of the uplink: at most 1').default(DEFAULT_CLIPS.uplinkShare)
-    .describe('the most of the uplink\'s time clip chunks may take (answers and pushes together); after a chunk that took t to reach the broker the next waits t × (1/share − 1), so an alert finds the uplink free. 1: no pacing (docs/clips.md)'),
+    .describe('the most of the uplink\'s time clip chunks may take (answers and pushes together); after a chunk that held the uplink w (its time to the broker\'s PUBACK less the round trip) the next waits w × (1/share − 1), so an alert finds the uplink free. 1: no pacing (docs/clips.md)'),
+  chunkTime: duration({ min: 1, max: 10_000 }).default(DEFAULT_CLIPS.chunkTime)
+    .describe('the longest one clip chunk may hold the uplink: an alert that meets a chunk waits at most this long. Chunks are sized to the uplink\'s measured speed (at least 1 KiB, at most what the station asks for); with uplinkShare 1 they are as large as asked (docs/clips.md)'),
   segment: duration({ min: 1000, max: 10_000 }).default(DEFAULT_CLIPS.segment)
     .describe('length of one recorded RTSP segment; a clip is cut from the segments covering it'),
   frames: z.strictObject({

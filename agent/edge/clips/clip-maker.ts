@@ -39,6 +39,8 @@ export interface ClipSettings {
   push: boolean;
   /** The most of the uplink's time clip chunks take (`clips.uplinkShare`; 1: no pacing). */
   uplinkShare: number;
+  /** The longest one chunk may hold the uplink, in ms (`clips.chunkTime`): chunks are sized to the uplink's speed. */
+  chunkTime: number;
   frames: { count: number; bytes: number };
   /** The longest `events.endAfter` of any camera: how long after the object was last seen its `end` comes. */
   endAfter: number;
@@ -47,7 +49,7 @@ export interface ClipSettings {
 export interface ClipMakerDeps {
   settings: ClipSettings;
   cameras: readonly ClipCamera[];
-  link: Pick<StationLink, 'registerCommand' | 'state' | 'publishClipChunk' | 'onAnswerSent'>;
+  link: Pick<StationLink, 'registerCommand' | 'state' | 'publishClipChunk' | 'onAnswerSent' | 'onPublishAcked'>;
   alerts: HealthReporter;
   fs: FileSystem;
   processes: Processes;
@@ -96,7 +98,9 @@ export class ClipMaker implements Module {
     const { settings, fs, clock, logger } = deps;
     this.log = logger;
     this.store = new ClipStore({ fs, dir: join(settings.dir, 'clips'), maxBytes: settings.maxBytes, maxAgeMs: settings.maxAge, clock });
-    this.sender = new ClipSender({ store: this.store, link: deps.link, clock, logger, stopping: this.hurried.signal, uplinkShare: settings.uplinkShare });
+    this.sender = new ClipSender({
+      store: this.store, link: deps.link, clock, logger, stopping: this.hurried.signal, uplinkShare: settings.uplinkShare, chunkTimeMs: settings.chunkTime,
+    });
     const keepMs = settings.preRoll + settings.maxDuration + settings.postRoll + settings.endAfter + 10_000;
     for (const camera of deps.cameras) {
       this.cameras.set(camera.id, camera);

@@ -3,28 +3,28 @@ import type { StationLink } from '../../link/contract/link.js';
 import { CommandError, type EventClipAnswer, type EventClipParams } from '../../link/contract/v1.js';
 import type { Logger } from '../../core/logger.js';
 import type { Clock } from '../../ports/clock.js';
-import { ClipPacer } from './clip-pacer.js';
+import { ClipPacer, wireBytesOf } from './clip-pacer.js';
 import type { ClipStore, StoredClip } from './clip-store.js';
 
 /** How long an answer of `events/clip` waits for the outbox to empty before it says `busy`. */
 const IDLE_WAIT_MS = 20_000;
 /** Clips waiting to be pushed, at most; more are left for the station to fetch. */
 const PUSH_QUEUE = 16;
-/** A pushed chunk: 22 KB of JSON, 90 ms on a 2 Mbit/s uplink (the most an alert waits behind one). */
+/** The largest pushed chunk (22 KB of JSON); the pacer sizes each to the uplink's speed (`clips.chunkTime`). */
 export const PUSH_CHUNK = 16 * 1024;
-/** An answer's JSON beside its base64: event id, sha256s, sizes, the response envelope. */
-const ANSWER_OVERHEAD = 400;
 const PUSH_TRIES = 30;
 
 export interface ClipSenderDeps {
   store: ClipStore;
-  link: Pick<StationLink, 'state' | 'publishClipChunk' | 'onAnswerSent'>;
+  link: Pick<StationLink, 'state' | 'publishClipChunk' | 'onAnswerSent' | 'onPublishAcked'>;
   clock: Clock;
   logger: Logger;
   /** Aborted when the agent stops: waits end, pushes stop. */
   stopping: AbortSignal;
   /** `clips.uplinkShare`: the most of the uplink's time clip bytes take (1: no pacing). Default 1. */
   uplinkShare?: number;
+  /** `clips.chunkTime`: how long one chunk may hold the uplink, in ms. Default 5. */
+  chunkTimeMs?: number;
 }
 
 /**
@@ -41,9 +41,11 @@ export class ClipSender {
 
   constructor(private readonly deps: ClipSenderDeps) {
     const acks = deps.link.onAnswerSent !== undefined;
-    this.pacer = new ClipPacer(deps.clock, deps.uplinkShare ?? 1, acks);
+    this.pacer = new ClipPacer(deps.clock, deps.uplinkShare ?? 1, acks, deps.chunkTimeMs);
     // The broker's acknowledgement of an answer: how long the chunk took to cross the uplink.
     deps.link.onAnswerSent?.('events/clip', (ms, bytes) => this.pacer.answered(bytes, ms));
+    // The link's small publishes (events, health): the uplink's round trip, taken off a chunk's time.
+    deps.link.onPublishAcked?.((ms, bytes) => this.pacer.roundTrip(ms, bytes));
   }
 
   /** Resolves when no push is running or waiting. */
@@ -51,7 +53,10 @@ export class ClipSender {
     return this.pushing;
   }
 
-  /** One chunk of a stored clip, answered only when nothing else waits to go to the station. */
+  /**
+   * One chunk of a stored clip, answered only when nothing else waits to go to the station: at
+   * most `chunkBytes`, fewer when the uplink is slow (a few ms of wire; the station asks for the next offset).
+   */
   async chunk(params: EventClipParams): Promise<EventClipAnswer> {
     if (this.pulled.size >= 1000) this.pulled.clear();
     this.pulled.add(params.event);
@@ -60,15 +65,15 @@ export class ClipSender {
       throw new CommandError('not_found', `no clip of event ${params.event} on this host (not made, still being made, or deleted by clips.maxBytes/maxAge)`);
     }
     if (params.offset > clip.info.bytes) throw new CommandError('bad_request', `offset ${params.offset} is past the clip's end (${clip.info.bytes} bytes)`);
-    return this.pacer.turn(params, async () => {
+    return this.pacer.turn({ event: params.event, offset: params.offset, asked: params.chunkBytes }, async (chunkBytes) => {
       await this.idleLink();
-      let answer = await this.readChunk(params.event, clip, params.offset, params.chunkBytes);
+      let answer = await this.readChunk(params.event, clip, params.offset, chunkBytes);
       // Reading and hashing took a moment: an alert queued meanwhile still goes first.
       while (this.deps.link.state().outboxDepth > 0) {
         await this.idleLink();
-        answer = await this.readChunk(params.event, clip, params.offset, params.chunkBytes);
+        answer = await this.readChunk(params.event, clip, params.offset, chunkBytes);
       }
-      return { result: answer, length: answer.length, wireBytes: answer.dataBase64.length + ANSWER_OVERHEAD };
+      return { result: answer, length: answer.length, wireBytes: wireBytesOf(answer.length) };
     });
   }
 
@@ -105,7 +110,7 @@ export class ClipSender {
         continue;
       }
       try {
-        offset += await this.pacer.turn({ event, offset }, () => this.pushChunk(event, clip, offset), this.deps.stopping);
+        offset += await this.pacer.turn({ event, offset, asked: PUSH_CHUNK }, (bytes) => this.pushChunk(event, clip, offset, bytes), this.deps.stopping);
         tries = 0;
       } catch (err) {
         if (++tries >= PUSH_TRIES) throw err;
@@ -116,13 +121,13 @@ export class ClipSender {
   }
 
   /** One pushed chunk, timed from publish to PUBACK; none (0 bytes) when the outbox filled or the link went down meanwhile. */
-  private async pushChunk(event: string, clip: StoredClip, offset: number): Promise<{ result: number; length: number; wireBytes: number; busyMs: number }> {
-    const chunk = await this.readChunk(event, clip, offset, PUSH_CHUNK);
+  private async pushChunk(event: string, clip: StoredClip, offset: number, bytes: number): Promise<{ result: number; length: number; wireBytes: number; busyMs: number }> {
+    const chunk = await this.readChunk(event, clip, offset, bytes);
     const { connected, outboxDepth } = this.deps.link.state();
     if (!connected || outboxDepth > 0 || this.pulled.has(event)) return { result: 0, length: 0, wireBytes: 0, busyMs: 0 };
     const t0 = this.deps.clock.monotonicMs();
     await this.deps.link.publishClipChunk(chunk);
-    return { result: chunk.length, length: chunk.length, wireBytes: chunk.dataBase64.length + ANSWER_OVERHEAD, busyMs: this.deps.clock.monotonicMs() - t0 };
+    return { result: chunk.length, length: chunk.length, wireBytes: wireBytesOf(chunk.length), busyMs: this.deps.clock.monotonicMs() - t0 };
   }
 
   /** Clips are the lowest priority: a chunk waits until alerts, health, events and thumbnails have gone. */

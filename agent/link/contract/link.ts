@@ -60,6 +60,13 @@ export interface StationLink {
    * (not connected, refused). How clip answers measure the uplink (docs/clips.md). Optional.
    */
   onAnswerSent?(op: CommandOp, listener: (ms: number | undefined, bytes: number) => void): void;
+  /**
+   * Calls `listener` for every QoS 1 message the broker acknowledged (the outbox's, retained state,
+   * answers of ops without `onAnswerSent`), with the milliseconds from its publish to the PUBACK and
+   * its bytes: small ones time the uplink's round trip, which clip chunks take off their own time
+   * (docs/clips.md). One listener. Optional.
+   */
+  onPublishAcked?(listener: (ms: number, bytes: number) => void): void;
   state(): LinkState;
 }
 

@@ -48,6 +48,7 @@ export class MqttStationLink implements StationLink, Module {
   private readonly log: Logger;
   private connection: BrokerConnection | undefined;
   private readonly answerListeners = new Map<string, (ms: number | undefined, bytes: number) => void>();
+  private publishAcked: ((ms: number, bytes: number) => void) | undefined;
 
   constructor(private readonly deps: MqttLinkDeps) {
     const { config, ports } = deps;
@@ -56,7 +57,10 @@ export class MqttStationLink implements StationLink, Module {
     this.log = deps.logger;
     this.outbox = new Outbox({ fs: ports.fs, dir: join(dataDir, 'outbox'), clock: ports.clock, logger: deps.logger.child({ part: 'outbox' }), limits: config.outbox });
     this.eventLog = new EventLog({ fs: ports.fs, dir: join(dataDir, 'events'), clock: ports.clock, logger: deps.logger.child({ part: 'event-log' }), retentionMs: config.eventLog.retention });
-    this.sender = new OutboxSender({ outbox: this.outbox, clock: ports.clock, logger: deps.logger.child({ part: 'sender' }), historicalAfterMs: config.outbox.historicalAfter, window: deps.window ?? 10 });
+    this.sender = new OutboxSender({
+      outbox: this.outbox, clock: ports.clock, logger: deps.logger.child({ part: 'sender' }), historicalAfterMs: config.outbox.historicalAfter,
+      window: deps.window ?? 10, acked: (ms, bytes) => this.publishAcked?.(ms, bytes),
+    });
     this.dispatcher = new CommandDispatcher({ clock: ports.clock, logger: deps.logger.child({ part: 'commands' }), maxBytes: config.mqtt.maxCommandBytes, answer: (op, response) => this.answer(op, response) });
     this.retained = new RetainedState(this.host, deps.version, () => this.sessions.current);
     this.sessions = new SessionCounter(ports.fs, dataDir);
@@ -158,6 +162,10 @@ export class MqttStationLink implements StationLink, Module {
     this.answerListeners.set(op, listener);
   }
 
+  onPublishAcked(listener: (ms: number, bytes: number) => void): void {
+    this.publishAcked = listener;
+  }
+
   state(): LinkState {
     const summary = this.outbox.summary();
     return { connected: this.connection?.current !== undefined, outboxDepth: summary.depth, dropped: summary.dropped.images + summary.dropped.messages };
@@ -207,16 +215,23 @@ export class MqttStationLink implements StationLink, Module {
     this.send({ topic: topic.commandResponse(this.host, op), payload, qos: 1, retain: false }, listener && ((sent) => listener(sent ? clock.monotonicMs() - t0 : undefined, payload.length)));
   }
 
-  /** Publishes directly (not through the outbox) when connected; retained state is sent again on connect anyway. `done`: whether the broker acknowledged it. */
+  /**
+   * Publishes directly (not through the outbox) when connected; retained state is sent again on connect anyway.
+   * `done`: whether the broker acknowledged it; without one, an acknowledged QoS 1 message is timed
+   * for `onPublishAcked` like the outbox's (status, camera status and answers time the round trip even on a quiet host).
+   */
   private send(message: OutgoingMessage, done?: (sent: boolean) => void): void {
     const up = this.connection?.current;
     if (up === undefined) {
       done?.(false);
       return;
     }
+    const t0 = this.deps.ports.clock.monotonicMs();
     up.client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err?: Error | null) => {
-      if (err !== undefined && err !== null) this.log.warn({ err, topic: message.topic }, 'publish failed');
-      done?.(err === undefined || err === null);
+      const sent = err === undefined || err === null;
+      if (!sent) this.log.warn({ err, topic: message.topic }, 'publish failed');
+      if (sent && done === undefined && message.qos === 1) this.publishAcked?.(this.deps.ports.clock.monotonicMs() - t0, message.topic.length + message.payload.length);
+      done?.(sent);
     });
   }
 }

@@ -23,6 +23,8 @@ export interface SenderDeps {
   historicalAfterMs: number;
   /** Messages published and not yet acknowledged, at most. */
   window: number;
+  /** Each message the broker acknowledged: milliseconds from its publish, and its bytes (topic and payload). */
+  acked?: (ms: number, bytes: number) => void;
 }
 
 /**
@@ -113,14 +115,16 @@ export class OutboxSender {
     if (this.protocolVersion === 5) {
       options.properties = { userProperties: { n: String(message.n), ...(historical ? { historical: 'true' } : {}) } };
     }
-    client.publish(message.topic, payload, options, (err) => this.onAck(generation, message, err));
+    const sentAt = this.deps.clock.monotonicMs();
+    client.publish(message.topic, payload, options, (err) => this.onAck(generation, message, err, sentAt, message.topic.length + payload.length));
   }
 
-  private onAck(generation: number, message: QueuedMessage, err: Error | null | undefined): void {
+  private onAck(generation: number, message: QueuedMessage, err: Error | null | undefined, sentAt: number, bytes: number): void {
     if (generation !== this.generation) return;
     this.inFlight.delete(message.n);
     // mqtt.js passes null or undefined on success, depending on the path.
     if (err === undefined || err === null) {
+      this.deps.acked?.(this.deps.clock.monotonicMs() - sentAt, bytes);
       this.attempts.delete(message.n);
       this.deps.outbox.ack(message.n);
     } else {

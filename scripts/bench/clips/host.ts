@@ -4,7 +4,8 @@
  * clips already stored in CLIPS_HOST's `clipsDir`, alone in this Node process, so the alert
  * latency measured while a clip is in flight is the host's, not an event loop shared with the
  * station. Messages from the parent: `alert` (publish one person alert now; answered with the
- * wall-clock time of the publish call), `loop` (the event loop's p99 delay since the last one),
+ * wall-clock time of the publish call), `loop` (the event loop's p99 delay and the clip answers
+ * sent since the last one),
  * `stop`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -16,11 +17,11 @@ import type { EventBody } from '../../../agent/link/contract/v1.js';
 import { MqttStationLink } from '../../../agent/link/mqtt/link.js';
 import { realHostPorts } from '../../../agent/ports/index.js';
 
-export interface BenchHostOptions { host: string; url: string; dataDir: string; clipsDir: string; uplinkShare: number }
+export interface BenchHostOptions { host: string; url: string; dataDir: string; clipsDir: string; uplinkShare: number; chunkTimeMs: number }
 export type BenchHostReply =
   | { kind: 'started' }
   | { kind: 'sent'; id: string; at: number }
-  | { kind: 'loop'; p99Ms: number }
+  | { kind: 'loop'; p99Ms: number; answers: number; answerBytes: number }
   | { kind: 'stopped' };
 export type BenchHostRequest = { kind: 'alert'; id: string } | { kind: 'loop' } | { kind: 'stop' };
 
@@ -32,8 +33,15 @@ const now = () => performance.timeOrigin + performance.now();
 
 const config = parseConfigText(`host: {id: ${options.host}}\nmqtt: {url: "${options.url}", reconnect: {min: 200ms, max: 1s}}\nstorage: {dataDir: "${options.dataDir}"}\n`, 'bench.yaml');
 const link = new MqttStationLink({ config, ports, logger: silentLogger(), version: 'bench' });
+// Counts the clip answers the broker acknowledged, and their bytes, beside the ClipMaker's own listener.
+const answered = { count: 0, bytes: 0 };
+const onAnswerSent = link.onAnswerSent.bind(link);
+link.onAnswerSent = (op, listener) => onAnswerSent(op, (ms, bytes) => {
+  if (ms !== undefined) { answered.count++; answered.bytes += bytes; }
+  listener(ms, bytes);
+});
 const clips = new ClipMaker({
-  settings: { ...DEFAULT_CLIPS, uplinkShare: options.uplinkShare, dir: options.clipsDir, disk: options.clipsDir, endAfter: 5000 }, cameras: [],
+  settings: { ...DEFAULT_CLIPS, uplinkShare: options.uplinkShare, chunkTime: options.chunkTimeMs, dir: options.clipsDir, disk: options.clipsDir, endAfter: 5000 }, cameras: [],
   link, alerts: { raise: () => undefined, clear: () => undefined },
   fs: ports.fs, processes: ports.processes, clock: ports.clock, logger: silentLogger(),
 });
@@ -46,8 +54,10 @@ process.on('message', (request: BenchHostRequest) => {
     void link.publishEvent(alertEvent(request.id));
     send({ kind: 'sent', id: request.id, at });
   } else if (request.kind === 'loop') {
-    send({ kind: 'loop', p99Ms: Math.round(loop.percentile(99) / 1e4) / 100 });
+    send({ kind: 'loop', p99Ms: Math.round(loop.percentile(99) / 1e4) / 100, answers: answered.count, answerBytes: answered.bytes });
     loop.reset();
+    answered.count = 0;
+    answered.bytes = 0;
   } else {
     void (async () => {
       loop.disable();

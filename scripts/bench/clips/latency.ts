@@ -27,7 +27,7 @@ export interface LatencyOptions {
   paceMs: number;
 }
 
-interface Block { transfer: boolean; latencies: number[]; lost: number; clipBytes: number; ms: number; load1m: number; loopDelayP99Ms: number }
+interface Block { transfer: boolean; latencies: number[]; lost: number; clipBytes: number; ms: number; load1m: number; loopDelayP99Ms: number; answers: number; answerBytes: number }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable with the host process's. */
 const now = () => performance.timeOrigin + performance.now();
@@ -112,10 +112,10 @@ export async function alertLatency(options: LatencyOptions): Promise<Record<stri
     const clipBytes = ((await loop?.progress()) ?? 0) - bytes0;
     const ms = performance.now() - t0;
     host.request({ kind: 'loop' });
-    const loopDelayP99Ms = (await host.next('loop')).p99Ms;
+    const { p99Ms: loopDelayP99Ms, answers, answerBytes } = await host.next('loop');
     await until(() => ids.every((id) => arrived.has(id)), 10_000, 'the alerts').catch(() => undefined);
     const block: Block = {
-      transfer, lost: ids.filter((id) => !arrived.has(id)).length, clipBytes, ms, load1m: round(loadavg()[0] ?? 0), loopDelayP99Ms,
+      transfer, lost: ids.filter((id) => !arrived.has(id)).length, clipBytes, ms, load1m: round(loadavg()[0] ?? 0), loopDelayP99Ms, answers, answerBytes,
       latencies: ids.flatMap((id) => { const a = arrived.get(id); const s = host.sent.get(id); return a === undefined || s === undefined ? [] : [a - s]; }),
     };
     if (loop !== undefined) await loop.stop();
@@ -134,7 +134,10 @@ export async function alertLatency(options: LatencyOptions): Promise<Record<stri
   };
 }
 
-function summarise(blocks: Block[]): { alerts: number; lost: number; p50: number; p95: number; max: number; mean: number; clipMBps: number; load1m: number[]; hostEventLoopDelayP99Ms: number[] } {
+function summarise(blocks: Block[]): {
+  alerts: number; lost: number; p50: number; p95: number; max: number; mean: number; clipMBps: number; clipKBps: number;
+  clipAnswers: number; meanAnswerBytes: number; load1m: number[]; hostEventLoopDelayP99Ms: number[];
+} {
   const values = blocks.flatMap((b) => b.latencies).sort((x, y) => x - y);
   const at = (q: number) => round(values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN);
   const seconds = blocks.reduce((s, b) => s + b.ms, 0) / 1000;
@@ -145,6 +148,10 @@ function summarise(blocks: Block[]): { alerts: number; lost: number; p50: number
     p50: at(0.5), p95: at(0.95), max: round(values.at(-1) ?? Number.NaN),
     mean: round(values.reduce((s, v) => s + v, 0) / values.length),
     clipMBps: round(bytes / 1e6 / seconds),
+    clipKBps: Math.round(bytes / 1e3 / seconds * 10) / 10,
+    // Clip answers the host sent during the blocks (acknowledged by the broker), and their mean size on the wire (JSON).
+    clipAnswers: blocks.reduce((s, b) => s + b.answers, 0),
+    meanAnswerBytes: Math.round(blocks.reduce((s, b) => s + b.answerBytes, 0) / Math.max(1, blocks.reduce((s, b) => s + b.answers, 0))),
     load1m: blocks.map((b) => b.load1m),
     hostEventLoopDelayP99Ms: blocks.map((b) => b.loopDelayP99Ms),
   };

@@ -92,6 +92,9 @@ export class Uplink {
   private accept(client: Socket): void {
     const broker = connect(this.brokerPort, '127.0.0.1');
     for (const socket of [client, broker]) {
+      // A link forwards packets as they come: Nagle's algorithm here would hold an alert written
+      // right after a chunk until the broker's delayed ACK (up to 40 ms), which no real uplink does.
+      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.on('error', () => undefined);
       socket.on('close', () => {

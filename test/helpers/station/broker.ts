@@ -29,7 +29,9 @@ export async function startMosquitto(options: { anonymous?: boolean } = {}): Pro
   const dir = await mkdtemp(join(tmpdir(), 'minwang-broker-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
-  await writeFile(config, `user root\nlistener ${port} 127.0.0.1\nallow_anonymous ${options.anonymous === false ? 'false' : 'true'}\npersistence false\n`);
+  // set_tcp_nodelay as config/mosquitto/mosquitto.conf ships it: without it every clip chunk's PUBACK waits for a
+  // delayed ACK, which a host counts as uplink time (docs/clips.md, "Sized to the uplink").
+  await writeFile(config, `user root\nlistener ${port} 127.0.0.1\nallow_anonymous ${options.anonymous === false ? 'false' : 'true'}\npersistence false\nset_tcp_nodelay true\n`);
   const child = spawn(MOSQUITTO, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });

@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLIPS } from '../../../agent/config/sections/clips.js';
 import { silentLogger } from '../../../agent/core/logger.js';
 import { ClipMaker } from '../../../agent/edge/clips/clip-maker.js';
+import { MIN_CHUNK_BYTES } from '../../../agent/edge/clips/clip-pacer.js';
 import { PUSH_CHUNK } from '../../../agent/edge/clips/clip-sender.js';
 import { decodeVideoFrames } from '../../../agent/field/sim/footage-frames.js';
 import type { ClipInfo, HealthBody } from '../../../agent/link/contract/v1.js';
@@ -56,7 +57,10 @@ describe('fetching a clip over a real broker', () => {
     const dir = await tempDir();
     const dataDir = join(dir, 'data');
     const clip = await makeClip(join(dataDir, 'clips'), 'gate-ev-kill');
-    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    // As config/mosquitto/mosquitto.conf ships it: without set_tcp_nodelay every chunk's PUBACK waits ~40 ms for a
+    // delayed ACK, which the host (no events here to time the round trip) counts as wire time: 1 KiB chunks, a
+    // 400 KB clip in minutes (docs/clips.md, "Sized to the uplink").
+    const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous true', 'set_tcp_nodelay true'] });
     cleanups.push(() => broker.stop());
     const config = join(dir, 'config.yaml');
     await writeFile(config, `host: {id: clip-host}\nmqtt: {url: "${broker.url}", reconnect: {min: 200ms, max: 1s}}\nstorage: {dataDir: "${dataDir}"}\n`
@@ -212,6 +216,11 @@ describe('fetching a clip over a real broker', () => {
     await waitFor(() => existsSync(saved), 60_000, 'the pushed clip to be saved');
     expect(sha256(saved)).toBe(clip?.sha256);
     expect(station.on('minwang/push-host/cmd/events/clip')).toEqual([]); // never asked
-    expect(station.on('minwang/push-host/events/gate-ev-push/clip').length).toBe(Math.ceil((clip?.bytes ?? 0) / PUSH_CHUNK));
+    // Sized to the link's measured speed: 1 KiB before any measurement, then up to PUSH_CHUNK (loopback is fast), back to back.
+    const pushed = station.on('minwang/push-host/events/gate-ev-push/clip').map((m) => m.json() as { offset: number; length: number });
+    expect(pushed[0]).toMatchObject({ offset: 0, length: MIN_CHUNK_BYTES });
+    expect(pushed.every((c, i) => c.length <= PUSH_CHUNK && c.offset === (i === 0 ? 0 : (pushed[i - 1]?.offset ?? 0) + (pushed[i - 1]?.length ?? 0)))).toBe(true);
+    expect(pushed.some((c) => c.length === PUSH_CHUNK)).toBe(true);
+    expect((pushed.at(-1)?.offset ?? 0) + (pushed.at(-1)?.length ?? 0)).toBe(clip?.bytes);
   }, 120_000);
 });

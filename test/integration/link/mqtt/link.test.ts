@@ -129,6 +129,26 @@ describe('MQTT station link against a real mosquitto', () => {
     expect(sent[0]?.ms).toBeLessThan(5000);
   });
 
+  it("reports every QoS 1 message the broker acknowledged (outbox, retained status), with its time and bytes (the uplink's round trip for clip chunks)", async () => {
+    const dir = await tempDir();
+    const broker = await TestBroker.start({ dir: join(dir, 'broker') });
+    cleanups.push(() => broker.stop());
+    const station = await Station.connect(broker.url, ['minwang/test-host/health']);
+    cleanups.push(() => station.close());
+    const link = await startLink(broker.url, join(dir, 'data'));
+    const acked: { ms: number; bytes: number }[] = [];
+    link.onPublishAcked((ms, bytes) => acked.push({ ms, bytes }));
+    await waitFor(() => link.state().connected, 10_000, 'the link to connect');
+    await link.publishHealth({ ts: new Date().toISOString(), id: 'h-rtt', kind: 'tamper', state: 'raised', subject: 'host', severity: 'critical', message: 'opened' });
+    await station.waitFor((r) => r.length === 1);
+    const received = station.received[0];
+    const bytes = (received?.topic.length ?? 0) + (received?.payload.length ?? 0);
+    // The retained status at connect is timed too (a quiet host's round trip); the health message among them:
+    await waitFor(() => acked.some((a) => a.bytes === bytes), 5000, 'the acknowledgement');
+    expect(acked.length).toBeGreaterThanOrEqual(2);
+    expect(acked.every((a) => a.ms >= 0 && a.ms < 5000)).toBe(true);
+  });
+
   it('answers config/get with secrets redacted and republishes retained state on rebirth', async () => {
     const dir = await tempDir();
     const broker = await TestBroker.start({ dir: join(dir, 'broker') });

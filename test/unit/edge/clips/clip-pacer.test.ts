@@ -1,16 +1,148 @@
 import { describe, expect, it } from 'vitest';
-import { ClipPacer, MAX_ACK_WAIT_MS, MAX_PACE_WAIT_MS } from '../../../../agent/edge/clips/clip-pacer.js';
+import { ClipPacer, MAX_ACK_WAIT_MS, MAX_PACE_WAIT_MS, MIN_CHUNK_BYTES, wireBytesOf } from '../../../../agent/edge/clips/clip-pacer.js';
 import { clipsSchema } from '../../../../agent/config/sections/clips.js';
 import { FakeClock } from '../../../fakes/clock.js';
 
 /** Runs one turn that "sends" `wireBytes` taking `busyMs` (a push, timed to its PUBACK) or unmeasured (a pulled answer); resolves with when it was sent. */
 function turn(pacer: ClipPacer, clock: FakeClock, request: { event: string; offset: number }, length: number, busyMs?: number): Promise<number> {
-  return pacer.turn(request, async () => {
+  return pacer.turn({ ...request, asked: length }, async () => {
     const at = clock.monotonicMs();
     if (busyMs !== undefined) await clock.sleep(busyMs);
     return { result: at, length, wireBytes: length, busyMs };
   });
 }
+
+/** An uplink: a round trip, and a time per wire byte. */
+interface Link { rttMs: number; msPerByte: number }
+
+/** A pushed chunk of at most `asked` over `link`: acknowledged after the round trip and its wire time. Resolves with when it was sent and its size. */
+async function push(pacer: ClipPacer, clock: FakeClock, link: Link, asked: number, offset = 0): Promise<{ at: number; length: number }> {
+  const sent = pacer.turn({ event: 'e', offset, asked }, async (length) => {
+    const at = clock.monotonicMs();
+    const busyMs = link.rttMs + wireBytesOf(length) * link.msPerByte;
+    await clock.sleep(busyMs);
+    return { result: { at, length }, length, wireBytes: wireBytesOf(length), busyMs };
+  });
+  return until(clock, sent);
+}
+
+/** Moves the fake clock a millisecond at a time until `promise` settles. */
+async function until<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
+  let settled = false;
+  void promise.then(() => { settled = true; }, () => { settled = true; });
+  await clock.advance(0);
+  for (let i = 0; i < 100_000 && !settled; i++) await clock.advance(1);
+  return promise;
+}
+
+/** The link's small publishes (events of 500 B): their round trips. */
+function events(pacer: ClipPacer, link: Link, n = 5): void {
+  for (let i = 0; i < n; i++) pacer.roundTrip(link.rttMs + 500 * link.msPerByte + i, 500);
+}
+
+describe('sizing clip chunks to the uplink: a few ms on the wire each', () => {
+  const slow: Link = { rttMs: 40, msPerByte: 0.0005 }; // 16 Mbit/s behind a 40 ms round trip
+  const twoMbit: Link = { rttMs: 1, msPerByte: 0.004 };
+
+  it('starts with 1 KiB, then sends what the measured rate carries in 5 ms, the round trip taken off', async () => {
+    const clock = new FakeClock();
+    const pacer = new ClipPacer(clock, 0.1);
+    events(pacer, slow);
+    const first = await push(pacer, clock, slow, 16_384);
+    expect(first.length).toBe(MIN_CHUNK_BYTES);
+    let offset = first.length;
+    const chunks: { at: number; length: number }[] = [first];
+    for (let i = 0; i < 12; i++) {
+      const chunk = await push(pacer, clock, slow, 16_384, offset);
+      chunks.push(chunk);
+      offset += chunk.length;
+    }
+    expect(pacer.uplinkRoundTripMs()).toBeCloseTo(40, 0); // the quickest event, less its own 500 B
+    // 5 ms at 0.0005 ms/B: 10 000 wire bytes, 7200 of clip after the answer's envelope and base64.
+    const [before, last] = chunks.slice(-2);
+    expect(last?.length).toBeGreaterThan(6800);
+    expect(last?.length).toBeLessThan(7600);
+    // Paced by the wire time, not the round trip: the uplink idles 9 × 5 ms after the chunk, not 9 × 45 ms.
+    expect((last?.at ?? 0) - (before?.at ?? 0)).toBeCloseTo(slow.rttMs + 5 + 45, -1);
+  });
+
+  it('without the round trip (nothing small sent yet) the chunks come out smaller, never larger', async () => {
+    const clock = new FakeClock();
+    const pacer = new ClipPacer(clock, 0.1);
+    const first = await push(pacer, clock, slow, 16_384);
+    const second = await push(pacer, clock, slow, 16_384, first.length);
+    expect(second.length).toBe(MIN_CHUNK_BYTES);
+  });
+
+  it('at 2 Mbit/s a chunk is the smallest (1 KiB, about 7 ms); on loopback it is what the station asked for', async () => {
+    const clock = new FakeClock();
+    const slowPacer = new ClipPacer(clock, 0.1);
+    events(slowPacer, twoMbit);
+    let offset = 0;
+    for (let i = 0; i < 12; i++) offset += (await push(slowPacer, clock, twoMbit, 16_384, offset)).length;
+    expect(offset).toBe(12 * MIN_CHUNK_BYTES);
+    // The events' own bytes first count as round trip; the estimate settles within a few chunks.
+    expect(Math.abs((slowPacer.uplinkMsPerByte() ?? 0) / twoMbit.msPerByte - 1)).toBeLessThan(0.05);
+
+    const loopback: Link = { rttMs: 0.3, msPerByte: 0.00005 };
+    const fastPacer = new ClipPacer(clock, 0.1);
+    events(fastPacer, loopback, 1);
+    const sizes: number[] = [];
+    for (let i = 0; i < 3; i++) sizes.push((await push(fastPacer, clock, loopback, 16_384)).length);
+    expect(sizes).toEqual([MIN_CHUNK_BYTES, 16_384, 16_384]);
+  });
+
+  it('grows chunks when round trips would keep clips under their share (a long round trip), and never past what was asked', async () => {
+    const clock = new FakeClock();
+    const far: Link = { rttMs: 300, msPerByte: 0.004 }; // 2 Mbit/s, 300 ms away
+    const pacer = new ClipPacer(clock, 0.1);
+    events(pacer, far);
+    let offset = 0;
+    let last = 0;
+    for (let i = 0; i < 12; i++) {
+      last = (await push(pacer, clock, far, 65_536, offset)).length;
+      offset += last;
+    }
+    // The wire time that earns 300 ms of idle at share 0.1: 33 ms, 8300 wire bytes, about 6 KiB of clip.
+    expect(wireBytesOf(last) * far.msPerByte).toBeCloseTo(300 / 9, 0);
+    const asked = 4096;
+    expect((await push(pacer, clock, far, asked, offset)).length).toBe(asked);
+  });
+
+  it('with share 1 (no pacing) every chunk is what was asked; chunkTime is configurable and must be above 0', async () => {
+    const clock = new FakeClock();
+    const free = new ClipPacer(clock, 1);
+    expect((await push(free, clock, twoMbit, 16_384)).length).toBe(16_384);
+    expect(free.chunkBytes(65_536)).toBe(65_536);
+    const roomy = new ClipPacer(clock, 0.1, false, 50);
+    events(roomy, twoMbit);
+    for (let i = 0; i < 12; i++) await push(roomy, clock, twoMbit, 16_384);
+    // 50 ms at 2 Mbit/s: 12 500 wire bytes, about 9 KiB of clip.
+    expect(roomy.chunkBytes(65_536)).toBeGreaterThan(8500);
+    expect(roomy.chunkBytes(65_536)).toBeLessThan(9500);
+    expect(() => new ClipPacer(clock, 0.1, false, 0)).toThrow(/chunkTime must be above 0/);
+    expect(clipsSchema.parse({}).chunkTime).toBe(5);
+    expect(clipsSchema.parse({ chunkTime: '20ms' }).chunkTime).toBe(20);
+  });
+
+  it("counts the station's time to ask for the next chunk among the round trips", async () => {
+    const clock = new FakeClock();
+    const pacer = new ClipPacer(clock, 0.1, true);
+    events(pacer, twoMbit);
+    let offset = 0;
+    for (let i = 0; i < 4; i++) {
+      const length = await until(clock, pacer.turn({ event: 'e', offset, asked: 65_536 }, (bytes) => Promise.resolve({ result: bytes, length: bytes, wireBytes: wireBytesOf(bytes) })));
+      const wireMs = wireBytesOf(length) * twoMbit.msPerByte;
+      await clock.advance(twoMbit.rttMs + wireMs);
+      pacer.answered(wireBytesOf(length), twoMbit.rttMs + wireMs);
+      await clock.advance(200); // the station asks 200 ms after the host's PUBACK
+      offset += length;
+    }
+    // 200 ms between chunks anyway: a chunk may hold the wire 200 / 9 = 22 ms (about 4 KiB of clip), not 5.
+    expect(pacer.chunkBytes(65_536)).toBeGreaterThan(3500);
+    expect(pacer.chunkBytes(65_536)).toBeLessThan(4500);
+  });
+});
 
 describe('pacing clip chunks to a share of the uplink', () => {
   it('after a push that took t, the next chunk waits t × (1/share − 1)', async () => {
@@ -85,8 +217,8 @@ describe('pacing clip chunks to a share of the uplink', () => {
 
     const free = new ClipPacer(clock, 1);
     const order: string[] = [];
-    const a = free.turn({ event: 'a', offset: 0 }, async () => { order.push('a starts'); await clock.sleep(50); order.push('a ends'); return { result: 0, length: 1, wireBytes: 1, busyMs: 50 }; });
-    const b = free.turn({ event: 'b', offset: 0 }, () => { order.push('b starts'); return Promise.resolve({ result: 0, length: 1, wireBytes: 1, busyMs: 0 }); });
+    const a = free.turn({ event: 'a', offset: 0, asked: 1024 }, async () => { order.push('a starts'); await clock.sleep(50); order.push('a ends'); return { result: 0, length: 1, wireBytes: 1, busyMs: 50 }; });
+    const b = free.turn({ event: 'b', offset: 0, asked: 1024 }, () => { order.push('b starts'); return Promise.resolve({ result: 0, length: 1, wireBytes: 1, busyMs: 0 }); });
     await clock.advance(50);
     await Promise.all([a, b]);
     expect(order).toEqual(['a starts', 'a ends', 'b starts']);
