@@ -27,6 +27,8 @@ export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
   // `detector.zoom`: a closer look at unsure boxes on still pictures.
   'zoom-off': (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: 0 } }),
   zoom: (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: Math.max(1, d.zoom.maxPerPicture) } }),
+  // The closer look on two-wheelers too (off by default: docs/detection.md, "A closer look").
+  'zoom-ebike': (d) => ({ ...d, zoom: { ...d.zoom, labels: ['person', 'ebike'], maxPerPicture: Math.max(1, d.zoom.maxPerPicture) } }),
   // The defaults before the closer look: no zoom, person threshold 0.50.
   'before-zoom': (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: 0 }, labels: { ...d.labels, person: { ...d.labels.person, minScore: 0.5 } } }),
 };

@@ -96,7 +96,8 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   const holdout = run.scored.filter((s) => isHoldout(s.id));
   const configured = Object.fromEntries(LABELS.map((label) => {
     const threshold = cameraFilter(detectorConfig).labels[label].minScore;
-    return [label, { threshold, ...scoreLabel(run.scored, label, threshold) }];
+    // The whole set, and each half (as `tuned` splits it) at the configured threshold.
+    return [label, { threshold, ...scoreLabel(run.scored, label, threshold), halves: { tune: scoreLabel(tune, label, threshold), holdout: scoreLabel(holdout, label, threshold) } }];
   }));
   const tuned = Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label])]));
   const part = run.scored.filter((s) => inSubset.has(s.id));
