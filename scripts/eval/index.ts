@@ -100,6 +100,7 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
     return [label, { threshold, ...scoreLabel(run.scored, label, threshold), halves: { tune: scoreLabel(tune, label, threshold), holdout: scoreLabel(holdout, label, threshold) } }];
   }));
   const tuned = Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label])]));
+  const tunedPresence = Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label], DEFAULT_THRESHOLDS, 'presence')]));
   const part = run.scored.filter((s) => inSubset.has(s.id));
   const subset = values.subset === undefined ? undefined : {
     tags: values.subset,
@@ -122,6 +123,12 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
         split: { tune: tune.length, holdout: holdout.length },
         targets,
         ...tuned,
+      },
+      // The same rule on presence (is there at least one?), which is how the defaults are chosen.
+      tunedPresence: {
+        split: { tune: tune.length, holdout: holdout.length },
+        targets,
+        ...tunedPresence,
       },
       subset,
       curveColumns: CURVE_COLUMNS,

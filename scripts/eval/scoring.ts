@@ -77,7 +77,7 @@ export interface Selection {
   threshold: number;
   /** Whether any threshold reached the target; if not, the one with the best precision is given. */
   reachedTarget: boolean;
-  /** Count-based when the set has counts, else presence. */
+  /** Count-based when the set has counts (unless presence was asked for), else presence. */
   tune: Tally;
   holdout: Tally;
 }
@@ -85,10 +85,11 @@ export interface Selection {
 /**
  * Picks a label's threshold on the tuning half: the lowest (most recall) whose count-based
  * precision reaches `targetPrecision`, and reports the same threshold on the held-out half, so
- * overfitting shows as a gap between the two. Presence is used when the set has no counts.
+ * overfitting shows as a gap between the two. Presence is used when the set has no counts, or
+ * when `level` asks for it (is anyone there: what decides whether a station hears of a picture).
  */
-export function selectThreshold(tune: readonly ScoredImage[], holdout: readonly ScoredImage[], label: Label, targetPrecision: number, thresholds: readonly number[] = DEFAULT_THRESHOLDS): Selection {
-  const pick = (s: LabelScore): Tally => strip(s.count ?? s.presence);
+export function selectThreshold(tune: readonly ScoredImage[], holdout: readonly ScoredImage[], label: Label, targetPrecision: number, thresholds: readonly number[] = DEFAULT_THRESHOLDS, level: 'count' | 'presence' = 'count'): Selection {
+  const pick = (s: LabelScore): Tally => strip(level === 'presence' ? s.presence : (s.count ?? s.presence));
   const points = [...thresholds].sort((a, b) => a - b).map((t) => ({ t, tally: pick(scoreLabel(tune, label, t)) }));
   // Finding nothing is precise by convention (0/0), but it is not an answer.
   const answers = points.filter((p) => p.tally.tp > 0 || p.tally.fn === 0);

@@ -49,6 +49,15 @@ describe('eval scoring, image level', () => {
     expect(s).toMatchObject({ threshold: 0.35, reachedTarget: true, tune: { tp: 2, fp: 0, fn: 0 }, holdout: { tp: 0, fp: 1, fn: 1 } });
   });
 
+  it('chooses on presence when asked: a crowd counted short by one box less is no false picture', () => {
+    // Image a: 2 people counted, 3 boxes found (one extra by count); b: an empty picture with a weak box.
+    const tune = [image('a', 2, [0.8, 0.7, 0.32]), image('b', 0, [0.3])];
+    const byCount = selectThreshold(tune, [], 'person', 0.95, [0.3, 0.31, 0.35]);
+    const byPresence = selectThreshold(tune, [], 'person', 0.95, [0.3, 0.31, 0.35], 'presence');
+    expect(byCount.threshold).toBe(0.35);
+    expect(byPresence).toMatchObject({ threshold: 0.31, reachedTarget: true, tune: { tp: 1, fp: 0, fn: 0 } });
+  });
+
   it('says so when no threshold reaches the target, and gives the most precise one', () => {
     const tune = [image('a', 1, [0.5]), image('b', 0, [0.9])];
     const s = selectThreshold(tune, [], 'person', 0.95, [0.3, 0.6, 0.95]);
