@@ -29,8 +29,12 @@ export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
   zoom: (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: Math.max(1, d.zoom.maxPerPicture) } }),
   // The closer look on two-wheelers too (off by default: docs/detection.md, "A closer look").
   'zoom-ebike': (d) => ({ ...d, zoom: { ...d.zoom, labels: ['person', 'ebike'], maxPerPicture: Math.max(1, d.zoom.maxPerPicture) } }),
-  // The defaults before the closer look: no zoom, person threshold 0.50.
-  'before-zoom': (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: 0 }, labels: { ...d.labels, person: { ...d.labels.person, minScore: 0.5 } } }),
+  // More candidates for the closer look (tried, not kept: docs/detection.md, "Thresholds by presence").
+  'zoom-wide': (d) => ({ ...d, zoom: { ...d.zoom, from: 0.15, maxPerPicture: 16 } }),
+  // The thresholds before they were chosen by presence (person 0.45, e-bike 0.33).
+  'before-presence': (d) => ({ ...d, labels: { ...d.labels, person: { ...d.labels.person, minScore: 0.45 }, ebike: { ...d.labels.ebike, minScore: 0.33 } } }),
+  // The defaults before the closer look: no zoom, person threshold 0.50 (e-bike 0.33, as then).
+  'before-zoom': (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: 0 }, labels: { ...d.labels, person: { ...d.labels.person, minScore: 0.5 }, ebike: { ...d.labels.ebike, minScore: 0.33 } } }),
 };
 
 export const CURVE_FLOOR = 0.15;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../../agent/config/load.js';
-import { cameraDetectSchema, detectorSchema } from '../../../../agent/config/sections/detector.js';
+import { cameraDetectSchema, DEFAULT_LABEL_RULES, detectorSchema } from '../../../../agent/config/sections/detector.js';
 import { cameraFilter, filterDetections, insidePolygon, zonesAt } from '../../../../agent/edge/detection/filters.js';
 import type { Detection } from '../../../../agent/edge/types.js';
 
@@ -61,7 +61,8 @@ describe('per-camera detection filters', () => {
 
   it('keeps everything above the defaults with no zones or masks', () => {
     const filter = cameraFilter(detectorSchema.parse(undefined));
-    expect(filterDetections([person(0.46, [0, 0, 1, 1]), person(0.44, [0, 0, 0.1, 0.1])], filter)).toHaveLength(1);
+    const threshold = DEFAULT_LABEL_RULES.person.minScore;
+    expect(filterDetections([person(threshold + 0.01, [0, 0, 1, 1]), person(threshold - 0.01, [0, 0, 0.1, 0.1])], filter)).toHaveLength(1);
   });
 
   it('tests points against concave polygons', () => {
