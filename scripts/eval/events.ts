@@ -139,7 +139,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   }
   const events = link.events
     .filter((e) => e.type === 'new' && e.camera === camera.id)
-    .map((e) => ({ t: (Date.parse(e.ts) - started) / 1000, label: e.label }));
+    .map((e) => ({ t: (Date.parse(e.ts) - started) / 1000, label: e.label, score: e.score, box: e.box }));
   return { events, frames: frames.length, detectedFrames: metered.calls, inferences: metered.inferences, packedInferences: metered.packedInferences, detectMs: metered.ms };
 }
 

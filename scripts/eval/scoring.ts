@@ -117,6 +117,9 @@ export interface Visit {
 export interface RaisedEvent {
   t: number;
   label: Label;
+  /** The `new` message's score and box (normalised), to find an event on the frame at `t`. */
+  score?: number;
+  box?: readonly [number, number, number, number];
 }
 
 export interface EventScore {
