@@ -8,10 +8,17 @@ export interface LinkTaps {
 
 /**
  * The same link, with side modules (patrol, relays, LED, heartbeat) told about every camera
- * status and event the pipeline hands it. Stages keep talking only to the link.
+ * status and event the pipeline hands it. Stages keep talking only to the link. The link's
+ * optional reports (`onAnswerSent`, `onPublishAcked`: PUBACK times the clip pacer measures the
+ * uplink by) are passed through when the link has them: without them clips are paced by the
+ * station's time to ask for the next chunk, round trips and a broker's held packets counted as wire.
  */
 export function tapLink(link: StationLink, taps: LinkTaps): StationLink {
+  const reports: Pick<StationLink, 'onAnswerSent' | 'onPublishAcked'> = {};
+  if (link.onAnswerSent !== undefined) reports.onAnswerSent = (op, listener) => link.onAnswerSent?.(op, listener);
+  if (link.onPublishAcked !== undefined) reports.onPublishAcked = (listener) => link.onPublishAcked?.(listener);
   return {
+    ...reports,
     publishEvent: (event) => {
       taps.onEvent?.(event);
       return link.publishEvent(event);

@@ -14,7 +14,8 @@
  *
  * Parts 1 and 2 share this one Node process (relays, host link, station) and the machine's
  * cores; `load1m` says how busy the machine was. Takes about 10 minutes, so it runs only when named. Seconds of recording: `BENCH_CLIPS_RECORD_SECONDS` (60);
- * the uplink's settings `BENCH_CLIPS_UPLINK_SETTINGS` (`chunkBytes:uplinkShare[:chunkTimeMs],...`, the last the host's `clips.chunkTime`) and blocks `BENCH_CLIPS_UPLINK_BLOCKS` (2).
+ * the uplink's settings `BENCH_CLIPS_UPLINK_SETTINGS` (`chunkBytes:uplinkShare[:chunkTimeMs],...`, the last the host's `clips.chunkTime`) and blocks `BENCH_CLIPS_UPLINK_BLOCKS` (2);
+ * `BENCH_CLIPS_BROKER_NODELAY=0`: the broker without `set_tcp_nodelay` (mosquitto's default).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -47,6 +48,8 @@ const LOOPBACK_SETTINGS = settings(process.env['BENCH_CLIPS_LOOPBACK_SETTINGS'] 
 const UPLINK_SETTINGS = settings(process.env['BENCH_CLIPS_UPLINK_SETTINGS'] ?? '65536:1,16384:1,16384:0.25,16384:0.1,65536:0.1');
 /** Alert blocks per condition through the uplink: `BENCH_CLIPS_UPLINK_BLOCKS` (2, of 40 alerts 250 ms apart). */
 const UPLINK_BLOCKS = Number(process.env['BENCH_CLIPS_UPLINK_BLOCKS'] ?? 2);
+/** The broker with `set_tcp_nodelay true` (`BENCH_CLIPS_BROKER_NODELAY`, 1) as shipped; `0`: mosquitto's default, without it. */
+const BROKER_NODELAY = (process.env['BENCH_CLIPS_BROKER_NODELAY'] ?? '1') !== '0';
 
 interface LinkSetting { chunkBytes: number; uplinkShare: number; chunkTimeMs: number }
 
@@ -66,8 +69,9 @@ const ports = realHostPorts();
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'minwang-bench-clips-'));
-  // As the shipped config/mosquitto/mosquitto.conf: TCP_NODELAY on the broker's side too (docs/clips.md, Measured).
-  const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous true', 'set_tcp_nodelay true'] });
+  // As the shipped config/mosquitto/mosquitto.conf: TCP_NODELAY on the broker's side too (docs/clips.md, Measured);
+  // BENCH_CLIPS_BROKER_NODELAY=0 runs mosquitto as it comes (a stock broker, without set_tcp_nodelay).
+  const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous true', ...(BROKER_NODELAY ? ['set_tcp_nodelay true'] : [])] });
   const cameras = Array.from({ length: CAMERAS }, () => new ReplayCamera());
   const stops: (() => Promise<unknown>)[] = [];
   try {
@@ -123,6 +127,7 @@ export async function run(): Promise<Record<string, unknown>> {
     }
 
     return {
+      brokerNodelay: BROKER_NODELAY,
       recording,
       clip20s: { plain: plain.figures, masked: masked.figures },
       alertLatency: { loopback, [`uplink${UPLINK_KBIT}kbit`]: limited, hostProcess: 'the host (link, outbox, clip answers) runs in its own Node process; the station clients in the bench process' },

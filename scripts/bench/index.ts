@@ -4,7 +4,7 @@
  * Each benchmark is a module exporting `run(): Promise<Record<string, unknown>>`.
  * Machines here are noisy: compare ratios measured within one run, not absolute times.
  * `--name=value` arguments are left to the benchmarks (e.g. `soak --duration=10m`). Benchmarks in
- * ON_REQUEST run only when named: the soak takes hours, the station load 20 minutes, clips 6.
+ * ON_REQUEST run only when named: the soak takes hours, the station load 20 minutes, clips 6, clips-agent 1.
  */
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ interface BenchModule {
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const ON_REQUEST = ['soak', 'station-load', 'clips'];
+const ON_REQUEST = ['soak', 'station-load', 'clips', 'clips-agent'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const names = (await readdir(here))
   .filter((f) => f.endsWith('.ts') && f !== 'index.ts')

@@ -69,7 +69,9 @@ describe('the event view and "look now" in Chromium', () => {
     const frames = await decodeVideoFrames(footage('opencv/vtest.avi'), { fps: 1000 / FRAME_MS, maxFrames: 60 });
     const startedAt = new Date(Date.now() - 60_000);
     clip = await agentClip(join(dataDir, 'clips'), frames, startedAt);
-    broker = await startMosquitto();
+    // A stock mosquitto (no set_tcp_nodelay), as a station integrator may run: the clip must still come quickly
+    // (docs/clips.md, "A delay every chunk has"; the clip-fetcher integration test runs both brokers).
+    broker = await startMosquitto({ nodelay: false });
 
     // The camera "look now" shows: a real photograph, replayed by a file camera.
     const picture = join(dir, 'gate.jpg');

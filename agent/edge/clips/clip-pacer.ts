@@ -16,12 +16,19 @@ const EWMA = 0.3;
 export const CHUNK_TIME_MS = 5;
 /** The smallest chunk (the contract's smallest `chunkBytes`): below it the answer's envelope outweighs the clip. */
 export const MIN_CHUNK_BYTES = 1024;
+/** While the chunks' sizes are too close to fit a fixed delay, one chunk in this many is twice the wire bytes (a probe). */
+export const PROBE_EVERY = 8;
 /** An answer's JSON beside its base64: event id, sha256s, sizes, the response envelope. */
 export const ANSWER_OVERHEAD = 400;
 
 /** Bytes an answer or push carrying `clipBytes` of clip takes on the wire (base64 and the JSON around it). */
 export function wireBytesOf(clipBytes: number): number {
   return Math.ceil(clipBytes / 3) * 4 + ANSWER_OVERHEAD;
+}
+
+/** Clip bytes an answer of `wireBytes` on the wire carries (the inverse of `wireBytesOf`, rounded down). */
+function clipBytesIn(wireBytes: number): number {
+  return Math.floor(((wireBytes - ANSWER_OVERHEAD) * 3) / 4);
 }
 
 interface Sent {
@@ -53,10 +60,14 @@ interface Sent {
  * chunks for several stations (and a push) queue.
  *
  * Chunk size (`chunkBytes`): what the measured rate carries in `chunkTimeMs` (a few ms), never more
- * than was asked nor less than 1 KiB; the first chunk, before any measurement, is 1 KiB. When a
- * chunk's round trips (to the broker, and for a pulled one the station's time to ask for the next)
- * are longer than the idle time pacing wants, chunks grow until the idle time covers them, so small
- * chunks do not slow clips below their share on a link with a long round trip.
+ * than was asked nor less than 1 KiB; the first chunk, before any measurement, is 1 KiB. The rate
+ * comes from a fit of the chunks' times to a fixed delay plus a time per byte (`UplinkEstimate`):
+ * a delay every chunk has whatever its size (a broker holding a packet for a delayed ACK) is not
+ * wire time. A fit needs chunks of different sizes: while they are too close, one chunk in 8 is
+ * twice the wire bytes (at most what was asked). When a chunk's fixed delay and round trips (for a
+ * pulled one the station's time to ask for the next) are longer than the idle time pacing wants,
+ * chunks grow until the idle time covers them, so small chunks do not slow clips below their share
+ * on a link with a long round trip.
  */
 export class ClipPacer {
   private freeAt = 0;
@@ -68,6 +79,8 @@ export class ClipPacer {
   /** A pulled answer handed to the link whose acknowledgement has not come yet: resolves it. */
   private pendingAck: (() => void) | undefined;
   private acked: Promise<void> = Promise.resolve();
+  /** Chunks sent since the last probe (a chunk larger than the measured rate wants, for the fit). */
+  private sinceProbe = PROBE_EVERY;
 
   /**
    * `answerAcks`: the link reports when pulled answers are acknowledged (`answered`).
@@ -102,7 +115,7 @@ export class ClipPacer {
       this.continued(request, arrivedAt);
       const wait = Math.min(MAX_PACE_WAIT_MS, this.freeAt - this.clock.monotonicMs());
       if (wait > 0 && this.share < 1) await this.clock.sleep(wait, signal);
-      const { result, length, wireBytes, busyMs } = await send(this.chunkBytes(request.asked));
+      const { result, length, wireBytes, busyMs } = await send(this.nextChunkBytes(request.asked));
       this.sent(request, length, wireBytes, busyMs);
       return result;
     } finally {
@@ -133,17 +146,26 @@ export class ClipPacer {
     if (this.share >= 1) return asked;
     const wire = this.uplink.bytesIn(this.chunkMs());
     if (wire === undefined) return Math.min(asked, MIN_CHUNK_BYTES);
-    const fits = Math.floor(((wire - ANSWER_OVERHEAD) * 3) / 4);
-    return Math.min(asked, Math.max(MIN_CHUNK_BYTES, fits));
+    return Math.min(asked, Math.max(MIN_CHUNK_BYTES, clipBytesIn(wire)));
+  }
+
+  /** `chunkBytes`, or twice its wire bytes (at most `asked`) when the fit needs another size and no probe went for 8 chunks. */
+  private nextChunkBytes(asked: number): number {
+    const bytes = this.chunkBytes(asked);
+    this.sinceProbe++;
+    if (this.share >= 1 || bytes >= asked || !this.uplink.needsSpread() || this.sinceProbe < PROBE_EVERY) return bytes;
+    this.sinceProbe = 0;
+    return Math.min(asked, clipBytesIn(2 * wireBytesOf(bytes)));
   }
 
   /**
    * How long a chunk may hold the wire: `chunkTimeMs`, or longer when every chunk waits for round
-   * trips `r` longer than the idle time it earns: at `w = r × share / (1 − share)` the idle time
-   * `w × (1 / share − 1)` is `r`, so the round trips no longer keep clips under their share.
+   * trips `r` (its fixed delay, at least the round trip, and the station's time to ask) longer than
+   * the idle time it earns: at `w = r × share / (1 − share)` the idle time `w × (1 / share − 1)` is
+   * `r`, so the round trips no longer keep clips under their share.
    */
   private chunkMs(): number {
-    const roundTrips = this.uplink.roundTripMs() + (this.askMs ?? 0);
+    const roundTrips = this.uplink.fixedMs() + (this.askMs ?? 0);
     return Math.max(this.chunkTimeMs, (roundTrips * this.share) / (1 - this.share));
   }
 
@@ -166,6 +188,11 @@ export class ClipPacer {
   /** The uplink's round trip as measured (0 before a small message was timed). */
   uplinkRoundTripMs(): number {
     return this.uplink.roundTripMs();
+  }
+
+  /** What every chunk takes whatever its size (the fit's fixed delay, at least the round trip). */
+  uplinkFixedMs(): number {
+    return this.uplink.fixedMs();
   }
 
   /**

@@ -25,13 +25,14 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** A real mosquitto on a free loopback port with its own temp config; stopped by `stop`. */
-export async function startMosquitto(options: { anonymous?: boolean } = {}): Promise<Broker> {
+export async function startMosquitto(options: { anonymous?: boolean; nodelay?: boolean } = {}): Promise<Broker> {
   const dir = await mkdtemp(join(tmpdir(), 'minwang-broker-'));
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
-  // set_tcp_nodelay as config/mosquitto/mosquitto.conf ships it: without it every clip chunk's PUBACK waits for a
-  // delayed ACK, which a host counts as uplink time (docs/clips.md, "Sized to the uplink").
-  await writeFile(config, `user root\nlistener ${port} 127.0.0.1\nallow_anonymous ${options.anonymous === false ? 'false' : 'true'}\npersistence false\nset_tcp_nodelay true\n`);
+  // set_tcp_nodelay as config/mosquitto/mosquitto.conf ships it (`nodelay: false`: mosquitto's default, which holds a
+  // packet behind every clip chunk ~44 ms; docs/clips.md, "A delay every chunk has").
+  const nodelay = options.nodelay === false ? '' : 'set_tcp_nodelay true\n';
+  await writeFile(config, `user root\nlistener ${port} 127.0.0.1\nallow_anonymous ${options.anonymous === false ? 'false' : 'true'}\npersistence false\n${nodelay}`);
   const child = spawn(MOSQUITTO, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });

@@ -66,23 +66,32 @@ describe('sizing clip chunks to the uplink: a few ms on the wire each', () => {
     expect((last?.at ?? 0) - (before?.at ?? 0)).toBeCloseTo(slow.rttMs + 5 + 45, -1);
   });
 
-  it('without the round trip (nothing small sent yet) the chunks come out smaller, never larger', async () => {
+  it('without the round trip (nothing small sent yet) the chunks of two sizes tell the 40 ms from the bytes', async () => {
     const clock = new FakeClock();
     const pacer = new ClipPacer(clock, 0.1);
     const first = await push(pacer, clock, slow, 16_384);
+    expect(first.length).toBe(MIN_CHUNK_BYTES);
+    // Before a fit the whole 40 ms would count as wire (1 KiB chunks); the second is a probe, twice the wire bytes.
     const second = await push(pacer, clock, slow, 16_384, first.length);
-    expect(second.length).toBe(MIN_CHUNK_BYTES);
+    expect(wireBytesOf(second.length)).toBeLessThanOrEqual(2 * wireBytesOf(first.length));
+    expect(pacer.uplinkFixedMs()).toBeCloseTo(slow.rttMs, 0);
+    // The fit reaches at most 4 times the largest chunk timed, then the rate's 5 ms: 7200 B of clip.
+    const third = await push(pacer, clock, slow, 16_384, first.length + second.length);
+    expect(third.length).toBeGreaterThan(6800);
+    expect(third.length).toBeLessThan(7600);
   });
 
   it('at 2 Mbit/s a chunk is the smallest (1 KiB, about 7 ms); on loopback it is what the station asked for', async () => {
     const clock = new FakeClock();
     const slowPacer = new ClipPacer(clock, 0.1);
     events(slowPacer, twoMbit);
-    let offset = 0;
-    for (let i = 0; i < 12; i++) offset += (await push(slowPacer, clock, twoMbit, 16_384, offset)).length;
-    expect(offset).toBe(12 * MIN_CHUNK_BYTES);
+    const sizes2m: number[] = [];
+    for (let i = 0; i < 12; i++) sizes2m.push((await push(slowPacer, clock, twoMbit, 16_384, sizes2m.reduce((a, b) => a + b, 0))).length);
+    // All the smallest, but the second: twice the first one's wire bytes (2352 B of clip, about 13 ms), once, for the fit.
+    expect(sizes2m).toEqual([MIN_CHUNK_BYTES, 2352, ...Array<number>(10).fill(MIN_CHUNK_BYTES)]);
     // The events' own bytes first count as round trip; the estimate settles within a few chunks.
     expect(Math.abs((slowPacer.uplinkMsPerByte() ?? 0) / twoMbit.msPerByte - 1)).toBeLessThan(0.05);
+    expect(slowPacer.uplinkFixedMs()).toBeCloseTo(twoMbit.rttMs, 0);
 
     const loopback: Link = { rttMs: 0.3, msPerByte: 0.00005 };
     const fastPacer = new ClipPacer(clock, 0.1);
@@ -141,6 +150,75 @@ describe('sizing clip chunks to the uplink: a few ms on the wire each', () => {
     // 200 ms between chunks anyway: a chunk may hold the wire 200 / 9 = 22 ms (about 4 KiB of clip), not 5.
     expect(pacer.chunkBytes(65_536)).toBeGreaterThan(3500);
     expect(pacer.chunkBytes(65_536)).toBeLessThan(4500);
+  });
+});
+
+describe('a broker that holds every chunk (no set_tcp_nodelay): the held time is fixed, not wire', () => {
+  /** Pushes `n` chunks over `link` whose PUBACKs are each held `heldMs` more; the sizes and when each was sent. */
+  async function pushHeld(pacer: ClipPacer, clock: FakeClock, link: Link, heldMs: number, n: number): Promise<{ at: number; length: number }[]> {
+    const chunks: { at: number; length: number }[] = [];
+    let offset = 0;
+    for (let i = 0; i < n; i++) {
+      const sent = pacer.turn({ event: 'e', offset, asked: 16_384 }, async (length) => {
+        const at = clock.monotonicMs();
+        const busyMs = link.rttMs + heldMs + wireBytesOf(length) * link.msPerByte;
+        await clock.sleep(busyMs);
+        return { result: { at, length }, length, wireBytes: wireBytesOf(length), busyMs };
+      });
+      const chunk = await until(clock, sent);
+      chunks.push(chunk);
+      offset += chunk.length;
+    }
+    return chunks;
+  }
+
+  it('on a LAN chunks reach the 16 KiB asked within a few chunks, and the uplink does not idle 9 × 44 ms after each', async () => {
+    const clock = new FakeClock();
+    const lan: Link = { rttMs: 0.5, msPerByte: 0.00008 }; // 100 Mbit/s
+    const pacer = new ClipPacer(clock, 0.1);
+    events(pacer, lan);
+    const chunks = await pushHeld(pacer, clock, lan, 44, 10);
+    expect(chunks.slice(0, 3).map((c) => c.length)).toEqual([MIN_CHUNK_BYTES, 2352, 10_308]);
+    expect(chunks.slice(4).every((c) => c.length === 16_384)).toBe(true);
+    expect(pacer.uplinkFixedMs()).toBeCloseTo(44.5, 0);
+    // One chunk every 46 ms (its held PUBACK, 2 ms of wire and 9 × 2 ms idle): 16 KiB per 64 ms, not 1 KiB per 450 ms.
+    const [before, last] = chunks.slice(-2);
+    expect((last?.at ?? 0) - (before?.at ?? 0)).toBeLessThan(70);
+  });
+
+  it('at 2 Mbit/s chunks stay small (an alert waits behind a few ms of clip, not more) and the share holds', async () => {
+    const clock = new FakeClock();
+    const twoMbit: Link = { rttMs: 1, msPerByte: 0.004 };
+    const pacer = new ClipPacer(clock, 0.1);
+    events(pacer, twoMbit);
+    const chunks = await pushHeld(pacer, clock, twoMbit, 44, 20);
+    // The fixed 45 ms counts as a round trip the idle time must cover: 45 / 9 = 5 ms of wire, the 1 KiB floor.
+    expect(pacer.uplinkFixedMs()).toBeCloseTo(45, 0);
+    const wireMs = chunks.slice(2).map((c) => wireBytesOf(c.length) * twoMbit.msPerByte);
+    expect(Math.max(...wireMs)).toBeLessThan(8);
+    // Paced by the wire time: a chunk every 45 + 7 + 9 × 7 ms, the clip's bytes a tenth of the uplink's time.
+    const [before, last] = chunks.slice(-2);
+    const gap = (last?.at ?? 0) - (before?.at ?? 0);
+    expect(gap).toBeGreaterThan(45 + 7 + 9 * 7 - 5);
+    expect(gap).toBeLessThan(45 + 7 + 9 * 7 + 10);
+  });
+
+  it("a pulled answer timed to the station's next request (no PUBACK reports) is fitted the same way", async () => {
+    const clock = new FakeClock();
+    const lan: Link = { rttMs: 0.5, msPerByte: 0.00008 };
+    const pacer = new ClipPacer(clock, 0.1);
+    events(pacer, lan);
+    const sizes: number[] = [];
+    let offset = 0;
+    for (let i = 0; i < 8; i++) {
+      const length = await until(clock, pacer.turn({ event: 'e', offset, asked: 16_384 }, (bytes) => Promise.resolve({ result: bytes, length: bytes, wireBytes: wireBytesOf(bytes) })));
+      sizes.push(length);
+      // The station's next request is held 44 ms by the broker, after the chunk's wire time.
+      await clock.advance(Math.round(44 + lan.rttMs + wireBytesOf(length) * lan.msPerByte));
+      offset += length;
+    }
+    expect(sizes.slice(0, 2)).toEqual([MIN_CHUNK_BYTES, 2352]);
+    expect(sizes.slice(-2)).toEqual([16_384, 16_384]);
   });
 });
 

@@ -112,7 +112,8 @@ describe('sending clips last', () => {
     link.depth = 0;
     await clock.advance(50);
     await settle();
-    // 1 KiB in 200 ms is a slow uplink: the next chunk is the smallest again, not the 4 KiB asked.
-    expect(second).toMatchObject({ offset: 1024, length: MIN_CHUNK_BYTES });
+    // 1 KiB in 200 ms is a slow uplink: the next chunk is not the 4 KiB asked but twice the first one's wire
+    // bytes (2352 B of clip), once, so that chunks of two sizes tell a fixed delay from the bytes' time.
+    expect(second).toMatchObject({ offset: 1024, length: 2352 });
   });
 });
