@@ -33,7 +33,7 @@ export const clipsSchema = z.strictObject({
   push: z.boolean().default(DEFAULT_CLIPS.push)
     .describe('send the clip of every alerting event to the station unasked, on events/<id>/clip in chunks, when nothing else waits to be sent; a station can always fetch any clip with cmd/events/clip'),
   uplinkShare: z.number().gt(0, 'clips.uplinkShare must be above 0 (1 turns pacing off)').max(1, 'clips.uplinkShare is a share of the uplink: at most 1').default(DEFAULT_CLIPS.uplinkShare)
-    .describe('the most of the uplink\'s time clip chunks may take (answers and pushes together); after a chunk that held the uplink w (its time to the broker\'s PUBACK less the round trip) the next waits w × (1/share − 1), so an alert finds the uplink free. 1: no pacing (docs/clips.md)'),
+    .describe('the most of the uplink\'s time clip chunks may take (answers and pushes together); after a chunk that held the uplink w (its time to the broker\'s PUBACK less the round trip, or less the fixed delay every chunk has, e.g. a broker without set_tcp_nodelay) the next waits w × (1/share − 1), so an alert finds the uplink free. 1: no pacing (docs/clips.md)'),
   chunkTime: duration({ min: 1, max: 10_000 }).default(DEFAULT_CLIPS.chunkTime)
     .describe('the longest one clip chunk may hold the uplink: an alert that meets a chunk waits at most this long. Chunks are sized to the uplink\'s measured speed (at least 1 KiB, at most what the station asks for); with uplinkShare 1 they are as large as asked (docs/clips.md)'),
   segment: duration({ min: 1000, max: 10_000 }).default(DEFAULT_CLIPS.segment)
