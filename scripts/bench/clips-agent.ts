@@ -9,11 +9,12 @@
  * is what arrived in that time. About a minute.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../agent/core/logger.js';
+import { ClipStore } from '../../agent/edge/clips/clip-store.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { ClipFetcher } from '../../agent/station/clip-fetcher.js';
 import { BIN } from '../../test/helpers/cli.js';
@@ -42,11 +43,12 @@ async function fetchOnce(nodelay: boolean): Promise<Record<string, unknown>> {
   const stops: (() => Promise<unknown>)[] = [];
   try {
     const dataDir = join(dir, 'data');
-    await mkdir(join(dataDir, 'clips', 'clips'), { recursive: true });
-    const data = randomBytes(BYTES);
-    const info = { bytes: data.length, durationS: 20, sha256: createHash('sha256').update(data).digest('hex') };
-    await writeFile(join(dataDir, 'clips', 'clips', 'ev-1.mp4'), data);
-    await writeFile(join(dataDir, 'clips', 'clips', 'ev-1.json'), JSON.stringify({ camera: 'gate', clip: info }));
+    // Kept as the agent keeps a finished clip (`<dataDir>/clips/clips`, the default clips.dir), size and sha256 beside it.
+    const store = new ClipStore({ fs: ports.fs, dir: join(dataDir, 'clips', 'clips'), maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER, clock: ports.clock });
+    await store.open();
+    const file = join(dir, 'ev-1.mp4');
+    await writeFile(file, randomBytes(BYTES));
+    const info = await store.keep('ev-1', 'gate', file, 20);
     const broker = await TestBroker.start({ dir: join(dir, 'broker'), listener: ['allow_anonymous true', ...(nodelay ? ['set_tcp_nodelay true'] : [])] });
     stops.push(() => broker.stop());
     const config = join(dir, 'config.yaml');
