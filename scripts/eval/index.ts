@@ -99,8 +99,9 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
     // The whole set, and each half (as `tuned` splits it) at the configured threshold.
     return [label, { threshold, ...scoreLabel(run.scored, label, threshold), halves: { tune: scoreLabel(tune, label, threshold), holdout: scoreLabel(holdout, label, threshold) } }];
   }));
-  const tuned = Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label])]));
-  const tunedPresence = Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label], DEFAULT_THRESHOLDS, 'presence')]));
+  const tunedBy = (level: 'count' | 'presence') => Object.fromEntries(LABELS.map((label) => [label, selectThreshold(tune, holdout, label, targets[label], DEFAULT_THRESHOLDS, level)]));
+  const tuned = tunedBy('count');
+  const split = { tune: tune.length, holdout: holdout.length };
   const part = run.scored.filter((s) => inSubset.has(s.id));
   const subset = values.subset === undefined ? undefined : {
     tags: values.subset,
@@ -119,17 +120,9 @@ async function imageLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
       msPerImage: run.msPerImage,
       inferencesPerImage: run.inferencesPerImage,
       configured,
-      tuned: {
-        split: { tune: tune.length, holdout: holdout.length },
-        targets,
-        ...tuned,
-      },
+      tuned: { split, targets, ...tuned },
       // The same rule on presence (is there at least one?), which is how the defaults are chosen.
-      tunedPresence: {
-        split: { tune: tune.length, holdout: holdout.length },
-        targets,
-        ...tunedPresence,
-      },
+      tunedPresence: { split, targets, ...tunedBy('presence') },
       subset,
       curveColumns: CURVE_COLUMNS,
       curve: Object.fromEntries(LABELS.map((label) => [label, curve(run.scored, label, DEFAULT_THRESHOLDS)])),
