@@ -102,7 +102,7 @@ export class UplinkEstimate {
   }
 
   /** The largest chunk kept (wire bytes), 0 before any: how far a fit reaches. */
-  largestChunkBytes(): number {
+  private largestChunkBytes(): number {
     return this.chunks.reduce((most, { bytes }) => Math.max(most, bytes), 0);
   }
 
@@ -111,7 +111,7 @@ export class UplinkEstimate {
     return this.chunks.length > 0 && this.fitted === undefined && spreadOf(this.chunks) < FIT_SPREAD;
   }
 
-  /** The fit (for tests and the bench): undefined while the chunks' sizes are too close. */
+  /** The fit (for tests): undefined while the chunks' sizes are too close. */
   fit(): Fit | undefined {
     return this.fitted;
   }
