@@ -3,15 +3,16 @@
  *
  * Would two models together find more at the same precision than either alone? Runs each model over
  * the dev set's images as `minwang detect` does (full frame + the configured tiles, thresholds left
- * at the curve floor), keeps every image's detections in `--cache` (keyed by the set's manifest and
- * the model, so a second run only fuses), then fuses the two per image: boxes of the same label that
+ * at the curve floor), keeps every image's detections in `--cache` (keyed by the set's manifest, the
+ * model and the detector settings, so a second run only fuses), then fuses the two per image: boxes of the same label that
  * overlap (IoU ≥ 0.45) become one with a combined score (`mean`, `max` or `prob` = 1 − (1−a)(1−b));
  * a box only one model found keeps its score times that model's weight. For every fusion and for
  * each model alone, a person and an e-bike threshold are chosen on the tuning half (the lowest
- * reaching precision 0.95 / 0.90, on one fine grid for all) and scored on the held-out half, as
- * `npm run eval` does. Prints JSON on stdout, progress on stderr. An experiment, not the agent's
+ * reaching precision 0.95 / 0.90, on one fine grid for all), once by counts and once by presence,
+ * and scored on the held-out half, as `npm run eval` does. Prints JSON on stdout, progress on stderr. An experiment, not the agent's
  * detector: the agent runs one model.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -49,8 +50,9 @@ const progress = (line: string) => process.stderr.write(`ensemble: ${line}\n`);
 const models = values.models.split(',');
 if (models.length !== 2) throw new Error(`--models: give two model ids, e.g. nanodet,mb3-centernet (got "${values.models}")`);
 const set = await loadDevSet(values.set);
-const [a, b] = await Promise.all(models.map((m) => detections(m, set.images, set.manifestSha256 ?? 'unknown')));
-if (a === undefined || b === undefined) throw new Error('two models are needed');
+// One after the other: two TensorFlow.js wasm backends initialising at once in one thread fail.
+const a = await detections(models[0] ?? '', set.images, set.manifestSha256 ?? 'unknown');
+const b = await detections(models[1] ?? '', set.images, set.manifestSha256 ?? 'unknown');
 
 const alone = (found: Found[]) => score(found.map((f) => scored(f, f.detections)));
 const runs: Record<string, unknown>[] = [
@@ -71,13 +73,15 @@ process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.mani
 
 /** One model's detections on every image: from the cache when this set and model were run before. */
 async function detections(model: string, images: readonly EvalImage[], manifest: string): Promise<Found[]> {
-  const file = join(values.cache, `${manifest.slice(0, 16)}-${model}.json`);
+  const config = { ...defaultEvalConfig().detector, model };
+  // Keyed by the detector settings too: detections made under other defaults are not reused.
+  const settings = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+  const file = join(values.cache, `${manifest.slice(0, 16)}-${model}-${settings}.json`);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Found[];
   } catch {
     progress(`${model}: no cached detections in ${file}; running it over ${images.length} images`);
   }
-  const config = { ...defaultEvalConfig().detector, model };
   const detector = await evalDetector(config);
   const filter = scorelessFilter(config);
   const out: Found[] = [];
@@ -103,11 +107,13 @@ function scored(found: Found, detections: readonly Detection[]): ScoredImage {
 function score(images: readonly ScoredImage[]): Record<string, unknown> {
   const tune = images.filter((i) => !isHoldout(i.id));
   const holdout = images.filter((i) => isHoldout(i.id));
-  const pr = (t: Tally) => ({ precision: round(t.precision), recall: round(t.recall) });
-  return Object.fromEntries(LABELS.map((label) => {
-    const s = selectThreshold(tune, holdout, label, TARGETS[label], GRID);
-    return [label, { threshold: s.threshold, reachedTarget: s.reachedTarget, tune: pr(s.tune), holdout: pr(s.holdout) }];
-  }));
+  const pr = (t: Tally) => ({ precision: round(t.precision), recall: round(t.recall), tp: t.tp, fp: t.fp, fn: t.fn });
+  const select = (label: Label, level: 'count' | 'presence') => {
+    const s = selectThreshold(tune, holdout, label, TARGETS[label], GRID, level);
+    return { threshold: s.threshold, reachedTarget: s.reachedTarget, tune: pr(s.tune), holdout: pr(s.holdout) };
+  };
+  // `count` as the tuning rule of docs/detection.md; `presence` as the defaults are chosen ("Thresholds by presence").
+  return Object.fromEntries(LABELS.map((label) => [label, { count: select(label, 'count'), presence: select(label, 'presence') }]));
 }
 
 /** Greedy by score: each box of the first model takes the best-overlapping unused box of the second. */
@@ -138,5 +144,5 @@ function fuse(first: readonly Detection[], second: readonly Detection[], fusion:
 }
 
 function round(v: number): number {
-  return Math.round(v * 100) / 100;
+  return Math.round(v * 1000) / 1000;
 }
