@@ -4,13 +4,13 @@
  * Would two models together find more at the same precision than either alone? Runs each model over
  * the dev set's images as `minwang detect` does (full frame + the configured tiles, thresholds left
  * at the curve floor), keeps every image's detections in `--cache` (keyed by the set's manifest, the
- * model and the detector settings, so a second run only fuses), then fuses the two per image: boxes of the same label that
- * overlap (IoU ≥ 0.45) become one with a combined score (`mean`, `max` or `prob` = 1 − (1−a)(1−b));
- * a box only one model found keeps its score times that model's weight. For every fusion and for
- * each model alone, a person and an e-bike threshold are chosen on the tuning half (the lowest
- * reaching precision 0.95 / 0.90, on one fine grid for all), once by counts and once by presence,
- * and scored on the held-out half, as `npm run eval` does. Prints JSON on stdout, progress on stderr. An experiment, not the agent's
- * detector: the agent runs one model.
+ * model and the detector settings, so a second run only fuses), then fuses the two per image: boxes
+ * of the same label that overlap (IoU ≥ 0.45) become one with a combined score (`mean`, `max` or
+ * `prob` = 1 − (1−a)(1−b)); a box only one model found keeps its score times that model's weight.
+ * For every fusion and for each model alone, a person and an e-bike threshold are chosen on the
+ * tuning half (the lowest reaching precision 0.95 / 0.90, on one fine grid for all), once by counts
+ * and once by presence, and scored on the held-out half, as `npm run eval` does. Prints JSON on
+ * stdout, progress on stderr. An experiment, not the agent's detector: the agent runs one model.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
