@@ -4,10 +4,9 @@ import type { Config } from '../config/schema.js';
 import type { HealthReporter, StationLink } from '../link/contract/link.js';
 import type { Logger } from '../core/logger.js';
 import { agentVersion } from '../core/version.js';
-import { workerSetup } from '../edge/detection/from-config.js';
+import { ownOutputSetup, workerSetup } from '../edge/detection/from-config.js';
 import { DetectorPool } from '../edge/detection/pool.js';
 import { runSelfTest } from '../edge/detection/self-test.js';
-import { ZOOM_OFF } from '../edge/detection/zoom.js';
 import type { WorkerSetup } from '../edge/detection/worker-protocol.js';
 import { ModelUpdater } from '../models/update/updater.js';
 import type { ModelTarget } from '../models/update/slots.js';
@@ -30,7 +29,8 @@ export interface ModelUpdateWiring {
  */
 export function buildModelUpdater({ config, ports, logger, link, pool, alerts }: ModelUpdateWiring): ModelUpdater {
   const cameras = config.cameras.filter((c) => c.detect.enabled).map((c) => c.detect);
-  const setupFor = (target: ModelTarget): WorkerSetup => ({ ...workerSetup(config.detector, cameras, target.modelsRoot), modelId: target.modelId });
+  // Only the detector's own model changes: the closer look's (`detector.zoom.model`) stays the packaged one.
+  const setupFor = (target: ModelTarget): WorkerSetup => ({ ...workerSetup(config.detector, cameras), modelId: target.modelId, modelsRoot: target.modelsRoot });
   const log = logger.child({ module: 'model-update' });
   return new ModelUpdater({
     root: join(config.storage.dataDir, 'models'),
@@ -40,8 +40,7 @@ export function buildModelUpdater({ config, ports, logger, link, pool, alerts }:
     packaged: { slot: null, id: config.detector.model, bundleVersion: 0, sha256: packagedManifestSha(config.detector.model), modelsRoot: PACKAGED_MODELS_DIR },
     selfTest: async (target) => {
       const model = await loadInstalledModel(target.modelId, target.modelsRoot);
-      // The manifest's expectation is the model's own output: no closer look (`detector.zoom`) re-scoring it.
-      const tester = new DetectorPool({ size: 1, setup: { ...setupFor(target), zoom: ZOOM_OFF }, maxQueue: 1, logger: log });
+      const tester = new DetectorPool({ size: 1, setup: ownOutputSetup(setupFor(target)), maxQueue: 1, logger: log });
       await tester.start();
       try {
         return await runSelfTest(tester, model);

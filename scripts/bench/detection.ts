@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { footage } from '../../test/helpers/footage.js';
 import { TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import { DetectorPool } from '../../agent/edge/detection/pool.js';
-import { workerSetup } from '../../agent/edge/detection/from-config.js';
+import { ownOutputSetup, workerSetup } from '../../agent/edge/detection/from-config.js';
 import { detectorSchema } from '../../agent/config/sections/detector.js';
 import { silentLogger } from '../../agent/core/logger.js';
 import { errorMessage } from '../../agent/core/errors.js';
@@ -20,8 +20,8 @@ import type { BackendName } from '../../agent/edge/detection/backend.js';
 
 const INFERENCES = Number(process.env['BENCH_DETECTION_INFERENCES'] ?? 2000);
 const CPU_RUNS = Number(process.env['BENCH_DETECTION_CPU_RUNS'] ?? 2);
-/** One crop per image (512×512 astronaut): each detect call is exactly one inference. */
-const SINGLE_CROP = { ...workerSetup(detectorSchema.parse(undefined)), tiling: NO_TILES, backend: 'wasm' as const };
+/** One crop per image (512×512 astronaut), one model, no closer look: each detect call is exactly one inference. */
+const SINGLE_CROP = { ...ownOutputSetup(workerSetup(detectorSchema.parse(undefined))), tiling: NO_TILES, backend: 'wasm' as const };
 
 export async function run(): Promise<Record<string, unknown>> {
   const image = await readFile(footage('skimage/astronaut.png'));

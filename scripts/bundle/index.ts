@@ -5,7 +5,7 @@
  *   minwang-<version>-linux-<arch>/
  *     bin/ dist/ package.json package-lock.json README.md config/minwang.example.yaml
  *     node_modules/   production dependencies for the target (native addons compiled for it)
- *     models/<id>/    the default model's manifest and files
+ *     models/<id>/    the default models' manifests and files (detector.model and detector.secondModel)
  *     node/bin/node   Node.js for the target (npm's node-linux-<arch>, pinned)
  *     scripts/install.sh scripts/firstboot.sh scripts/verify-bundle.sh scripts/systemd/
  *     SHA256SUMS SHA256SUMS.sig
@@ -17,6 +17,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { detectorSchema } from '../../agent/config/sections/detector.js';
 import { computeSums, formatSums, loadPrivateKey, signSums, SIGNATURE_FILE, SUMS_FILE } from '../../agent/field/release/sums.js';
 import { capture, run } from './exec.js';
 import { buildAddons } from './native.js';
@@ -24,7 +25,8 @@ import { pruneForRuntime } from './prune.js';
 import { nodeRuntime, NODE_VERSION } from './node-runtime.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const DEFAULT_MODEL = 'nanodet';
+const DEFAULTS = detectorSchema.parse(undefined);
+const DEFAULT_MODELS = [DEFAULTS.model, ...(DEFAULTS.secondModel === 'none' ? [] : [DEFAULTS.secondModel])];
 const APP_PARTS = ['bin', 'dist', 'package.json', 'package-lock.json', 'README.md', 'config/minwang.example.yaml',
   'scripts/install.sh', 'scripts/firstboot.sh', 'scripts/verify-bundle.sh', 'scripts/systemd'];
 
@@ -64,11 +66,13 @@ say(`pruned ${(pruned / 1e6).toFixed(0)} MB of source maps and type declarations
 const runtime = await nodeRuntime(arch, cache);
 const addons = await buildAddons(join(stage, 'node_modules'), arch, runtime);
 
-say(`model ${DEFAULT_MODEL}`);
-const modelDir = join(REPO, 'models', DEFAULT_MODEL);
-if (!existsSync(join(modelDir, 'files'))) fail(`${modelDir}/files is missing: run npm ci (it provisions the models) first`);
-await cp(join(modelDir, 'manifest.json'), join(stage, 'models', DEFAULT_MODEL, 'manifest.json'));
-await cp(join(modelDir, 'files'), join(stage, 'models', DEFAULT_MODEL, 'files'), { recursive: true });
+for (const model of DEFAULT_MODELS) {
+  say(`model ${model}`);
+  const modelDir = join(REPO, 'models', model);
+  if (!existsSync(join(modelDir, 'files'))) fail(`${modelDir}/files is missing: run npm ci (it provisions the models) first`);
+  await cp(join(modelDir, 'manifest.json'), join(stage, 'models', model, 'manifest.json'));
+  await cp(join(modelDir, 'files'), join(stage, 'models', model, 'files'), { recursive: true });
+}
 
 say(`Node.js ${NODE_VERSION} for linux-${arch}`);
 await mkdir(join(stage, 'node', 'bin'), { recursive: true });

@@ -27,6 +27,8 @@ export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
   // `detector.zoom`: a closer look at unsure boxes on still pictures.
   'zoom-off': (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: 0 } }),
   zoom: (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: Math.max(1, d.zoom.maxPerPicture) } }),
+  // Without the second model on still pictures (`detector.secondModel: none`: the defaults before it).
+  'second-none': (d) => ({ ...d, secondModel: 'none' }),
   // The closer look on two-wheelers too (off by default: docs/detection.md, "A closer look").
   'zoom-ebike': (d) => ({ ...d, zoom: { ...d.zoom, labels: ['person', 'ebike'], maxPerPicture: Math.max(1, d.zoom.maxPerPicture) } }),
   // More candidates for the closer look (tried, not kept: docs/detection.md, "Thresholds by presence").

@@ -12,15 +12,12 @@
  * and once by presence, and scored on the held-out half, as `npm run eval` does. Prints JSON on
  * stdout, progress on stderr. An experiment, not the agent's detector: the agent runs one model.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { filterDetections } from '../../agent/edge/detection/filters.js';
 import { iou } from '../../agent/edge/box.js';
 import type { Detection, Label } from '../../agent/edge/types.js';
-import { evalDetector, scorelessFilter } from './detectors.js';
+import { cachedDetections, scoredImage, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout, LABELS, selectThreshold, type ScoredImage, type Tally } from './scoring.js';
 import { loadDevSet, type EvalImage } from './sets.js';
@@ -33,13 +30,6 @@ const { values } = parseArgs({
     cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
   },
 });
-
-interface Found {
-  id: string;
-  truth: ScoredImage['truth'];
-  present: ScoredImage['present'];
-  detections: Detection[];
-}
 
 type Fusion = 'mean' | 'max' | 'prob';
 const TARGETS: Record<Label, number> = { person: 0.95, ebike: 0.9 };
@@ -71,38 +61,12 @@ for (const fusion of ['mean', 'max', 'prob'] as const) {
 }
 process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, models, images: a.length, targets: TARGETS, runs }, null, 2)}\n`);
 
-/** One model's detections on every image: from the cache when this set and model were run before. */
+/** One model's detections on every image (full frame + tiles, no second model), cached. */
 async function detections(model: string, images: readonly EvalImage[], manifest: string): Promise<Found[]> {
-  const config = { ...defaultEvalConfig().detector, model };
-  // Keyed by the detector settings too: detections made under other defaults are not reused.
-  const settings = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
-  const file = join(values.cache, `${manifest.slice(0, 16)}-${model}-${settings}.json`);
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Found[];
-  } catch {
-    progress(`${model}: no cached detections in ${file}; running it over ${images.length} images`);
-  }
-  const detector = await evalDetector(config);
-  const filter = scorelessFilter(config);
-  const out: Found[] = [];
-  try {
-    for (const [i, image] of images.entries()) {
-      const result = await detector.detect(await image.load());
-      out.push({ id: image.id, truth: image.truth, present: image.present, detections: filterDetections(result.detections, filter) });
-      if ((i + 1) % 20 === 0 || i + 1 === images.length) progress(`${model} ${i + 1}/${images.length}`);
-    }
-  } finally {
-    detector.dispose();
-  }
-  await mkdir(values.cache, { recursive: true });
-  await writeFile(file, JSON.stringify(out));
-  return out;
+  return cachedDetections({ ...defaultEvalConfig().detector, model, secondModel: 'none' }, images, manifest, values.cache, progress);
 }
 
-function scored(found: Found, detections: readonly Detection[]): ScoredImage {
-  const scores = (label: Label) => detections.filter((d) => d.label === label).map((d) => d.score);
-  return { id: found.id, truth: found.truth, present: found.present, scores: { person: scores('person'), ebike: scores('ebike') } };
-}
+const scored = scoredImage;
 
 function score(images: readonly ScoredImage[]): Record<string, unknown> {
   const tune = images.filter((i) => !isHoldout(i.id));

@@ -18,9 +18,40 @@ export interface DecodeOptions {
 
 /**
  * Turns the model's rows `[x1, y1, x2, y2, score, class]` (input pixels) into detections with
- * boxes normalised to the whole image. Classes without an alert label are dropped, and so are
+ * boxes normalised to the whole image, scores calibrated where the manifest says so. Classes without an alert label are dropped, and so are
  * boxes cut by a crop's inner edge: the neighbouring crop or the full frame sees that object whole.
  */
+type LabelEntry = ModelManifest['labels'][string];
+
+/** The calibrated score of a raw one (`calibration` in the manifest; none: unchanged). */
+export function calibrate(raw: number, points: LabelEntry['calibration']): number {
+  return points === undefined ? raw : piecewise(raw, [[0, 0], ...points, [1, 1]]);
+}
+
+/**
+ * The lowest raw score any of the model's classes could have and still calibrate to `minScore`:
+ * the floor the raw decoders cut at, so nothing that would pass after calibration is lost.
+ */
+export function rawFloor(labels: ModelManifest['labels'], minScore: number): number {
+  let floor = minScore;
+  for (const entry of Object.values(labels)) floor = Math.min(floor, uncalibrate(minScore, entry.calibration));
+  return floor;
+}
+
+/** The raw score that calibrates to `score` (the inverse of `calibrate`). */
+export function uncalibrate(score: number, points: LabelEntry['calibration']): number {
+  return points === undefined ? score : piecewise(score, [[0, 0], ...points.map(([raw, cal]): [number, number] => [cal, raw]), [1, 1]]);
+}
+
+function piecewise(x: number, points: readonly (readonly [number, number])[]): number {
+  for (let i = 1; i < points.length; i++) {
+    const [x0, y0] = points[i - 1] as readonly [number, number];
+    const [x1, y1] = points[i] as readonly [number, number];
+    if (x <= x1) return x1 === x0 ? y1 : y0 + ((x - x0) * (y1 - y0)) / (x1 - x0);
+  }
+  return x;
+}
+
 export function decodeRows(
   rows: Float32Array | number[],
   crop: Crop,
@@ -31,10 +62,10 @@ export function decodeRows(
 ): Detection[] {
   const out: Detection[] = [];
   for (let i = 0; i + 5 < rows.length; i += 6) {
-    const score = rows[i + 4] ?? 0;
-    if (!(score >= options.minScore)) continue;
     const entry = labels[String(Math.round(rows[i + 5] ?? -1))];
     if (entry === undefined) continue;
+    const score = calibrate(rows[i + 4] ?? 0, entry.calibration);
+    if (!(score >= options.minScore)) continue;
     const x1 = (rows[i] ?? 0) / scale.scaleX;
     const y1 = (rows[i + 1] ?? 0) / scale.scaleY;
     const x2 = (rows[i + 2] ?? 0) / scale.scaleX;

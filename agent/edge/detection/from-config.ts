@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import { PACKAGED_MODELS_DIR } from '../../models/store.js';
 import { cameraFilter } from './filters.js';
 import { DetectorPool } from './pool.js';
+import { ZOOM_OFF } from './zoom.js';
 import type { WorkerSetup } from './worker-protocol.js';
 
 /**
@@ -20,8 +21,20 @@ export function workerSetup(detector: DetectorConfig, cameras: readonly Partial<
     tiling: detector.tiling,
     lowLight: detector.lowLight,
     zoom: detector.zoom,
+    ...(detector.secondModel === 'none' ? {} : { second: { modelId: detector.secondModel, modelsRoot } }),
     minScore,
     fit: 'contain',
+  };
+}
+
+/**
+ * `setup` for one model's own output, with no closer look re-scoring it and no second model adding
+ * boxes: a self-test (the manifest's expectation is about the one model), or one inference per image in a bench.
+ */
+export function ownOutputSetup(setup: WorkerSetup, modelId = setup.modelId, modelsRoot = setup.modelsRoot): WorkerSetup {
+  return {
+    modelId, modelsRoot, backend: setup.backend, tiling: setup.tiling, zoom: ZOOM_OFF, minScore: setup.minScore, fit: setup.fit,
+    ...(setup.lowLight === undefined ? {} : { lowLight: setup.lowLight }),
   };
 }
 

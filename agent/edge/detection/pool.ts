@@ -7,7 +7,7 @@ import type { Module } from '../../core/module.js';
 import type { DetectOptions, DetectionResult, Detector } from '../types.js';
 import type { BackendName } from './backend.js';
 import { MosaicYield } from './mosaic-yield.js';
-import { MAX_BATCH, type DetectRequest, type WorkerMessage, type WorkerSetup } from './worker-protocol.js';
+import { logReady, MAX_BATCH, type DetectRequest, type WorkerMessage, type WorkerSetup } from './worker-protocol.js';
 
 export interface DetectorPoolOptions {
   size: number;
@@ -70,6 +70,7 @@ export class DetectorPool implements Detector, Module {
   private started = false;
   private readonly counts = { completed: 0, refused: 0, restarts: 0, inferences: 0, workerBusyMs: 0 };
   private backend: BackendName | undefined;
+  private readonly said = new Set<string>();
   private lastNumTensors: number | undefined;
   private dispatchPending = false;
   private readonly mosaicYield = new MosaicYield();
@@ -213,7 +214,7 @@ export class DetectorPool implements Detector, Module {
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
           this.backend = message.backend;
-          if (message.fallbackReason !== undefined) this.options.logger.info({ reason: message.fallbackReason }, 'native tensorflow backend unavailable; using wasm');
+          logReady(message, this.options.logger, this.said);
           resolve();
         } else if (message.type === 'failed') {
           reject(new AgentError(message.code as ErrorCode, message.message));

@@ -1,3 +1,4 @@
+import type { Logger } from '../../core/logger.js';
 import type { DetectOptions, DetectionResult } from '../types.js';
 import type { BackendChoice, BackendName } from './backend.js';
 import type { TilingOptions } from './crops.js';
@@ -14,6 +15,11 @@ export interface WorkerSetup {
   lowLight?: LowLightOptions;
   /** Absent: off. */
   zoom?: ZoomOptions;
+  /**
+   * The second model run on the full frame of still pictures (`detector.secondModel`), and where it
+   * is installed (the packaged models: a model update's slot holds only the updated model). Absent: none.
+   */
+  second?: { modelId: string; modelsRoot: string };
   minScore: number;
   fit: 'contain' | 'fill';
 }
@@ -28,7 +34,7 @@ export interface DetectRequest {
 export const MAX_BATCH = 4;
 
 export type WorkerMessage =
-  | { type: 'ready'; backend: BackendName; fallbackReason?: string }
+  | { type: 'ready'; backend: BackendName; fallbackReason?: string; secondModelProblem?: string }
   | { type: 'failed'; code: string; message: string }
   /** `inferences`: model runs these images took (crops and mosaics); `busyMs`: the worker's time on them. */
   | {
@@ -39,3 +45,15 @@ export type WorkerMessage =
     mosaic: { inputs: number; cells: number };
   }
   | { type: 'error'; id: number; code: string; message: string };
+
+/**
+ * Logs what a worker's `ready` says the operator should hear of: the native backend's absence, and
+ * a second model that could not be loaded (once per pool: `said` holds what was said already).
+ */
+export function logReady(message: Extract<WorkerMessage, { type: 'ready' }>, logger: Logger, said: Set<string>): void {
+  if (message.fallbackReason !== undefined) logger.info({ reason: message.fallbackReason }, 'native tensorflow backend unavailable; using wasm');
+  const problem = message.secondModelProblem;
+  if (problem === undefined || said.has(problem)) return;
+  said.add(problem);
+  logger.warn({ reason: problem }, 'detector.secondModel unavailable; still pictures use the detector model alone (run `minwang check`)');
+}

@@ -30,7 +30,11 @@ try {
       (err: unknown) => post({ type: 'error', id: request.id, code: codeOf(err), message: errorMessage(err) }),
     );
   });
-  post(detector.fallbackReason === undefined ? { type: 'ready', backend: detector.backend } : { type: 'ready', backend: detector.backend, fallbackReason: detector.fallbackReason });
+  post({
+    type: 'ready', backend: detector.backend,
+    ...(detector.fallbackReason === undefined ? {} : { fallbackReason: detector.fallbackReason }),
+    ...(detector.secondModelProblem === undefined ? {} : { secondModelProblem: detector.secondModelProblem }),
+  });
 } catch (err) {
   post({ type: 'failed', code: codeOf(err), message: errorMessage(err) });
 }

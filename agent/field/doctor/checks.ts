@@ -4,7 +4,7 @@ import type { HostPorts } from '../../ports/index.js';
 import { brokerChecks } from './broker-check.js';
 import { cameraCheck } from './camera-check.js';
 import { clockCheck, diskChecks, gpioCheck } from './host-checks.js';
-import { modelCheck } from './model-check.js';
+import { modelChecks } from './model-check.js';
 import type { Check } from './types.js';
 
 export interface DoctorOptions {
@@ -12,7 +12,7 @@ export interface DoctorOptions {
   modelsRoot?: string;
 }
 
-/** Every check the installer needs, in checklist order: cameras, broker, disks, GPIO, clock, model. */
+/** Every check the installer needs, in checklist order: cameras, broker, disks, GPIO, clock, models. */
 export function doctorChecks(config: Config, ports: HostPorts, logger: Logger, options: DoctorOptions = {}): Check[] {
   return [
     ...config.cameras.map((camera) => cameraCheck(camera, ports, logger)),
@@ -20,6 +20,6 @@ export function doctorChecks(config: Config, ports: HostPorts, logger: Logger, o
     ...diskChecks(config, ports),
     gpioCheck(config, ports),
     clockCheck(ports),
-    modelCheck(config, options.modelsRoot),
+    ...modelChecks(config, options.modelsRoot),
   ];
 }

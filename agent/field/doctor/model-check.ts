@@ -1,9 +1,8 @@
 import type { Config } from '../../config/schema.js';
 import { errorMessage, isAgentError } from '../../core/errors.js';
 import { createDetector } from '../../edge/detection/create.js';
-import { workerSetup } from '../../edge/detection/from-config.js';
+import { ownOutputSetup, workerSetup } from '../../edge/detection/from-config.js';
 import { runSelfTest } from '../../edge/detection/self-test.js';
-import { ZOOM_OFF } from '../../edge/detection/zoom.js';
 import { loadInstalledModel, PACKAGED_MODELS_DIR } from '../../models/store.js';
 import { labelText, say } from './i18n/index.js';
 import { fail, pass, warn, type Check, type CheckOutcome } from './types.js';
@@ -14,30 +13,33 @@ const MODEL_CHECK_TIMEOUT_MS = 180_000;
 const SLOW_MS = 2000;
 
 /**
- * The configured model: files present and matching their sha256, loaded on the configured
+ * The configured model (`id` the detector's model, `model-second` its second model for still
+ * pictures, when there is one): files present and matching their sha256, loaded on the configured
  * backend, and the manifest's self-test image found as expected. The first run warms the
  * backend up; the second is the inference time reported.
  */
-export function modelCheck(config: Config, modelsRoot: string = PACKAGED_MODELS_DIR): Check {
-  return {
-    id: 'model',
-    title: say('model.title', { id: config.detector.model }),
+export function modelChecks(config: Config, modelsRoot: string = PACKAGED_MODELS_DIR): Check[] {
+  const { model, secondModel } = config.detector;
+  const check = (id: string, modelId: string): Check => ({
+    id,
+    title: say('model.title', { id: modelId }),
     timeoutMs: MODEL_CHECK_TIMEOUT_MS,
     heavy: true,
-    run: () => checkModel(config, modelsRoot),
-  };
+    // The second model runs on still pictures only, not on every sampled frame: its time per frame is no camera's budget.
+    run: () => checkModel(config, modelsRoot, modelId, id === 'model'),
+  });
+  return [check('model', model), ...(secondModel === 'none' || secondModel === model ? [] : [check('model-second', secondModel)])];
 }
 
-async function checkModel(config: Config, modelsRoot: string): Promise<CheckOutcome> {
+async function checkModel(config: Config, modelsRoot: string, modelId: string, perFrame: boolean): Promise<CheckOutcome> {
   let model;
   try {
-    model = await loadInstalledModel(config.detector.model, modelsRoot);
+    model = await loadInstalledModel(modelId, modelsRoot);
   } catch (err) {
     const hint = isAgentError(err, 'model.corrupt') ? say('model.corruptHint') : say('model.missingHint');
     return fail(say('model.loadFailed', { error: errorMessage(err) }), hint);
   }
-  // The manifest's expectation is the model's own output: no closer look (`detector.zoom`) re-scoring it.
-  const detector = await createDetector({ ...workerSetup(config.detector, config.cameras.map((c) => c.detect), modelsRoot), zoom: ZOOM_OFF });
+  const detector = await createDetector(ownOutputSetup(workerSetup(config.detector, config.cameras.map((c) => c.detect), modelsRoot), modelId));
   try {
     await runSelfTest(detector, model);
     const report = await runSelfTest(detector, model);
@@ -47,7 +49,7 @@ async function checkModel(config: Config, modelsRoot: string): Promise<CheckOutc
     const summary = say('model.verified', { id: model.manifest.id, version: model.manifest.version, found, ms: report.ms, backend: detector.backend });
     // `auto` falling back to wasm is the normal case off a host with tfjs-node; a named backend that failed is not.
     if (config.detector.backend !== 'auto' && detector.fallbackReason !== undefined) return warn(say('model.fellBack', { summary, reason: detector.fallbackReason }), say('model.fellBackHint'), details);
-    if (report.ms > SLOW_MS) return warn(say('model.slow', { summary }), say('model.slowHint'), details);
+    if (perFrame && report.ms > SLOW_MS) return warn(say('model.slow', { summary }), say('model.slowHint'), details);
     return pass(summary, details);
   } finally {
     detector.dispose();

@@ -1,4 +1,7 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../../agent/core/errors.js';
@@ -79,6 +82,47 @@ describe('model provisioning and store', () => {
     await mkdir(join(wrong.dir, 'node_modules', 'fake-pictures', 'pics'), { recursive: true });
     await writeFile(join(wrong.dir, 'node_modules', 'fake-pictures', 'package.json'), JSON.stringify({ name: 'fake-pictures', version: '2.0.0' }));
     expect((await failure(provisionModels(wrong.root, wrong.packageJson))).message).toMatch(/needs fake-pictures@2\.0\.1, but node_modules has 2\.0\.0/);
+  });
+
+  it('fetches a source package that is not a dependency from the registry, its integrity checked before use', async () => {
+    // The package leaves node_modules and becomes a tarball, as `npm pack` would write it.
+    const setUp = async (integrityOf: (tgz: Buffer) => string) => {
+      const p = await project();
+      const staged = join(p.dir, 'package');
+      await rename(p.pkg, staged);
+      const tgz = join(p.dir, 'fake-models-1.2.3.tgz');
+      execFileSync('tar', ['-czf', tgz, '-C', p.dir, 'package']);
+      const integrity = integrityOf(await readFile(tgz));
+      const source = { package: 'fake-models', version: '1.2.3', license: 'MIT', integrity };
+      await writeFile(join(p.root, 'tiny', 'manifest.json'), JSON.stringify(manifest({ source })));
+      const asked: string[] = [];
+      const fetchTarball = async (name: string, version: string, dir: string) => {
+        asked.push(`${name}@${version}`);
+        await copyFile(tgz, join(dir, 'fake-models-1.2.3.tgz'));
+        return join(dir, 'fake-models-1.2.3.tgz');
+      };
+      return { p, asked, fetchTarball };
+    };
+    const sha512 = (data: Buffer) => `sha512-${createHash('sha512').update(data).digest('base64')}`;
+
+    const good = await setUp(sha512);
+    expect(await provisionModels(good.p.root, good.p.packageJson, good.fetchTarball)).toEqual([{ id: 'tiny', action: 'installed' }]);
+    expect(good.asked).toEqual(['fake-models@1.2.3']);
+    expect(await readFile(join(good.p.root, 'tiny', 'files', 'w.bin'))).toEqual(WEIGHTS);
+    expect(await provisionModels(good.p.root, good.p.packageJson, good.fetchTarball)).toEqual([{ id: 'tiny', action: 'already-installed' }]);
+    expect(good.asked).toHaveLength(1);
+
+    const altered = await setUp(() => sha512(Buffer.from('another tarball')));
+    const err = await failure(provisionModels(altered.p.root, altered.p.packageJson, altered.fetchTarball));
+    expect(err.code).toBe('model.corrupt');
+    expect(err.message).toMatch(/model tiny: the tarball of fake-models@1\.2\.3 has integrity sha512-.*expected sha512-/);
+    expect(existsSync(join(altered.p.root, 'tiny', 'files'))).toBe(false);
+
+    const offline = await setUp(sha512);
+    const down = () => Promise.reject(new Error('npm error code EAI_AGAIN'));
+    const missing = await failure(provisionModels(offline.p.root, offline.p.packageJson, down));
+    expect(missing.code).toBe('model.missing');
+    expect(missing.message).toContain('model tiny: could not fetch fake-models@1.2.3 from the npm registry: npm error code EAI_AGAIN');
   });
 
   it('keeps working when the source package is pruned after install', async () => {

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TfDetector } from '../../../../agent/edge/detection/tf-detector.js';
+import { NO_TILES } from '../../../../agent/edge/detection/crops.js';
+import { createDetector } from '../../../../agent/edge/detection/create.js';
 import { runSelfTest } from '../../../../agent/edge/detection/self-test.js';
 import { cameraFilter, filterDetections } from '../../../../agent/edge/detection/filters.js';
 import { detectorSchema } from '../../../../agent/config/sections/detector.js';
@@ -84,6 +86,63 @@ describe('the default model on real footage (wasm backend)', () => {
     for (let i = 0; i < 15; i++) await detector.detect(small);
     expect(detector.numTensors()).toBe(before);
   }, 120_000);
+});
+
+describe('the second model on still pictures (detector.secondModel, default yolov5s)', () => {
+  let both: TfDetector;
+  beforeAll(async () => {
+    both = await TfDetector.create({
+      model: await loadInstalledModel(DEFAULT_MODEL_ID), secondModel: await loadInstalledModel(defaults.secondModel),
+      backend: 'wasm', tiling: defaults.tiling, minScore: 0.2, fit: 'contain',
+    });
+  }, 60_000);
+  afterAll(() => both.dispose());
+
+  it('runs once on the full frame of a still picture, never on motion regions', async () => {
+    const frame = videoFrame('opencv/vtest.avi', 300);
+    const count = async (d: TfDetector, options = {}) => {
+      const before = d.inferences();
+      const result = await d.detect(frame, options);
+      return { inferences: d.inferences() - before, result };
+    };
+    const alone = await count(detector);
+    const still = await count(both);
+    expect(still.inferences).toBe(alone.inferences + 1);
+    const people = filterDetections(still.result.detections, alerts).filter((d) => d.label === 'person');
+    expect(people.length).toBeGreaterThanOrEqual(filterDetections(alone.result.detections, alerts).filter((d) => d.label === 'person').length);
+    const region = { regions: [[0.3, 0.2, 0.7, 0.8] as [number, number, number, number]] };
+    expect((await count(both, region)).inferences).toBe((await count(detector, region)).inferences);
+  }, 60_000);
+
+  it('runs without a second model that is missing, and says why', async () => {
+    const setup = { ...workerSetup(defaults), backend: 'wasm' as const, second: { modelId: defaults.secondModel, modelsRoot: '/nonexistent' } };
+    const lone = await createDetector(setup);
+    try {
+      expect(lone.secondModelProblem).toMatch(/yolov5s/);
+      const before = lone.inferences();
+      const result = await lone.detect(await readFile(footage('skimage/motorcycle_left.png')));
+      expect(result.detections.some((d) => d.label === 'ebike')).toBe(true);
+      expect(lone.inferences() - before).toBeGreaterThan(0);
+    } finally {
+      lone.dispose();
+    }
+  }, 60_000);
+
+  it.each(['skimage/rocket.jpg', 'opencv/fruits.jpg', 'opencv/building.jpg'])('still alerts on nothing in %s', async (file) => {
+    const result = await both.detect(await readFile(footage(file)));
+    expect(filterDetections(result.detections, alerts)).toEqual([]);
+  });
+
+  it('passes its own manifest\'s self-test, its scores calibrated', async () => {
+    const second = await loadInstalledModel(defaults.secondModel);
+    const alone = await TfDetector.create({ model: second, backend: 'wasm', tiling: NO_TILES, minScore: 0.2, fit: 'contain' });
+    try {
+      const report = await runSelfTest(alone, second);
+      expect(report.problems).toEqual([]);
+    } finally {
+      alone.dispose();
+    }
+  }, 60_000);
 });
 
 describe('the worker pool', () => {

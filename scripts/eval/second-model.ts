@@ -1,0 +1,86 @@
+/**
+ * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR]`
+ *
+ * Where should the second model's scores sit on the first model's scale (`calibration` in its
+ * manifest)? Runs the first model as the defaults run it without a second model (full frame + tiles
+ * + the closer look) and the second model on the full frame alone, both over the dev set's images
+ * (cached as `ensemble.ts` caches them), then, for each label and each candidate raw score r, maps the
+ * second model's r onto the label's default threshold (piecewise linear through (0,0), (r, threshold),
+ * (1,1)), merges the two models' boxes as the detector does (greedy per-label suppression), and
+ * scores presence and counts at the default threshold on the tuning and held-out halves. The chosen
+ * r is the one with the most presence recall on the tuning half whose presence precision there
+ * reaches the target (person 0.95, e-bike 0.90) and whose count precision there is not below the
+ * first model's alone (no more false boxes in pictures that do hold the label, which events would
+ * pay for); ties go to the higher (stricter) r. Prints JSON on stdout, progress on stderr.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_LABEL_RULES } from '../../agent/config/sections/detector.js';
+import { calibrate, uncalibrate } from '../../agent/edge/detection/decode.js';
+import { mergeDetections } from '../../agent/edge/detection/nms.js';
+import type { Detection, Label } from '../../agent/edge/types.js';
+import { loadInstalledModel } from '../../agent/models/store.js';
+import { cachedDetections, scoredImage, type Found } from './cached.js';
+import { defaultEvalConfig } from './events.js';
+import { isHoldout, LABELS, scoreLabel, type ScoredImage, type Tally } from './scoring.js';
+import { loadDevSet } from './sets.js';
+
+const cacheHome = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
+const defaults = defaultEvalConfig().detector;
+const { values } = parseArgs({
+  options: {
+    set: { type: 'string', default: join(cacheHome, 'minwang', 'devset') },
+    second: { type: 'string', default: defaults.secondModel },
+    cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
+  },
+});
+const progress = (line: string) => process.stderr.write(`second-model: ${line}\n`);
+const TARGETS: Record<Label, number> = { person: 0.95, ebike: 0.9 };
+const CANDIDATES = Array.from({ length: 17 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
+
+const set = await loadDevSet(values.set);
+const manifest = set.manifestSha256 ?? 'unknown';
+const first = await cachedDetections({ ...defaults, secondModel: 'none' }, set.images, manifest, values.cache, progress);
+// The second model as the detector runs it on a still: the full frame, then its own closer look at its unsure boxes.
+const secondConfig = { ...defaults, model: values.second, secondModel: 'none', tiling: { ...defaults.tiling, grids: [] } };
+const second = await cachedDetections(secondConfig, set.images, manifest, values.cache, progress);
+// Back to raw scores: the cache holds them calibrated by the manifest as it was when they were made.
+const { labels } = (await loadInstalledModel(values.second)).manifest;
+const rawSecond = new Map(second.map((f) => [f.id, f.detections.map((d) => ({ ...d, score: uncalibrate(d.score, calibrationOf(d)) }))]));
+
+const result: Record<string, unknown> = {};
+for (const label of LABELS) {
+  const threshold = DEFAULT_LABEL_RULES[label].minScore;
+  const alone = halves(first.map((f) => scoredImage(f, f.detections)), label, threshold);
+  const rows = CANDIDATES.map((raw) => ({ raw, ...halves(fused(label, raw, threshold), label, threshold) }));
+  const eligible = rows.filter((r) => r.tune.presence.precision >= TARGETS[label] && r.tune.count.precision >= alone.tune.count.precision);
+  const chosen = eligible.reduce<(typeof rows)[number] | undefined>((best, r) => (best === undefined || r.tune.presence.recall >= best.tune.presence.recall ? r : best), undefined);
+  result[label] = { threshold, firstAlone: alone, chosen: chosen === undefined ? null : { calibration: [[chosen.raw, threshold]], ...chosen }, candidates: rows };
+}
+process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
+
+function calibrationOf(d: Detection) {
+  return Object.values(labels).find((e) => e.class === d.class)?.calibration;
+}
+
+/** Every image with the first model's boxes and the second's, this label's calibrated so that `raw` → `threshold`. */
+function fused(label: Label, raw: number, threshold: number): ScoredImage[] {
+  const points: [number, number][] = [[raw, threshold]];
+  return first.map((f: Found) => {
+    const extra = (rawSecond.get(f.id) ?? []).filter((d) => d.label === label).map((d) => ({ ...d, score: calibrate(d.score, points) }));
+    return scoredImage(f, mergeDetections([...f.detections.filter((d) => d.label === label), ...extra]));
+  });
+}
+
+function halves(images: readonly ScoredImage[], label: Label, threshold: number) {
+  const at = (subset: readonly ScoredImage[]) => {
+    const s = scoreLabel(subset, label, threshold);
+    return { presence: brief(s.presence), count: brief(s.count ?? s.presence) };
+  };
+  return { tune: at(images.filter((i) => !isHoldout(i.id))), holdout: at(images.filter((i) => isHoldout(i.id))) };
+}
+
+function brief(t: Tally) {
+  return { precision: Math.round(t.precision * 1000) / 1000, recall: Math.round(t.recall * 1000) / 1000, tp: t.tp, fp: t.fp, fn: t.fn };
+}
