@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { errorMessage, isAgentError } from '../../core/errors.js';
 import { createDetector } from '../../edge/detection/create.js';
+import { NO_TILES } from '../../edge/detection/crops.js';
 import { ownOutputSetup, workerSetup } from '../../edge/detection/from-config.js';
 import { runSelfTest } from '../../edge/detection/self-test.js';
 import { loadInstalledModel, PACKAGED_MODELS_DIR } from '../../models/store.js';
@@ -25,13 +26,16 @@ export function modelChecks(config: Config, modelsRoot: string = PACKAGED_MODELS
     title: say('model.title', { id: modelId }),
     timeoutMs: MODEL_CHECK_TIMEOUT_MS,
     heavy: true,
-    // The second model runs on still pictures only, not on every sampled frame: its time per frame is no camera's budget.
     run: () => checkModel(config, modelsRoot, modelId, id === 'model'),
   });
   return [check('model', model), ...(secondModel === 'none' || secondModel === model ? [] : [check('model-second', secondModel)])];
 }
 
-async function checkModel(config: Config, modelsRoot: string, modelId: string, perFrame: boolean): Promise<CheckOutcome> {
+/**
+ * `first`: the detector's model, as it runs on a sampled frame. Otherwise the second model, as it
+ * runs on a still picture: the full frame alone, and not on every frame, so its time is no camera's budget.
+ */
+async function checkModel(config: Config, modelsRoot: string, modelId: string, first: boolean): Promise<CheckOutcome> {
   let model;
   try {
     model = await loadInstalledModel(modelId, modelsRoot);
@@ -39,7 +43,8 @@ async function checkModel(config: Config, modelsRoot: string, modelId: string, p
     const hint = isAgentError(err, 'model.corrupt') ? say('model.corruptHint') : say('model.missingHint');
     return fail(say('model.loadFailed', { error: errorMessage(err) }), hint);
   }
-  const detector = await createDetector(ownOutputSetup(workerSetup(config.detector, config.cameras.map((c) => c.detect), modelsRoot), modelId));
+  const setup = ownOutputSetup(workerSetup(config.detector, config.cameras.map((c) => c.detect), modelsRoot), modelId);
+  const detector = await createDetector(first ? setup : { ...setup, tiling: NO_TILES });
   try {
     await runSelfTest(detector, model);
     const report = await runSelfTest(detector, model);
@@ -49,7 +54,7 @@ async function checkModel(config: Config, modelsRoot: string, modelId: string, p
     const summary = say('model.verified', { id: model.manifest.id, version: model.manifest.version, found, ms: report.ms, backend: detector.backend });
     // `auto` falling back to wasm is the normal case off a host with tfjs-node; a named backend that failed is not.
     if (config.detector.backend !== 'auto' && detector.fallbackReason !== undefined) return warn(say('model.fellBack', { summary, reason: detector.fallbackReason }), say('model.fellBackHint'), details);
-    if (perFrame && report.ms > SLOW_MS) return warn(say('model.slow', { summary }), say('model.slowHint'), details);
+    if (first && report.ms > SLOW_MS) return warn(say('model.slow', { summary }), say('model.slowHint'), details);
     return pass(summary, details);
   } finally {
     detector.dispose();

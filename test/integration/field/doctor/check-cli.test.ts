@@ -100,6 +100,8 @@ describe('minwang check', () => {
     expect(failed).toEqual([]);
     const model = report.checks.find((c) => c.id === 'model');
     expect(model?.details?.['inferenceMs']).toBeGreaterThan(0);
+    // The second model for still pictures (detector.secondModel, default yolov5s) is checked on its own line.
+    expect(report.checks.find((c) => c.id === 'model-second')).toMatchObject({ title: 'model yolov5s', status: 'pass' });
     expect(report.checks.find((c) => c.id === `disk:${join(dir, 'data')}`)?.status).toBe('pass');
     expect(code).toBe(0);
   }, 150_000);
