@@ -43,7 +43,31 @@ export async function run(): Promise<Record<string, unknown>> {
       loadAverage: round(loadavg()[0] ?? 0, 2),
     },
     memory: await steadyMemory(image, INFERENCES),
+    secondModelMemory: await secondModelMemory(image),
   };
+}
+
+/**
+ * What holding the second model (`detector.secondModel`) costs in memory: a two-worker pool with the
+ * default setup, after a few still pictures, without and then with it; RSS (every thread) grown since
+ * just before the pool started.
+ */
+async function secondModelMemory(image: Buffer): Promise<Record<string, unknown>> {
+  const defaults = detectorSchema.parse(undefined);
+  const grown = async (secondModel: string) => {
+    const before = process.memoryUsage().rss;
+    const pool = new DetectorPool({ size: 2, setup: { ...workerSetup({ ...defaults, secondModel }), backend: 'wasm' }, maxQueue: 8, logger: silentLogger() });
+    await pool.start();
+    try {
+      for (let i = 0; i < 6; i++) await pool.detect(image);
+      return round((process.memoryUsage().rss - before) / 2 ** 20, 1);
+    } finally {
+      await pool.stop();
+    }
+  };
+  const without = await grown('none');
+  const withIt = await grown(defaults.secondModel);
+  return { workers: 2, rssGrowthMb: { none: without, [defaults.secondModel]: withIt }, perWorkerMb: round((withIt - without) / 2, 1) };
 }
 
 async function installedModelIds(): Promise<string[]> {
