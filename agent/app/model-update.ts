@@ -29,7 +29,7 @@ export interface ModelUpdateWiring {
  */
 export function buildModelUpdater({ config, ports, logger, link, pool, alerts }: ModelUpdateWiring): ModelUpdater {
   const cameras = config.cameras.filter((c) => c.detect.enabled).map((c) => c.detect);
-  // Only the detector's own model changes: the closer look's (`detector.zoom.model`) stays the packaged one.
+  // Only the detector's own model changes: the second model for still pictures (`detector.secondModel`) stays the packaged one.
   const setupFor = (target: ModelTarget): WorkerSetup => ({ ...workerSetup(config.detector, cameras), modelId: target.modelId, modelsRoot: target.modelsRoot });
   const log = logger.child({ module: 'model-update' });
   return new ModelUpdater({

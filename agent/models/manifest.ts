@@ -68,7 +68,7 @@ const output = z.discriminatedUnion('decoding', [rowsOutput, gflOutput, yoloOutp
 /**
  * Raw score → calibrated score, as points of a piecewise-linear curve through (0, 0) and (1, 1):
  * puts a second model's scores on the default model's scale, so one threshold per label means
- * about the same precision whichever model found the box (docs/detection.md, "A second model").
+ * about the same precision whichever model found the box (docs/detection.md, "A second model on still pictures").
  */
 const calibration = z.array(z.tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)])).min(1).max(8)
   .refine((points) => points.every((p, i) => i === 0 || (p[0] > (points[i - 1]?.[0] ?? 0) && p[1] > (points[i - 1]?.[1] ?? 0))), 'points must rise in both raw and calibrated score');

