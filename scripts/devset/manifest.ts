@@ -23,15 +23,15 @@ const packageOrigin = z.object({
   path: relativePath,
 });
 
-/** One person (or other label) in view of a video from `start` to `end` seconds. */
+/** One person (or one two-wheeler) in view of a video from `start` to `end` seconds. */
 const visit = z
   .object({
     start: z.number().min(0),
     end: z.number().min(0),
-    label: z.enum(['person']),
+    label: z.enum(['person', 'two-wheeler']),
     /** Still in view when the annotation stops (`annotatedUntil`). */
     open: z.boolean().optional(),
-    /** Names the person when they visit more than once; visits without it are one person each. */
+    /** Names the person (or two-wheeler) when they visit more than once; visits without it are one each. */
     who: z.string().min(1).optional(),
     note: z.string().optional(),
   })
@@ -77,10 +77,11 @@ export type DevsetImage = Extract<DevsetItem, { kind: 'image' }>;
 export type DevsetVideo = Extract<DevsetItem, { kind: 'video' }>;
 export type DevsetOrigin = DevsetItem['origin'];
 
-/** How many different people a video's visits describe (a `who` seen twice is one person). */
-export function distinctPeople(visits: DevsetVideo['visits']): number {
-  const named = new Set(visits.flatMap((v) => (v.who === undefined ? [] : [v.who])));
-  return named.size + visits.filter((v) => v.who === undefined).length;
+/** How many different people (or two-wheelers) a video's visits describe (a `who` seen twice is one). */
+export function distinctPeople(visits: DevsetVideo['visits'], label: DevsetVideo['visits'][number]['label'] = 'person'): number {
+  const mine = visits.filter((v) => v.label === label);
+  const named = new Set(mine.flatMap((v) => (v.who === undefined ? [] : [v.who])));
+  return named.size + mine.filter((v) => v.who === undefined).length;
 }
 
 export const MANIFEST_URL = new URL('./manifest.json', import.meta.url);

@@ -1,7 +1,8 @@
 /**
  * One detector configuration's detections on every image of a dev set, kept in a cache keyed by the
- * set's manifest, the model and the detector settings (so a later run with the same settings only
- * reads them back, and detections made under other settings are never reused).
+ * images (their ids, which carry a hash of the file, and their hand counts), the model and the
+ * detector settings: a later run with the same settings only reads them back, detections made under
+ * other settings or of other images are never reused, and a change to the set's videos alone keeps them.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -21,10 +22,11 @@ export interface Found {
 }
 
 export async function cachedDetections(
-  config: DetectorConfig, images: readonly EvalImage[], manifest: string, cacheDir: string, progress: (line: string) => void,
+  config: DetectorConfig, images: readonly EvalImage[], cacheDir: string, progress: (line: string) => void,
 ): Promise<Found[]> {
   const settings = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
-  const file = join(cacheDir, `${manifest.slice(0, 16)}-${config.model}-${settings}.json`);
+  const set = createHash('sha256').update(JSON.stringify(images.map((i) => [i.id, i.truth]))).digest('hex').slice(0, 16);
+  const file = join(cacheDir, `${set}-${config.model}-${settings}.json`);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Found[];
   } catch {

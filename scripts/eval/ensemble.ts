@@ -3,7 +3,7 @@
  *
  * Would two models together find more at the same precision than either alone? Runs each model over
  * the dev set's images as `minwang detect` does (full frame + the configured tiles, thresholds left
- * at the curve floor), keeps every image's detections in `--cache` (keyed by the set's manifest, the
+ * at the curve floor), keeps every image's detections in `--cache` (keyed by the images, the
  * model and the detector settings, so a second run only fuses), then fuses the two per image: boxes
  * of the same label that overlap (IoU ≥ 0.45) become one with a combined score (`mean`, `max` or
  * `prob` = 1 − (1−a)(1−b)); a box only one model found keeps its score times that model's weight.
@@ -42,8 +42,8 @@ const models = values.models.split(',');
 if (models.length !== 2) throw new Error(`--models: give two model ids, e.g. nanodet,mb3-centernet (got "${values.models}")`);
 const set = await loadDevSet(values.set);
 // One after the other: two TensorFlow.js wasm backends initialising at once in one thread fail.
-const a = await detections(models[0] ?? '', set.images, set.manifestSha256 ?? 'unknown');
-const b = await detections(models[1] ?? '', set.images, set.manifestSha256 ?? 'unknown');
+const a = await detections(models[0] ?? '', set.images);
+const b = await detections(models[1] ?? '', set.images);
 
 const alone = (found: Found[]) => score(found.map((f) => scoredImage(f, f.detections)));
 const runs: Record<string, unknown>[] = [
@@ -63,8 +63,8 @@ for (const fusion of ['mean', 'max', 'prob'] as const) {
 process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, models, images: a.length, targets: TARGETS, runs }, null, 2)}\n`);
 
 /** One model's detections on every image (full frame + tiles, no second model), cached. */
-async function detections(model: string, images: readonly EvalImage[], manifest: string): Promise<Found[]> {
-  return cachedDetections({ ...defaultEvalConfig().detector, model, secondModel: 'none' }, images, manifest, values.cache, progress);
+async function detections(model: string, images: readonly EvalImage[]): Promise<Found[]> {
+  return cachedDetections({ ...defaultEvalConfig().detector, model, secondModel: 'none' }, images, values.cache, progress);
 }
 
 function score(images: readonly ScoredImage[]): Record<string, unknown> {

@@ -170,6 +170,12 @@ export function scoreEvents(visits: readonly Visit[], events: readonly RaisedEve
   return { visits: visits.length, found: firstEvent.size, duplicates, falseEvents, latencies };
 }
 
+/** `scoreEvents` for each label alone (a video's person visits against its person events, and so on). */
+export function scoreEventsByLabel(visits: readonly Visit[], events: readonly RaisedEvent[], options: MatchOptions = DEFAULT_MATCH): Record<Label, EventScore> {
+  const of = (label: Label) => scoreEvents(visits.filter((v) => v.label === label), events.filter((e) => e.label === label), options);
+  return { person: of('person'), ebike: of('ebike') };
+}
+
 export function sumEventScores(scores: readonly EventScore[]): EventScore {
   return scores.reduce((sum, s) => ({
     visits: sum.visits + s.visits,

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR]`
+ * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR] [--fusion max|agree]`
  *
  * Where should the second model's scores sit on the first model's scale (`calibration` in its
  * manifest)? Runs the first model as the defaults run it without a second model (full frame + tiles
@@ -12,6 +12,10 @@
  * reaches the target (person 0.95, e-bike 0.90) and whose count precision there is not below the
  * first model's alone (no more false boxes in pictures that do hold the label, which events would
  * pay for); ties go to the higher (stricter) r. Prints JSON on stdout, progress on stderr.
+ *
+ * `--fusion agree` scores another way of merging (not what the detector does): a box both models
+ * found (IoU ≥ 0.45) is raised to 1 − (1 − a)(1 − b) before the suppression, since two models agreeing
+ * is stronger evidence than either's score alone.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_LABEL_RULES } from '../../agent/config/sections/detector.js';
 import { calibrate, uncalibrate } from '../../agent/edge/detection/decode.js';
 import { mergeDetections } from '../../agent/edge/detection/nms.js';
+import { iou } from '../../agent/edge/box.js';
 import type { Detection, Label } from '../../agent/edge/types.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
 import { cachedDetections, scoredImage, type Found } from './cached.js';
@@ -33,18 +38,21 @@ const { values } = parseArgs({
     set: { type: 'string', default: join(cacheHome, 'minwang', 'devset') },
     second: { type: 'string', default: defaults.secondModel },
     cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
+    fusion: { type: 'string', default: 'max' },
   },
 });
+if (values.fusion !== 'max' && values.fusion !== 'agree') throw new Error(`--fusion must be max or agree, not "${values.fusion}"`);
+/** Boxes of the two models this close are the same object found by both (`--fusion agree`). */
+const AGREE_IOU = 0.45;
 const progress = (line: string) => process.stderr.write(`second-model: ${line}\n`);
 const TARGETS: Record<Label, number> = { person: 0.95, ebike: 0.9 };
 const CANDIDATES = Array.from({ length: 17 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
 
 const set = await loadDevSet(values.set);
-const manifest = set.manifestSha256 ?? 'unknown';
-const first = await cachedDetections({ ...defaults, secondModel: 'none' }, set.images, manifest, values.cache, progress);
+const first = await cachedDetections({ ...defaults, secondModel: 'none' }, set.images, values.cache, progress);
 // The second model as the detector runs it on a still: the full frame, then its own closer look at its unsure boxes.
 const secondConfig = { ...defaults, model: values.second, secondModel: 'none', tiling: { ...defaults.tiling, grids: [] } };
-const second = await cachedDetections(secondConfig, set.images, manifest, values.cache, progress);
+const second = await cachedDetections(secondConfig, set.images, values.cache, progress);
 // Back to raw scores: the cache holds them calibrated by the manifest as it was when they were made.
 const { labels } = (await loadInstalledModel(values.second)).manifest;
 const rawSecond = new Map(second.map((f) => [f.id, f.detections.map((d) => ({ ...d, score: uncalibrate(d.score, calibrationOf(d)) }))]));
@@ -58,7 +66,7 @@ for (const label of LABELS) {
   const chosen = eligible.reduce<(typeof rows)[number] | undefined>((best, r) => (best === undefined || r.tune.presence.recall >= best.tune.presence.recall ? r : best), undefined);
   result[label] = { threshold, firstAlone: alone, chosen: chosen === undefined ? null : { calibration: [[chosen.raw, threshold]], ...chosen }, candidates: rows };
 }
-process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, fusion: values.fusion, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
 
 function calibrationOf(d: Detection) {
   return Object.values(labels).find((e) => e.class === d.class)?.calibration;
@@ -69,8 +77,18 @@ function fused(label: Label, raw: number, threshold: number): ScoredImage[] {
   const points: [number, number][] = [[raw, threshold]];
   return first.map((f: Found) => {
     const extra = (rawSecond.get(f.id) ?? []).filter((d) => d.label === label).map((d) => ({ ...d, score: calibrate(d.score, points) }));
-    return scoredImage(f, mergeDetections([...f.detections.filter((d) => d.label === label), ...extra]));
+    const own = f.detections.filter((d) => d.label === label);
+    return scoredImage(f, mergeDetections(values.fusion === 'agree' ? agreed(own, extra) : [...own, ...extra]));
   });
+}
+
+/** Each model's boxes, those the other model also found raised to 1 − (1 − a)(1 − b) (its best match there). */
+function agreed(a: readonly Detection[], b: readonly Detection[]): Detection[] {
+  const boost = (d: Detection, others: readonly Detection[]) => {
+    const match = others.reduce((best, o) => (iou(o.box, d.box) >= AGREE_IOU ? Math.max(best, o.score) : best), 0);
+    return match === 0 ? d : { ...d, score: 1 - (1 - d.score) * (1 - match) };
+  };
+  return [...a.map((d) => boost(d, b)), ...b.map((d) => boost(d, a))];
 }
 
 function halves(images: readonly ScoredImage[], label: Label, threshold: number) {

@@ -46,6 +46,12 @@ describe('dev set manifest', () => {
     expect(videos.some((v) => v.visits.length === 0 && v.persons === 0)).toBe(true);
     for (const v of videos) expect(distinctPeople(v.visits), v.id).toBe(v.persons);
   });
+
+  it('times every counted two-wheeler of a video as a visit of its own', () => {
+    for (const v of manifest.items.filter((i) => i.kind === 'video')) {
+      expect(distinctPeople(v.visits, 'two-wheeler'), v.id).toBe(v.twoWheelers);
+    }
+  });
 });
 
 describe('dev set manifest validation', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { curve, isHoldout, scoreEvents, scoreLabel, selectThreshold, type ScoredImage } from '../../../scripts/eval/scoring.js';
+import { curve, isHoldout, scoreEvents, scoreEventsByLabel, scoreLabel, selectThreshold, type ScoredImage } from '../../../scripts/eval/scoring.js';
 
 function image(id: string, persons: number | undefined, personScores: number[], ebikes = 0, ebikeScores: number[] = []): ScoredImage {
   return {
@@ -91,6 +91,17 @@ describe('eval scoring, event level', () => {
     ]);
     expect(score).toMatchObject({ visits: 3, found: 2, duplicates: 1, falseEvents: 2 });
     expect(score.latencies.sort()).toEqual([1, 2]);
+  });
+
+  it('scores each label apart: a two-wheeler event counts only against two-wheeler visits', () => {
+    const byLabel = scoreEventsByLabel(visits, [
+      { t: 12, label: 'person' },
+      { t: 52, label: 'ebike' },
+      { t: 53, label: 'ebike' }, // the same visit again: duplicate
+      { t: 12, label: 'ebike' }, // no two-wheeler there: false
+    ]);
+    expect(byLabel.person).toMatchObject({ visits: 2, found: 1, duplicates: 0, falseEvents: 0 });
+    expect(byLabel.ebike).toMatchObject({ visits: 1, found: 1, duplicates: 1, falseEvents: 1 });
   });
 
   it('accepts an event shortly after a visit ends (minHits delay), not long after', () => {
