@@ -9,11 +9,15 @@ import type { WorkerSetup } from './worker-protocol.js';
 
 /**
  * What each worker needs, from the `detector:` config. The raw score floor is the lowest threshold
- * any label of any camera uses, so per-camera filters always see every detection they might keep.
+ * any label of any camera uses, so per-camera filters always see every detection they might keep,
+ * or the closer look's `zoom.from` when that is lower, so the closer look sees every unsure box it
+ * is meant to raise (a box at 0.27 can end above a 0.40 threshold once looked at closely).
  */
 export function workerSetup(detector: DetectorConfig, cameras: readonly Partial<CameraDetectConfig>[] = [], modelsRoot = PACKAGED_MODELS_DIR): WorkerSetup {
   const filters = [cameraFilter(detector), ...cameras.map((c) => cameraFilter(detector, c))];
-  const minScore = Math.min(...filters.flatMap((f) => [f.labels.person.minScore, f.labels.ebike.minScore]));
+  const { zoom } = detector;
+  const zoomFloor = zoom.maxPerPicture > 0 && zoom.labels.length > 0 ? zoom.from : 1;
+  const minScore = Math.min(zoomFloor, ...filters.flatMap((f) => [f.labels.person.minScore, f.labels.ebike.minScore]));
   return {
     modelId: detector.model,
     modelsRoot,

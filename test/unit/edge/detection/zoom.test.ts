@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { detectorSchema } from '../../../../agent/config/sections/detector.js';
+import { DEFAULT_LABEL_RULES, detectorSchema } from '../../../../agent/config/sections/detector.js';
 import { applyZoom, rescore, zoomCandidates, zoomCrop, type ZoomOptions } from '../../../../agent/edge/detection/zoom.js';
+import { workerSetup } from '../../../../agent/edge/detection/from-config.js';
 import type { Box, Detection } from '../../../../agent/edge/types.js';
 
 const person = (score: number, box: Box = [0.4, 0.4, 0.45, 0.5]): Detection => ({ label: 'person', class: 'person', score, box });
 const options: ZoomOptions = { labels: ['person'], from: 0.25, upTo: 0.7, maxPerPicture: 2 };
 
 describe('the closer look: which boxes', () => {
+  it('reaches the workers: their score floor goes down to zoom.from, so boxes between it and the thresholds are looked at', () => {
+    const defaults = detectorSchema.parse({});
+    const lowest = Math.min(DEFAULT_LABEL_RULES.person.minScore, DEFAULT_LABEL_RULES.ebike.minScore);
+    expect(defaults.zoom.from).toBeLessThan(lowest);
+    expect(workerSetup(defaults).minScore).toBe(defaults.zoom.from);
+    // Off, it no longer lowers the floor: the lowest threshold does.
+    expect(workerSetup(detectorSchema.parse({ zoom: { maxPerPicture: 0 } })).minScore).toBe(lowest);
+    expect(workerSetup(detectorSchema.parse({ zoom: { labels: [] } })).minScore).toBe(lowest);
+  });
+
   it('takes the unsure boxes only, best first, at most maxPerPicture', () => {
     const found = [person(0.2), person(0.3), person(0.8), person(0.6), person(0.5)];
     expect(zoomCandidates(found, options).map((d) => d.score)).toEqual([0.6, 0.5]);
