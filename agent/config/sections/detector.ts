@@ -75,7 +75,7 @@ const lowLightSchema = z.strictObject({
 const zoomSchema = z.strictObject({
   labels: z.array(z.enum(LABELS)).max(LABELS.length).default(['person'])
     .describe('labels whose unsure boxes get a closer look: person (default; on the dev set it kept precision and found more people) or ebike (it lost two-wheelers there); [] turns it off'),
-  from: fraction.default(0.25).describe('on a still picture (no motion region: `minwang detect`, a whole-frame search), boxes scoring at least this...'),
+  from: fraction.default(0.3).describe('on a still picture (no motion region: `minwang detect`, a whole-frame search), boxes scoring at least this...'),
   upTo: fraction.default(0.7).describe('...and below this get a closer look: cut out again at the picture\'s own resolution and scored once more; the box\'s score becomes the mean of the two looks'),
   maxPerPicture: z.int().min(0).max(16).default(8).describe('the most boxes of one picture looked at again, best first; four share one inference; 0 turns the closer look off'),
 }).refine((z) => z.from < z.upTo, { message: 'from must be below upTo', path: ['from'] });

@@ -10,13 +10,12 @@ const options: ZoomOptions = { labels: ['person'], from: 0.25, upTo: 0.7, maxPer
 
 describe('the closer look: which boxes', () => {
   it('reaches the workers: their score floor goes down to zoom.from, so boxes between it and the thresholds are looked at', () => {
-    const defaults = detectorSchema.parse({});
     const lowest = Math.min(DEFAULT_LABEL_RULES.person.minScore, DEFAULT_LABEL_RULES.ebike.minScore);
-    expect(defaults.zoom.from).toBeLessThan(lowest);
-    expect(workerSetup(defaults).minScore).toBe(defaults.zoom.from);
+    expect(workerSetup(detectorSchema.parse({})).minScore).toBe(Math.min(lowest, detectorSchema.parse({}).zoom.from));
+    expect(workerSetup(detectorSchema.parse({ zoom: { from: 0.2 } })).minScore).toBe(0.2);
     // Off, it no longer lowers the floor: the lowest threshold does.
-    expect(workerSetup(detectorSchema.parse({ zoom: { maxPerPicture: 0 } })).minScore).toBe(lowest);
-    expect(workerSetup(detectorSchema.parse({ zoom: { labels: [] } })).minScore).toBe(lowest);
+    expect(workerSetup(detectorSchema.parse({ zoom: { from: 0.2, maxPerPicture: 0 } })).minScore).toBe(lowest);
+    expect(workerSetup(detectorSchema.parse({ zoom: { from: 0.2, labels: [] } })).minScore).toBe(lowest);
   });
 
   it('takes the unsure boxes only, best first, at most maxPerPicture', () => {
@@ -84,7 +83,7 @@ describe('the closer look: the new score', () => {
 
 describe('detector.zoom config', () => {
   it('defaults on, and refuses a band that is empty', () => {
-    expect(detectorSchema.parse({}).zoom).toEqual({ labels: ['person'], from: 0.25, upTo: 0.7, maxPerPicture: 8 });
+    expect(detectorSchema.parse({}).zoom).toEqual({ labels: ['person'], from: 0.3, upTo: 0.7, maxPerPicture: 8 });
     const bad = detectorSchema.safeParse({ zoom: { from: 0.7, upTo: 0.5 } });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.message).toMatch(/from must be below upTo/);
