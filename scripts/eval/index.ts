@@ -34,7 +34,7 @@ import { cameraFilter } from '../../agent/edge/detection/filters.js';
 import { runImages } from './images.js';
 import { evalDetector, SETTINGS } from './detectors.js';
 import { defaultEvalConfig, runVideo } from './events.js';
-import { curve, CURVE_COLUMNS, DEFAULT_THRESHOLDS, isHoldout, LABELS, scoreEvents, scoreEventsByLabel, scoreLabel, selectThreshold, sumEventScores, type EventScore } from './scoring.js';
+import { curve, CURVE_COLUMNS, DEFAULT_THRESHOLDS, isHoldout, LABELS, scoreEventsByLabel, scoreLabel, selectThreshold, sumEventScores, type EventScore } from './scoring.js';
 import { loadDebianSet, loadDevSet, type EvalSet } from './sets.js';
 
 const { values } = parseArgs({
@@ -153,20 +153,20 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
     const until = Math.min(seconds ?? Number.POSITIVE_INFINITY, video.annotatedUntil ?? Number.POSITIVE_INFINITY);
     const run = await runVideo(video.path, config, detectorConfig, detector, { maxSeconds: Number.isFinite(until) ? Math.ceil(until) : undefined, busyPlan: values['busy-plan'], noMosaic: values['no-mosaic'], noPairs: values['no-pairs'], wholeFrame: wholeFrameSearch(values['whole-frame']) });
     const visits = video.visits.filter((v) => v.start < until);
-    const score = scoreEvents(visits, run.events);
     const byLabel = scoreEventsByLabel(visits, run.events);
+    // Events of a label only ever match visits of that label, so the video's score is the labels' sum.
+    const score = sumEventScores([byLabel.person, byLabel.ebike]);
     const line = (s: EventScore) => `${s.found}/${s.visits} visits found, ${s.duplicates} duplicates, ${s.falseEvents} false`;
     progress(`${video.id}: person ${line(byLabel.person)}; e-bike ${line(byLabel.ebike)} (${run.frames} frames)`);
     perVideo.push({ id: video.id, frames: run.frames, detectedFrames: run.detectedFrames, inferences: run.inferences, packedInferences: run.packedInferences, msPerFrame: Math.round(run.detectMs / Math.max(1, run.frames)), ...score, byLabel, events: run.events });
   }
   const total = sumEventScores(perVideo);
-  const labelTotals = { person: brief(sumEventScores(perVideo.map((v) => v.byLabel.person))), ebike: brief(sumEventScores(perVideo.map((v) => v.byLabel.ebike))) };
   const frames = perVideo.reduce((s, v) => s + v.frames, 0);
   const ms = perVideo.reduce((s, v) => s + v.msPerFrame * v.frames, 0);
   const detected = perVideo.reduce((s, v) => s + v.detectedFrames, 0);
   const inferences = perVideo.reduce((s, v) => s + v.inferences, 0);
   const packed = perVideo.reduce((s, v) => s + v.packedInferences, 0);
-  const sorted = [...total.latencies].sort((a, b) => a - b);
+  const byLabel = { person: brief(sumEventScores(perVideo.map((v) => v.byLabel.person))), ebike: brief(sumEventScores(perVideo.map((v) => v.byLabel.ebike))) };
   return {
     events: {
       videos: perVideo.length,
@@ -176,18 +176,14 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
       inferencesPerDetectedFrame: Math.round((inferences / Math.max(1, detected)) * 100) / 100,
       // Cells counted as the quarter input they cost when the pool packs several cameras' frames together.
       packedInferencesPerDetectedFrame: Math.round((packed / Math.max(1, detected)) * 100) / 100,
-      visits: total.visits,
-      found: total.found,
-      duplicates: total.duplicates,
-      falseEvents: total.falseEvents,
-      latencyP50S: sorted[Math.floor(sorted.length / 2)] ?? null,
-      byLabel: labelTotals,
+      ...brief(total),
+      byLabel,
       perVideo,
     },
   };
 }
 
-/** A label's event totals, with the median latency instead of every latency. */
+/** Event totals, with the median latency instead of every latency. */
 function brief(s: EventScore) {
   const sorted = [...s.latencies].sort((a, b) => a - b);
   return { visits: s.visits, found: s.found, duplicates: s.duplicates, falseEvents: s.falseEvents, latencyP50S: sorted[Math.floor(sorted.length / 2)] ?? null };
