@@ -10,7 +10,7 @@ import type { DetectorConfig } from '../../agent/config/sections/detector.js';
 import { CameraPipeline } from '../../agent/app/camera-pipeline.js';
 import { AlertBoard } from '../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../test/fakes/memory-link.js';
-import { silentLogger } from '../../agent/core/logger.js';
+import { silentLogger, type Logger } from '../../agent/core/logger.js';
 import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import { MOSAIC_CELLS } from '../../agent/edge/detection/mosaic.js';
@@ -97,6 +97,8 @@ export interface VideoRunOptions {
   noPairs?: boolean;
   /** On the busy plan, how whole-frame searches run (default: `whenBusy.wholeFrame`). */
   wholeFrame?: WholeFrameSearch | undefined;
+  /** Where the pipeline logs (default: nowhere). */
+  logger?: Logger | undefined;
 }
 
 export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, options: VideoRunOptions = {}): Promise<VideoRun> {
@@ -120,7 +122,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined);
   const filter = cameraFilter(detectorConfig, camera.detect);
   const pipeline = new CameraPipeline({
-    config: evalConfig, ports, logger: silentLogger(), link, detector: metered,
+    config: evalConfig, ports, logger: options.logger ?? silentLogger(), link, detector: metered,
     alerts: new AlertBoard({ link, clock, logger: silentLogger() }),
     filterDetections: (_camera, found) => filterDetections(found, filter),
     sources: new Map([[camera.id, source]]),

@@ -45,6 +45,8 @@ export const faultsSchema = z.strictObject({
 });
 
 const STILL_SCORE = { person: 0.6, ebike: 0.5 };
+/** Measured on the dev videos: see docs/cameras.md. */
+const LOOK_ALIKE = 0.3;
 
 export const eventsSchema = z.strictObject({
   minHits: z.number().int().min(1).max(20).default(2)
@@ -70,9 +72,11 @@ export const eventsSchema = z.strictObject({
     .describe('flood guard: most new objects per minute this camera records; beyond it objects are counted, not published, and one `event_flood` health alert says how many'),
   iou: z.number().min(0.01).max(1).default(0.3)
     .describe('box overlap (IoU) for a detection to continue a tracked object'),
+  lookAlike: z.number().min(0).max(1).default(LOOK_ALIKE)
+    .describe('how alike in colour (0-1, upper and lower half of the box) a detection must look to continue an object the detector missed on the frame before; a less alike one is a new object (someone walking in where another walked out); 0 turns the check off'),
 }).default({
   minHits: 2, minMove: 0.4, stillScore: STILL_SCORE, endAfter: 5000, updateEvery: 5000, minScoreGain: 0.05, thumbnailAfter: 3000,
-  cooldown: 30_000, floodPerMinute: 120, iou: 0.3,
+  cooldown: 30_000, floodPerMinute: 120, iou: 0.3, lookAlike: LOOK_ALIKE,
 });
 
 const CRON_FIELDS = 5;

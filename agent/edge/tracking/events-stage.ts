@@ -15,7 +15,8 @@ import { expand } from '../box.js';
 import { ArmingSchedule, RateCap } from './arming.js';
 import { judge, type ConfidenceRules } from './confidence.js';
 import { FloodGuard } from './flood.js';
-import { ObjectTracker, type Track } from './object-tracker.js';
+import { ObjectTracker, type Pairing, type Track } from './object-tracker.js';
+import { appearanceIn, pictureOf, similarity, type Appearance, type Picture } from './appearance.js';
 import { makeFrame, makeThumbnail } from './thumbnail.js';
 import { definedProps } from '../../core/defined-props.js';
 
@@ -74,6 +75,10 @@ interface CameraEvents {
   states: Map<string, EventState>;
   /** When the last alerting `new` of each label was sent: the cooldown runs from there. */
   lastAlert: Map<Label, number>;
+  /** The last frame the detector looked at on this camera. */
+  lastObservedMono: number;
+  /** What each track looked like on its `lastFrame` (worked out only when needed). */
+  looks: WeakMap<Track, { frame: Frame; look: Appearance }>;
 }
 
 export interface EventsSummary {
@@ -86,6 +91,8 @@ export interface EventsSummary {
   activeTracks: number;
   /** Times an open event's object was not looked for on a frame because nothing changed over it. */
   stillSkips: number;
+  /** Times a detection near an object missed on the frame before looked too different to continue it (it was matched elsewhere or became a new object). */
+  lookedDifferent: number;
 }
 
 /**
@@ -107,7 +114,7 @@ export class EventsStage implements Module {
   readonly name = 'events';
   private readonly cameras = new Map<string, CameraEvents>();
   private readonly rateCap: RateCap;
-  private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 }, stillSkips: 0 };
+  private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 }, stillSkips: 0, lookedDifferent: 0 };
   private timer: TimerHandle | undefined;
   private readonly sweeps = new Set<Promise<void>>();
   /** `end`s waiting for their clip. */
@@ -179,12 +186,72 @@ export class EventsStage implements Module {
     const c = this.cameras.get(frame.camera);
     if (c === undefined || this.stopped) return;
     const zonesOf = (box: Box) => this.options.zonesOf?.(c.camera.id, box) ?? [];
-    for (const { track } of c.tracker.observe(frame, detections, zonesOf)) {
+    const refused = await this.lookedDifferent(c, frame, detections);
+    const updates = c.tracker.observe(frame, detections, zonesOf, (p) => refused.has(pairKey(p)));
+    c.lastObservedMono = frame.mono;
+    for (const { track } of updates) {
       const state = c.states.get(track.id) ?? this.tentative(c, track);
       if (state.status === 'tentative') await this.maybeOpen(c, track, state);
       else if (state.status === 'open') await this.maybeUpdate(c, track, state);
     }
     await this.sweepCamera(c);
+  }
+
+  /**
+   * The pairings to refuse on this frame: an object the detector missed on the frame before (gone
+   * behind something, or gone out of view) may be continued by a detection near it only if that
+   * detection looks like it (`events.lookAlike`). So a person who walks in where the last one
+   * walked out a moment ago gets their own event, while one hidden for a moment keeps theirs.
+   * Objects seen on the frame before are matched by place alone, as before: no picture is decoded
+   * for them. A picture that cannot be read refuses nothing.
+   */
+  private async lookedDifferent(c: CameraEvents, frame: Frame, detections: readonly Detection[]): Promise<Set<string>> {
+    const refused = new Set<string>();
+    const min = c.camera.events.lookAlike;
+    if (min <= 0) return refused;
+    const checks = c.tracker.pairings(detections).filter((p) => p.track.lastSeenMono < c.lastObservedMono);
+    // Each frame involved is decoded once, small: this one and the frames the missed objects were last found on.
+    const pictures = new Map<Frame, Promise<Picture>>();
+    const picture = (f: Frame): Promise<Picture> => {
+      const known = pictures.get(f);
+      if (known !== undefined) return known;
+      const decoding = pictureOf(f.jpeg);
+      pictures.set(f, decoding);
+      return decoding;
+    };
+    const found = new Map<number, Appearance>();
+    for (const pairing of checks) {
+      const detection = detections[pairing.index];
+      if (detection === undefined) continue;
+      try {
+        const then = await this.lookOf(c, pairing.track, picture);
+        const now = found.get(pairing.index) ?? appearanceIn(await picture(frame), detection.box);
+        found.set(pairing.index, now);
+        const alike = similarity(then, now);
+        const different = alike < min;
+        if (different) {
+          refused.add(pairKey(pairing));
+          this.counts.lookedDifferent++;
+        }
+        this.options.logger.debug({
+          camera: c.camera.id, id: pairing.track.id, label: detection.label, alike: round3(alike), different,
+          missedMs: frame.mono - pairing.track.lastSeenMono,
+          // Where both were, for looking at the pair again (scripts/eval/look-alike.ts).
+          box: detection.box.map(round3), mono: frame.mono, lastBox: pairing.track.box.map(round3), lastMono: pairing.track.lastFrame.mono,
+        }, 'object missed on the last frame compared with a detection near it');
+      } catch (err) {
+        this.options.logger.warn({ err, camera: c.camera.id, id: pairing.track.id }, 'could not compare an object\'s look; matched by place');
+      }
+    }
+    return refused;
+  }
+
+  private async lookOf(c: CameraEvents, track: Track, picture: (frame: Frame) => Promise<Picture>): Promise<Appearance> {
+    const known = c.looks.get(track);
+    if (known?.frame === track.lastFrame) return known.look;
+    const look = appearanceIn(await picture(track.lastFrame), track.box);
+    c.looks.set(track, { frame: track.lastFrame, look });
+    return look;
   }
 
   /** Ends what timed out and sends thumbnails that are due, on every camera. */
@@ -215,6 +282,8 @@ export class EventsStage implements Module {
       confidence: { minScore: camera.minScore ?? defaults, stillScore: camera.events.stillScore, minMove: camera.events.minMove },
       states,
       lastAlert: new Map(),
+      lastObservedMono: Number.NEGATIVE_INFINITY,
+      looks: new WeakMap(),
     };
   }
 
@@ -373,6 +442,10 @@ export class EventsStage implements Module {
 
 function defaultEventId(camera: string, now: Date): string {
   return `${camera}-${now.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+function pairKey(p: Pairing): string {
+  return `${p.track.id} ${p.index}`;
 }
 
 function round3(v: number): number {

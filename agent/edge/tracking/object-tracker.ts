@@ -20,6 +20,8 @@ export interface Track {
   maxMove: number;
   /** Its latest scores, oldest first (at most `SCORE_HISTORY`): the track's confidence is taken from them, not one frame. */
   scores: number[];
+  /** The frame the detector last found it on (its box there is `box`): what it looked like last. */
+  lastFrame: Frame;
   /** The frame where the object scored best, and its box there: the thumbnail's source. */
   best: { frame: Frame; box: Box; score: number };
 }
@@ -34,6 +36,12 @@ export interface TrackerOptions {
   /** Whether a detection that does not overlap may continue this track (default: always). */
   mayJump?: (track: Track) => boolean;
   newId: () => string;
+}
+
+/** A detection that would continue a track (`index` into the frame's detections). */
+export interface Pairing {
+  track: Track;
+  index: number;
 }
 
 export interface TrackUpdate {
@@ -56,8 +64,12 @@ export class ObjectTracker {
     return [...this.tracks.values()];
   }
 
-  observe(frame: Frame, detections: readonly Detection[], zonesOf: (box: Box) => string[]): TrackUpdate[] {
-    const pairs = this.candidatePairs(detections);
+  /**
+   * `refused` names pairings (from `pairings`) that must not happen: the detection is then matched
+   * to another track or starts its own.
+   */
+  observe(frame: Frame, detections: readonly Detection[], zonesOf: (box: Box) => string[], refused?: (pairing: Pairing) => boolean): TrackUpdate[] {
+    const pairs = this.pairings(detections).filter((pair) => refused?.(pair) !== true);
     const usedTracks = new Set<string>();
     const usedDetections = new Set<number>();
     const updates: TrackUpdate[] = [];
@@ -91,7 +103,8 @@ export class ObjectTracker {
     return ended;
   }
 
-  private candidatePairs(detections: readonly Detection[]): { track: Track; index: number }[] {
+  /** Every detection that could continue each track, best first (before the best pairs are chosen). */
+  pairings(detections: readonly Detection[]): Pairing[] {
     const maxDistance = this.options.maxDistance ?? 1;
     const pairs: { track: Track; index: number; cost: number }[] = [];
     for (const track of this.tracks.values()) {
@@ -116,6 +129,7 @@ export class ObjectTracker {
     track.lastDetectedMono = frame.mono;
     track.lastSeenMono = frame.mono;
     track.lastSeenAt = frame.capturedAt;
+    track.lastFrame = frame;
     track.zones = zonesOf(d.box);
     track.maxMove = Math.max(track.maxMove, relativeDistance(track.firstBox, d.box));
     track.scores.push(d.score);
@@ -140,6 +154,7 @@ export class ObjectTracker {
       firstBox: d.box,
       maxMove: 0,
       scores: [d.score],
+      lastFrame: frame,
       best: { frame, box: d.box, score: d.score },
     };
     this.tracks.set(track.id, track);
