@@ -80,6 +80,8 @@ station.on('message', (topic, payload) => {
     thumbnails.set(thumb[1] ?? '', payload);
     return;
   }
+  // Alerting events' whole frames and clips have topics of their own under the event: not events.
+  if (topic !== `minwang/${HOST}/events`) return;
   const e = JSON.parse(payload.toString()) as Record<string, unknown>;
   const id = String(e['id']);
   const seen = events.get(id) ?? { id, label: String(e['label']), newScore: 0, bestScore: 0, delayS: 0, alert: undefined, quiet: undefined, reason: undefined, thumbnail: undefined };
