@@ -7,6 +7,7 @@
  * latency p50/p95, inferences/s, detector worker utilisation, the main thread's event-loop delay,
  * and the CPU this process used. Beside it: the single-worker, no-contention inference rate (one
  * worker, nothing else running in this process) and the idle-camera cost.
+ * `BENCH_CAPACITY_CAMERA` adds keys to every camera (e.g. `events: { lookAlike: 0 }`).
  *
  * The machine may be shared: `cpu.processCoresUsed` is this process's own CPU time (every thread)
  * over wall time, and `machineBusyPercent` is the whole machine (other work included). On a quiet
@@ -60,6 +61,9 @@ const PLAN_CONFIG: Record<Plan, string> = {
 };
 /** More `detector:` keys for every plan, as flow YAML, e.g. `model: yolov5s, tiling: { grids: [] }`. */
 const DETECTOR_EXTRA = process.env['BENCH_CAPACITY_DETECTOR'] ?? '';
+/** More keys for every camera (YAML flow, e.g. `events: { lookAlike: 0 }`), the per-frame breakdown's included. */
+const CAMERA_EXTRA = process.env['BENCH_CAPACITY_CAMERA'] ?? '';
+const cameraExtra = CAMERA_EXTRA === '' ? '' : `, ${CAMERA_EXTRA}`;
 const PLANS = parsePlans(process.env['BENCH_CAPACITY_PLANS'] ?? 'normal,merge,default');
 const RUN_S = Number(process.env['BENCH_CAPACITY_SECONDS'] ?? 60);
 const WARMUP_S = Number(process.env['BENCH_CAPACITY_WARMUP_SECONDS'] ?? 10);
@@ -104,7 +108,7 @@ export async function run(): Promise<Record<string, unknown>> {
  * cost even when other processes share the machine; wall time is given beside it.
  */
 async function perFrameBreakdown(frames: Buffer[]): Promise<Record<string, unknown>> {
-  const config = parseConfigText('host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: /tmp }\ncameras:\n  - { id: c0, snapshot: { url: "http://127.0.0.1:1/" } }\n', 'bench.yaml');
+  const config = parseConfigText(`host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: /tmp }\ncameras:\n  - { id: c0, snapshot: { url: "http://127.0.0.1:1/" }${cameraExtra} }\n`, 'bench.yaml');
   const camera = config.cameras[0] as (typeof config.cameras)[number];
   const ports = realHostPorts();
   const link = new MemoryStationLink();
@@ -232,7 +236,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
   const port = await sim.start();
   const dir = await mkdtemp(join(tmpdir(), 'minwang-bench-'));
   const cameras = Array.from({ length: n }, (_, i) =>
-    `  - { id: c${i}, snapshot: { url: '${sim.url(port, `c${i}`)}', username: admin, password: pw }, interval: 1s }`).join('\n');
+    `  - { id: c${i}, snapshot: { url: '${sim.url(port, `c${i}`)}', username: admin, password: pw }, interval: 1s${cameraExtra} }`).join('\n');
   const detector = `detector: { ${[PLAN_CONFIG[plan], DETECTOR_EXTRA].filter((k) => k !== '').join(', ')} }\n`;
   const config = parseConfigText(`host: { id: bench }\nmqtt: { url: mqtt://127.0.0.1:1 }\nstorage: { dataDir: ${dir} }\n${detector}cameras:\n${cameras}\n`, 'bench.yaml');
   let pipeline: CameraPipeline | undefined;

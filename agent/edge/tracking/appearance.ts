@@ -31,8 +31,8 @@ export interface Picture {
   height: number;
 }
 
-/** Colour make-up needs no detail: a 1080p frame is decoded at an eighth of its pixels (JPEG shrink-on-load). */
-export const PICTURE_WIDTH = 640;
+/** Colour make-up needs no detail: a frame is read at most 640 px wide (libvips shrinks a JPEG while decoding it). */
+const PICTURE_WIDTH = 640;
 
 export async function pictureOf(jpeg: Buffer): Promise<Picture> {
   const { data, info } = await sharp(jpeg, SHARP_INPUT)
