@@ -1,19 +1,11 @@
 import sharp from 'sharp';
-import { AgentError, errorMessage } from '../../core/errors.js';
 import type { ModelInput } from '../../models/manifest.js';
-import { assertPixelLimit, SHARP_INPUT } from '../imaging/pixel-limit.js';
+import type { RgbImage } from '../imaging/rgb.js';
 import type { Crop } from './crops.js';
 import type { CropScale } from './decode.js';
 import type { Cell } from './mosaic.js';
 
 /** Pictures to model inputs: decode, crop and resize, mosaic composition, and the input values. */
-
-/** A decoded image: packed RGB bytes. */
-export interface RgbImage {
-  data: Buffer;
-  width: number;
-  height: number;
-}
 
 /**
  * Packed RGB bytes → the model's input values: scaled to its range, minus its mean, over its std,
@@ -36,18 +28,6 @@ export function toInputValues(pixels: Buffer, input: ModelInput): Float32Array {
     }
   }
   return values;
-}
-
-/** Decodes JPEG/PNG/... into RGB, honouring EXIF orientation. */
-export async function decodeImage(image: Buffer): Promise<RgbImage> {
-  assertPixelLimit(image);
-  try {
-    const { data, info } = await sharp(image, { ...SHARP_INPUT, failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    return { data, width: info.width, height: info.height };
-  } catch (err) {
-    throw new AgentError('detector.image_unreadable', `not a readable image: ${errorMessage(err)}`, { cause: err });
-  }
 }
 
 /** One crop resized into a `width`×`height` input (black bars where `contain` leaves room), and its scale. */

@@ -12,7 +12,8 @@ import { decodeYolo } from './yolo.js';
 import { loadGraphModel } from './graph-model.js';
 import { LOW_LIGHT_OFF, lowLightViews, type LowLightOptions } from './low-light.js';
 import { mergeDetections } from './nms.js';
-import { composeMosaic, cropToInput, decodeImage, toInputValues, type RgbImage } from './pixels.js';
+import { composeMosaic, cropToInput, toInputValues } from './pixels.js';
+import { decodeImage, type RgbImage } from '../imaging/rgb.js';
 import { applyZoom, rescore, ZOOM_OFF, zoomCandidates, zoomCrop, type ZoomOptions } from './zoom.js';
 
 export interface TfDetectorOptions {

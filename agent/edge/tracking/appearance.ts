@@ -1,5 +1,4 @@
-import sharp from 'sharp';
-import { SHARP_INPUT } from '../imaging/pixel-limit.js';
+import { decodeImage, type RgbImage } from '../imaging/rgb.js';
 import type { Box } from '../types.js';
 
 /**
@@ -24,33 +23,16 @@ const GREYS = 3;
 const HUES = 8;
 export const BINS = 1 + GREYS + HUES * 2;
 
-/** A frame decoded small enough to read many boxes from cheaply: RGB, at most `PICTURE_WIDTH` wide. */
-export interface Picture {
-  data: Buffer;
-  width: number;
-  height: number;
-}
-
 /** Colour make-up needs no detail: a frame is read at most 640 px wide (libvips shrinks a JPEG while decoding it). */
 const PICTURE_WIDTH = 640;
 
-export async function pictureOf(jpeg: Buffer): Promise<Picture> {
-  const { data, info } = await sharp(jpeg, SHARP_INPUT)
-    .resize({ width: PICTURE_WIDTH, withoutEnlargement: true })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
-}
-
-/** The appearance of the object in `box` (normalised 0-1) on a JPEG frame. */
-export async function appearanceOf(jpeg: Buffer, box: Box): Promise<Appearance> {
-  return appearanceIn(await pictureOf(jpeg), box);
+/** A frame decoded small enough to read many boxes from cheaply, in the detector's orientation (EXIF applied). */
+export function pictureOf(jpeg: Buffer): Promise<RgbImage> {
+  return decodeImage(jpeg, PICTURE_WIDTH);
 }
 
 /** The appearance of the object in `box` (normalised 0-1) on a decoded picture. */
-export function appearanceIn(picture: Picture, box: Box): Appearance {
+export function appearanceIn(picture: RgbImage, box: Box): Appearance {
   const { width, height } = picture;
   const w = box[2] - box[0];
   const h = box[3] - box[1];
@@ -64,7 +46,7 @@ export function appearanceIn(picture: Picture, box: Box): Appearance {
 }
 
 /** The region averaged into `SAMPLE_W` × `SAMPLE_H` cells, row by row (a cell smaller than a pixel takes the pixel under it). */
-function sampleGrid(picture: Picture, x0: number, y0: number, x1: number, y1: number): Uint8Array {
+function sampleGrid(picture: RgbImage, x0: number, y0: number, x1: number, y1: number): Uint8Array {
   const out = new Uint8Array(SAMPLE_W * SAMPLE_H * 3);
   const cellW = (x1 - x0) / SAMPLE_W;
   const cellH = (y1 - y0) / SAMPLE_H;

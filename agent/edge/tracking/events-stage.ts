@@ -16,7 +16,8 @@ import { ArmingSchedule, RateCap } from './arming.js';
 import { judge, type ConfidenceRules } from './confidence.js';
 import { FloodGuard } from './flood.js';
 import { ObjectTracker, type Pairing, type Track } from './object-tracker.js';
-import { appearanceIn, pictureOf, similarity, type Appearance, type Picture } from './appearance.js';
+import { appearanceIn, pictureOf, similarity, type Appearance } from './appearance.js';
+import type { RgbImage } from '../imaging/rgb.js';
 import { makeFrame, makeThumbnail } from './thumbnail.js';
 import { definedProps } from '../../core/defined-props.js';
 
@@ -211,8 +212,8 @@ export class EventsStage implements Module {
     if (min <= 0) return refused;
     const checks = c.tracker.pairings(detections).filter((p) => p.track.lastSeenMono < c.lastObservedMono);
     // Each frame involved is decoded once, small: this one and the frames the missed objects were last found on.
-    const pictures = new Map<Frame, Promise<Picture>>();
-    const picture = (f: Frame): Promise<Picture> => {
+    const pictures = new Map<Frame, Promise<RgbImage>>();
+    const picture = (f: Frame): Promise<RgbImage> => {
       const known = pictures.get(f);
       if (known !== undefined) return known;
       const decoding = pictureOf(f.jpeg);
@@ -246,7 +247,7 @@ export class EventsStage implements Module {
     return refused;
   }
 
-  private async lookOf(c: CameraEvents, track: Track, picture: (frame: Frame) => Promise<Picture>): Promise<Appearance> {
+  private async lookOf(c: CameraEvents, track: Track, picture: (frame: Frame) => Promise<RgbImage>): Promise<Appearance> {
     const known = c.looks.get(track);
     if (known?.frame === track.lastFrame) return known.look;
     const look = appearanceIn(await picture(track.lastFrame), track.box);

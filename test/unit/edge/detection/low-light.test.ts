@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { detectorSchema } from '../../../../agent/config/sections/detector.js';
 import { enhanceLowLight, gammaLut, isLowLight, lowLightViews, meanLuma, type LowLightOptions, type RgbPixels } from '../../../../agent/edge/detection/low-light.js';
-import { decodeImage } from '../../../../agent/edge/detection/pixels.js';
+import { decodeImage } from '../../../../agent/edge/imaging/rgb.js';
 import { footage } from '../../../helpers/footage.js';
 
 const GAMMA: LowLightOptions = { method: 'gamma', belowLuma: 60, gamma: 2, secondLook: false };

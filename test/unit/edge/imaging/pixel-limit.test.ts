@@ -6,7 +6,7 @@ import { faultsSchema } from '../../../../agent/config/sections/camera-pipeline.
 import { AlertBoard } from '../../../../agent/host/health/alerts.js';
 import { MemoryStationLink } from '../../../fakes/memory-link.js';
 import { silentLogger } from '../../../../agent/core/logger.js';
-import { decodeImage } from '../../../../agent/edge/detection/pixels.js';
+import { decodeImage } from '../../../../agent/edge/imaging/rgb.js';
 import { decodeGrey } from '../../../../agent/edge/imaging/grey.js';
 import { burnPrivacyMasks } from '../../../../agent/edge/imaging/privacy.js';
 import type { Frame, FrameSource } from '../../../../agent/edge/types.js';

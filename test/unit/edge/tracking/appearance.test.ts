@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { appearanceOf, BINS, colourBin, similarity } from '../../../../agent/edge/tracking/appearance.js';
+import { appearanceIn, BINS, colourBin, pictureOf, similarity } from '../../../../agent/edge/tracking/appearance.js';
 
 /** A 200×400 picture of a "person": `top` colour above the middle, `bottom` below, on a grey ground. */
 async function figure(top: string, bottom: string): Promise<Buffer> {
@@ -12,6 +12,10 @@ async function figure(top: string, bottom: string): Promise<Buffer> {
 }
 
 const BOX = [0.3, 0.125, 0.7, 0.875] as [number, number, number, number];
+
+async function appearanceOf(jpeg: Buffer, box: [number, number, number, number]) {
+  return appearanceIn(await pictureOf(jpeg), box);
+}
 
 describe('appearance', () => {
   it('bins dark pixels as black, weakly coloured ones as grey by brightness, the rest by hue', () => {
