@@ -23,6 +23,7 @@ import { demoClip } from '../agent/field/demo/footage.js';
 import { realProcesses } from '../agent/ports/process.js';
 import { decodeVideoFrames } from '../agent/field/sim/footage-frames.js';
 import { HttpCameraSim } from '../agent/field/sim/http-camera-sim.js';
+import { topic } from '../agent/link/contract/topics.js';
 
 const HOST = 'vtest-host';
 const LOGIN = { username: 'admin', password: 'vtest-camera-pw' };
@@ -68,20 +69,20 @@ await writeFile(config, [
 const events = new Map<string, SeenEvent>();
 const thumbnails = new Map<string, Buffer>();
 const station = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
-await station.subscribeAsync([`minwang/${HOST}/events/#`, `minwang/${HOST}/heartbeat`], { qos: 1 });
+await station.subscribeAsync([`${topic.events(HOST)}/#`, topic.heartbeat(HOST)], { qos: 1 });
 let heartbeat: Record<string, unknown> = {};
-station.on('message', (topic, payload) => {
-  if (topic.endsWith('/heartbeat')) {
+station.on('message', (name, payload) => {
+  if (name === topic.heartbeat(HOST)) {
     heartbeat = JSON.parse(payload.toString()) as Record<string, unknown>;
     return;
   }
-  const thumb = /\/events\/([^/]+)\/thumbnail$/.exec(topic);
+  const thumb = /\/events\/([^/]+)\/thumbnail$/.exec(name);
   if (thumb !== null) {
     thumbnails.set(thumb[1] ?? '', payload);
     return;
   }
   // Alerting events' whole frames and clips have topics of their own under the event: not events.
-  if (topic !== `minwang/${HOST}/events`) return;
+  if (name !== topic.events(HOST)) return;
   const e = JSON.parse(payload.toString()) as Record<string, unknown>;
   const id = String(e['id']);
   const seen = events.get(id) ?? { id, label: String(e['label']), newScore: 0, bestScore: 0, delayS: 0, alert: undefined, quiet: undefined, reason: undefined, thumbnail: undefined };

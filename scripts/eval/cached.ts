@@ -49,6 +49,19 @@ export async function cachedDetections(
   return out;
 }
 
+/**
+ * Both models as the detector runs them on a still picture, cached: the first as the defaults run it
+ * without a second model (full frame + tiles + the closer look), the second on the full frame alone
+ * (then its own closer look at its unsure boxes).
+ */
+export async function stillDetections(
+  defaults: DetectorConfig, second: string, images: readonly EvalImage[], cacheDir: string, progress: (line: string) => void,
+): Promise<{ first: Found[]; second: Found[] }> {
+  const first = await cachedDetections({ ...defaults, secondModel: 'none' }, images, cacheDir, progress);
+  const secondConfig = { ...defaults, model: second, secondModel: 'none', tiling: { ...defaults.tiling, grids: [] } };
+  return { first, second: await cachedDetections(secondConfig, images, cacheDir, progress) };
+}
+
 /** A found image as scored: its detections' scores per label. */
 export function scoredImage(found: Found, detections: readonly Detection[]): ScoredImage {
   const scores = (label: Detection['label']) => detections.filter((d) => d.label === label).map((d) => d.score);

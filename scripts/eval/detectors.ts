@@ -35,9 +35,9 @@ export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
   'zoom-wide': (d) => ({ ...d, zoom: { ...d.zoom, from: 0.15, maxPerPicture: 16 } }),
   // The thresholds before they were chosen by presence (person 0.45, e-bike 0.33).
   'before-presence': (d) => ({ ...d, labels: { ...d.labels, person: { ...d.labels.person, minScore: 0.45 }, ebike: { ...d.labels.ebike, minScore: 0.33 } } }),
-  // The defaults before the closer look: no zoom, person threshold 0.50 (e-bike 0.33, as then).
   // The closer look from 0.25, as the eval ran it until 1 December 2026 (the agent's score floor kept its own at 0.30).
   'zoom-from-025': (d) => ({ ...d, zoom: { ...d.zoom, from: 0.25 } }),
+  // The defaults before the closer look: no zoom, person threshold 0.50 (e-bike 0.33, as then).
   'before-zoom': (d) => ({ ...d, zoom: { ...d.zoom, maxPerPicture: 0 }, labels: { ...d.labels, person: { ...d.labels.person, minScore: 0.5 }, ebike: { ...d.labels.ebike, minScore: 0.33 } } }),
 };
 

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_LABEL_RULES } from '../../agent/config/sections/detector.js';
 import { mergeDetections } from '../../agent/edge/detection/nms.js';
 import type { Detection } from '../../agent/edge/types.js';
-import { cachedDetections, type Found } from './cached.js';
+import { stillDetections, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout } from './scoring.js';
 import { loadDevSet } from './sets.js';
@@ -31,9 +31,9 @@ const { values } = parseArgs({
 });
 const progress = (line: string) => process.stderr.write(`rider: ${line}\n`);
 const set = await loadDevSet(values.set);
-const first = await cachedDetections({ ...defaults, secondModel: 'none' }, set.images, values.cache, progress);
-const secondConfig = { ...defaults, model: defaults.secondModel, secondModel: 'none', tiling: { ...defaults.tiling, grids: [] } };
-const second = new Map((await cachedDetections(secondConfig, set.images, values.cache, progress)).map((f) => [f.id, f.detections]));
+const still = await stillDetections(defaults, defaults.secondModel, set.images, values.cache, progress);
+const first = still.first;
+const second = new Map(still.second.map((f) => [f.id, f.detections]));
 const PERSON = DEFAULT_LABEL_RULES.person.minScore;
 
 interface Rule { bike: number; rider: number; above: number }

@@ -26,7 +26,7 @@ import { mergeDetections } from '../../agent/edge/detection/nms.js';
 import { iou } from '../../agent/edge/box.js';
 import type { Detection, Label } from '../../agent/edge/types.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
-import { cachedDetections, scoredImage, type Found } from './cached.js';
+import { scoredImage, stillDetections, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout, LABELS, scoreLabel, type ScoredImage, type Tally } from './scoring.js';
 import { loadDevSet } from './sets.js';
@@ -49,10 +49,7 @@ const TARGETS: Record<Label, number> = { person: 0.95, ebike: 0.9 };
 const CANDIDATES = Array.from({ length: 17 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
 
 const set = await loadDevSet(values.set);
-const first = await cachedDetections({ ...defaults, secondModel: 'none' }, set.images, values.cache, progress);
-// The second model as the detector runs it on a still: the full frame, then its own closer look at its unsure boxes.
-const secondConfig = { ...defaults, model: values.second, secondModel: 'none', tiling: { ...defaults.tiling, grids: [] } };
-const second = await cachedDetections(secondConfig, set.images, values.cache, progress);
+const { first, second } = await stillDetections(defaults, values.second, set.images, values.cache, progress);
 // Back to raw scores: the cache holds them calibrated by the manifest as it was when they were made.
 const { labels } = (await loadInstalledModel(values.second)).manifest;
 const rawSecond = new Map(second.map((f) => [f.id, f.detections.map((d) => ({ ...d, score: uncalibrate(d.score, calibrationOf(d)) }))]));
