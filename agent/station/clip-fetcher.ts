@@ -71,6 +71,8 @@ export class ClipFetcher implements Module {
   private readonly pushed = new Map<string, { at: number; sha256: string; chunks: Map<number, Buffer> }>();
   private pushWaiter: (() => void) | undefined;
   private stopped = false;
+  /** Aborted by `stop`: wakes a transfer sleeping between tries or waiting for a push, so stopping never waits out a backoff (up to 30 s). */
+  private stopping = new AbortController();
 
   private readonly chunkBytes: number;
 
@@ -84,6 +86,7 @@ export class ClipFetcher implements Module {
   /** Connects, and resumes the fetches a previous run left unfinished. */
   async start(): Promise<void> {
     this.stopped = false;
+    this.stopping = new AbortController();
     const client = this.deps.connect(this.deps.broker.url, brokerClientOptions(this.deps.broker, 'minwang-clips'));
     this.client = client;
     client.on('message', (t, payload) => {
@@ -97,6 +100,7 @@ export class ClipFetcher implements Module {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const resolve of this.waiting.values()) resolve(Buffer.alloc(0));
     await this.queue.catch(() => undefined);
     await this.client?.endAsync(true);
@@ -142,7 +146,7 @@ export class ClipFetcher implements Module {
       const answer = (await this.takePushed(key, offset, want.clip, expectPush)) ?? await this.ask(want, offset);
       if (answer === 'again') {
         if (++tries > MAX_TRIES) throw new Error(`no answer from ${want.host} for the clip of ${want.event}; it stays resumable`);
-        await this.deps.clock.sleep(Math.min(RETRY_MS.max, RETRY_MS.min * 2 ** Math.min(tries, 6)));
+        await this.deps.clock.sleep(Math.min(RETRY_MS.max, RETRY_MS.min * 2 ** Math.min(tries, 6)), this.stopping.signal).catch(() => undefined);
         continue;
       }
       tries = 0;
@@ -164,11 +168,11 @@ export class ClipFetcher implements Module {
   /** One chunk from `offset`: its verified bytes, or `again` (no answer in time, busy, a chunk that fails its check). */
   private async ask(want: Want, offset: number): Promise<Buffer | 'again'> {
     const client = this.client;
-    if (client === undefined || !client.connected) return 'again';
+    if (client === undefined || !client.connected || this.stopped) return 'again';
     const id = `clip-${randomBytes(8).toString('hex')}`;
     const answered = new Promise<Buffer>((resolve) => this.waiting.set(id, resolve));
     const timeout = new AbortController();
-    const timer = this.deps.clock.sleep(this.deps.answerTimeoutMs ?? 30_000, timeout.signal).then(() => Buffer.alloc(0), () => Buffer.alloc(0));
+    const timer = this.deps.clock.sleep(this.deps.answerTimeoutMs ?? 30_000, AbortSignal.any([timeout.signal, this.stopping.signal])).then(() => Buffer.alloc(0), () => Buffer.alloc(0));
     const request = { id, event: want.event, offset, chunkBytes: this.chunkBytes };
     client.publish(topic.command(want.host, 'events/clip'), JSON.stringify(request), { qos: 1 });
     const payload = await Promise.race([answered, timer]);
@@ -216,7 +220,7 @@ export class ClipFetcher implements Module {
       await new Promise<void>((resolve) => {
         const woken = new AbortController();
         this.pushWaiter = () => woken.abort();
-        void this.deps.clock.sleep(wait, woken.signal).catch(() => undefined).then(() => {
+        void this.deps.clock.sleep(wait, AbortSignal.any([woken.signal, this.stopping.signal])).catch(() => undefined).then(() => {
           this.pushWaiter = undefined;
           resolve();
         });
