@@ -52,13 +52,14 @@ export async function cachedDetections(
 /**
  * Both models as the detector runs them on a still picture, cached: the first as the defaults run it
  * without a second model (full frame + tiles + the closer look), the second on the full frame alone
- * (then its own closer look at its unsure boxes).
+ * (then its own closer look at its unsure boxes), or with `secondGrids` also on those tile grids.
  */
 export async function stillDetections(
   defaults: DetectorConfig, second: string, images: readonly EvalImage[], cacheDir: string, progress: (line: string) => void,
+  secondGrids: number[] = [],
 ): Promise<{ first: Found[]; second: Found[] }> {
   const first = await cachedDetections({ ...defaults, secondModel: 'none' }, images, cacheDir, progress);
-  const secondConfig = { ...defaults, model: second, secondModel: 'none', tiling: { ...defaults.tiling, grids: [] } };
+  const secondConfig = { ...defaults, model: second, secondModel: 'none', tiling: { ...defaults.tiling, grids: secondGrids } };
   return { first, second: await cachedDetections(secondConfig, images, cacheDir, progress) };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR] [--fusion max|agree]`
+ * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR] [--fusion max|agree] [--second-grids N,...]`
  *
  * Where should the second model's scores sit on the first model's scale (`calibration` in its
  * manifest)? Runs the first model as the defaults run it without a second model (full frame + tiles
@@ -16,6 +16,9 @@
  * `--fusion agree` scores another way of merging (not what the detector does): a box both models
  * found (IoU ≥ 0.45) is raised to 1 − (1 − a)(1 − b) before the suppression, since two models agreeing
  * is stronger evidence than either's score alone.
+ *
+ * `--second-grids 2` runs the second model on the 2×2 tiles too, as the first model runs (not what the
+ * detector does: it runs the second model on the full frame alone), to see what its tiles would add.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -39,8 +42,11 @@ const { values } = parseArgs({
     second: { type: 'string', default: defaults.secondModel },
     cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
     fusion: { type: 'string', default: 'max' },
+    'second-grids': { type: 'string', default: '' },
   },
 });
+const secondGrids = values['second-grids'].split(',').filter((g) => g !== '').map(Number);
+if (secondGrids.some((g) => !Number.isInteger(g) || g < 2 || g > 4)) throw new Error(`--second-grids takes tile grids 2-4, e.g. 2 or 2,3, not "${values['second-grids']}"`);
 if (values.fusion !== 'max' && values.fusion !== 'agree') throw new Error(`--fusion must be max or agree, not "${values.fusion}"`);
 /** Boxes of the two models this close are the same object found by both (`--fusion agree`). */
 const AGREE_IOU = 0.45;
@@ -49,7 +55,7 @@ const TARGETS: Record<Label, number> = { person: 0.95, ebike: 0.9 };
 const CANDIDATES = Array.from({ length: 17 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
 
 const set = await loadDevSet(values.set);
-const { first, second } = await stillDetections(defaults, values.second, set.images, values.cache, progress);
+const { first, second } = await stillDetections(defaults, values.second, set.images, values.cache, progress, secondGrids);
 // Back to raw scores: the cache holds them calibrated by the manifest as it was when they were made.
 const { labels } = (await loadInstalledModel(values.second)).manifest;
 const rawSecond = new Map(second.map((f) => [f.id, f.detections.map((d) => ({ ...d, score: uncalibrate(d.score, calibrationOf(d)) }))]));
@@ -63,7 +69,7 @@ for (const label of LABELS) {
   const chosen = eligible.reduce<(typeof rows)[number] | undefined>((best, r) => (best === undefined || r.tune.presence.recall >= best.tune.presence.recall ? r : best), undefined);
   result[label] = { threshold, firstAlone: alone, chosen: chosen === undefined ? null : { calibration: [[chosen.raw, threshold]], ...chosen }, candidates: rows };
 }
-process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, fusion: values.fusion, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, secondGrids, fusion: values.fusion, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
 
 function calibrationOf(d: Detection) {
   return Object.values(labels).find((e) => e.class === d.class)?.calibration;
