@@ -20,12 +20,15 @@ function seen(box: Box): Detection[] {
   return [{ label: 'person', class: 'person', score: 0.8, box }];
 }
 
-async function run(lookAlike: number | undefined, script: { jpeg: Buffer; detections: Detection[] }[]) {
+/** One sampled frame: what the detector found on it, or `dropped` (it never reached the tracker: the detector was busy). */
+type Step = { jpeg: Buffer; detections: Detection[] } | 'dropped';
+
+async function run(lookAlike: number | undefined, script: Step[], interval: number | 'unknown' = 1000) {
   const clock = new FakeClock(new Date('2026-03-01T12:00:00Z'));
   const link = new MemoryStationLink();
   let n = 0;
   const stage = new EventsStage({
-    cameras: [{ id: 'hall', events: eventsSchema.parse(lookAlike === undefined ? {} : { lookAlike }), privacyMasks: [] }],
+    cameras: [{ id: 'hall', events: eventsSchema.parse(lookAlike === undefined ? {} : { lookAlike }), privacyMasks: [], ...(interval === 'unknown' ? {} : { interval }) }],
     host: hostEventsSchema.parse({}),
     timezone: 'UTC',
     link,
@@ -37,6 +40,10 @@ async function run(lookAlike: number | undefined, script: { jpeg: Buffer; detect
   });
   await stage.start();
   for (const step of script) {
+    if (step === 'dropped') {
+      await clock.advance(1000);
+      continue;
+    }
     const frame: Frame = { camera: 'hall', capturedAt: clock.now(), mono: clock.monotonicMs(), jpeg: step.jpeg, width: 768, height: 576 };
     await stage.observe(frame, step.detections);
     await clock.advance(1000);
@@ -78,6 +85,27 @@ describe('an object missed for a frame is continued only by a detection that loo
     const { news, summary } = await run(undefined, script);
     expect(news).toEqual(['ev1']);
     expect(summary.lookedDifferent).toBe(0);
+  });
+
+  it('compares too when the frames between were dropped under load, not only after a miss on an observed frame', async () => {
+    const script: Step[] = [
+      ...[0, 1, 2].map(() => ({ jpeg: at21, detections: seen(LIGHT_JACKET) })),
+      'dropped',
+      ...[0, 1, 2].map(() => ({ jpeg: at23, detections: seen(DARK_COAT) })),
+    ];
+    const withCheck = await run(undefined, script);
+    expect(withCheck.news).toEqual(['ev1', 'ev2']);
+    expect(withCheck.summary.lookedDifferent).toBeGreaterThanOrEqual(1);
+    // Without the camera's sampling period, a dropped frame is not known to be a miss.
+    expect((await run(undefined, script, 'unknown')).news).toEqual(['ev1']);
+    // The same person, after two dropped frames, keeps one event.
+    const same = await run(undefined, [
+      ...[0, 1, 2].map(() => ({ jpeg: at21, detections: seen(LIGHT_JACKET) })),
+      'dropped', 'dropped',
+      ...[0, 1].map(() => ({ jpeg: at21, detections: seen(LIGHT_JACKET) })),
+    ]);
+    expect(same.news).toEqual(['ev1']);
+    expect(same.summary.lookedDifferent).toBe(0);
   });
 
   it('matches by place, as before, when a picture cannot be read', async () => {
