@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR] [--fusion max|agree] [--second-grids N,...]`
+ * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR] [--fusion max|agree] [--second-grids N,...] [--second-unbrightened]`
  *
  * Where should the second model's scores sit on the first model's scale (`calibration` in its
  * manifest)? Runs the first model as the defaults run it without a second model (full frame + tiles
@@ -19,6 +19,8 @@
  *
  * `--second-grids 2` runs the second model on the 2×2 tiles too, as the first model runs (not what the
  * detector does: it runs the second model on the full frame alone), to see what its tiles would add.
+ * `--second-unbrightened` also runs the second model on dark pictures as they are (`lowLight` off), its
+ * boxes added to those it found on the brightened picture (bright pictures are the same either way).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,7 @@ import { mergeDetections } from '../../agent/edge/detection/nms.js';
 import { iou } from '../../agent/edge/box.js';
 import type { Detection, Label } from '../../agent/edge/types.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
-import { scoredImage, stillDetections, type Found } from './cached.js';
+import { cachedDetections, scoredImage, stillDetections, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout, LABELS, scoreLabel, type ScoredImage, type Tally } from './scoring.js';
 import { loadDevSet } from './sets.js';
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
     fusion: { type: 'string', default: 'max' },
     'second-grids': { type: 'string', default: '' },
+    'second-unbrightened': { type: 'boolean', default: false },
   },
 });
 const secondGrids = values['second-grids'].split(',').filter((g) => g !== '').map(Number);
@@ -55,7 +58,9 @@ const TARGETS: Record<Label, number> = { person: 0.95, ebike: 0.9 };
 const CANDIDATES = Array.from({ length: 17 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
 
 const set = await loadDevSet(values.set);
-const { first, second } = await stillDetections(defaults, values.second, set.images, values.cache, progress, secondGrids);
+const still = await stillDetections(defaults, values.second, set.images, values.cache, progress, secondGrids);
+const { first } = still;
+const second = values['second-unbrightened'] ? await withUnbrightened(still.second) : still.second;
 // Back to raw scores: the cache holds them calibrated by the manifest as it was when they were made.
 const { labels } = (await loadInstalledModel(values.second)).manifest;
 const rawSecond = new Map(second.map((f) => [f.id, f.detections.map((d) => ({ ...d, score: uncalibrate(d.score, calibrationOf(d)) }))]));
@@ -69,7 +74,14 @@ for (const label of LABELS) {
   const chosen = eligible.reduce<(typeof rows)[number] | undefined>((best, r) => (best === undefined || r.tune.presence.recall >= best.tune.presence.recall ? r : best), undefined);
   result[label] = { threshold, firstAlone: alone, chosen: chosen === undefined ? null : { calibration: [[chosen.raw, threshold]], ...chosen }, candidates: rows };
 }
-process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, secondGrids, fusion: values.fusion, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, secondGrids, secondUnbrightened: values['second-unbrightened'], fusion: values.fusion, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
+
+/** The second model's boxes on each picture plus those it finds on the picture not brightened. */
+async function withUnbrightened(found: Found[]): Promise<Found[]> {
+  const config = { ...defaults, model: values.second, secondModel: 'none', tiling: { ...defaults.tiling, grids: secondGrids }, lowLight: { ...defaults.lowLight, method: 'off' as const } };
+  const plain = new Map((await cachedDetections(config, set.images, values.cache, progress)).map((f) => [f.id, f.detections]));
+  return found.map((f) => ({ ...f, detections: [...f.detections, ...plain.get(f.id) ?? []] }));
+}
 
 function calibrationOf(d: Detection) {
   return Object.values(labels).find((e) => e.class === d.class)?.calibration;
