@@ -172,10 +172,12 @@ export class ClipFetcher implements Module {
     const id = `clip-${randomBytes(8).toString('hex')}`;
     const answered = new Promise<Buffer>((resolve) => this.waiting.set(id, resolve));
     const timeout = new AbortController();
-    const timer = this.deps.clock.sleep(this.deps.answerTimeoutMs ?? 30_000, AbortSignal.any([timeout.signal, this.stopping.signal])).then(() => Buffer.alloc(0), () => Buffer.alloc(0));
+    const unlink = this.endsAtStop(timeout);
+    const timer = this.deps.clock.sleep(this.deps.answerTimeoutMs ?? 30_000, timeout.signal).then(() => Buffer.alloc(0), () => Buffer.alloc(0));
     const request = { id, event: want.event, offset, chunkBytes: this.chunkBytes };
     client.publish(topic.command(want.host, 'events/clip'), JSON.stringify(request), { qos: 1 });
     const payload = await Promise.race([answered, timer]);
+    unlink();
     timeout.abort();
     this.waiting.delete(id);
     return this.check(want, offset, payload);
@@ -220,12 +222,26 @@ export class ClipFetcher implements Module {
       await new Promise<void>((resolve) => {
         const woken = new AbortController();
         this.pushWaiter = () => woken.abort();
-        void this.deps.clock.sleep(wait, AbortSignal.any([woken.signal, this.stopping.signal])).catch(() => undefined).then(() => {
+        const unlink = this.endsAtStop(woken);
+        void this.deps.clock.sleep(wait, woken.signal).catch(() => undefined).then(() => {
+          unlink();
           this.pushWaiter = undefined;
           resolve();
         });
       });
     }
+  }
+
+  /**
+   * Aborts `controller` when the fetcher stops; call the returned function once done with it, so no
+   * listener is left behind per chunk of a long transfer.
+   */
+  private endsAtStop(controller: AbortController): () => void {
+    const stopping = this.stopping.signal;
+    const abort = () => controller.abort();
+    if (stopping.aborted) abort();
+    else stopping.addEventListener('abort', abort, { once: true });
+    return () => stopping.removeEventListener('abort', abort);
   }
 
   /** A chunk a host pushed (`clips.push`): verified, kept for the transfer; chunk 0 of a clip not being fetched starts one. */
