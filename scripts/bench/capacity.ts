@@ -253,6 +253,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const before = counters(pipeline, pool);
+  const looks0 = pipeline?.summary().events;
   const whole0 = pipeline?.wholeFrameSearches() ?? 0;
   const perCamera0 = perCamera(pipeline);
   const machine0 = machineTimes();
@@ -268,6 +269,7 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
   const wholeFrameSearches = (pipeline?.wholeFrameSearches() ?? 0) - whole0;
   const cams = perCamera(pipeline, perCamera0);
   const latency = pipeline?.handoff.stats();
+  const looks = pipeline?.summary().events;
   await agent.stop();
   await sim.stop();
   await rm(dir, { recursive: true, force: true });
@@ -304,6 +306,12 @@ async function busyRun(n: number, frames: Buffer[], singleRate: number, plan: Pl
       processBusyPercent: round((processCores / availableParallelism()) * 100),
       machineBusyPercent: round(machine.busy(machine0)),
       loadAverage1m: { before: round(load0), after: round(loadavg()[0] ?? 0) },
+    },
+    // The look-alike check (events.lookAlike): comparisons made and pictures decoded for them in the window.
+    lookAlike: looks === undefined || looks0 === undefined ? null : {
+      comparisons: looks.lookComparisons - looks0.lookComparisons,
+      decodes: looks.lookDecodes - looks0.lookDecodes,
+      decodesPerDetectedFrame: round((looks.lookDecodes - looks0.lookDecodes) / Math.max(1, detected)),
     },
     eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
     perCamera: cams,

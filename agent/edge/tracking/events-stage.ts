@@ -103,6 +103,9 @@ export interface EventsSummary {
   stillSkips: number;
   /** Times a detection near an object missed on the frame before looked too different to continue it (it was matched elsewhere or became a new object). */
   lookedDifferent: number;
+  /** Look-alike comparisons made, and pictures decoded for them (the check's cost). */
+  lookComparisons: number;
+  lookDecodes: number;
 }
 
 /**
@@ -124,7 +127,7 @@ export class EventsStage implements Module {
   readonly name = 'events';
   private readonly cameras = new Map<string, CameraEvents>();
   private readonly rateCap: RateCap;
-  private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 }, stillSkips: 0, lookedDifferent: 0 };
+  private readonly counts = { recorded: 0, alerting: 0, quiet: { cooldown: 0, rate: 0, disarmed: 0 }, stillSkips: 0, lookedDifferent: 0, lookComparisons: 0, lookDecodes: 0 };
   private timer: TimerHandle | undefined;
   private readonly sweeps = new Set<Promise<void>>();
   /** `end`s waiting for their clip. */
@@ -196,10 +199,13 @@ export class EventsStage implements Module {
     const c = this.cameras.get(frame.camera);
     if (c === undefined || this.stopped) return;
     const zonesOf = (box: Box) => this.options.zonesOf?.(c.camera.id, box) ?? [];
-    const refused = await this.lookedDifferent(c, frame, detections);
+    const { refused, looks } = await this.lookedDifferent(c, frame, detections);
     const updates = c.tracker.observe(frame, detections, zonesOf, (p) => refused.has(pairKey(p)));
     c.lastObservedMono = frame.mono;
-    for (const { track } of updates) {
+    for (const { track, index } of updates) {
+      // The look worked out for this detection is the track's look on this frame: not decoded again later.
+      const look = looks.get(index);
+      if (look !== undefined) c.looks.set(track, { frame, look });
       const state = c.states.get(track.id) ?? this.tentative(c, track);
       if (state.status === 'tentative') await this.maybeOpen(c, track, state);
       else if (state.status === 'open') await this.maybeUpdate(c, track, state);
@@ -216,10 +222,11 @@ export class EventsStage implements Module {
    * Objects seen on the frame before are matched by place alone, as before: no picture is decoded
    * for them. A picture that cannot be read refuses nothing.
    */
-  private async lookedDifferent(c: CameraEvents, frame: Frame, detections: readonly Detection[]): Promise<Set<string>> {
+  private async lookedDifferent(c: CameraEvents, frame: Frame, detections: readonly Detection[]): Promise<{ refused: Set<string>; looks: Map<number, Appearance> }> {
     const refused = new Set<string>();
+    const found = new Map<number, Appearance>();
     const min = c.camera.events.lookAlike;
-    if (min <= 0) return refused;
+    if (min <= 0) return { refused, looks: found };
     const unseenFor = MISSED_AFTER_PERIODS * (c.camera.interval ?? Infinity);
     const missed = (track: Track) => track.lastSeenMono < c.lastObservedMono || frame.mono - track.lastSeenMono > unseenFor;
     const checks = c.tracker.pairings(detections).filter((p) => missed(p.track));
@@ -229,10 +236,10 @@ export class EventsStage implements Module {
       const known = pictures.get(f);
       if (known !== undefined) return known;
       const decoding = pictureOf(f.jpeg);
+      this.counts.lookDecodes++;
       pictures.set(f, decoding);
       return decoding;
     };
-    const found = new Map<number, Appearance>();
     for (const pairing of checks) {
       const detection = detections[pairing.index];
       if (detection === undefined) continue;
@@ -241,6 +248,7 @@ export class EventsStage implements Module {
         const now = found.get(pairing.index) ?? appearanceIn(await picture(frame), detection.box);
         found.set(pairing.index, now);
         const alike = similarity(then, now);
+        this.counts.lookComparisons++;
         const different = alike < min;
         if (different) {
           refused.add(pairKey(pairing));
@@ -256,7 +264,7 @@ export class EventsStage implements Module {
         this.options.logger.warn({ err, camera: c.camera.id, id: pairing.track.id }, 'could not compare an object\'s look; matched by place');
       }
     }
-    return refused;
+    return { refused, looks: found };
   }
 
   private async lookOf(c: CameraEvents, track: Track, picture: (frame: Frame) => Promise<RgbImage>): Promise<Appearance> {

@@ -48,6 +48,8 @@ export interface TrackUpdate {
   track: Track;
   /** Just created by this frame. */
   created: boolean;
+  /** The detection (its index in the frame's detections) that updated or created the track. */
+  index: number;
 }
 
 /**
@@ -77,10 +79,10 @@ export class ObjectTracker {
       if (usedTracks.has(track.id) || usedDetections.has(index)) continue;
       usedTracks.add(track.id);
       usedDetections.add(index);
-      updates.push({ track: this.continueTrack(track, detections[index] as Detection, frame, zonesOf), created: false });
+      updates.push({ track: this.continueTrack(track, detections[index] as Detection, frame, zonesOf), created: false, index });
     }
     detections.forEach((detection, index) => {
-      if (!usedDetections.has(index)) updates.push({ track: this.startTrack(detection, frame, zonesOf), created: true });
+      if (!usedDetections.has(index)) updates.push({ track: this.startTrack(detection, frame, zonesOf), created: true, index });
     });
     return updates;
   }
