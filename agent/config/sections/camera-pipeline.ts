@@ -73,7 +73,7 @@ export const eventsSchema = z.strictObject({
   iou: z.number().min(0.01).max(1).default(0.3)
     .describe('box overlap (IoU) for a detection to continue a tracked object'),
   lookAlike: z.number().min(0).max(1).default(LOOK_ALIKE)
-    .describe('how alike in colour (0-1, upper and lower half of the box) a detection must look to continue an object the detector missed on the frame before (or did not see for 1.5 × the camera\'s interval, frames dropped under load); a less alike one is a new object (someone walking in where another walked out); 0 turns the check off'),
+    .describe('how alike in colour (0-1, upper and lower half of the box) a detection must look to continue an object the detector missed on the frame before; a less alike one is a new object (someone walking in where another walked out); 0 turns the check off'),
 }).default({
   minHits: 2, minMove: 0.4, stillScore: STILL_SCORE, endAfter: 5000, updateEvery: 5000, minScoreGain: 0.05, thumbnailAfter: 3000,
   cooldown: 30_000, floodPerMinute: 120, iou: 0.3, lookAlike: LOOK_ALIKE,

@@ -28,16 +28,7 @@ export interface EventsCamera {
   arm?: readonly ArmWindow[] | undefined;
   /** Per label, the detection threshold a moving object's median score must reach (default: the built-in ones). */
   minScore?: Readonly<Record<Label, number>> | undefined;
-  /**
-   * The camera's sampling period (ms). An object not seen for more than 1.5 of it counts as missed for
-   * the look-alike check even when the frames between never reached the tracker (dropped while the
-   * detector was busy); without it, only a miss on an observed frame counts.
-   */
-  interval?: number | undefined;
 }
-
-/** An object unseen this many sampling periods was missed, whether or not the frames between were observed. */
-const MISSED_AFTER_PERIODS = 1.5;
 
 export interface EventsStageOptions {
   cameras: readonly EventsCamera[];
@@ -215,8 +206,7 @@ export class EventsStage implements Module {
 
   /**
    * The pairings to refuse on this frame: an object the detector missed on the frame before (gone
-   * behind something, or gone out of view), or not seen for longer than the camera's frames come
-   * (frames dropped under load), may be continued by a detection near it only if that
+   * behind something, or gone out of view) may be continued by a detection near it only if that
    * detection looks like it (`events.lookAlike`). So a person who walks in where the last one
    * walked out a moment ago gets their own event, while one hidden for a moment keeps theirs.
    * Objects seen on the frame before are matched by place alone, as before: no picture is decoded
@@ -227,9 +217,10 @@ export class EventsStage implements Module {
     const found = new Map<number, Appearance>();
     const min = c.camera.events.lookAlike;
     if (min <= 0) return { refused, looks: found };
-    const unseenFor = MISSED_AFTER_PERIODS * (c.camera.interval ?? Infinity);
-    const missed = (track: Track) => track.lastSeenMono < c.lastObservedMono || frame.mono - track.lastSeenMono > unseenFor;
-    const checks = c.tracker.pairings(detections).filter((p) => missed(p.track));
+    // Only after a miss on an observed frame. Counting frames the hand-off dropped as misses too (unseen
+    // for 1.5 × the camera's interval) compared on most frames under load and cost 13% of the detector's
+    // inferences at 12 busy cameras (docs/cameras.md, "Cost"), so it was taken out again.
+    const checks = c.tracker.pairings(detections).filter((p) => p.track.lastSeenMono < c.lastObservedMono);
     // Each frame involved is decoded once, small: this one and the frames the missed objects were last found on.
     const pictures = new Map<Frame, Promise<RgbImage>>();
     const picture = (f: Frame): Promise<RgbImage> => {
