@@ -232,10 +232,7 @@ export class ClipFetcher implements Module {
     }
   }
 
-  /**
-   * Aborts `controller` when the fetcher stops; call the returned function once done with it, so no
-   * listener is left behind per chunk of a long transfer.
-   */
+  /** Aborts `controller` when the fetcher stops; the returned function unhooks it (no listener left per chunk). */
   private endsAtStop(controller: AbortController): () => void {
     const stopping = this.stopping.signal;
     const abort = () => controller.abort();
