@@ -70,9 +70,11 @@ export class ClipFetcher implements Module {
   /** Verified pushed chunks by clip (`host/event`) and offset, and when the last one came. */
   private readonly pushed = new Map<string, { at: number; sha256: string; chunks: Map<number, Buffer> }>();
   private pushWaiter: (() => void) | undefined;
-  private stopped = false;
   /** Aborted by `stop`: wakes a transfer sleeping between tries or waiting for a push, so stopping never waits out a backoff (up to 30 s). */
   private stopping = new AbortController();
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
 
   private readonly chunkBytes: number;
 
@@ -85,7 +87,6 @@ export class ClipFetcher implements Module {
 
   /** Connects, and resumes the fetches a previous run left unfinished. */
   async start(): Promise<void> {
-    this.stopped = false;
     this.stopping = new AbortController();
     const client = this.deps.connect(this.deps.broker.url, brokerClientOptions(this.deps.broker, 'minwang-clips'));
     this.client = client;
@@ -99,7 +100,6 @@ export class ClipFetcher implements Module {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.stopping.abort();
     for (const resolve of this.waiting.values()) resolve(Buffer.alloc(0));
     await this.queue.catch(() => undefined);
