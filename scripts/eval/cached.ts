@@ -59,8 +59,12 @@ export async function stillDetections(
   secondGrids: number[] = [],
 ): Promise<{ first: Found[]; second: Found[] }> {
   const first = await cachedDetections({ ...defaults, secondModel: 'none' }, images, cacheDir, progress);
-  const secondConfig = { ...defaults, model: second, secondModel: 'none', tiling: { ...defaults.tiling, grids: secondGrids } };
-  return { first, second: await cachedDetections(secondConfig, images, cacheDir, progress) };
+  return { first, second: await cachedDetections(secondModelConfig(defaults, second, secondGrids), images, cacheDir, progress) };
+}
+
+/** The second model run alone as the first, on the full frame and `grids` (its cache key: keep the key order). */
+export function secondModelConfig(defaults: DetectorConfig, second: string, grids: number[] = []): DetectorConfig {
+  return { ...defaults, model: second, secondModel: 'none', tiling: { ...defaults.tiling, grids } };
 }
 
 /** A found image as scored: its detections' scores per label. */

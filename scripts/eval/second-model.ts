@@ -31,7 +31,7 @@ import { mergeDetections } from '../../agent/edge/detection/nms.js';
 import { iou } from '../../agent/edge/box.js';
 import type { Detection, Label } from '../../agent/edge/types.js';
 import { loadInstalledModel } from '../../agent/models/store.js';
-import { cachedDetections, scoredImage, stillDetections, type Found } from './cached.js';
+import { cachedDetections, scoredImage, secondModelConfig, stillDetections, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout, LABELS, scoreLabel, type ScoredImage, type Tally } from './scoring.js';
 import { loadDevSet } from './sets.js';
@@ -78,7 +78,8 @@ process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.mani
 
 /** The second model's boxes on each picture plus those it finds on the picture not brightened. */
 async function withUnbrightened(found: Found[]): Promise<Found[]> {
-  const config = { ...defaults, model: values.second, secondModel: 'none', tiling: { ...defaults.tiling, grids: secondGrids }, lowLight: { ...defaults.lowLight, method: 'off' as const } };
+  const own = secondModelConfig(defaults, values.second, secondGrids);
+  const config = { ...own, lowLight: { ...own.lowLight, method: 'off' as const } };
   const plain = new Map((await cachedDetections(config, set.images, values.cache, progress)).map((f) => [f.id, f.detections]));
   return found.map((f) => ({ ...f, detections: [...f.detections, ...plain.get(f.id) ?? []] }));
 }
