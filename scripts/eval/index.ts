@@ -34,7 +34,7 @@ import { cameraFilter } from '../../agent/edge/detection/filters.js';
 import { runImages } from './images.js';
 import { evalDetector, SETTINGS } from './detectors.js';
 import { defaultEvalConfig, runVideo } from './events.js';
-import { curve, CURVE_COLUMNS, DEFAULT_THRESHOLDS, isHoldout, LABELS, scoreEventsByLabel, scoreLabel, selectThreshold, sumEventScores, type EventScore } from './scoring.js';
+import { curve, CURVE_COLUMNS, DEFAULT_THRESHOLDS, isHoldout, LABELS, PROMPT_S, promptlyFound, scoreEventsByLabel, scoreLabel, selectThreshold, sumEventScores, type EventScore } from './scoring.js';
 import { loadDebianSet, loadDevSet, type EvalSet } from './sets.js';
 
 const { values } = parseArgs({
@@ -156,9 +156,9 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
     const byLabel = scoreEventsByLabel(visits, run.events);
     // Events of a label only ever match visits of that label, so the video's score is the labels' sum.
     const score = sumEventScores([byLabel.person, byLabel.ebike]);
-    const line = (s: EventScore) => `${s.found}/${s.visits} visits found, ${s.duplicates} duplicates, ${s.falseEvents} false`;
+    const line = (s: EventScore) => `${s.found}/${s.visits} visits found (${promptlyFound(s)} within ${PROMPT_S} s), ${s.duplicates} duplicates, ${s.falseEvents} false`;
     progress(`${video.id}: person ${line(byLabel.person)}; e-bike ${line(byLabel.ebike)} (${run.frames} frames)`);
-    perVideo.push({ id: video.id, frames: run.frames, detectedFrames: run.detectedFrames, inferences: run.inferences, packedInferences: run.packedInferences, msPerFrame: Math.round(run.detectMs / Math.max(1, run.frames)), ...score, byLabel, events: run.events });
+    perVideo.push({ id: video.id, frames: run.frames, detectedFrames: run.detectedFrames, inferences: run.inferences, packedInferences: run.packedInferences, msPerFrame: Math.round(run.detectMs / Math.max(1, run.frames)), ...score, foundWithin3S: promptlyFound(score), byLabel, events: run.events });
   }
   const total = sumEventScores(perVideo);
   const frames = perVideo.reduce((s, v) => s + v.frames, 0);
@@ -183,10 +183,10 @@ async function eventLevel(detector: Awaited<ReturnType<typeof evalDetector>>, de
   };
 }
 
-/** Event totals, with the median latency instead of every latency. */
+/** Event totals, with the median latency and the promptly found count instead of every latency. */
 function brief(s: EventScore) {
   const sorted = [...s.latencies].sort((a, b) => a - b);
-  return { visits: s.visits, found: s.found, duplicates: s.duplicates, falseEvents: s.falseEvents, latencyP50S: sorted[Math.floor(sorted.length / 2)] ?? null };
+  return { visits: s.visits, found: s.found, foundWithin3S: promptlyFound(s), duplicates: s.duplicates, falseEvents: s.falseEvents, latencyP50S: sorted[Math.floor(sorted.length / 2)] ?? null };
 }
 
 async function loadSet(where: string): Promise<EvalSet> {

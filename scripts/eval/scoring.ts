@@ -131,6 +131,14 @@ export interface EventScore {
   latencies: number[];
 }
 
+/** How soon after someone comes into view their event must be raised to count as prompt (issue 14's event goal). */
+export const PROMPT_S = 3;
+
+/** The found visits whose first event came within `PROMPT_S` of the visit's start. */
+export function promptlyFound(s: EventScore): number {
+  return s.latencies.filter((l) => l <= PROMPT_S).length;
+}
+
 export interface MatchOptions {
   /** An event this long before a visit's start still belongs to it (frame timing). */
   early: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { curve, isHoldout, scoreEvents, scoreEventsByLabel, scoreLabel, selectThreshold, type ScoredImage } from '../../../scripts/eval/scoring.js';
+import { curve, isHoldout, promptlyFound, scoreEvents, scoreEventsByLabel, scoreLabel, selectThreshold, type ScoredImage } from '../../../scripts/eval/scoring.js';
 
 function image(id: string, persons: number | undefined, personScores: number[], ebikes = 0, ebikeScores: number[] = []): ScoredImage {
   return {
@@ -108,5 +108,12 @@ describe('eval scoring, event level', () => {
     const one = [{ start: 0, end: 2, label: 'person' as const }];
     expect(scoreEvents(one, [{ t: 4, label: 'person' }]).found).toBe(1);
     expect(scoreEvents(one, [{ t: 9, label: 'person' }])).toMatchObject({ found: 0, falseEvents: 1 });
+  });
+
+  it('counts a visit as promptly found only when its first event came within 3 s of its start', () => {
+    const long = [{ start: 0, end: 20, label: 'person' as const }, { start: 30, end: 40, label: 'person' as const }];
+    const score = scoreEvents(long, [{ t: 3, label: 'person' }, { t: 34, label: 'person' }]);
+    expect(score.found).toBe(2);
+    expect(promptlyFound(score)).toBe(1);
   });
 });
