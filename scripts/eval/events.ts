@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../../agent/core/logger.js';
 import { cameraFilter, filterDetections } from '../../agent/edge/detection/filters.js';
 import type { TfDetector } from '../../agent/edge/detection/tf-detector.js';
 import { MOSAIC_CELLS } from '../../agent/edge/detection/mosaic.js';
-import type { DetectOptions, DetectionResult, Detector, WholeFrameSearch } from '../../agent/edge/types.js';
+import type { Box, DetectOptions, Detection, DetectionResult, Detector, WholeFrameSearch } from '../../agent/edge/types.js';
 import { FakeClock } from '../../test/fakes/clock.js';
 import { FakeGpio } from '../../test/fakes/gpio.js';
 import { ClockScheduler } from '../../test/fakes/scheduler.js';
@@ -63,6 +63,7 @@ class MeteredDetector implements Detector {
   constructor(
     private readonly inner: TfDetector,
     private readonly busy: { maxShrink: number; mosaic: boolean; pairShrink: number | undefined; wholeFrame: WholeFrameSearch } | undefined,
+    private readonly told?: (regions: readonly Box[] | undefined, detections: readonly Detection[]) => void,
   ) {}
   async detect(image: Buffer, options?: DetectOptions): Promise<DetectionResult> {
     this.calls++;
@@ -83,6 +84,7 @@ class MeteredDetector implements Detector {
     this.inferences += runs;
     this.packedInferences += runs - (after.inputs - mosaics.inputs) + (after.cells - mosaics.cells) / MOSAIC_CELLS;
     this.ms += result.ms;
+    this.told?.(options?.regions, result.detections);
     return result;
   }
 }
@@ -99,6 +101,14 @@ export interface VideoRunOptions {
   wholeFrame?: WholeFrameSearch | undefined;
   /** Where the pipeline logs (default: nowhere). */
   logger?: Logger | undefined;
+  /** Told of every detector call: the video second, the motion regions asked about (none: the whole frame) and what came back. */
+  onDetect?: ((call: DetectCall) => void) | undefined;
+}
+
+export interface DetectCall {
+  t: number;
+  regions: readonly Box[] | undefined;
+  detections: readonly Detection[];
 }
 
 export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, options: VideoRunOptions = {}): Promise<VideoRun> {
@@ -119,7 +129,10 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
     pairShrink: whenBusy.pairs && options.noPairs !== true ? whenBusy.pairShrink : undefined,
     wholeFrame: options.wholeFrame ?? whenBusy.wholeFrame,
   };
-  const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined);
+  const { onDetect } = options;
+  const told = onDetect === undefined ? undefined : (regions: readonly Box[] | undefined, detections: readonly Detection[]) =>
+    onDetect({ t: (clock.now().getTime() - started) / 1000, regions, detections });
+  const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined, told);
   const filter = cameraFilter(detectorConfig, camera.detect);
   const pipeline = new CameraPipeline({
     config: evalConfig, ports, logger: options.logger ?? silentLogger(), link, detector: metered,
