@@ -4,10 +4,10 @@
  * One dev-set video, second by second, as `npm run eval -- --videos-only` runs it (same config, 1
  * frame/s): each detector call (the motion regions it was asked about, or `whole` for a whole-frame
  * search) with every box from `--floor` (default 0.2) up, `*` marking the ones at or above the
- * camera's threshold; the events stage's decisions (objects recorded, look-alike comparisons, objects
- * seen often enough that ended without ever being confident enough); then the `new` events and the video's hand-timed visits
- * (`scripts/devset/manifest.json` says who each is). What it prints is for reading: it is how
- * docs/devset.md's account of `atrium` can be checked.
+ * camera's threshold; the events stage's decisions (objects recorded, look-alike comparisons,
+ * objects seen often enough that ended without ever being confident enough); then the `new` events
+ * and the video's hand-timed visits (`scripts/devset/manifest.json` says who each is). What it
+ * prints is for reading: it is how docs/devset.md's account of `atrium` can be checked.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
