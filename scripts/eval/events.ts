@@ -109,6 +109,8 @@ export interface DetectCall {
   t: number;
   regions: readonly Box[] | undefined;
   detections: readonly Detection[];
+  /** Those of `detections` the camera's filter (thresholds, zones, masks) passes on to the events stage. */
+  kept: readonly Detection[];
 }
 
 export async function runVideo(path: string, config: Config, detectorConfig: DetectorConfig, detector: TfDetector, options: VideoRunOptions = {}): Promise<VideoRun> {
@@ -130,10 +132,10 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
     wholeFrame: options.wholeFrame ?? whenBusy.wholeFrame,
   };
   const { onDetect } = options;
-  const told = onDetect === undefined ? undefined : (regions: readonly Box[] | undefined, detections: readonly Detection[]) =>
-    onDetect({ t: (clock.now().getTime() - started) / 1000, regions, detections });
-  const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined, told);
   const filter = cameraFilter(detectorConfig, camera.detect);
+  const told = onDetect === undefined ? undefined : (regions: readonly Box[] | undefined, detections: readonly Detection[]) =>
+    onDetect({ t: (clock.now().getTime() - started) / 1000, regions, detections, kept: filterDetections(detections, filter) });
+  const metered = new MeteredDetector(detector, options.busyPlan === true ? busy : undefined, told);
   const pipeline = new CameraPipeline({
     config: evalConfig, ports, logger: options.logger ?? silentLogger(), link, detector: metered,
     alerts: new AlertBoard({ link, clock, logger: silentLogger() }),

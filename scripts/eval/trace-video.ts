@@ -3,9 +3,9 @@
  *
  * One dev-set video, second by second, as `npm run eval -- --videos-only` runs it (same config, 1
  * frame/s): each detector call (the motion regions it was asked about, or `whole` for a whole-frame
- * search) with every box from `--floor` (default 0.2) up, `*` marking the ones at or above the
- * camera's threshold; the events stage's decisions (objects recorded, look-alike comparisons,
- * objects seen often enough that ended without ever being confident enough); then the `new` events
+ * search) with every box from `--floor` (default 0.2) up, `*` marking the ones the camera's filter
+ * (threshold, zones, masks) passes on; the events stage's decisions (objects recorded, look-alike
+ * comparisons, objects seen often enough that ended without ever being confident enough); then the `new` events
  * and the video's hand-timed visits (`scripts/devset/manifest.json` says who each is). What it
  * prints is for reading: it is how docs/devset.md's account of `atrium` can be checked.
  */
@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../../agent/config/load.js';
 import type { Config } from '../../agent/config/schema.js';
-import { cameraFilter } from '../../agent/edge/detection/filters.js';
 import type { Box } from '../../agent/edge/types.js';
 import { evalDetector } from './detectors.js';
 import { defaultEvalConfig, runVideo, type DetectCall } from './events.js';
@@ -43,16 +42,15 @@ if (matching.length > 1) throw new Error(`"${prefix}" names ${matching.length} v
 
 const config: Config = values.config === undefined ? defaultEvalConfig() : await loadConfig(values.config);
 const detector = await evalDetector(config.detector);
-const thresholds = cameraFilter(config.detector).labels;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const boxText = (b: Readonly<Box>) => `[${b.map(r3).join(',')}]`;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-const onDetect = ({ t, regions, detections }: DetectCall) => {
+const onDetect = ({ t, regions, detections, kept }: DetectCall) => {
   const shown = detections
     .filter((d) => d.score >= floor)
     .sort((a, b) => b.score - a.score)
-    .map((d) => `${d.label} ${r3(d.score)}${d.score >= thresholds[d.label].minScore ? '*' : ''} ${boxText(d.box)}`);
+    .map((d) => `${d.label} ${r3(d.score)}${kept.includes(d) ? '*' : ''} ${boxText(d.box)}`);
   const asked = regions === undefined || regions.length === 0 ? 'whole' : `${regions.length} regions ${regions.map(boxText).join(' ')}`;
   out(`t=${t} detect (${asked}) -> ${shown.length === 0 ? 'nothing' : shown.join(', ')}`);
 };
