@@ -49,7 +49,7 @@ config.cameras = config.cameras.map((c) => (c.id === EVAL_CAMERA ? { ...c, event
 const detector = await evalDetector(config.detector);
 if (values.out !== undefined) await mkdir(values.out, { recursive: true });
 
-const report: Record<string, { comparisons: number; refused: number; similarities: number[]; sheet?: string }> = {};
+const report: Record<string, { comparisons: number; refused: number; similarities: number[]; pairs: Comparison[]; sheet?: string }> = {};
 for (const video of videos) {
   process.stderr.write(`look-alike: ${video.id}...\n`);
   const seen: Comparison[] = [];
@@ -71,6 +71,8 @@ for (const video of videos) {
     comparisons: seen.length,
     refused: seen.filter((s) => s.different).length,
     similarities: seen.map((s) => s.alike),
+    // In the contact sheet's order: what `look-alike-labels.json` labels by hand (`look-pairs.ts`).
+    pairs: seen.map(({ alike, different, box, mono, lastBox, lastMono }) => ({ alike, different, box, mono, lastBox, lastMono })),
     ...(sheet === undefined ? {} : { sheet }),
   };
 }

@@ -13,8 +13,8 @@ export interface Appearance {
 }
 
 /** Cells the box's middle is averaged into (width × height); each band is half of them. */
-const SAMPLE_W = 12;
-const SAMPLE_H = 24;
+export const SAMPLE_W = 12;
+export const SAMPLE_H = 24;
 /** The middle of the box, as fractions of its width and height: less background beside the object. */
 const INNER = { x: 0.25, y: 0.08 } as const;
 
@@ -33,6 +33,13 @@ export function pictureOf(jpeg: Buffer): Promise<RgbImage> {
 
 /** The appearance of the object in `box` (normalised 0-1) on a decoded picture. */
 export function appearanceIn(picture: RgbImage, box: Box): Appearance {
+  const sample = boxSample(picture, box);
+  const half = (SAMPLE_W * SAMPLE_H) / 2;
+  return { bands: [histogram(sample, 0, half), histogram(sample, half, half)] };
+}
+
+/** The middle of `box` averaged into `SAMPLE_W` × `SAMPLE_H` RGB cells, row by row. */
+export function boxSample(picture: RgbImage, box: Box): Uint8Array {
   const { width, height } = picture;
   const w = box[2] - box[0];
   const h = box[3] - box[1];
@@ -40,9 +47,7 @@ export function appearanceIn(picture: RgbImage, box: Box): Appearance {
   const y0 = clamp((box[1] + h * INNER.y) * height, 0, height - 1);
   const x1 = clamp((box[2] - w * INNER.x) * width, x0 + 1, width);
   const y1 = clamp((box[3] - h * INNER.y) * height, y0 + 1, height);
-  const sample = sampleGrid(picture, x0, y0, x1, y1);
-  const half = (SAMPLE_W * SAMPLE_H) / 2;
-  return { bands: [histogram(sample, 0, half), histogram(sample, half, half)] };
+  return sampleGrid(picture, x0, y0, x1, y1);
 }
 
 /** The region averaged into `SAMPLE_W` × `SAMPLE_H` cells, row by row (a cell smaller than a pixel takes the pixel under it). */
