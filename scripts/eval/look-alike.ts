@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import sharp, { type OverlayOptions } from 'sharp';
+import type { OverlayOptions } from 'sharp';
 import { z } from 'zod';
 import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
-import type { Box } from '../../agent/edge/types.js';
 import { evalDetector } from './detectors.js';
 import { defaultEvalConfig, EVAL_CAMERA, runVideo } from './events.js';
 import { loadDevSet } from './sets.js';
+import { caption, crop, writeSheet } from './sheets.js';
 
 const { values } = parseArgs({
   options: {
@@ -96,20 +96,7 @@ async function contactSheet(path: string, pairs: Comparison[], file: string): Pr
     if (then === undefined || now === undefined) continue;
     layers.push({ input: await crop(then, pair.lastBox, W, H), left, top });
     layers.push({ input: await crop(now, pair.box, W, H), left: left + W + 2, top });
-    const label = `${pair.alike.toFixed(2)} t${Math.round(pair.mono / 1000)}`;
-    layers.push({ input: Buffer.from(`<svg width="${2 * W}" height="20"><text x="2" y="15" font-size="14" fill="white">${label}</text></svg>`), left, top: top + H + 2 });
+    layers.push(caption(`${pair.alike.toFixed(2)} t${Math.round(pair.mono / 1000)}`, 2 * W, left, top + H + 2));
   }
-  await sharp({ create: { width: perRow * cellW, height: Math.ceil(pairs.length / perRow) * cellH, channels: 3, background: '#000' } })
-    .composite(layers)
-    .png()
-    .toFile(file);
-}
-
-async function crop(jpeg: Buffer, b: Box, width: number, height: number): Promise<Buffer> {
-  const meta = await sharp(jpeg).metadata();
-  const left = Math.max(0, Math.min(meta.width - 1, Math.floor(b[0] * meta.width)));
-  const top = Math.max(0, Math.min(meta.height - 1, Math.floor(b[1] * meta.height)));
-  const w = Math.max(1, Math.min(meta.width - left, Math.ceil((b[2] - b[0]) * meta.width)));
-  const h = Math.max(1, Math.min(meta.height - top, Math.ceil((b[3] - b[1]) * meta.height)));
-  return sharp(jpeg).extract({ left, top, width: w, height: h }).resize(width, height, { fit: 'fill' }).png().toBuffer();
+  await writeSheet(file, perRow * cellW, Math.ceil(pairs.length / perRow) * cellH, layers);
 }
