@@ -16,6 +16,12 @@ import { decodeVideoFrames } from '../../../../agent/field/sim/footage-frames.js
 const LIGHT_JACKET: Box = [0.011, 0.254, 0.044, 0.355];
 const DARK_COAT: Box = [0.047, 0.303, 0.082, 0.427];
 
+// At 1 s a person in a black coat; at 4 s, 0.35 of her box's diagonal away, a man in a red-and-navy
+// jacket carrying papers (similarity 0.61: a pair from scripts/eval/look-alike-labels.json, judged
+// "different" by eye).
+const BLACK_COAT: Box = [0.661, 0.41, 0.698, 0.559];
+const RED_NAVY: Box = [0.709, 0.394, 0.754, 0.555];
+
 function seen(box: Box): Detection[] {
   return [{ label: 'person', class: 'person', score: 0.8, box }];
 }
@@ -47,11 +53,24 @@ async function run(lookAlike: number | undefined, script: { jpeg: Buffer; detect
 }
 
 describe('an object missed for a frame is continued only by a detection that looks like it (real footage)', () => {
+  let at1: Buffer;
+  let at4: Buffer;
   let at21: Buffer;
   let at23: Buffer;
   beforeAll(async () => {
     const frames = await decodeVideoFrames(footage('opencv/vtest.avi'), { fps: 1, maxFrames: 24 });
-    [at21, at23] = [frames[21] as Buffer, frames[23] as Buffer];
+    [at1, at4, at21, at23] = [frames[1] as Buffer, frames[4] as Buffer, frames[21] as Buffer, frames[23] as Buffer];
+  });
+
+  it('tells apart two people in dark clothes whose colours are only partly alike (the default threshold)', async () => {
+    const script = [
+      ...[0, 1, 2].map(() => ({ jpeg: at1, detections: seen(BLACK_COAT) })),
+      { jpeg: at4, detections: [] },
+      ...[0, 1].map(() => ({ jpeg: at4, detections: seen(RED_NAVY) })),
+    ];
+    expect((await run(undefined, script)).news).toEqual(['ev1', 'ev2']);
+    // The threshold before the labelled pairs (0.3) let him continue her event.
+    expect((await run(0.3, script)).news).toEqual(['ev1']);
   });
 
   it('gives someone who walks in where another walked out a moment ago their own event', async () => {
