@@ -44,6 +44,13 @@ export function relativeDistance(a: Box, b: Box): number {
   return diagonal <= 0 ? Number.POSITIVE_INFINITY : Math.hypot(dx, dy) / diagonal;
 }
 
+/** The larger box's diagonal over the smaller one's: 1 for boxes of the same size. */
+export function sizeRatio(a: Box, b: Box): number {
+  const da = Math.hypot(a[2] - a[0], a[3] - a[1]);
+  const db = Math.hypot(b[2] - b[0], b[3] - b[1]);
+  return Math.min(da, db) <= 0 ? Number.POSITIVE_INFINITY : Math.max(da, db) / Math.min(da, db);
+}
+
 /** Grows a box by `margin` of its size on every side (at least `minSide` wide and high), clipped to the image. */
 export function expand(box: Box, margin: number, minSide = 0): Box {
   const w = box[2] - box[0];

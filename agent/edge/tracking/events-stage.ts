@@ -11,7 +11,7 @@ import type { Module } from '../../core/module.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Scheduler } from '../../ports/scheduler.js';
 import type { Box, Detection, Frame, Label } from '../types.js';
-import { expand } from '../box.js';
+import { expand, sizeRatio } from '../box.js';
 import { ArmingSchedule, RateCap } from './arming.js';
 import { judge, type ConfidenceRules } from './confidence.js';
 import { FloodGuard } from './flood.js';
@@ -104,6 +104,9 @@ export interface EventsSummary {
  * `lookAgain`): the longest it is kept on the motion detector's word alone.
  */
 const STILL_RECHECK_MS = 10_000;
+
+/** How much bigger or smaller (box diagonal) a detection may be to continue an object not yet in the record without overlapping it. */
+const MAX_JUMP_SIZE_RATIO = 2;
 
 /**
  * Turns filtered detections into tracked-object events: one `new` once a track is confident
@@ -282,10 +285,13 @@ export class EventsStage implements Module {
     const newId = this.options.newId ?? ((id: string) => defaultEventId(id, clock.now()));
     const defaults = { person: DEFAULT_LABEL_RULES.person.minScore, ebike: DEFAULT_LABEL_RULES.ebike.minScore };
     const states = new Map<string, EventState>();
-    // A doubtful object that has stayed put (a rock, a sign) is continued only by a detection that
-    // overlaps it: a person walking past must not lend it their movement and their score.
-    const mayJump = (track: Track) => states.get(track.id)?.status !== 'tentative' || track.hits < camera.events.minHits
-      || track.maxMove >= camera.events.minMove;
+    // An object not yet in the record is continued without overlap only by a detection of about its size:
+    // a man seen once must not hand his score and movement to the cone beside him (a box a third of his).
+    // And once seen often enough, a doubtful one that has stayed put (a rock, a sign) is continued only
+    // by a detection that overlaps it: a person walking past must not lend it their movement and score.
+    // Objects in the record jump freely: a person walking up to the camera may double in size in a second.
+    const mayJump = (track: Track, to: Detection) => states.get(track.id)?.status !== 'tentative'
+      || (sizeRatio(track.box, to.box) <= MAX_JUMP_SIZE_RATIO && (track.hits < camera.events.minHits || track.maxMove >= camera.events.minMove));
     return {
       camera,
       tracker: new ObjectTracker({ iou: camera.events.iou, mayJump, newId: () => newId(camera.id) }),

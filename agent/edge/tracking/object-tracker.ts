@@ -26,14 +26,6 @@ export interface Track {
   best: { frame: Frame; box: Box; score: number };
 }
 
-/**
- * How much bigger or smaller (box diagonal) a detection that does not overlap a track may be and still
- * continue it: an object does not grow or shrink to a fraction of its size between two frames, while a
- * person walking past a cone or a post that the model half-believes is a person is next to a box a
- * third of theirs.
- */
-const MAX_JUMP_SIZE_RATIO = 2;
-
 /** Scores kept per track: about 10 s at 1 frame/s. */
 export const SCORE_HISTORY = 10;
 
@@ -41,8 +33,8 @@ export interface TrackerOptions {
   iou: number;
   /** A detection this close (centre distance in track diagonals) continues a track even without overlap. */
   maxDistance?: number;
-  /** Whether a detection that does not overlap may continue this track (default: always). */
-  mayJump?: (track: Track) => boolean;
+  /** Whether detection `to`, which does not overlap it, may continue this track (default: always). */
+  mayJump?: (track: Track, to: Detection) => boolean;
   newId: () => string;
 }
 
@@ -122,7 +114,7 @@ export class ObjectTracker {
         if (d.label !== track.label) return;
         const overlap = iou(track.box, d.box);
         if (overlap >= this.options.iou) pairs.push({ track, index, cost: -overlap });
-        else if ((this.options.mayJump?.(track) ?? true) && sizeRatio(track.box, d.box) <= MAX_JUMP_SIZE_RATIO) {
+        else if (this.options.mayJump?.(track, d) ?? true) {
           const distance = relativeDistance(track.box, d.box);
           if (distance <= maxDistance) pairs.push({ track, index, cost: distance });
         }
@@ -170,11 +162,4 @@ export class ObjectTracker {
     this.tracks.set(track.id, track);
     return track;
   }
-}
-
-/** The larger box's diagonal over the smaller one's (1 for the same size). */
-function sizeRatio(a: Box, b: Box): number {
-  const da = Math.hypot(a[2] - a[0], a[3] - a[1]);
-  const db = Math.hypot(b[2] - b[0], b[3] - b[1]);
-  return Math.min(da, db) <= 0 ? Number.POSITIVE_INFINITY : Math.max(da, db) / Math.min(da, db);
 }

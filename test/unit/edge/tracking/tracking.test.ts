@@ -256,6 +256,16 @@ describe('tracked-object events', () => {
     expect(link.events).toEqual([]);
   });
 
+  it('keeps one event for a person walking up to the camera, whose box more than doubles in a second', async () => {
+    const { clock, link, stage, frame } = await setup();
+    const at = (box: Box): Detection[] => [{ label: 'person', class: 'person', score: 0.8, box }];
+    for (const box of [[0.45, 0.3, 0.5, 0.45], [0.45, 0.3, 0.5, 0.45], [0.44, 0.29, 0.5, 0.46], [0.4, 0.25, 0.52, 0.6], [0.36, 0.2, 0.56, 0.8]] as Box[]) {
+      await stage.observe(frame(), at(box));
+      await clock.advance(1000);
+    }
+    expect(link.events.filter((e) => e.type === 'new')).toHaveLength(1);
+  });
+
   it('lets a static object through when its track scores clearly high, and never on one lucky frame', async () => {
     const { clock, link, stage, frame } = await setup({ events: { minHits: 3 } });
     const scores = [0.4, 0.9, 0.4, 0.42, 0.95, 0.4, 0.41];
