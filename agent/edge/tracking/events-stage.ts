@@ -223,6 +223,8 @@ export class EventsStage implements Module {
     // Only after a miss on an observed frame. Counting frames the hand-off dropped as misses too (unseen
     // for 1.5 × the camera's interval) compared on most frames under load and cost 13% of the detector's
     // inferences at 12 busy cameras (docs/cameras.md, "Cost"), so it was taken out again.
+    // `observe` works the pairings out again after this, on purpose: while pictures are decoded here the
+    // sweep may end a track, and a pairing kept from now would hand a detection to an ended track.
     const checks = c.tracker.pairings(detections).filter((p) => p.track.lastSeenMono < c.lastObservedMono);
     // Each frame involved is decoded once, small: this one and the frames the missed objects were last found on.
     const pictures = new Map<Frame, Promise<RgbImage>>();
