@@ -11,26 +11,22 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
 import { appearanceIn, boxSample, colourBin, pictureOf, similarity, BINS, SAMPLE_H, SAMPLE_W } from '../../agent/edge/tracking/appearance.js';
 import type { RgbImage } from '../../agent/edge/imaging/rgb.js';
 import type { Box } from '../../agent/edge/types.js';
 import { loadDevSet } from './sets.js';
+import { loadLookLabels } from './look-labels.js';
 
 const { values } = parseArgs({
   options: {
     set: { type: 'string', default: join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset') },
-    labels: { type: 'string', default: join(import.meta.dirname, 'look-alike-labels.json') },
+    labels: { type: 'string' },
   },
 });
 
-const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
-const labelled = z.object({ lastMono: z.number(), lastBox: box, mono: z.number(), box, same: z.boolean() });
-const labelsFile = z.object({ manifestSha256: z.string(), videos: z.record(z.string(), z.array(labelled)) });
-const labels = labelsFile.parse(JSON.parse(await readFile(values.labels, 'utf8')));
+const labels = await loadLookLabels(values.labels);
 const set = await loadDevSet(values.set);
 if (set.manifestSha256 !== labels.manifestSha256) process.stderr.write(`look-pairs: the labels were made on manifest ${labels.manifestSha256.slice(0, 12)}, the set is ${set.manifestSha256?.slice(0, 12) ?? 'unpinned'}\n`);
 
