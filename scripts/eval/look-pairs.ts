@@ -137,6 +137,7 @@ function toLab(r8: number, g8: number, b8: number): [number, number, number] {
   const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
   return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))];
 }
+
 const scored = new Map(kinds.map((k) => [k, { same: [] as number[], different: [] as number[] }]));
 for (const [id, pairs] of Object.entries(labels.videos)) {
   const video = set.videos.find((v) => v.id === id);
