@@ -15,7 +15,6 @@ import { parseArgs } from 'node:util';
 import type { OverlayOptions } from 'sharp';
 import { loadConfig } from '../../agent/config/load.js';
 import type { Config } from '../../agent/config/schema.js';
-import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
 import { evalDetector } from './detectors.js';
 import { defaultEvalConfig, runVideo } from './events.js';
 import type { RaisedEvent } from './scoring.js';
@@ -48,10 +47,9 @@ const report: Record<string, { events: RaisedEvent[]; sheet?: string }> = {};
 for (const video of videos) {
   process.stderr.write(`event-sheet: ${video.id}...\n`);
   const run = await runVideo(video.path, config, config.detector, detector);
-  const frames = await decodeVideoFrames(video.path, { fps: 1 });
   const layers: OverlayOptions[] = [];
   for (const [k, event] of run.events.entries()) {
-    const jpeg = frames[Math.round(event.t)];
+    const jpeg = run.jpegs[Math.round(event.t)];
     if (jpeg === undefined || event.box === undefined) continue;
     const left = (k % PER_ROW) * (W + 12);
     const top = Math.floor(k / PER_ROW) * (H + 40);
@@ -63,4 +61,5 @@ for (const video of videos) {
   if (sheet !== undefined) await writeSheet(sheet, PER_ROW * (W + 12), Math.ceil(run.events.length / PER_ROW) * (H + 40), layers);
   report[video.id] = { events: run.events, ...(sheet === undefined ? {} : { sheet }) };
 }
+detector.dispose();
 process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, config: values.config ?? 'eval defaults', videos: report }, null, 2)}\n`);

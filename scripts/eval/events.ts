@@ -38,6 +38,8 @@ export function defaultEvalConfig(): Config {
 export interface VideoRun {
   events: RaisedEvent[];
   frames: number;
+  /** The frames it ran, second by second (frame n is second n): for drawing what happened without decoding again. */
+  jpegs: readonly Buffer[];
   /** Frames the motion gate sent to the detector. */
   detectedFrames: number;
   /** Model runs over those frames (one per crop). */
@@ -157,7 +159,7 @@ export async function runVideo(path: string, config: Config, detectorConfig: Det
   const events = link.events
     .filter((e) => e.type === 'new' && e.camera === camera.id)
     .map((e) => ({ t: (Date.parse(e.ts) - started) / 1000, label: e.label, score: e.score, box: e.box }));
-  return { events, frames: frames.length, detectedFrames: metered.calls, inferences: metered.inferences, packedInferences: metered.packedInferences, detectMs: metered.ms };
+  return { events, frames: frames.length, jpegs: frames, detectedFrames: metered.calls, inferences: metered.inferences, packedInferences: metered.packedInferences, detectMs: metered.ms };
 }
 
 /** Waits in real time (detection is real work) until `done` holds. */

@@ -18,7 +18,6 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { OverlayOptions } from 'sharp';
 import { z } from 'zod';
-import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
 import { evalDetector } from './detectors.js';
 import { defaultEvalConfig, EVAL_CAMERA, runVideo } from './events.js';
 import { loadDevSet } from './sets.js';
@@ -63,10 +62,10 @@ for (const video of videos) {
       done();
     },
   });
-  await runVideo(video.path, config, config.detector, detector, { logger: pino({ level: 'debug' }, sink) });
+  const run = await runVideo(video.path, config, config.detector, detector, { logger: pino({ level: 'debug' }, sink) });
   seen.sort((a, b) => a.alike - b.alike);
   const sheet = values.out === undefined || seen.length === 0 ? undefined : join(values.out, `${video.id}.png`);
-  if (sheet !== undefined) await contactSheet(video.path, seen, sheet);
+  if (sheet !== undefined) await contactSheet(run.jpegs, seen, sheet);
   report[video.id] = {
     comparisons: seen.length,
     refused: seen.filter((s) => s.different).length,
@@ -76,11 +75,11 @@ for (const video of videos) {
     ...(sheet === undefined ? {} : { sheet }),
   };
 }
+detector.dispose();
 process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, lookAlike, videos: report }, null, 2)}\n`);
 
 /** Pairs side by side, 8 to a row: the missed object on the frame it was last found on, the detection now. */
-async function contactSheet(path: string, pairs: Comparison[], file: string): Promise<void> {
-  const frames = await decodeVideoFrames(path, { fps: 1 });
+async function contactSheet(frames: readonly Buffer[], pairs: Comparison[], file: string): Promise<void> {
   const W = 60;
   const H = 140;
   const perRow = 8;
