@@ -13,7 +13,6 @@
  * stdout, progress on stderr. An experiment, not the agent's detector (whose second model on still
  * pictures is tuned by `second-model.ts`).
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { iou } from '../../agent/edge/box.js';
@@ -21,14 +20,13 @@ import type { Detection, Label } from '../../agent/edge/types.js';
 import { cachedDetections, scoredImage, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout, LABELS, selectThreshold, type ScoredImage, type Tally } from './scoring.js';
-import { loadDevSet, type EvalImage } from './sets.js';
+import { DEFAULT_DEVSET_DIR, EVAL_CACHE, loadDevSet, type EvalImage } from './sets.js';
 
-const cacheHome = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(cacheHome, 'minwang', 'devset') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
     models: { type: 'string', default: 'nanodet,mb3-centernet' },
-    cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
+    cache: { type: 'string', default: join(EVAL_CACHE, 'eval-ensemble') },
   },
 });
 

@@ -9,7 +9,6 @@
  * one JSON object: per video, the events (second, label, score, box) in the sheet's order.
  */
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { OverlayOptions } from 'sharp';
@@ -18,12 +17,12 @@ import type { Config } from '../../agent/config/schema.js';
 import { evalDetector } from './detectors.js';
 import { defaultEvalConfig, runVideo } from './events.js';
 import type { RaisedEvent } from './scoring.js';
-import { loadDevSet } from './sets.js';
+import { DEFAULT_DEVSET_DIR, loadDevSet } from './sets.js';
 import { caption, crop, writeSheet } from './sheets.js';
 
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
     video: { type: 'string' },
     config: { type: 'string' },
     out: { type: 'string' },

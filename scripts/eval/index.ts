@@ -23,8 +23,7 @@
  * tiles in halves; frame: the full frame alone).
  * The set defaults to ~/.cache/minwang/devset (manifest.json); `--set debian` is the Debian footage set.
  */
-import { homedir, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../agent/config/load.js';
 import type { Config } from '../../agent/config/schema.js';
@@ -35,11 +34,11 @@ import { runImages } from './images.js';
 import { evalDetector, SETTINGS } from './detectors.js';
 import { defaultEvalConfig, runVideo } from './events.js';
 import { curve, CURVE_COLUMNS, DEFAULT_THRESHOLDS, isHoldout, LABELS, PROMPT_S, promptlyFound, scoreEventsByLabel, scoreLabel, selectThreshold, sumEventScores, type EventScore } from './scoring.js';
-import { loadDebianSet, loadDevSet, type EvalSet } from './sets.js';
+import { DEFAULT_DEVSET_DIR, loadDebianSet, loadDevSet, type EvalSet } from './sets.js';
 
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
     model: { type: 'string' },
     setting: { type: 'string', default: 'configured' },
     limit: { type: 'string' },

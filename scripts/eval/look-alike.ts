@@ -11,7 +11,6 @@
  * by eye which pairs are the same object.
  */
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -20,12 +19,12 @@ import type { OverlayOptions } from 'sharp';
 import { z } from 'zod';
 import { evalDetector } from './detectors.js';
 import { defaultEvalConfig, EVAL_CAMERA, runVideo } from './events.js';
-import { loadDevSet } from './sets.js';
+import { DEFAULT_DEVSET_DIR, loadDevSet } from './sets.js';
 import { caption, crop, writeSheet } from './sheets.js';
 
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
     video: { type: 'string' },
     'look-alike': { type: 'string', default: '0.000001' },
     out: { type: 'string' },

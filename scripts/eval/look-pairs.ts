@@ -9,19 +9,17 @@
  * many same pairs would be refused (a split: a duplicate event) and how many different pairs would be
  * refused (a person who gets their own event instead of continuing another's).
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeVideoFrames } from '../../agent/field/sim/footage-frames.js';
 import { appearanceIn, boxSample, colourBin, pictureOf, similarity, BINS, SAMPLE_H, SAMPLE_W } from '../../agent/edge/tracking/appearance.js';
 import type { RgbImage } from '../../agent/edge/imaging/rgb.js';
 import type { Box } from '../../agent/edge/types.js';
-import { loadDevSet } from './sets.js';
+import { DEFAULT_DEVSET_DIR, loadDevSet } from './sets.js';
 import { loadLookLabels } from './look-labels.js';
 
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
     labels: { type: 'string' },
   },
 });

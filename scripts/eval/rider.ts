@@ -10,7 +10,6 @@
  * without people (parked bikes, empty streets) where it would raise one. Uses the detections
  * `second-model.ts` caches (both models, as the detector runs them on a still). JSON on stdout.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LABEL_RULES } from '../../agent/config/sections/detector.js';
@@ -19,14 +18,13 @@ import type { Detection } from '../../agent/edge/types.js';
 import { stillDetections, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout } from './scoring.js';
-import { loadDevSet } from './sets.js';
+import { DEFAULT_DEVSET_DIR, EVAL_CACHE, loadDevSet } from './sets.js';
 
-const cacheHome = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
 const defaults = defaultEvalConfig().detector;
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(cacheHome, 'minwang', 'devset') },
-    cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
+    cache: { type: 'string', default: join(EVAL_CACHE, 'eval-ensemble') },
   },
 });
 const progress = (line: string) => process.stderr.write(`rider: ${line}\n`);

@@ -22,7 +22,6 @@
  * `--second-unbrightened` also runs the second model on dark pictures as they are (`lowLight` off), its
  * boxes added to those it found on the brightened picture (bright pictures are the same either way).
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LABEL_RULES } from '../../agent/config/sections/detector.js';
@@ -34,15 +33,14 @@ import { loadInstalledModel } from '../../agent/models/store.js';
 import { cachedDetections, scoredImage, secondModelConfig, stillDetections, type Found } from './cached.js';
 import { defaultEvalConfig } from './events.js';
 import { isHoldout, LABELS, scoreLabel, type ScoredImage, type Tally } from './scoring.js';
-import { loadDevSet } from './sets.js';
+import { DEFAULT_DEVSET_DIR, EVAL_CACHE, loadDevSet } from './sets.js';
 
-const cacheHome = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
 const defaults = defaultEvalConfig().detector;
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(cacheHome, 'minwang', 'devset') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
     second: { type: 'string', default: defaults.secondModel },
-    cache: { type: 'string', default: join(cacheHome, 'minwang', 'eval-ensemble') },
+    cache: { type: 'string', default: join(EVAL_CACHE, 'eval-ensemble') },
     fusion: { type: 'string', default: 'max' },
     'second-grids': { type: 'string', default: '' },
     'second-unbrightened': { type: 'boolean', default: false },

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -13,6 +14,11 @@ import { z } from 'zod';
 import type { Label } from '../../agent/edge/types.js';
 import { footageDir } from '../../test/helpers/footage.js';
 import type { Visit } from './scoring.js';
+
+/** Where the eval scripts keep what they build and cache (`$XDG_CACHE_HOME/minwang`, else `~/.cache/minwang`). */
+export const EVAL_CACHE = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang');
+/** Where `scripts/devset/build.ts` puts the dev set by default, and where the eval scripts look for it. */
+export const DEFAULT_DEVSET_DIR = join(EVAL_CACHE, 'devset');
 
 export interface EvalImage {
   id: string;

@@ -9,8 +9,6 @@
  * and the video's hand-timed visits (`scripts/devset/manifest.json` says who each is). What it
  * prints is for reading: it is how docs/devset.md's account of `atrium` can be checked.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -19,11 +17,11 @@ import type { Config } from '../../agent/config/schema.js';
 import type { Box } from '../../agent/edge/types.js';
 import { evalDetector } from './detectors.js';
 import { defaultEvalConfig, runVideo, type DetectCall } from './events.js';
-import { loadDevSet } from './sets.js';
+import { DEFAULT_DEVSET_DIR, loadDevSet } from './sets.js';
 
 const { values } = parseArgs({
   options: {
-    set: { type: 'string', default: join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset') },
+    set: { type: 'string', default: DEFAULT_DEVSET_DIR },
     video: { type: 'string' },
     config: { type: 'string' },
     floor: { type: 'string', default: '0.2' },
