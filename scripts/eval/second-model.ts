@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR] [--fusion max|agree] [--second-grids N,...] [--second-unbrightened]`
+ * `npx tsx scripts/eval/second-model.ts [--set DIR] [--second ID] [--cache DIR] [--fusion max|agree] [--second-grids N,...] [--second-unbrightened] [--second-mirrored]`
  *
  * Where should the second model's scores sit on the first model's scale (`calibration` in its
  * manifest)? Runs the first model as the defaults run it without a second model (full frame + tiles
@@ -21,9 +21,12 @@
  * detector does: it runs the second model on the full frame alone), to see what its tiles would add.
  * `--second-unbrightened` also runs the second model on dark pictures as they are (`lowLight` off), its
  * boxes added to those it found on the brightened picture (bright pictures are the same either way).
+ * `--second-mirrored` also runs the second model on every picture mirrored left to right, its boxes
+ * (mirrored back) added to those it found on the picture as it is: a test-time look from the other side.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import { DEFAULT_LABEL_RULES } from '../../agent/config/sections/detector.js';
 import { calibrate, uncalibrate } from '../../agent/edge/detection/decode.js';
 import { mergeDetections } from '../../agent/edge/detection/nms.js';
@@ -44,6 +47,7 @@ const { values } = parseArgs({
     fusion: { type: 'string', default: 'max' },
     'second-grids': { type: 'string', default: '' },
     'second-unbrightened': { type: 'boolean', default: false },
+    'second-mirrored': { type: 'boolean', default: false },
   },
 });
 const secondGrids = values['second-grids'].split(',').filter((g) => g !== '').map(Number);
@@ -58,7 +62,8 @@ const CANDIDATES = Array.from({ length: 17 }, (_, i) => Math.round((0.1 + i * 0.
 const set = await loadDevSet(values.set);
 const still = await stillDetections(defaults, values.second, set.images, values.cache, progress, secondGrids);
 const { first } = still;
-const second = values['second-unbrightened'] ? await withUnbrightened(still.second) : still.second;
+const unbrightened = values['second-unbrightened'] ? await withUnbrightened(still.second) : still.second;
+const second = values['second-mirrored'] ? await withMirrored(unbrightened) : unbrightened;
 // Back to raw scores: the cache holds them calibrated by the manifest as it was when they were made.
 const { labels } = (await loadInstalledModel(values.second)).manifest;
 const rawSecond = new Map(second.map((f) => [f.id, f.detections.map((d) => ({ ...d, score: uncalibrate(d.score, calibrationOf(d)) }))]));
@@ -72,7 +77,7 @@ for (const label of LABELS) {
   const chosen = eligible.reduce<(typeof rows)[number] | undefined>((best, r) => (best === undefined || r.tune.presence.recall >= best.tune.presence.recall ? r : best), undefined);
   result[label] = { threshold, firstAlone: alone, chosen: chosen === undefined ? null : { calibration: [[chosen.raw, threshold]], ...chosen }, candidates: rows };
 }
-process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, secondGrids, secondUnbrightened: values['second-unbrightened'], fusion: values.fusion, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ set: set.name, manifestSha256: set.manifestSha256, first: defaults.model, second: values.second, secondGrids, secondUnbrightened: values['second-unbrightened'], secondMirrored: values['second-mirrored'], fusion: values.fusion, targets: TARGETS, images: first.length, ...result }, null, 2)}\n`);
 
 /** The second model's boxes on each picture plus those it finds on the picture not brightened. */
 async function withUnbrightened(found: Found[]): Promise<Found[]> {
@@ -80,6 +85,15 @@ async function withUnbrightened(found: Found[]): Promise<Found[]> {
   const config = { ...own, lowLight: { ...own.lowLight, method: 'off' as const } };
   const plain = new Map((await cachedDetections(config, set.images, values.cache, progress)).map((f) => [f.id, f.detections]));
   return found.map((f) => ({ ...f, detections: [...f.detections, ...plain.get(f.id) ?? []] }));
+}
+
+/** The second model's boxes on each picture plus those it finds on the picture mirrored (mirrored back). */
+async function withMirrored(found: Found[]): Promise<Found[]> {
+  const mirrored = set.images.map((i) => ({ ...i, load: async () => sharp(await i.load()).rotate().flop().jpeg({ quality: 95 }).toBuffer() }));
+  // Same settings and images as the unmirrored run, so a cache of their own.
+  const seen = await cachedDetections(secondModelConfig(defaults, values.second, secondGrids), mirrored, join(values.cache, 'mirrored'), progress);
+  const back = new Map(seen.map((f) => [f.id, f.detections.map((d): Detection => ({ ...d, box: [1 - d.box[2], d.box[1], 1 - d.box[0], d.box[3]] }))]));
+  return found.map((f) => ({ ...f, detections: [...f.detections, ...back.get(f.id) ?? []] }));
 }
 
 function calibrationOf(d: Detection) {
