@@ -8,7 +8,8 @@
  *                 under /work/.mirror), DIR/owner+name, DIR/owner/name or DIR/name; bare or not.
  *                 Default: $MINWANG_DEVSET_MIRROR, else /work/.mirror.
  *   --debs DIR    a directory holding the .deb files; missing ones are fetched with `apt-get download`.
- *   --dest DIR    default: $MINWANG_DEVSET_DIR, else ~/.cache/minwang/devset
+ *   --dest DIR    default: $MINWANG_DEVSET_DIR, else $XDG_CACHE_HOME/minwang/devset (~/.cache/minwang/devset),
+ *                 where the eval scripts look for it too
  *   --check       only verify what is already in DEST; fetch nothing.
  *
  * Progress goes to stderr; exits 1 naming every missing source and how to get it.
@@ -17,10 +18,10 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { loadDevsetManifest, MANIFEST_URL } from './manifest.js';
+import { DEFAULT_DEVSET_DIR, loadDevsetManifest, MANIFEST_URL } from './manifest.js';
 import type { DevsetItem as Item, DevsetOrigin as Origin } from './manifest.js';
 
 const run = promisify(execFile);
@@ -30,7 +31,7 @@ const { values } = parseArgs({
   options: {
     mirror: { type: 'string', default: process.env.MINWANG_DEVSET_MIRROR ?? '/work/.mirror' },
     debs: { type: 'string' },
-    dest: { type: 'string', default: process.env.MINWANG_DEVSET_DIR ?? join(homedir(), '.cache', 'minwang', 'devset') },
+    dest: { type: 'string', default: DEFAULT_DEVSET_DIR },
     check: { type: 'boolean', default: false },
   },
 });

@@ -3,7 +3,16 @@
  * builder (build.ts), the eval harness and the manifest's own test. See docs/devset.md.
  */
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
+
+/**
+ * Where the builder puts the set and the eval scripts look for it, unless told otherwise:
+ * `$MINWANG_DEVSET_DIR`, else `minwang/devset` under `$XDG_CACHE_HOME` (else `~/.cache`).
+ */
+export const DEFAULT_DEVSET_DIR = process.env['MINWANG_DEVSET_DIR']
+  ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset');
 
 const relativePath = z
   .string()

@@ -17,8 +17,7 @@ import type { Visit } from './scoring.js';
 
 /** Where the eval scripts keep what they build and cache (`$XDG_CACHE_HOME/minwang`, else `~/.cache/minwang`). */
 export const EVAL_CACHE = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang');
-/** Where `scripts/devset/build.ts` puts the dev set by default, and where the eval scripts look for it. */
-export const DEFAULT_DEVSET_DIR = join(EVAL_CACHE, 'devset');
+export { DEFAULT_DEVSET_DIR } from '../devset/manifest.js';
 
 export interface EvalImage {
   id: string;
