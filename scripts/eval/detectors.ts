@@ -18,6 +18,8 @@ export const SETTINGS: Record<string, (d: DetectorConfig) => DetectorConfig> = {
   tiles2: (d) => ({ ...d, tiling: { ...d.tiling, grids: [2] } }),
   tiles3: (d) => ({ ...d, tiling: { ...d.tiling, grids: [3] } }),
   tiles23: (d) => ({ ...d, tiling: { ...d.tiling, grids: [2, 3] } }),
+  // Tiles on small pictures too (`minImageSide` 320 instead of 640; tried, not kept: docs/detection.md).
+  'tiles-small': (d) => ({ ...d, tiling: { ...d.tiling, minImageSide: 320 } }),
   // `detector.lowLight`: dark frames (mean luminance below `belowLuma`) brightened before detection.
   'lowlight-off': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'off' } }),
   'lowlight-gamma': (d) => ({ ...d, lowLight: { ...d.lowLight, method: 'gamma', secondLook: false } }),
