@@ -66,7 +66,10 @@ const manifestSchema = z.looseObject({ items: z.array(item).max(100_000) });
 /** Reads `<dir>/manifest.json`; files must stay inside `dir`. */
 export async function loadDevSet(dir: string): Promise<EvalSet> {
   const path = join(dir, 'manifest.json');
-  const text = await readFile(path);
+  const text = await readFile(path).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new Error(`no dev set in ${dir} (${path} is missing): build it with \`npx tsx scripts/devset/build.ts --mirror DIR\` (docs/devset.md), or name another with --set DIR`);
+  });
   const parsed = manifestSchema.safeParse(JSON.parse(text.toString('utf8')));
   if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const root = resolve(dir);

@@ -30,4 +30,8 @@ describe('eval dev set manifest', () => {
     await expect(loadDevSet(await devSet([{ id: 'x', file: 'a.jpg', kind: 'image', persons: -1, twoWheelers: 0 }]))).rejects.toThrow(/items\.0\.persons/);
     await expect(loadDevSet(await devSet([{ id: 'v', file: 'v.avi', kind: 'video', visits: [{ start: 5, end: 2, label: 'person' }] }]))).rejects.toThrow(/ends after it starts/);
   });
+
+  it('says how to build the set when there is none', async () => {
+    await expect(loadDevSet(join(await tempDir(), 'none'))).rejects.toThrow(/no dev set in .*none.*scripts\/devset\/build\.ts/);
+  });
 });
