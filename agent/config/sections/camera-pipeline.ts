@@ -51,6 +51,8 @@ const LOOK_ALIKE = 0.7;
 export const eventsSchema = z.strictObject({
   minHits: z.number().int().min(1).max(20).default(2)
     .describe('frames an object must be seen in before its `new` event'),
+  sureHits: z.number().int().min(1).max(20).default(1)
+    .describe('frames an object sure enough to be believed standing still (median score at least its stillScore) must be seen in before its `new`, when fewer than minHits: at 1 frame/s someone running or riding past may be in one frame only'),
   minMove: z.number().min(0).max(10).default(0.4)
     .describe('how far an object must move from where it appeared (centre distance, in its first box\'s diagonals) to count as moving'),
   stillScore: z.strictObject({
@@ -75,7 +77,7 @@ export const eventsSchema = z.strictObject({
   lookAlike: z.number().min(0).max(1).default(LOOK_ALIKE)
     .describe('how alike in colour (0-1, upper and lower half of the box) a detection must look to continue an object the detector missed on the frame before; a less alike one is a new object (someone walking in where another walked out); 0 turns the check off'),
 }).default({
-  minHits: 2, minMove: 0.4, stillScore: STILL_SCORE, endAfter: 5000, updateEvery: 5000, minScoreGain: 0.05, thumbnailAfter: 3000,
+  minHits: 2, sureHits: 1, minMove: 0.4, stillScore: STILL_SCORE, endAfter: 5000, updateEvery: 5000, minScoreGain: 0.05, thumbnailAfter: 3000,
   cooldown: 30_000, floodPerMinute: 120, iou: 0.3, lookAlike: LOOK_ALIKE,
 });
 

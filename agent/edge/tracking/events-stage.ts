@@ -110,7 +110,8 @@ const MAX_JUMP_SIZE_RATIO = 2;
 
 /**
  * Turns filtered detections into tracked-object events: one `new` once a track is confident
- * (seen `minHits` times, its median score high enough, higher still if it has not moved),
+ * (seen `minHits` times, its median score high enough, higher still if it has not moved; seen
+ * `sureHits` times if its score reaches that higher one),
  * `update`s when its score improves or it changes zone (rate-limited), one `end` when it has not
  * been seen for `endAfter` (`reason: gone`) or the agent stops (`reason: shutdown`); one thumbnail
  * per event. Every confident object is in the record: arming windows, the per-camera cooldown and
@@ -287,13 +288,19 @@ export class EventsStage implements Module {
     const newId = this.options.newId ?? ((id: string) => defaultEventId(id, clock.now()));
     const defaults = { person: DEFAULT_LABEL_RULES.person.minScore, ebike: DEFAULT_LABEL_RULES.ebike.minScore };
     const states = new Map<string, EventState>();
-    // An object not yet in the record is continued without overlap only by a detection of about its size:
-    // a man seen once must not hand his score and movement to the cone beside him (a box a third of his).
+    // An object seen fewer than `minHits` times, or not yet in the record, is continued without overlap
+    // only by a detection of about its size: a man seen once must not hand his score and movement (or,
+    // recorded on that one sure frame, his event) to the cone beside him, a box a third of his.
     // And once seen often enough, a doubtful one that has stayed put (a rock, a sign) is continued only
     // by a detection that overlaps it: a person walking past must not lend it their movement and score.
-    // Objects in the record jump freely: a person walking up to the camera may double in size in a second.
-    const mayJump = (track: Track, to: Detection) => states.get(track.id)?.status !== 'tentative'
-      || (sizeRatio(track.box, to.box) <= MAX_JUMP_SIZE_RATIO && (track.hits < camera.events.minHits || track.maxMove >= camera.events.minMove));
+    // Objects in the record and seen often enough jump freely: a person walking up to the camera may
+    // double in size in a second.
+    const mayJump = (track: Track, to: Detection) => {
+      const recorded = states.get(track.id)?.status !== 'tentative';
+      const young = track.hits < camera.events.minHits;
+      if ((young || !recorded) && sizeRatio(track.box, to.box) > MAX_JUMP_SIZE_RATIO) return false;
+      return recorded || young || track.maxMove >= camera.events.minMove;
+    };
     return {
       camera,
       tracker: new ObjectTracker({ iou: camera.events.iou, mayJump, newId: () => newId(camera.id) }),
@@ -316,9 +323,11 @@ export class EventsStage implements Module {
   }
 
   private async maybeOpen(c: CameraEvents, track: Track, state: EventState): Promise<void> {
-    if (track.hits < c.camera.events.minHits) return;
+    const { minHits, sureHits } = c.camera.events;
     const verdict = judge(track, c.confidence);
     if (!verdict.confident) return;
+    // Confident without having moved: sure enough even if it stood still, so `sureHits` sightings do.
+    if (track.hits < (verdict.moving ? minHits : Math.min(sureHits, minHits))) return;
     if (!c.flood.admit()) {
       state.status = 'held';
       return;
