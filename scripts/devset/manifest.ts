@@ -7,12 +7,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
+/** The project's cache directory: `minwang` under `$XDG_CACHE_HOME`, else under `~/.cache`. */
+export const MINWANG_CACHE = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang');
+
 /**
  * Where the builder puts the set and the eval scripts look for it, unless told otherwise:
- * `$MINWANG_DEVSET_DIR`, else `minwang/devset` under `$XDG_CACHE_HOME` (else `~/.cache`).
+ * `$MINWANG_DEVSET_DIR`, else `devset` in `MINWANG_CACHE`.
  */
-export const DEFAULT_DEVSET_DIR = process.env['MINWANG_DEVSET_DIR']
-  ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang', 'devset');
+export const DEFAULT_DEVSET_DIR = process.env['MINWANG_DEVSET_DIR'] ?? join(MINWANG_CACHE, 'devset');
 
 const relativePath = z
   .string()

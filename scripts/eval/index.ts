@@ -21,7 +21,8 @@
  * the other half black, as it would be beside another camera's frame. Whole-frame searches run as
  * `detector.whenBusy.wholeFrame` says, or `--whole-frame` (tiles: as when not busy; pairs: full frame and
  * tiles in halves; frame: the full frame alone).
- * The set defaults to ~/.cache/minwang/devset (manifest.json); `--set debian` is the Debian footage set.
+ * The set defaults to `DEFAULT_DEVSET_DIR` ($MINWANG_DEVSET_DIR, else minwang/devset under $XDG_CACHE_HOME
+ * or ~/.cache; manifest.json); `--set debian` is the Debian footage set.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';

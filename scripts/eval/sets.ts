@@ -6,7 +6,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -15,9 +14,8 @@ import type { Label } from '../../agent/edge/types.js';
 import { footageDir } from '../../test/helpers/footage.js';
 import type { Visit } from './scoring.js';
 
-/** Where the eval scripts keep what they build and cache (`$XDG_CACHE_HOME/minwang`, else `~/.cache/minwang`). */
-export const EVAL_CACHE = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'minwang');
-export { DEFAULT_DEVSET_DIR } from '../devset/manifest.js';
+// EVAL_CACHE: where the eval scripts keep what they build and cache (`$XDG_CACHE_HOME/minwang`, else `~/.cache/minwang`).
+export { DEFAULT_DEVSET_DIR, MINWANG_CACHE as EVAL_CACHE } from '../devset/manifest.js';
 
 export interface EvalImage {
   id: string;

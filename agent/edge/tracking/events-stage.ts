@@ -105,7 +105,7 @@ export interface EventsSummary {
  */
 const STILL_RECHECK_MS = 10_000;
 
-/** How much bigger or smaller (box diagonal) a detection may be to continue an object not yet in the record without overlapping it. */
+/** How much bigger or smaller (box diagonal) a detection may be to continue, without overlapping it, an object not yet in the record or seen fewer than `minHits` times. */
 const MAX_JUMP_SIZE_RATIO = 2;
 
 /**
